@@ -1,0 +1,48 @@
+# The two commands of the README:
+#   make run    install everything and start the whole system on the embedded default
+#   make test   install everything and run the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint bench browser-deps translations
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/flask --app hotline up
+
+# Browser tests drive Debian's Chromium (with CJK fonts for legible screenshots); installed when
+# missing and we are root, as on CI.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  else echo "chromium missing: browser tests will be skipped (sudo apt-get install chromium)"; fi; }
+
+test: $(STAMP) browser-deps
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+# Each benchmark prints its figures and writes bench/results/<name>.json (intake needs `wrk`).
+bench: $(STAMP)
+	for b in intake deadlines dashboard agent_console classifier; do \
+	  $(BIN)/python -m bench.$$b.run || exit 1; done
+
+# Chinese msgids -> English catalogue: extract from Python and templates, merge into
+# translations/en/LC_MESSAGES/messages.po (translate the new empty msgstrs there), compile the .mo.
+# The compiled .mo is committed, so a clean checkout runs without this step;
+# tests/hotline/test_i18n.py fails when either is out of date.
+BABEL_OPTS := --no-location --no-wrap --sort-output
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l $(BABEL_OPTS) --project=hotline -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations -l en --no-fuzzy-matching --ignore-obsolete --no-wrap
+	$(BIN)/pybabel compile -d translations -l en --statistics
