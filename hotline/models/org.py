@@ -1,0 +1,84 @@
+"""Who works in the centre: departments (units) in their hierarchy, users and API tokens."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, enum_column, utcnow
+
+
+class Level(enum.StrEnum):
+    CITY = "city"
+    DISTRICT = "district"
+    STREET = "street"
+
+
+class Role(enum.StrEnum):
+    """Posts, not people: permissions attach to these (domain.md §5)."""
+
+    ADMIN = "admin"
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    UNIT_LEAD = "unit_lead"
+    UNIT_STAFF = "unit_staff"
+
+
+class Department(Base):
+    __tablename__ = "departments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    level: Mapped[Level] = mapped_column(enum_column(Level))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    district: Mapped[str | None] = mapped_column(String(16))
+    duty_phone: Mapped[str | None] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    parent: Mapped[Department | None] = relationship(remote_side=[id])
+
+    @property
+    def label(self) -> str:
+        """Code beside name, as every screen and API shows a department."""
+        return f"{self.name}（{self.code}）"
+
+
+class User(UserMixin, Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    display_name: Mapped[str] = mapped_column(String(80))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    department: Mapped[Department | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login reads this
+        return self.active
+
+
+class ApiToken(Base):
+    """Bearer tokens for integrations; only a hash is stored so a database leak reveals none."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked: Mapped[bool] = mapped_column(default=False)
+
+    user: Mapped[User] = relationship()
