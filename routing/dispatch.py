@@ -1,0 +1,118 @@
+"""Choosing the responsible unit from the dispatch catalogue (派单目录), FixMyStreet-style.
+
+The catalogue is data (rows officials edit); this module only matches a case against it and says
+why, so every routing decision can be explained and replayed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: int
+    department: str
+    priority: int = 100
+    topic: str | None = None
+    district: str | None = None
+    line: str | None = None
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Case:
+    """What routing knows about a ticket. `topics` is the topic code and its ancestors."""
+
+    text: str
+    line: str
+    district: str | None = None
+    topics: tuple[str, ...] = ()
+    confident: bool = False
+
+
+@dataclass(frozen=True)
+class Decision:
+    department: str | None
+    reason: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def manual(self) -> bool:
+        return self.department is None
+
+
+def _matches(rule: Rule, case: Case, *, use_topic: bool) -> bool:
+    if rule.line and rule.line != case.line:
+        return False
+    if rule.district and rule.district != case.district:
+        return False
+    if rule.keywords:
+        return any(word in case.text for word in rule.keywords)
+    return use_topic and rule.topic is not None and rule.topic in case.topics
+
+
+def _specificity(rule: Rule) -> tuple[int, int, int]:
+    """Priority first; among equals the rule naming more of the case wins (district, line)."""
+    return (rule.priority, int(rule.district is not None), int(rule.line is not None))
+
+
+def decide(
+    rules: Iterable[Rule],
+    case: Case,
+    *,
+    line_defaults: Mapping[str, str] = {},
+    district_governments: Mapping[str, str] = {},
+) -> Decision:
+    """The unit for `case`, or a manual decision saying why none was found.
+
+    Order: keyword rules (they override the classifier), then topic rules when the classifier is
+    confident, then the line's default unit (12315 -> market regulation), then — when only the
+    district is known — that district's government (首接负责). Otherwise a person decides.
+    """
+    rules = list(rules)
+    keyword = [r for r in rules if r.keywords and _matches(r, case, use_topic=False)]
+    if keyword:
+        best = max(keyword, key=_specificity)
+        hit = next(w for w in best.keywords if w in case.text)
+        return Decision(best.department, {"by": "keyword_rule", "rule": best.id, "keyword": hit})
+    if case.confident:
+        topical = [r for r in rules if not r.keywords and _matches(r, case, use_topic=True)]
+        if topical:
+            best = max(topical, key=_specificity)
+            return Decision(best.department, {"by": "topic_rule", "rule": best.id})
+    if case.line in line_defaults:
+        return Decision(line_defaults[case.line], {"by": "line_default", "line": case.line})
+    if case.confident and case.district in district_governments:
+        return Decision(
+            district_governments[case.district], {"by": "district_government", "district": case.district}
+        )
+    why = "low_confidence" if not case.confident else "no_rule"
+    return Decision(None, {"by": "manual", "why": why})
+
+
+def topic_chain(code: str, parents: Mapping[str, str | None]) -> tuple[str, ...]:
+    """`code` and its ancestors, most specific first."""
+    chain: list[str] = []
+    current: str | None = code
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = parents.get(current)
+    return tuple(chain)
+
+
+def rules_from_rows(rows: Sequence[Mapping[str, Any]]) -> list[Rule]:
+    """Rules from plain mappings (database rows or the seed file)."""
+    return [
+        Rule(
+            id=int(row["id"]),
+            department=row["department"],
+            priority=int(row.get("priority") or 100),
+            topic=row.get("topic"),
+            district=row.get("district"),
+            line=row.get("line"),
+            keywords=tuple(w.strip() for w in (row.get("keywords") or "").split(",") if w.strip()),
+        )
+        for row in rows
+    ]

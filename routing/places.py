@@ -1,0 +1,161 @@
+"""Find the district and street a ticket is about, from the city's own list of names.
+
+Matching is plain substring search over names and aliases, longest first: citizens write
+"朝阳门" (a street of 东城区) far more often than anything a tokenizer knows, and the longest
+reading is the one they meant ("朝阳门" contains the district alias "朝阳"). Text is NFKC
+normalised and case-folded so full-width "Ａ１" finds alias "A1". When the text names two
+districts the answer is None: a wrong district sends the ticket to the wrong government, which
+costs more than asking a person.
+"""
+
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class PlaceMatch:
+    district_code: str | None
+    street_code: str | None
+    matched: str | None
+    """The name or alias, as written in the gazetteer, that decided the most specific code."""
+
+
+NO_MATCH = PlaceMatch(None, None, None)
+
+
+@dataclass(frozen=True)
+class _Place:
+    district_code: str
+    street_code: str | None
+
+
+@dataclass(frozen=True)
+class _Entry:
+    word: str
+    places: tuple[_Place, ...]
+
+
+@dataclass(frozen=True)
+class _Hit:
+    start: int
+    end: int
+    entry: _Entry
+
+    @property
+    def districts(self) -> frozenset[str]:
+        return frozenset(place.district_code for place in self.entry.places)
+
+    @property
+    def streets(self) -> tuple[_Place, ...]:
+        """Streets this hit pins; none if the word also names a district, the broader reading."""
+        if any(place.street_code is None for place in self.entry.places):
+            return ()
+        return self.entry.places
+
+
+def _normalise(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+class Gazetteer:
+    """The city's districts and streets, indexed by every name and alias."""
+
+    def __init__(self, entries: Mapping[str, _Entry]) -> None:
+        self._entries = dict(entries)
+
+    @classmethod
+    def from_records(cls, records: Iterable[Mapping[str, Any]]) -> "Gazetteer":
+        """Build from ``{"code", "name", "aliases", "streets": [{"code", "name", "aliases"}]}``.
+
+        The same alias may belong to several streets (many cities have two 八里庄街道); it then
+        pins a street only together with its district.
+        """
+        entries: dict[str, _Entry] = {}
+        codes: set[str] = set()
+
+        def add(record: Mapping[str, Any], place: _Place) -> None:
+            code = record["code"]
+            if code in codes:
+                raise ValueError(f"duplicate place code {code!r}")
+            codes.add(code)
+            for word in (record["name"], *record.get("aliases", ())):
+                key = _normalise(word).strip()
+                if not key:
+                    raise ValueError(f"empty name or alias in place {code!r}")
+                known = entries.get(key, _Entry(word, ()))
+                if place not in known.places:
+                    entries[key] = _Entry(known.word, (*known.places, place))
+
+        for district in records:
+            add(district, _Place(district["code"], None))
+            for street in district.get("streets", ()):
+                add(street, _Place(district["code"], street["code"]))
+        return cls(entries)
+
+    def words(self) -> tuple[str, ...]:
+        """Every distinct name and alias, for the jieba user dictionary."""
+        return tuple(sorted({entry.word for entry in self._entries.values()}))
+
+    def find(self, text: str, address: str | None = None) -> PlaceMatch:
+        """The place ``address`` names, else the one ``text`` names.
+
+        The address is what the agent or citizen typed as the location, so it wins; when it
+        gives only a district, a street of that district mentioned in the text still counts.
+        """
+        if address:
+            from_address = _resolve(self._hits(address))
+            if from_address.district_code is not None:
+                if from_address.street_code is not None:
+                    return from_address
+                from_text = _resolve(self._hits(text), within=from_address.district_code)
+                return from_text if from_text.street_code is not None else from_address
+        return _resolve(self._hits(text))
+
+    def _hits(self, text: str) -> list[_Hit]:
+        """Non-overlapping occurrences, longest words claiming their characters first."""
+        normalised = _normalise(text)
+        found = []
+        for key, entry in self._entries.items():
+            start = normalised.find(key)
+            while start >= 0:
+                found.append(_Hit(start, start + len(key), entry))
+                start = normalised.find(key, start + 1)
+        found.sort(key=lambda hit: (hit.start - hit.end, hit.start))
+        claimed = [False] * len(normalised)
+        chosen = []
+        for hit in found:
+            if not any(claimed[hit.start : hit.end]):
+                claimed[hit.start : hit.end] = [True] * (hit.end - hit.start)
+                chosen.append(hit)
+        return sorted(chosen, key=lambda hit: hit.start)
+
+
+def _resolve(hits: list[_Hit], within: str | None = None) -> PlaceMatch:
+    """Decide one district (and street) from the hits, or None when they disagree."""
+    district = within or _single_district(hits)
+    if district is None:
+        return NO_MATCH
+    street_hits = {
+        place.street_code: hit
+        for hit in hits
+        for place in hit.streets
+        if place.district_code == district
+    }
+    if len(street_hits) == 1:
+        ((street, hit),) = street_hits.items()
+        return PlaceMatch(district, street, hit.entry.word)
+    named = next((hit.entry.word for hit in hits if district in hit.districts), None)
+    return PlaceMatch(district, None, named)
+
+
+def _single_district(hits: list[_Hit]) -> str | None:
+    """A word naming one district is decisive; ambiguous street names only narrow the field."""
+    definite = {district for hit in hits if len(hit.districts) == 1 for district in hit.districts}
+    if len(definite) == 1:
+        return next(iter(definite))
+    if definite or not hits:
+        return None
+    common = frozenset.intersection(*(hit.districts for hit in hits))
+    return next(iter(common)) if len(common) == 1 else None
