@@ -1,0 +1,135 @@
+"""Ticket actions for the API and the web pages: load with visibility, act, commit safely.
+
+One place maps a lost optimistic-lock race (SQLAlchemy's StaleDataError on `Ticket.version`)
+to 409 Conflict, so two people acting on the same ticket at once never corrupt it and the
+slower one is told to reload instead of silently overwriting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from . import snapshot
+from .access import check_view
+from .domain import lifecycle
+from .domain.errors import Conflict, InvalidInput, NotFound
+from .domain.lifecycle import Actor
+from .domain.numbering import canonical
+from .lookups import topic_by_code
+from .models import Department, Ticket, TrainingExample, User
+from .permissions import ACTION_PERMISSIONS, require
+
+ACTIONS = tuple(ACTION_PERMISSIONS)
+
+
+@contextmanager
+def guarded(session: Session) -> Iterator[None]:
+    """Run a change and commit it, turning a concurrent change of the same ticket into 409.
+
+    The race can surface at commit or earlier, when an autoflush (loading the event list, say)
+    writes the ticket row and finds its version already moved on.
+    """
+    try:
+        yield
+        session.commit()
+    except (StaleDataError, IntegrityError) as exc:
+        session.rollback()
+        raise Conflict("工单已被他人修改，请刷新后重试 / the ticket was changed by someone else; "
+                       "reload and try again") from exc
+
+
+def find(session: Session, user: User, number: str) -> Ticket:
+    """The ticket by number as `user` may see it, else NotFound (also for another unit's)."""
+    key = canonical(number)
+    found = session.scalars(select(Ticket).where(Ticket.number == key)).one_or_none() \
+        if key else None
+    return check_view(user, found)
+
+
+def _unit(session: Session, code: Any, field: str = "unit") -> Department:
+    unit = session.scalars(select(Department).where(Department.code == str(code or ""))) \
+        .one_or_none()
+    if unit is None:
+        raise InvalidInput(f"未知单位 / unknown unit: {code}", field=field)
+    return unit
+
+
+def _set_topic(session: Session, ticket: Ticket, actor: Actor, code: Any) -> None:
+    """A person's choice of topic is also a labelled example the next retraining learns from."""
+    topic = topic_by_code(session, str(code or ""))
+    if topic is None or not topic.active:
+        raise InvalidInput(f"未知分类 / unknown topic: {code}", field="topic")
+    lifecycle.set_topic(ticket, actor, topic)
+    session.add(TrainingExample(ticket_id=ticket.id, text=ticket.content, label=topic.root.name,
+                                created_by=actor.label))
+
+
+def _handlers(session: Session) -> dict[str, Callable[[Ticket, Actor, dict[str, Any]], None]]:
+    planner = snapshot.current(session).planner
+    return {
+        "dispatch": lambda t, a, args: lifecycle.dispatch(
+            t, a, _unit(session, args.get("unit")),
+            reason={"by": "person", "user": a.label, "note": args.get("note")},
+            assisting=[_unit(session, c, "assisting") for c in args.get("assisting") or []],
+            planner=planner),
+        "sign": lambda t, a, args: lifecycle.sign(t, a),
+        "return": lambda t, a, args: lifecycle.return_ticket(
+            t, a, reason_code=args.get("reason_code", ""), reason=args.get("reason", ""),
+            planner=planner),
+        "extend": lambda t, a, args: _none(lifecycle.request_extension(
+            t, a, days=args.get("days"), reason=args.get("reason", ""))),
+        "decide-extension": lambda t, a, args: lifecycle.decide_extension(
+            t, a, approve=bool(args.get("approve")), note=args.get("note"), planner=planner),
+        "reply": lambda t, a, args: lifecycle.reply(t, a, args.get("answer", "")),
+        "review-reply": lambda t, a, args: lifecycle.review_reply(
+            t, a, accept=bool(args.get("accept")), note=args.get("note")),
+        "urge": lambda t, a, args: _none(lifecycle.urge(
+            t, a, note=args.get("note", ""), due=_due(args.get("due")), planner=planner)),
+        "close": lambda t, a, args: lifecycle.close(t, a, note=args.get("note"),
+                                                    direct=bool(args.get("direct"))),
+        "reopen": lambda t, a, args: lifecycle.reopen(t, a, args.get("reason", ""),
+                                                      planner=planner),
+        "assist-reply": lambda t, a, args: lifecycle.assist_reply(t, a, args.get("answer", "")),
+        "waive-assist": lambda t, a, args: lifecycle.waive_assist(
+            t, a, str(args.get("unit", "")), args.get("reason", "")),
+        "set-topic": lambda t, a, args: _set_topic(session, t, a, args.get("topic")),
+    }
+
+
+def _none(_: object) -> None:
+    return None
+
+
+def _due(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    try:
+        due = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidInput("督办时限须为 ISO 8601 时间 / due must be an ISO 8601 datetime",
+                           field="due") from None
+    if due.tzinfo is None:
+        raise InvalidInput("督办时限须带时区 / due must carry a time zone", field="due")
+    return due
+
+
+def perform(session: Session, user: User, number: str, action: str,
+            args: dict[str, Any]) -> Ticket:
+    """Run `action` on the ticket as `user` and commit; DomainErrors carry the HTTP status."""
+    if action not in ACTIONS:
+        raise NotFound(f"未知操作 / unknown action: {action}")
+    # The post first: a refused action is 403 whatever the ticket's state.
+    require(user.role, ACTION_PERMISSIONS[action], action)
+    handler = _handlers(session)[action]
+    ticket = find(session, user, number)
+    with guarded(session):
+        handler(ticket, Actor.of(user), args)
+    return ticket

@@ -1,0 +1,25 @@
+"""Administration: the rules and reference data officials change without a developer.
+
+`ENTITIES` names every admin area; `save`, `deactivate` and `delete` are the only way the web
+pages and the API change those rows, so each change is validated, audited and seen by workers.
+"""
+
+from __future__ import annotations
+
+from .catalogue import LINES, TOPICS
+from .entity import Entity, Registry
+from .org import UNITS, USERS
+from .routing import DAYS, RULES, SLA, YEARS
+
+ENTITIES = Registry({
+    "units": UNITS, "users": USERS, "topics": TOPICS, "rules": RULES, "sla": SLA,
+    "days": DAYS, "years": YEARS, "lines": LINES,
+})
+
+find = ENTITIES.find
+rows = ENTITIES.rows
+save = ENTITIES.save
+deactivate = ENTITIES.deactivate
+delete = ENTITIES.delete
+
+__all__ = ["ENTITIES", "Entity", "deactivate", "delete", "find", "rows", "save"]

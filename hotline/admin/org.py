@@ -1,0 +1,191 @@
+"""Who works where: units in their hierarchy (city → district → street) and staff accounts.
+
+Units and users are never deleted — tickets, events and the audit log name them — only
+deactivated. Passwords are set on creation and by a reset; neither the hash nor the password
+ever reaches the audit log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .. import audit
+from ..auth import hash_password
+from ..domain.errors import InvalidInput
+from ..domain.lifecycle import UNIT_ROLES
+from ..models import Department, Level, Role, User
+from . import fields as f
+from .entity import Entity
+from .fields import Field
+
+LEVELS = {Level.CITY.value: _l("市级"), Level.DISTRICT.value: _l("区级"),
+          Level.STREET.value: _l("街道/乡镇")}
+RANK = {Level.CITY.value: 0, Level.DISTRICT.value: 1, Level.STREET.value: 2}
+ROLES = {Role.ADMIN.value: _l("系统管理员"), Role.AGENT.value: _l("话务员"),
+         Role.SUPERVISOR.value: _l("督办/领导"), Role.UNIT_LEAD.value: _l("单位负责人"),
+         Role.UNIT_STAFF.value: _l("单位经办人")}
+MIN_PASSWORD = 10
+
+
+# --- units ------------------------------------------------------------------------------------
+
+
+def unit_dict(d: Department) -> dict[str, Any]:
+    return {"id": d.id, "code": d.code, "name": d.name,
+            "level": d.level.value if d.level else None,
+            "parent": d.parent.code if d.parent else None, "district": d.district,
+            "duty_phone": d.duty_phone, "active": d.active}
+
+
+def _fill_unit(session: Session, d: Department, data: Mapping[str, Any], _user: User) -> None:
+    d.code = f.code(data, "code", 16)
+    f.unique(session, Department, Department.code, d.code, d, "code")
+    d.name = f.required(data, "name", 80)
+    level = f.choice(data, "level", tuple(LEVELS))
+    if level is None:
+        raise InvalidInput(_("必填"), field="level")
+    parent = f.unit(session, data, "parent")
+    f.no_cycle(d, parent, "parent")
+    if parent is not None and RANK[parent.level.value] > RANK[level]:
+        raise InvalidInput(_("上级单位的层级不能低于本单位"), field="parent")
+    d.level, d.parent = Level(level), parent
+    d.district = f.opt(data, "district", 16)
+    if level != Level.CITY.value and d.district is None:
+        raise InvalidInput(_("区级和街道单位须填写所属区县"), field="district")
+    d.duty_phone = f.phone(data, "duty_phone")
+    d.active = f.flag(data, "active")
+
+
+def _unit_in_use(session: Session, d: Department, _user: User) -> None:
+    children = session.scalar(select(func.count(Department.id)).where(
+        Department.parent_id == d.id, Department.active))
+    if children:
+        raise InvalidInput(_("请先停用或移走 %(n)d 个下级单位", n=children))
+
+
+def unit_tree(session: Session) -> list[tuple[Department, int]]:
+    """Every unit with its depth, parents before their children, for an indented list."""
+    rows = list(session.scalars(select(Department).order_by(Department.level, Department.code)))
+    children: dict[int | None, list[Department]] = {}
+    for d in rows:
+        children.setdefault(d.parent_id, []).append(d)
+    out: list[tuple[Department, int]] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for d in children.get(parent, []):
+            out.append((d, depth))
+            walk(d.id, depth + 1)
+
+    walk(None, 0)
+    placed = {d.id for d, _depth in out}
+    return out + [(d, 0) for d in rows if d.id not in placed]  # any orphan still shows
+
+
+UNITS = Entity(
+    Department, _fill_unit, unit_dict, _l("承办单位"),
+    fields=(
+        Field("code", _l("代码"), required=True, help=_l("小写字母、数字、-，如 a1-gov")),
+        Field("name", _l("名称"), required=True),
+        Field("level", _l("层级"), "select", required=True, choices=f.fixed(LEVELS)),
+        Field("parent", _l("上级单位"), "select", choices=f.unit_choices, empty=f.NONE),
+        Field("district", _l("所属区县"), help=_l("区县代码，如 a1；市级单位可留空")),
+        Field("duty_phone", _l("值班电话")),
+        Field("active", _l("启用"), "checkbox"),
+    ),
+    columns=(("name", _l("名称")), ("code", _l("代码")), ("level", _l("层级")),
+             ("district", _l("区县")), ("duty_phone", _l("值班电话")), ("active", _l("启用"))),
+    order=(Department.level, Department.code),
+    check_deactivate=_unit_in_use,
+)
+
+
+# --- users ------------------------------------------------------------------------------------
+
+
+def user_dict(u: User) -> dict[str, Any]:
+    return {"id": u.id, "username": u.username, "display_name": u.display_name,
+            "role": u.role.value if u.role else None,
+            "department": u.department.code if u.department else None, "active": u.active}
+
+
+def check_password(data: Mapping[str, Any], key: str = "password") -> str:
+    password = str(data.get(key) or "")
+    if len(password) < MIN_PASSWORD or len(password) > 200:
+        raise InvalidInput(_("密码须为 %(n)d–200 个字符", n=MIN_PASSWORD), field=key)
+    if password.isdigit() or password.isalpha():
+        raise InvalidInput(_("密码须同时包含字母和数字或符号"), field=key)
+    return password
+
+
+def _other_admins(session: Session, u: User) -> int:
+    return session.scalar(select(func.count(User.id)).where(
+        User.role == Role.ADMIN, User.active, User.id != u.id)) or 0
+
+
+def _fill_user(session: Session, u: User, data: Mapping[str, Any], actor: User) -> None:
+    creating = u.id is None
+    username = f.required(data, "username", 40)
+    if not all(c.isalnum() or c in "._-" for c in username) or not username.isascii():
+        raise InvalidInput(_("用户名只能使用字母、数字、. _ -"), field="username")
+    if not creating and username != u.username:
+        raise InvalidInput(_("用户名不可修改"), field="username")
+    u.username = username
+    f.unique(session, User, User.username, username, u, "username")
+    u.display_name = f.required(data, "display_name", 80)
+    role = f.choice(data, "role", tuple(ROLES))
+    if role is None:
+        raise InvalidInput(_("必填"), field="role")
+    unit = f.unit(session, data, "department")
+    if Role(role) in UNIT_ROLES and unit is None:
+        raise InvalidInput(_("单位人员须指定所属单位"), field="department")
+    active = f.flag(data, "active")
+    if u.id == actor.id and (role != Role.ADMIN.value or not active):
+        raise InvalidInput(_("不能停用自己的账号或取消自己的管理员身份"), field="role")
+    if u.role == Role.ADMIN and role != Role.ADMIN.value and not _other_admins(session, u):
+        raise InvalidInput(_("至少要保留一名启用的管理员"), field="role")
+    u.role, u.department, u.active = Role(role), unit, active
+    if creating:
+        u.password_hash = hash_password(check_password(data))
+
+
+def _not_self(session: Session, u: User, actor: User) -> None:
+    if u.id == actor.id:
+        raise InvalidInput(_("不能停用自己的账号"))
+    if u.role == Role.ADMIN and not _other_admins(session, u):
+        raise InvalidInput(_("至少要保留一名启用的管理员"))
+
+
+USERS = Entity(
+    User, _fill_user, user_dict, _l("用户与岗位"),
+    fields=(
+        Field("username", _l("用户名"), required=True, help=_l("登录用，创建后不可修改")),
+        Field("display_name", _l("姓名"), required=True),
+        Field("role", _l("岗位"), "select", required=True, choices=f.fixed(ROLES),
+              help=_l("权限随岗位而定")),
+        Field("department", _l("所属单位"), "select", choices=f.unit_choices, empty=f.NONE,
+              help=_l("单位负责人和经办人必填")),
+        Field("password", _l("初始密码"), "password", on_create_only=True, required=True,
+              help=_l("至少 10 个字符，含字母和数字或符号")),
+        Field("active", _l("启用"), "checkbox"),
+    ),
+    columns=(("username", _l("用户名")), ("display_name", _l("姓名")), ("role", _l("岗位")),
+             ("department", _l("所属单位")), ("active", _l("启用"))),
+    order=(User.username,),
+    routing=False,
+    check_deactivate=_not_self,
+)
+
+
+def reset_password(session: Session, actor: User, u: User, data: Mapping[str, Any]) -> None:
+    """Set a new password and unlock the account; audited without the password itself."""
+    u.password_hash = hash_password(check_password(data))
+    u.failed_logins, u.locked_until = 0, None
+    audit.record(session, actor, "users", u.id, audit.RESET_PASSWORD, None,
+                 {"username": u.username})
+    session.commit()

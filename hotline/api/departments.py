@@ -1,0 +1,34 @@
+"""Departments (units) through the API, with their stable codes and hierarchy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Department
+from ..permissions import Permission
+from ..presenters import department_dict
+from .schemas import ApiErrorSchema, DepartmentSchema
+from .security import api_requires
+
+blp = Blueprint("api_departments", __name__, url_prefix="/api/v1/departments",
+                description="承办单位 Departments")
+
+
+@blp.route("")
+class Departments(MethodView):
+    decorators = [api_requires(Permission.VIEW_TICKETS)]
+
+    @blp.response(200, DepartmentSchema(many=True))
+    @blp.alt_response(401, schema=ApiErrorSchema)
+    @blp.alt_response(403, schema=ApiErrorSchema)
+    def get(self) -> list[dict[str, Any]]:
+        """Every active department, city level first."""
+        rows = db.session.scalars(
+            select(Department).where(Department.active).order_by(Department.level, Department.code)
+        ).all()
+        return [department_dict(d) for d in rows]

@@ -1,0 +1,48 @@
+"""Intake through the API, for portals, apps and sibling systems that speak JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ..intake import Request
+from ..models import Channel
+from ..permissions import Permission
+from ..submit import submit
+from .schemas import ApiErrorSchema, IntakeAcceptedSchema, IntakeSchema
+from .security import api_requires
+
+blp = Blueprint("api_intakes", __name__, url_prefix="/api/v1/intakes",
+                description="受理 Intake: every request lands in the one intake queue")
+
+
+@blp.route("")
+class Intakes(MethodView):
+    decorators = [api_requires(Permission.SUBMIT_INTAKE)]
+
+    @blp.arguments(IntakeSchema)
+    @blp.response(202, IntakeAcceptedSchema)
+    @blp.alt_response(400, schema=ApiErrorSchema)
+    @blp.alt_response(401, schema=ApiErrorSchema)
+    @blp.alt_response(403, schema=ApiErrorSchema)
+    def post(self, args: dict[str, Any]) -> tuple[dict[str, Any], int]:
+        """Accept a request; the ticket number is final, the ticket follows from the worker.
+
+        An `Idempotency-Key` header makes retries safe: the same key returns the same number.
+        """
+        key = request.headers.get("Idempotency-Key")
+        intake, created = submit(Request(
+            channel=Channel(args.get("channel", Channel.WEB.value)),
+            line=args.get("line", "12345"),
+            content=args["content"],
+            request_type=args.get("request_type", "complaint"),
+            phone=args.get("phone"),
+            name=args.get("name"),
+            address=args.get("address"),
+            confidential=args.get("confidential", False),
+            source_ref=f"api:{key[:100]}" if key else None,
+        ))
+        return {"ticket_number": intake.ticket_number, "created": created}, 202 if created else 200

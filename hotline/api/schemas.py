@@ -1,0 +1,85 @@
+"""Marshmallow schemas: they validate API input and document the API in OpenAPI."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from ..models import Channel, Line, RequestType, Status
+
+
+class ApiErrorSchema(Schema):
+    error = fields.Dict(required=True)
+
+
+class DepartmentSchema(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    level = fields.String(required=True)
+    parent = fields.String(allow_none=True)
+    district = fields.String(allow_none=True)
+
+
+class EventSchema(Schema):
+    at = fields.String()
+    actor = fields.String()
+    kind = fields.String()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    data = fields.Dict()
+
+
+class TicketSchema(Schema):
+    number = fields.String(required=True)
+    line = fields.String(required=True)
+    channel = fields.String(required=True)
+    request_type = fields.String(required=True)
+    status = fields.String(required=True)
+    content = fields.String(required=True)
+    address = fields.String(allow_none=True)
+    district = fields.String(allow_none=True)
+    citizen = fields.Dict()
+    topic = fields.String(allow_none=True)
+    topic_name = fields.String(allow_none=True)
+    department = fields.Nested(DepartmentSchema, allow_none=True)
+    urgency = fields.String()
+    classifier = fields.Dict()
+    repeat_of = fields.String(allow_none=True)
+    created_at = fields.String()
+    updated_at = fields.String()
+    deadlines = fields.Dict()
+    events = fields.List(fields.Nested(EventSchema))
+
+
+class TicketPageSchema(Schema):
+    items = fields.List(fields.Nested(TicketSchema), required=True)
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+
+
+class TicketQuerySchema(Schema):
+    status = fields.String(validate=validate.OneOf([s.value for s in Status]))
+    line = fields.String(validate=validate.OneOf([s.value for s in Line]))
+    channel = fields.String(validate=validate.OneOf([s.value for s in Channel]))
+    department = fields.String(validate=validate.Length(max=16))
+    topic = fields.String(validate=validate.Length(max=32))
+    q = fields.String(validate=validate.Length(max=100))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class IntakeSchema(Schema):
+    content = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    line = fields.String(validate=validate.OneOf([s.value for s in Line]))
+    channel = fields.String(validate=validate.OneOf(["web", "phone", "sms", "import"]))
+    request_type = fields.String(validate=validate.OneOf([t.value for t in RequestType]))
+    phone = fields.String(validate=validate.Length(max=32))
+    name = fields.String(validate=validate.Length(max=80))
+    address = fields.String(validate=validate.Length(max=200))
+    confidential = fields.Boolean()
+
+
+class IntakeAcceptedSchema(Schema):
+    ticket_number = fields.String(required=True)
+    created = fields.Boolean(required=True)

@@ -1,0 +1,45 @@
+"""Bearer-token authentication for the JSON API, and the post's permission for each endpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import g, request
+from flask_smorest import abort
+
+from ..auth import user_id_for_token
+from ..extensions import db
+from ..models import User
+from ..permissions import Permission, allows, mark
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def api_requires(permission: Permission) -> Callable[[F], F]:
+    """401 without a valid token, 403 when the token's user's post lacks `permission`."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            header = request.headers.get("Authorization", "")
+            scheme, _, token = header.partition(" ")
+            token = token.strip()
+            user_id = user_id_for_token(token) if scheme.lower() == "bearer" and token else None
+            if user_id is None:
+                abort(401, message="需要有效的令牌 / a valid bearer token is required")
+            g.api_user_id = user_id
+            if not allows(api_user().role, permission):
+                abort(403, message=f"您的岗位无权执行此操作 / your post may not do this "
+                                   f"({permission.value})")
+            return view(*args, **kwargs)
+
+        return mark(wrapper, permission)  # type: ignore[arg-type]
+
+    return decorate
+
+
+def api_user() -> User:
+    """The caller (one primary-key lookup, cached by the session's identity map)."""
+    return db.session.get_one(User, g.api_user_id)

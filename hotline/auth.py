@@ -1,0 +1,207 @@
+"""Sign-in with argon2-hashed passwords, lock-out after repeated failures, the idle timeout,
+and API tokens.
+
+Sign-ins, failures and lock-outs are written to the audit log. Failures are counted per account
+(LOGIN_MAX_FAILURES within the lock, LOGIN_LOCK_MINUTES); a locked account is told so, since staff
+must know to wait or call an administrator — the price is that five failures reveal that a user
+name exists, which the per-IP rate limit on this form keeps slow.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import secrets
+import time
+from datetime import timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from . import audit
+from .errors import wants_json
+from .extensions import db, limiter, login_manager
+from .models import ApiToken, User, utcnow
+
+bp = Blueprint("auth", __name__)
+hasher = PasswordHasher()
+# Verified against when the user name is unknown, so a miss costs as long as a wrong password.
+_NOBODY = hasher.hash(secrets.token_hex(16))
+OK, WRONG, LOCKED = "ok", "wrong", "locked"
+LAST_SEEN = "seen"  # session key: when this session last made a request (epoch seconds)
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = _l("请先登录")
+login_manager.login_message_category = "info"
+
+
+@login_manager.user_loader
+def _load(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id))
+    return user if user and user.active else None
+
+
+def hash_password(password: str) -> str:
+    return hasher.hash(password)
+
+
+def check_password(user: User, password: str, *, max_failures: int, lock_for: timedelta) -> str:
+    """OK, WRONG or LOCKED; counts failures, and a locked account fails even with the right
+    password (the lock is not a hint that the password was right)."""
+    now = utcnow()
+    if user.locked_until and user.locked_until > now:
+        return LOCKED
+    try:
+        hasher.verify(user.password_hash, password)
+    except VerificationError:
+        user.failed_logins += 1
+        if user.failed_logins >= max_failures:
+            user.locked_until = now + lock_for
+            user.failed_logins = 0
+            return LOCKED
+        return WRONG
+    user.failed_logins = 0
+    user.locked_until = None
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    return OK
+
+
+def issue_token(user: User) -> str:
+    """A new bearer token; only its hash is stored, so it is shown once."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user_id=user.id, token_hash=_digest(token)))
+    db.session.commit()
+    return token
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+TOKEN_CACHE_SECONDS = 60.0
+_token_cache: dict[str, tuple[int, float]] = {}
+
+
+def user_id_for_token(token: str) -> int | None:
+    """The id of the active user holding `token`.
+
+    Integrations post intakes in bursts; remembering a token for a minute spares a query per
+    request. The price: a revoked token or deactivated user keeps working for up to a minute.
+    """
+    digest = _digest(token)
+    cached = _token_cache.get(digest)
+    now = time.monotonic()
+    if cached and cached[1] > now:
+        return cached[0]
+    user_id = db.session.scalar(
+        select(User.id)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == digest, ApiToken.revoked.is_(False), User.active)
+    )
+    if user_id is None:
+        _token_cache.pop(digest, None)
+        return None
+    _token_cache[digest] = (user_id, now + TOKEN_CACHE_SECONDS)
+    return user_id
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("用户名"), validators=[DataRequired(), Length(max=40)])
+    password = PasswordField(_l("密码"), validators=[DataRequired(), Length(max=200)])
+
+
+def _attempt(username: str, password: str) -> tuple[str, User | None]:
+    """Check the credentials, count and audit the outcome; the caller commits."""
+    config = current_app.config
+    user = db.session.scalars(select(User).where(User.username == username)).one_or_none()
+    if user is None or not user.active:
+        with contextlib.suppress(VerificationError):
+            hasher.verify(_NOBODY, password)
+        audit.record(db.session, None, "user", username[:40], "login_failed")
+        return WRONG, None
+    was_locked = bool(user.locked_until and user.locked_until > utcnow())
+    outcome = check_password(user, password, max_failures=config["LOGIN_MAX_FAILURES"],
+                             lock_for=timedelta(minutes=config["LOGIN_LOCK_MINUTES"]))
+    if outcome == OK:
+        audit.record(db.session, user, "user", user.username, "login")
+    elif outcome == LOCKED and not was_locked:
+        audit.record(db.session, user, "user", user.username, "locked",
+                     after={"locked_until": user.locked_until.isoformat()
+                            if user.locked_until else None})
+    else:
+        audit.record(db.session, user, "user", user.username, "login_failed")
+    return outcome, user
+
+
+def safe_target(target: str | None, fallback: str = "web.home") -> str:
+    """Only a path on this site: an open redirect would let a link send staff elsewhere."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for(fallback)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"])
+def login() -> Any:
+    form = LoginForm()
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form), 400 if request.method == "POST" else 200
+    outcome, user = _attempt(form.username.data or "", form.password.data or "")
+    db.session.commit()
+    if outcome == OK and user is not None:
+        login_user(user)
+        session.permanent = True
+        session[LAST_SEEN] = int(time.time())
+        return redirect(safe_target(request.args.get("next")))
+    if outcome == LOCKED:
+        error = _("登录失败次数过多，账号已锁定 %(m)d 分钟。请稍后再试，或请管理员解锁。",
+                  m=current_app.config["LOGIN_LOCK_MINUTES"])
+    else:
+        error = _("用户名或密码错误。")
+    return render_template("auth/login.html", form=form, error=error), 401
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Any:
+    logout_user()
+    session.pop(LAST_SEEN, None)
+    return redirect(url_for("auth.login"))
+
+
+@bp.before_app_request
+def _idle_timeout() -> Any:
+    """Sign out a staff session left idle longer than SESSION_IDLE_MINUTES; the timestamp rides
+    in the signed cookie, so a copied cookie dies with the idle limit too."""
+    if request.endpoint == "static" or not current_user.is_authenticated:
+        return None
+    now = int(time.time())
+    seen = session.get(LAST_SEEN, 0)
+    if now - seen > current_app.permanent_session_lifetime.total_seconds():
+        logout_user()
+        session.pop(LAST_SEEN, None)
+        if wants_json():
+            return {"error": {"code": "session_expired",
+                              "message": "长时间未操作，已自动退出 / signed out after inactivity"}}, 401
+        flash(_("长时间未操作，已自动退出，请重新登录。"), "info")
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    session[LAST_SEEN] = now
+    return None

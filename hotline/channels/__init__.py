@@ -1,0 +1,1 @@
+"""Channels: adapters at the edge that turn what arrives into intakes (and nothing more)."""

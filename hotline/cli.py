@@ -1,0 +1,145 @@
+"""Command line: `flask --app hotline COMMAND` or the `hotline` console script.
+
+Commands are thin callers of the domain; bad input ends with one line on stderr and exit 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import NoReturn
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+from . import migrate
+from .extensions import db
+from .models import User
+
+
+def fail(message: str) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db() -> None:
+    """Create or upgrade the database schema (idempotent)."""
+    migrate.upgrade(current_app)
+    click.echo("database is up to date", err=True)
+
+
+@click.command("seed-demo")
+@click.option("--password", required=True, help="Password for every demo account.")
+@click.option("--tickets", default=300, show_default=True, help="Demo tickets for an empty database.")
+@with_appcontext
+def seed_demo(password: str, tickets: int) -> None:
+    """Load the demo city A市: units, topics, routing rules, accounts and demo tickets."""
+    from .demo import seed_everything
+
+    if len(password) < 8:
+        fail("--password must have at least 8 characters")
+    report = seed_everything(current_app, password=password, tickets=tickets)
+    click.echo(report, err=True)
+
+
+@click.command("create-token")
+@click.argument("username")
+@with_appcontext
+def create_token(username: str) -> None:
+    """Print a new API token for USERNAME (and nothing else on stdout)."""
+    from .auth import issue_token
+
+    user = db.session.scalars(select(User).where(User.username == username)).one_or_none()
+    if user is None:
+        fail(f"no user named {username!r}")
+    click.echo(issue_token(user))
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@with_appcontext
+def worker(burst: bool) -> None:
+    """Run an RQ worker on the intake and default queues, with RQ's scheduler."""
+    from rq import SimpleWorker
+
+    from .queue import QUEUES, connection
+
+    # SimpleWorker runs jobs in this process: the loaded model and the connection pool are
+    # reused instead of being forked for every job.
+    SimpleWorker(list(QUEUES), connection=connection()).work(with_scheduler=True, burst=burst)
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler() -> None:
+    """Run the periodic jobs (sweeper, deadline scan) with RQ's cron scheduler."""
+    from rq.cron import create_cron
+
+    import workers.cron  # noqa: F401  (registers the schedule)
+
+    from .queue import connection
+
+    create_cron(connection()).start()
+
+
+@click.group("deadlines")
+def deadlines() -> None:
+    """Deadline warnings, overdue marks and escalation."""
+
+
+@deadlines.command("scan")
+@click.option("--now", "now_text", default=None,
+              help="Scan as of this ISO 8601 instant with a UTC offset (default: now).")
+@with_appcontext
+def deadlines_scan(now_text: str | None) -> None:
+    """Run one escalation scan and print what it did as JSON."""
+    import json
+    from datetime import datetime
+
+    from .escalation import scan
+
+    now = None
+    if now_text is not None:
+        try:
+            now = datetime.fromisoformat(now_text)
+        except ValueError:
+            fail(f"--now: {now_text!r} is not an ISO 8601 date-time")
+        if now.tzinfo is None:
+            fail("--now needs a UTC offset (e.g. 2026-10-16T09:00:00+08:00); "
+                 "naive times are ambiguous")
+    click.echo(json.dumps(scan(db.session, now).as_dict()))
+
+
+@click.command("figures-refresh")
+@with_appcontext
+def figures_refresh() -> None:
+    """Bring the dashboard's daily rollup up to date (the scheduler does this every minute)."""
+    import json
+
+    from .figures import refresh
+
+    click.echo(json.dumps(refresh(db.session)))
+
+
+def register(app: Flask) -> None:
+    from .demo import up
+    from .importer import import_command
+    from .model_cli import model
+
+    for command in (init_db, seed_demo, create_token, worker, scheduler, up, import_command,
+                    deadlines, model, figures_refresh):
+        app.cli.add_command(command)
+
+
+def _create_app() -> Flask:
+    from . import create_app
+
+    return create_app()
+
+
+def main() -> None:
+    """Entry point of the `hotline` console script."""
+    FlaskGroup(create_app=_create_app)(prog_name="hotline")

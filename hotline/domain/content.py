@@ -1,0 +1,52 @@
+"""Normalising what citizens write, identically in the web request and in the worker."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from .errors import InvalidInput
+
+MAX_CONTENT = 4000
+MAX_SHORT = 200
+_SPACES = re.compile(r"[ \t\u3000\xa0]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Full-width punctuation (，；：！？（）…) is how Chinese is written: NFKC would turn it into ASCII.
+_FULLWIDTH_PUNCTUATION = "\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff5e"
+_COMPAT_RUNS = re.compile(f"[^{_FULLWIDTH_PUNCTUATION}]+")
+
+
+def normalise_text(raw: str) -> str:
+    """NFKC for letters, digits and spaces (１２３ → 123), Chinese punctuation kept as written.
+
+    Also drops control characters and tidies white space, so equal requests compare equal.
+    """
+    text = _COMPAT_RUNS.sub(lambda m: unicodedata.normalize("NFKC", m.group()), raw)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL.sub("", text)
+    text = "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return _BLANK_LINES.sub("\n\n", text).strip()
+
+
+def clean_content(raw: str | None, field: str = "content", limit: int = MAX_CONTENT) -> str:
+    """The request text, or InvalidInput when it is empty or longer than `limit` characters.
+
+    HTML is kept as text on purpose: it is evidence of what the citizen sent, and every page
+    escapes it on output.
+    """
+    text = normalise_text(raw or "")
+    if not text:
+        raise InvalidInput("内容不能为空 / content must not be empty", field=field)
+    if len(text) > limit:
+        raise InvalidInput(
+            f"内容过长（最多{limit}字）/ content longer than {limit} characters", field=field
+        )
+    return text
+
+
+def clean_optional(raw: str | None, field: str, limit: int = MAX_SHORT) -> str | None:
+    text = normalise_text(raw or "")
+    if len(text) > limit:
+        raise InvalidInput(f"{field} 过长 / {field} longer than {limit} characters", field=field)
+    return text or None

@@ -1,0 +1,106 @@
+"""Which SLA policy applies to a ticket and when each of its deadline steps falls.
+
+Pure: the app builds a `Planner` from its tables (policies, calendar overrides, loaded years)
+once per catalogue version and hands it to the life-cycle functions, so deadline rules are
+tested with plain objects and the worker pays no queries per ticket for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import TYPE_CHECKING
+
+from routing.calendar import WorkingCalendar
+from routing.sla import Limit, SlaPolicy, Unit, deadline, load_default_policies
+
+if TYPE_CHECKING:
+    from ..models import Ticket
+
+DEFAULT_WARN_FRACTION = 0.75
+DEFAULT_ESCALATE_AFTER = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class PolicyChoice:
+    """One policy row as the planner needs it: what it matches and its limits."""
+
+    name: str
+    policy: SlaPolicy
+    topic: str | None = None
+    urgency: str | None = None
+
+
+@dataclass(frozen=True)
+class Window:
+    """The instants of one deadline: yellow warning, due (red), escalation to the level above."""
+
+    warn_at: datetime
+    due_at: datetime
+    escalate_at: datetime
+
+
+@cache
+def _shipped() -> tuple[PolicyChoice, ...]:
+    """The defaults of routing/default_sla.json: used when the table has no row for a ticket."""
+    shipped = load_default_policies()
+    return (PolicyChoice("general", shipped["general"]),
+            PolicyChoice("emergency", shipped["emergency"], urgency="urgent"))
+
+
+@dataclass
+class Planner:
+    calendar: WorkingCalendar
+    policies: Sequence[PolicyChoice] = field(default_factory=_shipped)
+    warn_fraction: float = DEFAULT_WARN_FRACTION
+    escalate_after: timedelta = DEFAULT_ESCALATE_AFTER
+    topic_chains: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+
+    def chain(self, ticket: Ticket) -> tuple[str, ...]:
+        """The ticket's topic code and its ancestors, from the cache when the id is known."""
+        if ticket.topic_id is not None and ticket.topic_id in self.topic_chains:
+            return self.topic_chains[ticket.topic_id]
+        codes: list[str] = []
+        topic = ticket.topic
+        while topic is not None and topic.code not in codes:
+            codes.append(topic.code)
+            topic = topic.parent
+        return tuple(codes)
+
+    def choose(self, ticket: Ticket) -> PolicyChoice:
+        """The most specific matching policy: urgency first, then the deepest topic."""
+        chain = self.chain(ticket)
+        urgency = ticket.urgency.value if ticket.urgency else "normal"
+        best: tuple[tuple[int, int], PolicyChoice] | None = None
+        for choice in (*self.policies, *_shipped()):
+            if choice.urgency is not None and choice.urgency != urgency:
+                continue
+            if choice.topic is not None and choice.topic not in chain:
+                continue
+            depth = len(chain) - chain.index(choice.topic) if choice.topic else 0
+            key = (int(choice.urgency is not None), depth)
+            if best is None or key > best[0]:
+                best = (key, choice)
+        assert best is not None  # the shipped general policy matches everything
+        return best[1]
+
+    def window(self, start: datetime, limit: Limit) -> Window:
+        """Warning, due and escalation instants; raises CalendarMissing for unknown years."""
+        due = deadline(start, limit, self.calendar)
+        # routing.sla.checkpoint's rule, without computing the deadline a second time.
+        return self.window_until(start, due, limit.unit)
+
+    def window_until(self, start: datetime, due: datetime, unit: Unit) -> Window:
+        """A window for a deadline given as an instant (an extension, a 督办 order's date).
+
+        The warning is measured in the same kind of time as the limit it replaces, so a
+        working-day deadline never warns over a weekend.
+        """
+        if unit is Unit.CALENDAR_HOURS or due <= start:
+            warn = start + (due - start) * self.warn_fraction if due > start else due
+        else:
+            worked = self.calendar.working_time_between(start, due) * self.warn_fraction
+            warn = self.calendar.add_working_time(start, worked)
+        return Window(warn.astimezone(UTC), due.astimezone(UTC), due.astimezone(UTC) + self.escalate_after)

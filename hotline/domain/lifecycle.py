@@ -1,0 +1,703 @@
+"""The ticket life cycle: the only code that changes a ticket's state.
+
+Views, webhooks, jobs and the CLI call these functions; each checks that the action is legal for
+the ticket's state and the actor's post, changes the ticket, and appends an immutable event.
+Functions touch only the objects they are given (no session, no I/O), so the rules are tested
+without a database; callers commit, and optimistic locking on `Ticket.version` turns a lost race
+into a Conflict (see hotline.actions.commit).
+
+Deadlines: functions that start or move a deadline take a `Planner` (policies + working
+calendar). Without one they change state only, which is what the older callers and the pure
+state tests need. A deadline that falls in a year without a calendar is left empty, recorded as a
+`calendar_missing` event and raised to the administrators as an alert — never guessed.
+
+States: 待分拨 pending_dispatch → 已派单 dispatched → 已签收 signed → 已答复 replied → 已办结
+closed; 已退单 returned goes back to the centre (after two returns only a supervisor may
+re-dispatch: arbitration); 重办 reopen sends a replied or closed ticket back to its unit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from routing.errors import CalendarMissing
+from routing.sla import Limit, Unit
+from routing.sla import extend as extend_deadline
+
+from ..models import (
+    AssistTask,
+    DeadlineClock,
+    Department,
+    ExtensionRequest,
+    Notification,
+    Role,
+    Status,
+    SupervisionOrder,
+    Ticket,
+    TicketEvent,
+    Topic,
+    User,
+    utcnow,
+)
+from ..permissions import Permission, allows
+from .deadlines import Planner, Window
+from .errors import Forbidden, IllegalTransition, InvalidInput
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a signed-in user, the system (workers), or the citizen."""
+
+    label: str
+    role: Role | None = None
+    user_id: int | None = None
+    department_id: int | None = None
+
+    @classmethod
+    def of(cls, user: User) -> Actor:
+        return cls(user.username, user.role, user.id, user.department_id)
+
+
+SYSTEM = Actor("system")
+CITIZEN = Actor("citizen")
+
+# Posts that belong to a unit (and act only on its tickets); what each post may do is in
+# hotline.permissions.
+UNIT_ROLES = frozenset({Role.UNIT_STAFF, Role.UNIT_LEAD})
+
+RETURN_REASONS = {
+    "not_our_duty": "非本单位职责",
+    "wrong_district": "非本辖区",
+    "insufficient_info": "诉求信息不全",
+    "duplicate": "重复件",
+    "other": "其他",
+}
+RETURNS_BEFORE_ARBITRATION = 2
+# The centre accepted an answer: the event others (SMS sender, tracking, Open311) listen for.
+REPLY_APPROVED = "reply_approved"
+MAX_EXTENSION_DAYS = 30
+UNIT_WORK = frozenset({Status.DISPATCHED, Status.SIGNED})
+WORKING = frozenset({Status.PENDING_DISPATCH, Status.DISPATCHED, Status.SIGNED, Status.RETURNED,
+                     Status.REPLIED})
+
+NEW_TICKET_COLLECTIONS = ("events", "clocks", "assist_tasks", "extensions", "orders",
+                          "notifications")
+# Clock kinds; an assisting unit's clock is "assist:<unit code>", a 督办 order's "urge:<seq>".
+DISPATCH, SIGN, REPLY = "dispatch", "sign", "reply"
+
+
+def record(
+    ticket: Ticket,
+    actor: Actor,
+    kind: str,
+    *,
+    to_status: Status | None = None,
+    note: str | None = None,
+    data: dict[str, Any] | None = None,
+    public: bool = False,
+    at: datetime | None = None,
+) -> TicketEvent:
+    """Append an event (and move the state when `to_status` is given)."""
+    before = ticket.status
+    if to_status is not None:
+        ticket.status = to_status
+    ticket.updated_at = at or utcnow()
+    event = TicketEvent(
+        at=ticket.updated_at,
+        actor=actor.label,
+        actor_id=actor.user_id,
+        kind=kind,
+        from_status=before.value if before else None,
+        to_status=to_status.value if to_status else None,
+        note=note,
+        data=data or {},
+        public=public,
+    )
+    ticket.events.append(event)
+    return event
+
+
+def _require(ticket: Ticket, action: str, allowed: Iterable[Status]) -> None:
+    if ticket.status not in set(allowed):
+        raise IllegalTransition(
+            f"工单状态为「{ticket.status.value}」，不能执行 {action} / "
+            f"cannot {action} a ticket in state {ticket.status.value}"
+        )
+
+
+def _require_centre(actor: Actor, permission: Permission, action: str) -> None:
+    """A centre post's permission (hotline.permissions); the system may act for the centre."""
+    if actor is not SYSTEM and not allows(actor.role, permission):
+        raise Forbidden(f"只有中心人员可以 {action} / only centre staff may {action}")
+
+
+def _require_supervisor(actor: Actor, permission: Permission, action: str) -> None:
+    if not allows(actor.role, permission):
+        raise Forbidden(f"只有督办员可以 {action} / only supervisors may {action}")
+
+
+def lead_unit_id(ticket: Ticket) -> int | None:
+    """The lead unit's id, also before a flush has copied the relationship into the column."""
+    return ticket.department.id if ticket.department is not None else ticket.department_id
+
+
+def _require_unit(ticket: Ticket, actor: Actor, permission: Permission, action: str) -> None:
+    """The lead unit's people, and of them the posts holding `permission` (退单 and 延期 need
+    the unit's lead)."""
+    if actor.department_id != lead_unit_id(ticket) or actor.role not in UNIT_ROLES:
+        raise Forbidden(
+            f"只有承办单位可以 {action} / only the assigned unit may {action}"
+        )
+    if not allows(actor.role, permission):
+        raise Forbidden(f"须由单位负责人 {action} / only the unit's lead may {action}")
+
+
+def _text(value: str | None, field: str, what: str) -> str:
+    cleaned = (value or "").strip()
+    if not cleaned:
+        raise InvalidInput(f"{what}不能为空 / {field} is required", field=field)
+    return cleaned
+
+
+# --- deadline clocks ---------------------------------------------------------------------------
+
+
+def _clock(ticket: Ticket, kind: str) -> DeadlineClock | None:
+    return next((c for c in ticket.clocks if c.kind == kind), None)
+
+
+def _arm(ticket: Ticket, kind: str, start: datetime, window: Window | None,
+         department: Department | None) -> DeadlineClock:
+    """Start (or restart) a clock; a window of None is a deadline the calendar cannot give."""
+    clock = _clock(ticket, kind)
+    if clock is None:
+        clock = DeadlineClock(kind=kind)
+        ticket.clocks.append(clock)
+    clock.started_at = start
+    clock.department = department
+    clock.stage = 0
+    clock.stopped_at = None
+    clock.warn_at = window.warn_at if window else None
+    clock.due_at = window.due_at if window else None
+    clock.escalate_at = window.escalate_at if window else None
+    clock.next_check_at = window.warn_at if window else None
+    return clock
+
+
+def _stop(ticket: Ticket, kind: str, at: datetime) -> None:
+    clock = _clock(ticket, kind)
+    if clock is not None and clock.stopped_at is None:
+        clock.stopped_at = at
+        clock.next_check_at = None
+
+
+def _resume(ticket: Ticket, kind: str) -> None:
+    """Run a stopped clock again against its old deadline (a reply sent back for rework)."""
+    clock = _clock(ticket, kind)
+    if clock is None or clock.due_at is None:
+        return
+    clock.stopped_at = None
+    steps = [clock.warn_at, clock.due_at, clock.escalate_at]
+    clock.next_check_at = steps[clock.stage] if clock.stage < len(steps) else None
+
+
+def next_check(clock: DeadlineClock) -> datetime | None:
+    """The instant of the clock's next escalation step after `stage`, or None when done."""
+    steps = [clock.warn_at, clock.due_at, clock.escalate_at]
+    return steps[clock.stage] if clock.stopped_at is None and clock.stage < len(steps) else None
+
+
+def _calendar_missing(ticket: Ticket, kind: str, exc: CalendarMissing, at: datetime) -> None:
+    """Loud, not fatal: an event on the ticket and an alert to every administrator."""
+    record(ticket, SYSTEM, "calendar_missing", at=at, note=str(exc),
+           data={"deadline": kind, "year": exc.year})
+    ticket.notifications.append(Notification(
+        role=Role.ADMIN.value, kind="calendar_missing", level="red", created_at=at,
+        body=f"工单 {ticket.number} 的{kind}时限无法计算：缺少 {exc.year} 年工作日历，请录入。"
+             f" / Deadline '{kind}' of ticket {ticket.number} needs the {exc.year} calendar."))
+
+
+def _window(ticket: Ticket, planner: Planner, kind: str, start: datetime, limit: Limit,
+            at: datetime) -> Window | None:
+    try:
+        return planner.window(start, limit)
+    except CalendarMissing as exc:
+        _calendar_missing(ticket, kind, exc, at)
+        return None
+
+
+def plan_intake(ticket: Ticket, planner: Planner, *, at: datetime | None = None) -> dict[str, Any]:
+    """Dispatch and reply deadlines from the moment of intake (routing.sla's convention).
+
+    Returns what was planned, for the routing event that follows (one event, not two).
+    """
+    at = at or utcnow()
+    choice = planner.choose(ticket)
+    start = ticket.created_at or at
+    dispatch_window = _window(ticket, planner, DISPATCH, start, choice.policy.dispatch, at)
+    reply_window = _window(ticket, planner, REPLY, start, choice.policy.reply, at)
+    _arm(ticket, DISPATCH, start, dispatch_window, None)
+    _arm(ticket, REPLY, start, reply_window, ticket.department)
+    ticket.dispatch_due = dispatch_window.due_at if dispatch_window else None
+    ticket.reply_due = reply_window.due_at if reply_window else None
+    return {"policy": choice.name, "dispatch_due": _iso(ticket.dispatch_due),
+            "reply_due": _iso(ticket.reply_due)}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def stop_all_clocks(ticket: Ticket, at: datetime) -> None:
+    for clock in ticket.clocks:
+        if clock.stopped_at is None:
+            clock.stopped_at = at
+            clock.next_check_at = None
+
+
+# --- intake and classification -----------------------------------------------------------------
+
+
+def open_ticket(ticket: Ticket, actor: Actor, *, awaiting_transcription: bool = False) -> None:
+    """受理: the first event of every ticket.
+
+    A new ticket has no history, clocks or tasks: saying so up front means the rules below never
+    lazy-load empty collections (a query, and an autoflush, each) while the worker routes it.
+    """
+    for name in NEW_TICKET_COLLECTIONS:
+        if name not in ticket.__dict__:
+            setattr(ticket, name, [])
+    status = Status.AWAITING_TRANSCRIPTION if awaiting_transcription else Status.PENDING_DISPATCH
+    ticket.status = status
+    record(ticket, actor, "intake", to_status=status, public=True,
+           data={"channel": ticket.channel.value, "line": ticket.line.value})
+
+
+def transcribe(ticket: Ticket, actor: Actor, content: str) -> None:
+    """An agent types what a caller said on a voice message the transcriber could not read."""
+    _require(ticket, "transcribe", {Status.AWAITING_TRANSCRIPTION})
+    _require_centre(actor, Permission.TRANSCRIBE, "transcribe")
+    ticket.content = content
+    record(ticket, actor, "transcribed", to_status=Status.PENDING_DISPATCH)
+
+
+def classify(ticket: Ticket, *, label: str, confidence: float, version: str,
+             topic: Topic | None, topic_id: int | None = None) -> None:
+    """Keep the classifier's opinion on the ticket whatever the routing decides.
+
+    `topic_id` lets the worker set the topic from its cached catalogue without loading a row.
+    """
+    ticket.classifier_label = label
+    ticket.classifier_confidence = confidence
+    ticket.model_version = version
+    if topic is not None:
+        ticket.topic = topic
+    elif topic_id is not None:
+        ticket.topic_id = topic_id
+    record(ticket, SYSTEM, "classified",
+           data={"label": label, "confidence": round(confidence, 4), "model": version})
+
+
+def set_topic(ticket: Ticket, actor: Actor, topic: Topic) -> None:
+    """A person sets or corrects the topic: that becomes a labelled example for retraining."""
+    _require_centre(actor, Permission.SET_TOPIC, "set the topic")
+    before = ticket.topic.code if ticket.topic else None
+    ticket.topic = topic
+    record(ticket, actor, "topic_set", data={"from": before, "to": topic.code})
+
+
+def link_repeat(ticket: Ticket, original: Ticket, actor: Actor, reason: str) -> None:
+    if original.id == ticket.id:
+        raise InvalidInput("工单不能关联自身 / a ticket cannot repeat itself")
+    ticket.repeat_of = original
+    record(ticket, actor, "linked_repeat", data={"original": original.number, "reason": reason})
+
+
+def add_citizen_message(ticket: Ticket, text: str, channel: str) -> None:
+    """A follow-up message from the citizen on an open ticket (补充诉求)."""
+    if ticket.status == Status.CLOSED:
+        raise IllegalTransition("工单已办结 / ticket is closed")
+    record(ticket, CITIZEN, "citizen_message", note=text, data={"channel": channel}, public=True)
+
+
+def routed_to_people(ticket: Ticket, reason: dict[str, Any]) -> None:
+    """No rule or low confidence: the ticket waits in the manual dispatch queue, and says why."""
+    record(ticket, SYSTEM, "routing_manual", data={"reason": reason})
+
+
+# --- dispatch, sign, return --------------------------------------------------------------------
+
+
+def return_count(ticket: Ticket) -> int:
+    """Returns are counted against units and decide when arbitration is needed."""
+    return sum(1 for e in ticket.events if e.kind == "returned")
+
+
+def needs_arbitration(ticket: Ticket) -> bool:
+    return ticket.status == Status.RETURNED and return_count(ticket) >= RETURNS_BEFORE_ARBITRATION
+
+
+def dispatch(ticket: Ticket, actor: Actor, department: Department, *, reason: dict[str, Any],
+             assisting: list[Department] | None = None, planner: Planner | None = None,
+             at: datetime | None = None) -> None:
+    """派单 to a lead unit; `reason` says why (rule, classifier, or the person who chose).
+
+    After two returns the ticket is disputed: only a supervisor may decide (仲裁), and that
+    decision is marked in the event so later evaluation can tell arbitration from routing.
+    """
+    _require(ticket, "dispatch", {Status.PENDING_DISPATCH, Status.RETURNED})
+    _require_centre(actor, Permission.DISPATCH, "dispatch")
+    arbitration = needs_arbitration(ticket)
+    if arbitration and not allows(actor.role, Permission.ARBITRATE):
+        raise Forbidden("已退单两次，须由督办员仲裁派单 / returned twice: a supervisor must "
+                        "arbitrate the dispatch")
+    if not department.active:
+        raise InvalidInput(f"单位 {department.code} 已停用 / unit is inactive", field="unit")
+    helpers = list(assisting or [])
+    codes = [d.code for d in helpers]
+    if department.code in codes or len(set(codes)) != len(codes):
+        raise InvalidInput("协办单位不能重复或与主办单位相同 / assisting units must be distinct "
+                           "from each other and from the lead unit", field="assisting")
+    for helper in helpers:
+        if not helper.active:
+            raise InvalidInput(f"单位 {helper.code} 已停用 / unit is inactive", field="assisting")
+    at = at or utcnow()
+    ticket.department = department
+    if arbitration:
+        reason = {**reason, "arbitration": True}
+    record(ticket, actor, "dispatched", to_status=Status.DISPATCHED, public=True, at=at,
+           data={"department": department.code, "reason": reason, "assisting": codes})
+    if planner is not None:
+        _stop(ticket, DISPATCH, at)
+        policy = planner.choose(ticket).policy
+        sign_window = _window(ticket, planner, SIGN, at, policy.sign, at)
+        _arm(ticket, SIGN, at, sign_window, department)
+        ticket.sign_due = sign_window.due_at if sign_window else None
+        reply_clock = _clock(ticket, REPLY)
+        if reply_clock is None:
+            window = _window(ticket, planner, REPLY, ticket.created_at or at, policy.reply, at)
+            _arm(ticket, REPLY, ticket.created_at or at, window, department)
+            ticket.reply_due = window.due_at if window else None
+        else:
+            reply_clock.department = department
+    for helper in helpers:
+        _add_assist(ticket, helper, planner, at)
+
+
+def _task_unit_id(task: AssistTask) -> int | None:
+    return task.department.id if task.department is not None else task.department_id
+
+
+def _add_assist(ticket: Ticket, helper: Department, planner: Planner | None, at: datetime) -> None:
+    """协办: the assisting unit's own task, due with the lead's reply at the latest."""
+    kind = f"assist:{helper.code}"
+    task = next((t for t in ticket.assist_tasks
+                 if t.department is helper
+                 or (helper.id is not None and _task_unit_id(t) == helper.id)), None)
+    if task is None:
+        task = AssistTask(department=helper, status="open", created_at=at)
+        ticket.assist_tasks.append(task)
+    due = ticket.reply_due
+    if planner is not None:
+        own = _window(ticket, planner, kind, at, planner.choose(ticket).policy.reply, at)
+        if own is not None and (due is None or own.due_at < due):
+            due = own.due_at
+        window = None
+        if due is not None:
+            try:
+                window = planner.window_until(at, due, Unit.WORKING_HOURS)
+            except CalendarMissing as exc:
+                _calendar_missing(ticket, kind, exc, at)
+        _arm(ticket, kind, at, window, helper)
+    task.due = due
+
+
+def sign(ticket: Ticket, actor: Actor, *, at: datetime | None = None) -> None:
+    """签收: the unit acknowledges the ticket."""
+    _require(ticket, "sign", {Status.DISPATCHED})
+    _require_unit(ticket, actor, Permission.SIGN, "sign")
+    at = at or utcnow()
+    _stop(ticket, SIGN, at)
+    record(ticket, actor, "signed", to_status=Status.SIGNED, public=True, at=at)
+
+
+def return_ticket(ticket: Ticket, actor: Actor, *, reason_code: str, reason: str,
+                  planner: Planner | None = None, at: datetime | None = None) -> None:
+    """退单: "not ours"; the centre re-dispatches. Returns count against the unit.
+
+    The ticket leaves the unit (it no longer sees it) and the dispatch clock runs again; on the
+    second return the supervisors are asked to arbitrate.
+    """
+    _require(ticket, "return", UNIT_WORK)
+    _require_unit(ticket, actor, Permission.RETURN, "return")
+    if reason_code not in RETURN_REASONS:
+        raise InvalidInput(f"未知退单原因 / unknown reason code: {reason_code}",
+                           field="reason_code")
+    text = _text(reason, "reason", "退单理由")
+    at = at or utcnow()
+    department = ticket.department
+    record(ticket, actor, "returned", to_status=Status.RETURNED, note=text, at=at,
+           data={"reason_code": reason_code, "department": department.code if department else None})
+    ticket.department = None
+    _stop(ticket, SIGN, at)
+    if planner is not None:
+        window = _window(ticket, planner, DISPATCH, at, planner.choose(ticket).policy.dispatch, at)
+        _arm(ticket, DISPATCH, at, window, None)
+        ticket.dispatch_due = window.due_at if window else None
+    if return_count(ticket) >= RETURNS_BEFORE_ARBITRATION:
+        record(ticket, SYSTEM, "arbitration_required", at=at,
+               data={"returns": return_count(ticket)})
+        ticket.notifications.append(Notification(
+            role=Role.SUPERVISOR.value, kind="arbitration_required", level="red", created_at=at,
+            body=f"工单 {ticket.number} 已退单 {return_count(ticket)} 次，请仲裁派单。"))
+
+
+# --- extensions --------------------------------------------------------------------------------
+
+
+def pending_extension(ticket: Ticket) -> ExtensionRequest | None:
+    return next((r for r in ticket.extensions if r.status == "pending"), None)
+
+
+def request_extension(ticket: Ticket, actor: Actor, *, days: int, reason: str,
+                      at: datetime | None = None) -> ExtensionRequest:
+    """延期申请: the deadline does not move until the centre approves."""
+    _require(ticket, "extend", UNIT_WORK)
+    _require_unit(ticket, actor, Permission.REQUEST_EXTENSION, "extend")
+    if not isinstance(days, int) or not 1 <= days <= MAX_EXTENSION_DAYS:
+        raise InvalidInput(f"延期天数须为 1 至 {MAX_EXTENSION_DAYS} 个工作日 / days must be "
+                           f"1..{MAX_EXTENSION_DAYS}", field="days")
+    text = _text(reason, "reason", "延期理由")
+    if pending_extension(ticket) is not None:
+        raise IllegalTransition("已有待审批的延期申请 / an extension request is already pending")
+    at = at or utcnow()
+    request = ExtensionRequest(days=days, reason=text, status="pending", requested_by=actor.label,
+                               requested_at=at, department_id=lead_unit_id(ticket),
+                               old_due=ticket.reply_due)
+    ticket.extensions.append(request)
+    record(ticket, actor, "extension_requested", note=text, at=at, data={"days": days})
+    ticket.notifications.append(Notification(
+        role=Role.SUPERVISOR.value, kind="extension_requested", created_at=at,
+        body=f"工单 {ticket.number} 申请延期 {days} 个工作日：{text}"))
+    return request
+
+
+def decide_extension(ticket: Ticket, actor: Actor, *, approve: bool, note: str | None = None,
+                     planner: Planner | None = None, at: datetime | None = None) -> None:
+    """Approve or refuse the pending request; only approval moves the reply deadline."""
+    _require(ticket, "decide an extension", WORKING)
+    _require_supervisor(actor, Permission.DECIDE_EXTENSION, "decide an extension")
+    request = pending_extension(ticket)
+    if request is None:
+        raise IllegalTransition("没有待审批的延期申请 / no extension request is pending")
+    at = at or utcnow()
+    request.decided_by, request.decided_at, request.decision_note = actor.label, at, note
+    if not approve:
+        request.status = "refused"
+        record(ticket, actor, "extension_refused", note=note, at=at, data={"days": request.days})
+        return
+    if ticket.reply_due is None:
+        raise IllegalTransition("答复时限未知（缺少工作日历），无法延期 / the reply deadline is "
+                                "unknown (calendar missing), it cannot be extended")
+    old = ticket.reply_due
+    if planner is not None:
+        try:
+            new = extend_deadline(old, request.days, planner.calendar)
+        except CalendarMissing as exc:
+            _calendar_missing(ticket, REPLY, exc, at)
+            raise IllegalTransition(str(exc)) from exc
+        clock = _clock(ticket, REPLY)
+        start = clock.started_at if clock is not None else (ticket.created_at or at)
+        _arm(ticket, REPLY, start, planner.window_until(start, new, Unit.WORKING_DAYS),
+             ticket.department)
+        if ticket.status not in UNIT_WORK:
+            _stop(ticket, REPLY, at)
+    else:
+        new = old + timedelta(days=request.days)
+    request.status, request.old_due, request.new_due = "approved", old, new
+    ticket.reply_due = new
+    record(ticket, actor, "extension_approved", note=note, at=at, public=True,
+           data={"days": request.days, "old_due": _iso(old), "new_due": _iso(new)})
+
+
+# --- assisting units ---------------------------------------------------------------------------
+
+
+def open_assist_tasks(ticket: Ticket) -> list[AssistTask]:
+    return [t for t in ticket.assist_tasks if t.open]
+
+
+def _assist_task_of(ticket: Ticket, department_id: int | None) -> AssistTask | None:
+    if department_id is None:
+        return None
+    return next((t for t in ticket.assist_tasks if _task_unit_id(t) == department_id), None)
+
+
+def assist_reply(ticket: Ticket, actor: Actor, answer: str, *, at: datetime | None = None) -> None:
+    """An assisting unit reports its part; its task is done."""
+    _require(ticket, "finish an assisting task", WORKING)
+    task = _assist_task_of(ticket, actor.department_id) \
+        if allows(actor.role, Permission.ASSIST_REPLY) else None
+    if task is None:
+        raise Forbidden("只有协办单位可以提交协办意见 / only an assisting unit may do this")
+    if not task.open:
+        raise IllegalTransition("协办任务已完成 / the assisting task is already finished")
+    text = _text(answer, "answer", "协办意见")
+    at = at or utcnow()
+    task.status, task.answer, task.finished_at = "done", text, at
+    code = task.department.code if task.department else None
+    _stop(ticket, f"assist:{code}", at)
+    record(ticket, actor, "assist_done", note=text, at=at, data={"department": code})
+
+
+def waive_assist(ticket: Ticket, actor: Actor, department_code: str, reason: str,
+                 *, at: datetime | None = None) -> None:
+    """The centre releases an assisting unit (no longer needed), so the ticket can close."""
+    _require(ticket, "waive an assisting task", WORKING)
+    _require_centre(actor, Permission.WAIVE_ASSIST, "waive an assisting task")
+    task = next((t for t in ticket.assist_tasks
+                 if t.department is not None and t.department.code == department_code), None)
+    if task is None:
+        raise InvalidInput(f"没有 {department_code} 的协办任务 / no such assisting task",
+                           field="unit")
+    if not task.open:
+        raise IllegalTransition("协办任务已完成 / the assisting task is already finished")
+    text = _text(reason, "reason", "免除理由")
+    at = at or utcnow()
+    task.status, task.finished_at = "waived", at
+    _stop(ticket, f"assist:{department_code}", at)
+    record(ticket, actor, "assist_waived", note=text, at=at, data={"department": department_code})
+
+
+def _require_assists_finished(ticket: Ticket, action: str) -> None:
+    waiting = open_assist_tasks(ticket)
+    if waiting:
+        codes = ", ".join(t.department.code if t.department else "?" for t in waiting)
+        raise IllegalTransition(f"协办任务未完成（{codes}），不能{action} / assisting tasks are "
+                                f"still open ({codes}): finish or waive them first")
+
+
+# --- reply, review, close, reopen --------------------------------------------------------------
+
+
+def reply(ticket: Ticket, actor: Actor, answer: str, *, at: datetime | None = None) -> None:
+    """办理结果: the unit's answer to the citizen; open 督办 orders are answered with it."""
+    _require(ticket, "reply", {Status.SIGNED})
+    _require_unit(ticket, actor, Permission.REPLY, "reply")
+    text = _text(answer, "answer", "答复内容")
+    at = at or utcnow()
+    _stop(ticket, REPLY, at)
+    for order in ticket.orders:
+        if order.resolved_at is None:
+            order.resolved_at = at
+            _stop(ticket, f"urge:{order.seq}", at)
+    record(ticket, actor, "replied", to_status=Status.REPLIED, note=text, public=True, at=at)
+
+
+def _reply_approved(ticket: Ticket) -> bool:
+    """Whether the latest reply has been accepted by the centre."""
+    for event in reversed(ticket.events):
+        if event.kind == REPLY_APPROVED:
+            return True
+        if event.kind == "replied":
+            return False
+    return False
+
+
+def _latest_answer(ticket: Ticket) -> str | None:
+    return next((e.note for e in reversed(ticket.events) if e.kind == "replied"), None)
+
+
+def _approve(ticket: Ticket, actor: Actor, note: str | None, at: datetime, implicit: bool) -> None:
+    """`reply_approved` is the hook for telling the citizen (the SMS sender listens for it)."""
+    record(ticket, actor, REPLY_APPROVED, note=note, at=at, public=True,
+           data={"answer": _latest_answer(ticket), "implicit": implicit})
+
+
+def review_reply(ticket: Ticket, actor: Actor, *, accept: bool, note: str | None = None,
+                 at: datetime | None = None) -> None:
+    """审核: the centre accepts the unit's answer for the citizen, or sends it back for rework."""
+    _require(ticket, "review the reply", {Status.REPLIED})
+    _require_centre(actor, Permission.REVIEW_REPLY, "review the reply")
+    at = at or utcnow()
+    if accept:
+        if _reply_approved(ticket):
+            raise IllegalTransition("答复已审核通过 / the reply is already approved")
+        _require_assists_finished(ticket, "审核通过")
+        _approve(ticket, actor, note, at, implicit=False)
+        return
+    text = _text(note, "note", "退回理由")
+    record(ticket, actor, "reply_rejected", to_status=Status.SIGNED, note=text, at=at)
+    _resume(ticket, REPLY)
+
+
+def urge(ticket: Ticket, actor: Actor, *, note: str, due: datetime,
+         planner: Planner | None = None, at: datetime | None = None) -> SupervisionOrder:
+    """督办: a supervisor's order with its own deadline, tracked and escalated like the others."""
+    _require(ticket, "urge", {Status.DISPATCHED, Status.SIGNED, Status.RETURNED,
+                              Status.PENDING_DISPATCH})
+    _require_supervisor(actor, Permission.URGE, "issue a supervision order")
+    text = _text(note, "note", "督办意见")
+    at = at or utcnow()
+    if due.tzinfo is None:
+        raise InvalidInput("督办时限须带时区 / due must carry a time zone", field="due")
+    if due <= at:
+        raise InvalidInput("督办时限须晚于当前时间 / due must be in the future", field="due")
+    order = SupervisionOrder(seq=len(ticket.orders) + 1, note=text, due=due,
+                             issued_by=actor.label, issued_at=at)
+    ticket.orders.append(order)
+    if planner is not None:
+        _arm(ticket, f"urge:{order.seq}", at, planner.window_until(at, due, Unit.CALENDAR_HOURS),
+             ticket.department)
+    record(ticket, actor, "urged", note=text, at=at, public=False,
+           data={"seq": order.seq, "due": _iso(due)})
+    ticket.notifications.append(Notification(
+        department=ticket.department, kind="urged", level="red", created_at=at,
+        body=f"督办：工单 {ticket.number} 须于 {_iso(due)} 前办理。{text}"))
+    return order
+
+
+def close(ticket: Ticket, actor: Actor, *, note: str | None = None, direct: bool = False,
+          at: datetime | None = None, data: dict[str, Any] | None = None) -> None:
+    """办结; `direct` is 直接办结: an enquiry answered on the call, never dispatched.
+
+    `data` says where a direct answer came from (the knowledge-base article the agent read).
+
+    Closing a replied ticket approves its answer if nobody reviewed it yet, so the citizen is
+    told exactly once either way.
+    """
+    allowed = {Status.PENDING_DISPATCH} if direct else {Status.REPLIED}
+    _require(ticket, "close", allowed)
+    _require_centre(actor, Permission.CLOSE, "close")
+    at = at or utcnow()
+    if not direct:
+        _require_assists_finished(ticket, "办结")
+        if not _reply_approved(ticket):
+            _approve(ticket, actor, None, at, implicit=True)
+    stop_all_clocks(ticket, at)
+    record(ticket, actor, "closed_direct" if direct else "closed", to_status=Status.CLOSED,
+           note=note, public=True, at=at, data=data)
+
+
+def reopen(ticket: Ticket, actor: Actor, reason: str, *, planner: Planner | None = None,
+           at: datetime | None = None) -> None:
+    """重办: back to the same unit with the citizen's words; it signs and answers again."""
+    _require(ticket, "reopen", {Status.REPLIED, Status.CLOSED})
+    if actor is not CITIZEN:
+        _require_centre(actor, Permission.REOPEN, "reopen")
+    if ticket.department is None:
+        raise IllegalTransition("工单未派单，不能重办 / ticket was never dispatched")
+    text = _text(reason, "reason", "重办理由")
+    at = at or utcnow()
+    record(ticket, actor, "reopened", to_status=Status.DISPATCHED, note=text, public=True, at=at)
+    if planner is not None:
+        policy = planner.choose(ticket).policy
+        sign_window = _window(ticket, planner, SIGN, at, policy.sign, at)
+        reply_window = _window(ticket, planner, REPLY, at, policy.reply, at)
+        _arm(ticket, SIGN, at, sign_window, ticket.department)
+        _arm(ticket, REPLY, at, reply_window, ticket.department)
+        ticket.sign_due = sign_window.due_at if sign_window else None
+        ticket.reply_due = reply_window.due_at if reply_window else None

@@ -1,0 +1,188 @@
+"""The outbox: every message to a citizen is a row first, then one send by a job.
+
+At most once, whatever the queue does: the job claims its row with a conditional UPDATE
+(`queued → sending`) and only the claimant talks to the provider; a second run of the same
+job, or a sweeper re-queue racing it, matches no row and does nothing. A job killed after the
+provider accepted but before the SID was stored leaves the row in `sending`; the sweeper marks
+such rows `uncertain` for an agent instead of sending again, because Twilio has no idempotency
+key for messages and a duplicate answer SMS is worse than a phone call.
+
+Status callbacks only move a row forward (see RANK): a late "sent" never undoes "delivered".
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from ..models import Notification, OutboundMessage, Role, Ticket, utcnow
+from ..senders import PermanentFailure, Sender, TemporaryFailure, UncertainFailure
+
+log = logging.getLogger(__name__)
+
+QUEUED, SENDING, ACCEPTED, SENT = "queued", "sending", "accepted", "sent"
+DELIVERED, UNDELIVERED, FAILED, UNCERTAIN = "delivered", "undelivered", "failed", "uncertain"
+TO_CALL, CALLED = "to_call", "called"
+# How far along a message is; a status update must move it to a higher rank.
+RANK = {QUEUED: 0, SENDING: 1, ACCEPTED: 2, SENT: 3, DELIVERED: 4, UNDELIVERED: 4, FAILED: 4}
+# Twilio's MessageStatus values, mapped onto ours.
+PROVIDER_STATUS = {
+    "accepted": ACCEPTED, "scheduled": ACCEPTED, "queued": ACCEPTED, "sending": ACCEPTED,
+    "sent": SENT, "delivered": DELIVERED, "read": DELIVERED, "undelivered": UNDELIVERED,
+    "failed": FAILED, "canceled": FAILED,
+}
+PROBLEM_STATUSES = frozenset({FAILED, UNDELIVERED, UNCERTAIN})
+STATUS_LABELS = {
+    QUEUED: "待发送", SENDING: "发送中", ACCEPTED: "已提交", SENT: "已发出", DELIVERED: "已送达",
+    UNDELIVERED: "未送达", FAILED: "发送失败", UNCERTAIN: "结果未知，请核实", TO_CALL: "待电话告知",
+    CALLED: "已电话告知",
+}
+
+
+def status_callback_url() -> str:
+    return str(current_app.config["PUBLIC_BASE_URL"]) + "/twilio/status"
+
+
+def _retry_delay(attempts: int) -> int:
+    """Exponential back-off: base, 2×base, 4×base… capped, so an outage is not hammered."""
+    base = int(current_app.config.get("OUTBOX_RETRY_BASE_SECONDS", 30))
+    return min(base * 2 ** max(attempts - 1, 0), 3600)
+
+
+def claim(session: Session, message_id: int, now: datetime) -> OutboundMessage | None:
+    """Take the row for this job, or None when another run has it or it is not due yet."""
+    result = session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.id == message_id, OutboundMessage.status == QUEUED,
+               OutboundMessage.channel == "sms",
+               or_(OutboundMessage.next_attempt_at.is_(None), OutboundMessage.next_attempt_at <= now))
+        .values(status=SENDING, attempts=OutboundMessage.attempts + 1, claimed_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return session.get(OutboundMessage, message_id, populate_existing=True)
+
+
+def send(session: Session, message_id: int, sender: Sender | None,
+         retry: Callable[[int, int], None]) -> str:
+    """Send one outbox row; `retry(message_id, delay_seconds)` schedules the next attempt.
+
+    Returns what happened (for the job's result and logs).
+    """
+    now = utcnow()
+    message = claim(session, message_id, now)
+    if message is None:
+        session.rollback()
+        return "skipped"
+    if sender is None:
+        return _fail(session, message, None, "短信通道未配置 / no SMS provider configured")
+    try:
+        result = sender.send(message.to_addr or "", message.body, status_callback=status_callback_url())
+    except PermanentFailure as exc:
+        return _fail(session, message, exc.code, str(exc))
+    except UncertainFailure as exc:
+        return _fail(session, message, None, f"{exc}：请核实市民是否收到", status=UNCERTAIN)
+    except TemporaryFailure as exc:
+        limit = int(current_app.config.get("OUTBOX_MAX_ATTEMPTS", 6))
+        if message.attempts >= limit:
+            return _fail(session, message, exc.code, f"{exc} (gave up after {message.attempts} tries)")
+        delay = _retry_delay(message.attempts)
+        message.status, message.error_code, message.error_message = QUEUED, exc.code, str(exc)
+        message.next_attempt_at = now + timedelta(seconds=delay)
+        session.commit()
+        log.warning("outbox %s: temporary failure, retry in %ss: %s", message_id, delay, exc)
+        retry(message_id, delay)
+        return "retry"
+    message.status, message.provider_sid = ACCEPTED, result.sid
+    message.provider_status, message.sent_at = result.status, utcnow()
+    message.error_code = message.error_message = None
+    if message.kind == "tracking_code":
+        message.body = "（验证码短信，内容不保存）"  # the code must not outlive its use in our tables
+    session.commit()
+    return "sent"
+
+
+def _fail(session: Session, message: OutboundMessage, code: int | None, text: str,
+          status: str = FAILED) -> str:
+    """No more tries (failed, or uncertain); the ticket page and the agents' inbox show it."""
+    message.status, message.error_code, message.error_message = status, code, text
+    message.next_attempt_at = None
+    _notify(session, message, f"工单 {message.ticket_number} 的短信（{message.kind}）发送失败："
+                              f"{text}。请电话联系市民。")
+    session.commit()
+    log.warning("outbox %s failed permanently: %s", message.id, text)
+    return status
+
+
+def _notify(session: Session, message: OutboundMessage, text: str) -> None:
+    """Tell the agents (never with the phone number: the ticket page shows it to those allowed).
+
+    An acknowledgement is written before its ticket exists, so the ticket is found by number.
+    """
+    ticket_id = message.ticket_id or session.scalar(
+        select(Ticket.id).where(Ticket.number == message.ticket_number))
+    session.add(Notification(role=Role.AGENT.value, ticket_id=ticket_id, kind="sms_failed",
+                             level="red", body=text))
+
+
+def apply_status(session: Session, sid: str, provider_status: str,
+                 error_code: int | None) -> tuple[OutboundMessage | None, bool]:
+    """Apply a delivery receipt; returns (message, whether it moved the message forward)."""
+    new = PROVIDER_STATUS.get(provider_status.strip().lower())
+    message = session.scalars(
+        select(OutboundMessage).where(OutboundMessage.provider_sid == sid)
+    ).one_or_none()
+    if message is None or new is None:
+        session.rollback()
+        return message, False
+    lower = [s for s, r in RANK.items() if r < RANK[new]]
+    values: dict[str, object] = {"status": new, "provider_status": provider_status[:16],
+                                 "updated_at": utcnow()}
+    if new in (FAILED, UNDELIVERED):
+        values["error_code"] = error_code
+        values["error_message"] = f"运营商回执：{provider_status}（错误码 {error_code}）"
+    result = session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.id == message.id, OutboundMessage.status.in_(lower))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    moved = result.rowcount == 1  # type: ignore[attr-defined]
+    if moved and new in (FAILED, UNDELIVERED):
+        _notify(session, message, f"工单 {message.ticket_number} 的短信未送达（{provider_status}，"
+                                  f"错误码 {error_code}）。请电话联系市民。")
+    session.commit()
+    session.refresh(message)
+    return message, moved
+
+
+def due(session: Session, now: datetime, older_than: timedelta, limit: int = 500) -> list[int]:
+    """Queued rows whose job was lost (Redis down, worker gone) or whose retry is due."""
+    return list(session.scalars(
+        select(OutboundMessage.id)
+        .where(OutboundMessage.status == QUEUED, OutboundMessage.channel == "sms",
+               OutboundMessage.created_at <= now - older_than,
+               or_(OutboundMessage.next_attempt_at.is_(None), OutboundMessage.next_attempt_at <= now))
+        .order_by(OutboundMessage.id)
+        .limit(limit)
+    ))
+
+
+def mark_stuck(session: Session, now: datetime, older_than: timedelta) -> int:
+    """Rows left in `sending` by a dead job: uncertain, for a person to check (never re-sent)."""
+    result = session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.status == SENDING, OutboundMessage.claimed_at <= now - older_than)
+        .values(status=UNCERTAIN, updated_at=now,
+                error_message="发送中断，结果未知：请核实市民是否收到 / interrupted, outcome unknown")
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return int(result.rowcount)  # type: ignore[attr-defined]

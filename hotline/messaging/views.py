@@ -1,0 +1,155 @@
+"""Pages and callbacks of the outbox: Twilio delivery receipts, the administrators' message
+templates, the agents' call-back list and the phone follow-up form on the ticket page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
+
+from .. import audit
+from ..channels.twilio_webhook import Fields, webhook
+from ..domain.errors import DomainError
+from ..domain.lifecycle import Actor
+from ..domain.numbering import canonical
+from ..extensions import db
+from ..models import FollowUp, Line, MessageTemplate, OutboundMessage, Ticket, utcnow
+from ..permissions import Permission, requires
+from . import outbox, texts
+
+status_bp = Blueprint("twilio_status", __name__)
+bp = Blueprint("messaging", __name__)
+
+
+@status_bp.post("/twilio/status")
+@webhook("MessageSid", "MessageStatus", optional=("ErrorCode", "To", "From", "AccountSid",
+                                                  "SmsSid", "SmsStatus", "ApiVersion"))
+def twilio_status(form: Fields) -> Response:
+    """Delivery receipt. Signature-checked by `webhook` (403); repeats and late ones are no-ops.
+
+    An answer that reached the phone is followed by the follow-up question (once: only the call
+    that moved the row to `delivered` asks).
+    """
+    from ..followup import ask
+
+    code = form.get("ErrorCode", "").strip()
+    message, moved = outbox.apply_status(db.session, form["MessageSid"], form["MessageStatus"],
+                                         int(code) if code.isdigit() else None)
+    if moved and message is not None and message.status == outbox.DELIVERED \
+            and message.kind == texts.ANSWER and message.ticket is not None:
+        ask(db.session, message.ticket)
+        db.session.commit()
+    return Response(status=204)
+
+
+# --- ticket page panel ------------------------------------------------------------------------
+
+
+@bp.app_context_processor
+def _panel() -> dict[str, Any]:
+    def ticket_messages(ticket: Ticket) -> list[OutboundMessage]:
+        return list(db.session.scalars(
+            select(OutboundMessage).where(or_(OutboundMessage.ticket_id == ticket.id,
+                                              OutboundMessage.ticket_number == ticket.number))
+            .order_by(OutboundMessage.id)))
+
+    def ticket_follow_ups(ticket: Ticket) -> list[FollowUp]:
+        return list(db.session.scalars(
+            select(FollowUp).where(FollowUp.ticket_id == ticket.id).order_by(FollowUp.round)))
+
+    return {"ticket_messages": ticket_messages, "ticket_follow_ups": ticket_follow_ups,
+            "OUTBOX_LABELS": outbox.STATUS_LABELS, "MESSAGE_KIND_LABELS": texts.KIND_LABELS}
+
+
+@bp.post("/tickets/<number>/follow-up")
+@requires(Permission.RECORD_FOLLOW_UP)
+def phone_follow_up(number: str) -> Any:
+    """电话回访: the agent records what the citizen said on the phone."""
+    from ..followup import record_by_agent
+
+    ticket = db.session.scalars(select(Ticket).where(Ticket.number == (canonical(number) or ""))).first()
+    if ticket is None:
+        abort(404)
+    try:
+        outcome = record_by_agent(
+            db.session, ticket, Actor.of(current_user),
+            solved=request.form.get("solved", type=int), satisfied=request.form.get("satisfied", type=int),
+            note=(request.form.get("note") or "").strip())
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        flash({"reopened": "已记录回访，工单已退回承办单位重办。", "closed": "已记录回访，工单已办结。"}
+              .get(outcome, "已记录回访。"), "ok")
+    return redirect(url_for("web.ticket", number=ticket.number))
+
+
+# --- call-back list ----------------------------------------------------------------------------
+
+
+@bp.get("/callbacks")
+@requires(Permission.CALL_CITIZENS)
+def callbacks() -> Any:
+    """Citizens an agent must phone: answers for callers without a mobile, messages that
+    failed, and follow-ups the citizen answered unreadably twice."""
+    to_call = db.session.scalars(
+        select(OutboundMessage).options(joinedload(OutboundMessage.ticket))
+        .where(or_(OutboundMessage.status == outbox.TO_CALL,
+                   OutboundMessage.status.in_(outbox.PROBLEM_STATUSES)))
+        .order_by(OutboundMessage.created_at).limit(500)).all()
+    unclear = db.session.scalars(
+        select(FollowUp).options(joinedload(FollowUp.ticket))
+        .where(FollowUp.status == "needs_agent").order_by(FollowUp.created_at).limit(500)).all()
+    return render_template("messaging/callbacks.html", messages=to_call, follow_ups=unclear)
+
+
+@bp.post("/callbacks/<int:message_id>/done")
+@requires(Permission.CALL_CITIZENS)
+def callback_done(message_id: int) -> Any:
+    message = db.session.get(OutboundMessage, message_id)
+    if message is None:
+        abort(404)
+    if message.status == outbox.TO_CALL or message.status in outbox.PROBLEM_STATUSES:
+        message.status, message.handled_by, message.updated_at = outbox.CALLED, current_user.username, utcnow()
+        db.session.commit()
+        flash(f"工单 {message.ticket_number} 已标记为电话告知。", "ok")
+    return redirect(url_for("messaging.callbacks"))
+
+
+# --- templates (admin) ---------------------------------------------------------------------------
+
+
+@bp.route("/admin/message-templates", methods=["GET", "POST"])
+@requires(Permission.ADMINISTER)
+def message_templates() -> Any:
+    """One row per line and kind; an empty row falls back to the shipped default."""
+    errors: dict[tuple[str, str], list[str]] = {}
+    if request.method == "POST":
+        line, kind = request.form.get("line", ""), request.form.get("kind", "")
+        body = (request.form.get("body") or "").strip()
+        if line not in {li.value for li in Line} or kind not in texts.DEFAULTS:
+            abort(400)
+        errors[(line, kind)] = texts.problems(kind, body)
+        if not errors[(line, kind)]:
+            row = db.session.scalars(select(MessageTemplate).where(
+                MessageTemplate.line == line, MessageTemplate.kind == kind)).first()
+            before = {"line": line, "kind": kind, "body": row.body} if row else None
+            if row is None:
+                row = MessageTemplate(line=line, kind=kind, body=body)
+                db.session.add(row)
+            row.body, row.updated_at, row.updated_by = body, utcnow(), current_user.username
+            db.session.flush()
+            audit.record(db.session, current_user, "message_templates", row.id,
+                         audit.UPDATE if before else audit.CREATE, before,
+                         {"line": line, "kind": kind, "body": body})
+            db.session.commit()
+            flash(f"已保存 {line} 的「{texts.KIND_LABELS[kind]}」模板。", "ok")
+            return redirect(url_for("messaging.message_templates"))
+    rows = {(r.line, r.kind): r for r in db.session.scalars(select(MessageTemplate))}
+    status = 400 if any(errors.values()) else 200
+    return render_template("messaging/templates.html", rows=rows, lines=[li.value for li in Line],
+                           kinds=texts.DEFAULTS, labels=texts.KIND_LABELS, errors=errors,
+                           posted=request.form, budget=texts.SEGMENT_BUDGET), status

@@ -1,0 +1,51 @@
+"""RQ queues on Redis. Enqueuing is best effort: the database already holds the work."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import redis
+from flask import Flask, current_app
+from rq import Queue
+
+from .embedded_redis import ensure_running
+
+log = logging.getLogger(__name__)
+
+INTAKE_QUEUE = "intake"
+DEFAULT_QUEUE = "default"
+QUEUES = (INTAKE_QUEUE, DEFAULT_QUEUE)
+
+
+def redis_url(app: Flask) -> str:
+    url = app.config.get("REDIS_URL")
+    if not url:
+        url = ensure_running(app.config["INSTANCE_DIR"] / "redis")
+        app.config["REDIS_URL"] = url
+    return url
+
+
+def connection(app: Flask | None = None) -> redis.Redis:
+    app = app or current_app
+    conn = app.extensions.get("hotline.redis")
+    if conn is None:
+        conn = redis.Redis.from_url(redis_url(app), socket_timeout=5, socket_connect_timeout=2)
+        app.extensions["hotline.redis"] = conn
+    return conn
+
+
+def queue(name: str = DEFAULT_QUEUE, app: Flask | None = None) -> Queue:
+    app = app or current_app
+    return Queue(name, connection=connection(app), is_async=app.config["RQ_ASYNC"])
+
+
+def try_enqueue(name: str, func: Callable[..., Any], *args: Any, job_id: str | None = None) -> bool:
+    """Enqueue, or log and return False when Redis is down; a sweeper retries from the database."""
+    try:
+        queue(name).enqueue(func, *args, job_id=job_id, result_ttl=600, failure_ttl=86400)
+    except redis.RedisError as exc:
+        log.warning("queue %s unavailable, %s left for the sweeper: %s", name, args, exc)
+        return False
+    return True

@@ -1,0 +1,104 @@
+"""Staff pages: the home page, the manual dispatch queue and the ticket page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from .access import check_view, citizen_view, reveal_phone, scope
+from .actions import find
+from .domain.numbering import canonical
+from .extensions import db
+from .i18n import Labels
+from .models import Role, Status, Ticket
+from .permissions import Permission, can, requires
+from .vocab import (
+    ACTOR_LABELS,
+    CHANNEL_LABELS,
+    EVENT_LABELS,
+    LINE_LABELS,
+    REQUEST_TYPE_LABELS,
+    STATUS_LABELS,
+    URGENCY_LABELS,
+)
+
+bp = Blueprint("web", __name__)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@bp.app_context_processor
+def _labels() -> dict[str, Any]:
+    """Label tables in the reader's language, and the permission and privacy helpers."""
+    return {
+        "LINE_LABELS": Labels(LINE_LABELS),
+        "REQUEST_TYPE_LABELS": Labels(REQUEST_TYPE_LABELS),
+        "CHANNEL_LABELS": Labels(CHANNEL_LABELS),
+        "STATUS_LABELS": Labels(STATUS_LABELS),
+        "URGENCY_LABELS": Labels(URGENCY_LABELS),
+        "EVENT_LABELS": Labels(EVENT_LABELS),
+        "ACTOR_LABELS": Labels(ACTOR_LABELS),
+        "can": can,
+        "citizen_of": lambda t: citizen_view(current_user, t),
+    }
+
+
+@bp.route("/")
+def index() -> Any:
+    if current_user.is_authenticated:
+        return redirect(url_for("web.home"))
+    return render_template("index.html")
+
+
+@bp.route("/home")
+@requires(Permission.VIEW_TICKETS)
+def home() -> Any:
+    if current_user.role == Role.AGENT:
+        return redirect(url_for("agent.log_call"))
+    return redirect(url_for("web.tickets"))
+
+
+@bp.route("/tickets")
+@requires(Permission.VIEW_TICKETS)
+def tickets() -> Any:
+    """Ticket list; `?status=pending_dispatch` is the manual dispatch queue."""
+    status = request.args.get("status")
+    stmt = scope(select(Ticket), current_user)
+    if status in {s.value for s in Status}:
+        stmt = stmt.where(Ticket.status == status)
+    rows = db.session.scalars(stmt.order_by(Ticket.created_at.desc()).limit(200)).all()
+    return render_template("tickets/list.html", tickets=rows, status=status,
+                           citizen=lambda t: citizen_view(current_user, t))
+
+
+@bp.route("/tickets/<number>")
+@requires(Permission.VIEW_TICKETS)
+def ticket(number: str) -> Any:
+    key = canonical(number) or ""
+    found = db.session.scalars(select(Ticket).where(Ticket.number == key)).one_or_none()
+    t = check_view(current_user, found)
+    return render_template("tickets/show.html", t=t, citizen=citizen_view(current_user, t))
+
+
+@bp.post("/tickets/<number>/phone")
+@requires(Permission.REVEAL_PHONE)
+def phone(number: str) -> Any:
+    """Show a citizen's full number: a POST, because each look is audited (who, when, which
+    ticket). The page script asks for JSON and puts the number in place; without JavaScript
+    the answer is a small page with the number, a call link and the way back."""
+    t = find(db.session, current_user, number)
+    full = reveal_phone(db.session, current_user, t)
+    db.session.commit()
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(number=t.number, phone=full)
+    return render_template("tickets/phone.html", t=t, phone=full)
+
+
+@bp.app_template_filter("localtime")
+def localtime(value: datetime | None) -> str:
+    """Stored in UTC, shown in Asia/Shanghai (domain.md §3)."""
+    return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if value else ""

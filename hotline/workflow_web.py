@@ -1,0 +1,181 @@
+"""Staff pages of the workflow: unit inbox, ticket actions, supervisor view and staff notices.
+
+Every form posts with its CSRF token; every change goes through hotline.actions, the same code
+the API uses. The administrators' pages are in hotline.admin.views.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import and_, func, or_, select
+
+from . import dashboard, tables
+from . import inbox as inbox_queries
+from .actions import perform
+from .domain.errors import InvalidInput, NotFound
+from .domain.lifecycle import (
+    RETURN_REASONS,
+    needs_arbitration,
+    open_assist_tasks,
+    pending_extension,
+)
+from .escalation import RANK, clock_state, deadline_view, kind_label
+from .extensions import db
+from .figures import Period, today_in_shanghai
+from .models import (
+    Department,
+    Notification,
+    NotificationRead,
+    Ticket,
+    Topic,
+    User,
+    utcnow,
+)
+from .permissions import Permission, allows, requires
+from .unit_web import attach_then, checked_uploads
+from .vocab import ACTION_LABELS
+
+bp = Blueprint("work", __name__)
+STATE_LABELS = {"green": "正常", "yellow": "临期", "red": "超期", "missing": "缺日历",
+                "met": "按时", "late": "逾期完成", "none": "—"}
+
+
+def _audience(user: User) -> Any:
+    """Notifications addressed to this user's post (and unit, for unit roles)."""
+    dept = Notification.department_id.is_(None) if user.department_id is None else or_(
+        Notification.department_id.is_(None), Notification.department_id == user.department_id)
+    return and_(dept, or_(Notification.role.is_(None), Notification.role == user.role.value),
+                or_(Notification.department_id.is_not(None), Notification.role.is_not(None)))
+
+
+def unread_count(user: User) -> int:
+    read = select(NotificationRead.notification_id).where(NotificationRead.user_id == user.id)
+    return db.session.scalar(select(func.count(Notification.id)).where(
+        _audience(user), Notification.id.not_in(read))) or 0
+
+
+@bp.app_context_processor
+def _workflow_helpers() -> dict[str, Any]:
+    def workflow(t: Ticket) -> dict[str, Any]:
+        role, unit = current_user.role, current_user.department_id
+        centre = allows(role, Permission.DISPATCH)
+        units = db.session.scalars(select(Department).where(Department.active)
+                                   .order_by(Department.level, Department.code)).all() \
+            if centre else []
+        topics = db.session.scalars(select(Topic).where(Topic.active).order_by(Topic.code)).all() \
+            if allows(role, Permission.SET_TOPIC) else []
+        mine = unit is not None and unit == t.department_id  # the user's unit leads this ticket
+        my_task = next((x for x in t.assist_tasks if x.department_id == unit and x.open), None) \
+            if unit is not None else None
+        return {"view": deadline_view(t), "units": units, "topics": topics, "reasons": RETURN_REASONS,
+                "centre": centre, "supervisor": allows(role, Permission.URGE),
+                "mine": mine, "my_task": my_task, "arbitration": needs_arbitration(t),
+                "pending_extension": pending_extension(t), "open_tasks": open_assist_tasks(t)}
+
+    return {"workflow": workflow, "unread_count": unread_count, "STATE_LABELS": STATE_LABELS,
+            "kind_label": kind_label}
+
+
+@bp.route("/tickets/<number>/act/<action>", methods=["POST"])
+@requires(Permission.VIEW_TICKETS)
+def act(number: str, action: str) -> Any:
+    """A ticket form: the action runs; errors show as a 4xx page with the reason."""
+    data: dict[str, Any] = request.form.to_dict()
+    data.pop("csrf_token", None)
+    if "assisting" in request.form:
+        data["assisting"] = [c for c in request.form.getlist("assisting") if c]
+    for flag in ("approve", "accept", "direct"):
+        if flag in data:
+            data[flag] = data[flag] in ("1", "true", "on", "yes")
+    if "days" in data:
+        try:
+            data["days"] = int(data["days"])
+        except ValueError:
+            raise InvalidInput("延期天数须为整数 / days must be a whole number",
+                               field="days") from None
+    back = data.pop("next", None)
+    uploads = checked_uploads() if action == "reply" else []
+    ticket = attach_then(current_user, number, uploads,
+                         lambda: perform(db.session, current_user, number, action, data))
+    flash(_("已完成：%(action)s", action=_(ACTION_LABELS.get(action, action))), "ok")
+    if back == url_for("work.supervise"):  # the dashboard's approval forms come back to it
+        return redirect(back)
+    return redirect(url_for("web.ticket", number=ticket.number))
+
+
+@bp.route("/inbox")
+@requires(Permission.UNIT_INBOX)
+def inbox() -> Any:
+    """The unit's tickets by tab, filtered and searched, the nearest deadline first."""
+    filters = inbox_queries.Filters.parse(request.args)
+    page = inbox_queries.load(db.session, current_user, filters)
+    now = utcnow()
+    items = [{"t": t, "clocks": inbox_queries.my_clocks(t, current_user),
+              "lead": t.department_id == current_user.department_id} for t in page.tickets]
+    for item in items:
+        item["state"] = max((clock_state(c, now) for c in item["clocks"]),
+                            key=lambda s: RANK.get(s, 0), default="none")
+    topics = db.session.scalars(select(Topic).where(Topic.active, Topic.parent_id.is_(None))
+                                .order_by(Topic.code)).all()
+    return render_template("work/inbox.html", items=items, page=page, f=filters,
+                           tabs=inbox_queries.TABS, topics=topics)
+
+
+@bp.route("/supervise")
+@requires(Permission.SUPERVISE)
+def supervise() -> Any:
+    """The supervisors' dashboard (看少、看快、看关键): what waits first, then the figures."""
+    board = _board()
+    shown = {key: board.table(key) for key in dashboard.TABLES}
+    return render_template("work/supervise.html", board=board, tables=shown,
+                           charts=dashboard.chart_data(board),
+                           order_counts=board.orders[0], overdue_total=board.overdue_total,
+                           period_links=dashboard.period_links(board.period.end),
+                           state_labels=dashboard.state_labels(),
+                           rate=lambda value: str(tables.Rate(value)))
+
+
+@bp.route("/supervise/export/<key>.<fmt>")
+@requires(Permission.SUPERVISE)
+def supervise_export(key: str, fmt: str) -> Any:
+    """Any dashboard table, for the same period, as XLSX or CSV (UTF-8 with BOM for Excel)."""
+    if key not in dashboard.TABLES or fmt not in tables.FORMATS:
+        raise NotFound("没有这个表格或格式 / no such table or format")
+    board = _board()
+    table = board.table(key)
+    body = tables.to_xlsx(table) if fmt == "xlsx" else tables.to_csv(table)
+    name = f"{key}_{board.period.start:%Y%m%d}-{board.period.end:%Y%m%d}.{fmt}"
+    quoted = quote(f"{table.title}_{name}")
+    return Response(body, mimetype=tables.FORMATS[fmt], headers={
+        "Content-Disposition": f"attachment; filename={name}; filename*=UTF-8''{quoted}",
+        "Cache-Control": "no-store"})
+
+
+def _board() -> dashboard.Dashboard:
+    now = utcnow()
+    period = Period.parse(request.args.get("start"), request.args.get("end"),
+                          today_in_shanghai(now))
+    return dashboard.Dashboard(db.session, period, now)
+
+
+@bp.route("/notifications", methods=["GET", "POST"])
+@requires(Permission.READ_NOTIFICATIONS)
+def notifications() -> Any:
+    """Staff inbox of notices; POST marks everything shown as read."""
+    items = db.session.scalars(select(Notification).where(_audience(current_user))
+                               .order_by(Notification.id.desc()).limit(200)).all()
+    read = set(db.session.scalars(select(NotificationRead.notification_id).where(
+        NotificationRead.user_id == current_user.id)))
+    if request.method == "POST":
+        for n in items:
+            if n.id not in read:
+                db.session.add(NotificationRead(notification_id=n.id, user_id=current_user.id))
+        db.session.commit()
+        return redirect(url_for("work.notifications"))
+    return render_template("work/notifications.html", items=items, read=read)
+
