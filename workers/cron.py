@@ -1,0 +1,30 @@
+"""The periodic schedule, read by `rq cron` (RQ's CronScheduler) or `flask --app hotline scheduler`.
+
+Each periodic job is idempotent, so two schedulers running at once do no harm.
+"""
+
+from __future__ import annotations
+
+from rq import cron
+
+from hotline.queue import DEFAULT_QUEUE
+
+from .jobs import sweep_intakes
+from .messaging import sweep_follow_ups, sweep_outbox
+
+SWEEP_SECONDS = 30
+
+cron.register(sweep_intakes, queue_name=DEFAULT_QUEUE, interval=SWEEP_SECONDS)
+# Outbox rows whose job was lost, and follow-ups: ask without receipt, close as not rated.
+cron.register(sweep_outbox, queue_name=DEFAULT_QUEUE, interval=SWEEP_SECONDS)
+cron.register(sweep_follow_ups, queue_name=DEFAULT_QUEUE, interval=3600)
+# Deadline warnings, overdue marks and escalation (hotline.escalation): exactly once per step.
+from .deadlines import scan_deadlines  # noqa: E402
+
+DEADLINE_SCAN_SECONDS = 60
+cron.register(scan_deadlines, queue_name=DEFAULT_QUEUE, interval=DEADLINE_SCAN_SECONDS)
+# The dashboard's figures (hotline.figures): the days whose tickets changed since the last run.
+from .figures import refresh_figures  # noqa: E402
+
+FIGURES_SECONDS = 60
+cron.register(refresh_figures, queue_name=DEFAULT_QUEUE, interval=FIGURES_SECONDS)

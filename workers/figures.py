@@ -1,0 +1,14 @@
+"""The periodic refresh of the dashboard's daily rollup (registered in workers/cron.py)."""
+
+from __future__ import annotations
+
+from hotline.extensions import db
+from hotline.figures import refresh
+
+from .context import in_app
+
+
+@in_app
+def refresh_figures() -> dict[str, int]:
+    """Recompute the rollup days whose tickets changed; idempotent, one at a time."""
+    return refresh(db.session)

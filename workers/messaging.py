@@ -1,0 +1,56 @@
+"""RQ jobs of the outbox and the follow-up: thin callers of hotline.messaging / hotline.followup."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import redis
+from flask import current_app
+
+from hotline import followup
+from hotline.extensions import db
+from hotline.messaging import outbox
+from hotline.models import utcnow
+from hotline.queue import DEFAULT_QUEUE, queue, try_enqueue
+from hotline.senders import configured_sender
+
+from .context import in_app
+
+log = logging.getLogger(__name__)
+
+
+def _retry(message_id: int, delay: int) -> None:
+    """The next attempt, by RQ's scheduler; the outbox sweeper also picks it up when due."""
+    try:
+        if delay <= 0:
+            queue(DEFAULT_QUEUE).enqueue(send_outbound, message_id)
+        else:
+            queue(DEFAULT_QUEUE).enqueue_in(timedelta(seconds=delay), send_outbound, message_id)
+    except redis.RedisError as exc:
+        log.warning("retry of outbox %s left for the sweeper: %s", message_id, exc)
+
+
+@in_app
+def send_outbound(message_id: int) -> str:
+    return outbox.send(db.session, message_id, configured_sender(current_app), _retry)
+
+
+@in_app
+def sweep_outbox() -> int:
+    """Re-queue outbox rows stuck in `queued`; flag rows a dead job left in `sending`."""
+    now = utcnow()
+    age = timedelta(seconds=current_app.config.get("OUTBOX_REQUEUE_AFTER_SECONDS", 60))
+    ids = outbox.due(db.session, now, age)
+    db.session.rollback()
+    for message_id in ids:
+        try_enqueue(DEFAULT_QUEUE, send_outbound, message_id)
+    stuck = outbox.mark_stuck(db.session, now, timedelta(minutes=10))
+    if ids or stuck:
+        log.info("outbox sweeper: %d re-queued, %d marked uncertain", len(ids), stuck)
+    return len(ids)
+
+
+@in_app
+def sweep_follow_ups() -> dict[str, int]:
+    return followup.sweep(db.session)
