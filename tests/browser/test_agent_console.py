@@ -1,0 +1,100 @@
+"""An agent uses the console in a real browser: keyboard first, suggestions live, one screen."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from hotline import knowledge
+from hotline.extensions import db
+from hotline.models import Status, Ticket, User
+from tests.browser.conftest import shot
+from tests.conftest import PASSWORD
+from tests.hotline.console.model import console_model, console_model_dir  # noqa: F401
+from tests.hotline.workflow.helpers import new_ticket
+
+
+def _sign_in(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live_server}/login")
+    page.get_by_label("用户名").fill("agent")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.goto(f"{live_server}/agent/calls/new")
+
+
+@pytest.mark.usefixtures("console_model")
+def test_agent_logs_a_call_sees_the_suggestion_and_dispatches_with_it(
+        app: Flask, live_server: str, page) -> None:  # type: ignore[no-untyped-def]
+    earlier = new_ticket("东湖小区3号楼电梯经常停运，物业不处理")  # caller +8613812348000
+    _sign_in(page, live_server)
+    # The number field has the focus: the agent just types.
+    page.keyboard.type("13812348000")
+    page.locator("#history li").first.wait_for()
+    assert earlier.number in page.locator("#history").inner_text()
+    page.keyboard.press("Alt+c")  # access key to the content
+    page.keyboard.type("小区电梯经常停运，物业不管，老人上下楼困难")
+    page.get_by_label("地址").fill("A1区东湖街道")
+    page.locator("#s-unit").filter(has_text="住房").wait_for()
+    assert "城乡建设" in page.locator("#s-topic").inner_text()
+    assert "置信度" in page.locator("#s-topic").inner_text()
+    page.locator("#similar li").first.wait_for()
+    assert earlier.number in page.locator("#similar").inner_text()
+    shot(page, "agent-console-1366")
+    page.locator("#similar .link-repeat").first.click()
+    assert page.locator("#repeat-note").is_visible()
+    page.keyboard.press("Alt+a")  # take the suggested unit
+    assert page.locator("#unit").input_value() == "a1-zjj"
+    page.keyboard.press("Control+Enter")
+    page.wait_for_url("**/tickets/*")
+    shot(page, "agent-console-dispatched")
+    ticket = db.session.scalars(select(Ticket).where(Ticket.id != earlier.id)).one()
+    assert ticket.status == Status.DISPATCHED and ticket.department.code == "a1-zjj"
+    assert ticket.repeat_of_id == earlier.id
+    event = next(e for e in ticket.events if e.kind == "dispatched")
+    assert event.data["reason"]["followed_suggestion"] is True
+
+
+@pytest.mark.usefixtures("console_model")
+def test_agent_answers_from_the_knowledge_base_and_closes_directly(
+        app: Flask, live_server: str, page) -> None:  # type: ignore[no-untyped-def]
+    admin = db.session.scalars(select(User).where(User.username == "admin")).one()
+    knowledge.save(db.session, admin, {
+        "title": "住房公积金租房提取", "keywords": "公积金, 提取, 租房",
+        "body": "租房提取公积金：登录公积金网上服务大厅，上传租房合同，3个工作日内到账。"})
+    page.set_viewport_size({"width": 390, "height": 844})
+    _sign_in(page, live_server)
+    page.keyboard.type("13912345678")
+    page.get_by_label("诉求类型").select_option("consult")
+    page.get_by_label("诉求内容").fill("请问租房可以提取公积金吗，怎么办理")
+    page.locator("#suggestion").wait_for()  # the live panels above have settled
+    page.keyboard.press("Alt+k")
+    page.keyboard.type("公积金 租房")
+    page.locator('#kb-results[data-q="公积金 租房"] li').first.wait_for()
+    page.locator("#kb-results .insert").first.click()
+    shot(page, "agent-console-phone-kb")
+    assert page.get_by_label("直接办结").is_checked()
+    assert "网上服务大厅" in page.get_by_label("答复内容").input_value()
+    shot(page, "agent-console-phone-answer")
+    page.get_by_role("button", name="保存工单").click()
+    page.wait_for_url("**/tickets/*")
+    ticket = db.session.scalars(select(Ticket)).one()
+    assert ticket.status == Status.CLOSED and ticket.events[-1].kind == "closed_direct"
+    assert "网上服务大厅" in (ticket.events[-1].note or "")
+
+
+@pytest.mark.usefixtures("console_model")
+def test_admin_writes_an_article_the_agent_then_finds(live_server: str, page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live_server}/login")
+    page.get_by_label("用户名").fill("admin")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.goto(f"{live_server}/admin/knowledge/")
+    page.get_by_text("新增条目").click()
+    page.get_by_label("标题").fill("居住证办理")
+    page.get_by_label("关键词（逗号分隔）").fill("居住证, 暂住证")
+    page.get_by_label("答复正文").fill("携带身份证和租房合同到居住地派出所办理。")
+    page.get_by_role("button", name="新增").click()
+    assert page.get_by_role("link", name="居住证办理").is_visible()
+    shot(page, "knowledge-admin-1366")
+    assert [h.article.title for h in knowledge.search(db.session, "暂住证")] == ["居住证办理"]

@@ -1,0 +1,64 @@
+"""A supervisor finds a unit's ticket in the dashboard's figures and approves its extension."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import select
+
+from hotline import figures
+from hotline.extensions import db
+from hotline.models import ExtensionRequest
+from tests.browser.conftest import shot
+from tests.conftest import PASSWORD
+from tests.hotline.workflow.helpers import act, new_ticket
+
+UNIT = "A市住房和城乡建设局"
+
+
+def test_supervisor_sees_the_ticket_in_the_figures_and_approves_an_extension(
+        app: Flask, reference: None, live_server: str, page, browser) -> None:  # type: ignore[no-untyped-def]
+    number = new_ticket("幸福小区路灯坏了一个多月没人修", address="A1区东湖街道").number
+    with app.test_client() as api:
+        assert act(api, "agent", number, "dispatch", {"unit": "zjj"}).status_code == 200
+        assert act(api, "zjj", number, "sign").status_code == 200
+        assert act(api, "zjj-lead", number, "extend",
+                   {"days": 3, "reason": "需协调供电公司现场勘查"}).status_code == 200
+    figures.refresh(db.session)  # the scheduler's minute job
+
+    page.goto(f"{live_server}/login")
+    page.get_by_label("用户名").fill("supervisor")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_role("link", name="督办").first.click()
+    assert page.get_by_role("heading", name="督办工作台").is_visible()
+
+    ranking = page.get_by_role("region", name="单位排名（三率均值）")
+    row = ranking.get_by_role("row").filter(has_text=UNIT)
+    assert row.get_by_role("cell").nth(2).inner_text() == "1"  # 受理量: this ticket
+    assert "100.0%" in row.inner_text()  # signed for within the limit
+    page.locator("#chart-trend svg").first.wait_for()  # ECharts drew the trend from the vendor copy
+    assert page.locator("#chart-districts svg").count() == 1
+    shot(page, "supervise-1366")
+
+    extensions = page.get_by_role("region", name="待审批延期")
+    request_row = extensions.get_by_role("row").filter(has_text=number)
+    assert "需协调供电公司现场勘查" in request_row.inner_text()
+    request_row.get_by_placeholder("意见（可选）").first.fill("同意延期，请按期办结")
+    request_row.get_by_role("button", name="批准").click()
+    page.wait_for_url(f"{live_server}/supervise")
+    assert page.get_by_text("没有待审批的延期").is_visible()
+
+    db.session.expire_all()
+    decided = db.session.scalars(select(ExtensionRequest)).one()
+    assert (decided.status, decided.decision_note) == ("approved", "同意延期，请按期办结")
+    assert decided.new_due > decided.old_due
+
+    phone = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844},
+                                storage_state=page.context.storage_state())
+    small = phone.new_page()
+    small.goto(f"{live_server}/supervise")
+    assert small.get_by_role("heading", name="督办工作台").is_visible()
+    width = small.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
+    shot(small, "supervise-phone")
+    phone.close()

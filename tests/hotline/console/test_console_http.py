@@ -1,0 +1,157 @@
+"""The agent console through HTTP: its JSON endpoints, its outcomes, and who may use them."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from hotline import knowledge
+from hotline.extensions import db
+from hotline.models import Status, Ticket, User
+from tests.conftest import csrf_token, login
+from tests.hotline.workflow.helpers import new_ticket
+
+LIFT = "来电反映小区电梯经常停运，物业不处理，老人上下楼很困难"
+
+
+def _suggest(client: FlaskClient, **body: object) -> object:
+    return client.post("/agent/suggest", json=body, headers={"X-CSRFToken": csrf_token(client)})
+
+
+def _save(client: FlaskClient, **fields: str) -> object:
+    data = {"phone": "13912345678", "line": "12345", "request_type": "complaint",
+            "content": LIFT, "outcome": "dispatch", "csrf_token": csrf_token(client), **fields}
+    return client.post("/agent/calls/new", data=data)
+
+
+def test_the_console_page_is_keyboard_ready(console_model: str, client: FlaskClient) -> None:
+    login(client, "agent")
+    page = client.get("/agent/calls/new").get_data(as_text=True)
+    assert 'autofocus' in page and 'aria-keyshortcuts="Alt+K"' in page and "Ctrl</kbd>+<kbd>Enter" in page
+    assert "js/agent_console.js" in page
+
+
+def test_suggestion_gives_topic_unit_and_urgency_with_confidence(console_model: str,
+                                                                 client: FlaskClient) -> None:
+    login(client, "agent")
+    response = _suggest(client, text=LIFT, address="A1区东湖街道", line="12345")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["topic"]["name"] == "城乡建设" and 0 < body["topic"]["confidence"] <= 1
+    assert body["unit"]["code"] == "a1-zjj"  # the district's own department first
+    assert body["urgency"]["urgent"] is False and body["place"]["district"] == "a1"
+
+
+def test_a_gas_leak_is_urgent_and_goes_to_the_gas_company_by_keyword(console_model: str,
+                                                                     client: FlaskClient) -> None:
+    login(client, "agent")
+    body = _suggest(client, text="楼道里有很浓的燃气味，怀疑燃气泄漏").get_json()
+    assert body["urgency"]["urgent"] is True
+    assert body["unit"]["by_label"] == "关键词规则" and body["unit"]["confidence"] == 1.0
+
+
+def test_similar_open_tickets_and_the_callers_history_are_returned(console_model: str,
+                                                                   client: FlaskClient) -> None:
+    earlier = new_ticket(LIFT)  # filed by +8613812348000
+    login(client, "agent")
+    body = _suggest(client, text="小区电梯经常停运", phone="13812348000").get_json()
+    assert body["similar"][0]["number"] == earlier.number
+    assert body["similar"][0]["same_caller"] is True
+    history = client.get("/agent/callers?phone=138 1234 8000").get_json()
+    assert [t["number"] for t in history["tickets"]] == [earlier.number]
+
+
+def test_bad_input_to_the_endpoints_is_a_4xx_with_a_message(console_model: str,
+                                                            client: FlaskClient) -> None:
+    login(client, "agent")
+    bad_phone = client.get("/agent/callers?phone=12")
+    assert bad_phone.status_code == 400 and bad_phone.get_json()["error"]["field"] == "phone"
+    assert _suggest(client, text=["not", "text"]).status_code == 400
+    assert _suggest(client, text="x" * 5000).status_code == 400
+    assert _suggest(client, text="路灯坏了", line="110").get_json()["error"]["field"] == "line"
+    not_json = client.post("/agent/suggest", data="text",
+                           headers={"X-CSRFToken": csrf_token(client)})
+    assert not_json.status_code == 400
+    assert client.post("/agent/suggest", json={"text": "路灯"}).status_code == 400  # no CSRF
+    assert client.get("/agent/knowledge?q=" + "长" * 300).status_code == 400
+
+
+def test_only_centre_posts_may_use_the_console(console_model: str, client: FlaskClient) -> None:
+    assert client.get("/agent/callers?phone=13812348000").status_code == 302  # sign in first
+    login(client, "zjj")  # a unit's staff account
+    assert client.get("/agent/calls/new").status_code == 403
+    assert client.get("/agent/knowledge?q=公积金").status_code == 403
+    assert client.get("/admin/knowledge/").status_code == 403
+
+
+def test_agent_dispatches_with_the_suggested_unit(console_model: str, client: FlaskClient) -> None:
+    login(client, "agent")
+    response = _save(client, unit="a1-zjj", suggested_unit="a1-zjj", address="A1区东湖街道")
+    assert response.status_code == 302
+    ticket = db.session.scalars(select(Ticket)).one()
+    assert ticket.status == Status.DISPATCHED and ticket.department.code == "a1-zjj"
+    dispatched = next(e for e in ticket.events if e.kind == "dispatched")
+    assert dispatched.actor == "agent"
+    assert dispatched.data["reason"]["followed_suggestion"] is True
+    assert ticket.classifier_label == "城乡建设" and ticket.reply_due is not None
+
+
+def test_agent_answers_from_the_knowledge_base_and_closes_directly(console_model: str,
+                                                                   client: FlaskClient) -> None:
+    admin = db.session.scalars(select(User).where(User.username == "admin")).one()
+    article = knowledge.save(db.session, admin, {"title": "公积金租房提取", "keywords": "公积金",
+                                                 "body": "持租房合同线上办理。"})
+    login(client, "agent")
+    hits = client.get("/agent/knowledge?q=公积金怎么提取").get_json()["articles"]
+    assert hits[0]["id"] == article.id
+    response = _save(client, request_type="consult", content="请问租房怎么提取公积金",
+                     outcome="direct", answer=hits[0]["body"], article_id=str(article.id))
+    assert response.status_code == 302
+    ticket = db.session.scalars(select(Ticket)).one()
+    closed = ticket.events[-1]
+    assert ticket.status == Status.CLOSED and closed.kind == "closed_direct"
+    assert closed.note == "持租房合同线上办理。" and closed.data["article"] == article.id
+
+
+def test_agent_links_a_repeat_and_leaves_the_call_for_manual_dispatch(
+        console_model: str, client: FlaskClient) -> None:
+    earlier = new_ticket(LIFT)
+    login(client, "agent")
+    assert _save(client, outcome="manual", repeat_of=earlier.number).status_code == 302
+    ticket = db.session.scalars(select(Ticket).where(Ticket.id != earlier.id)).one()
+    assert ticket.status == Status.PENDING_DISPATCH and ticket.repeat_of_id == earlier.id
+    assert [e.kind for e in ticket.events][-2:] == ["linked_repeat", "routing_manual"]
+
+
+def test_an_outcome_that_cannot_be_carried_out_is_refused_before_the_ticket_exists(
+        console_model: str, client: FlaskClient) -> None:
+    login(client, "agent")
+    assert _save(client, unit="").status_code == 400  # dispatch without a unit
+    assert _save(client, outcome="direct", answer="").status_code == 400
+    assert _save(client, outcome="manual", repeat_of="20990101-000001").status_code == 400
+    assert _save(client, outcome="fly").status_code == 400
+    page = _save(client, phone="12").get_data(as_text=True)
+    assert "电话号码" in page
+    assert db.session.scalars(select(Ticket)).all() == []
+
+
+def test_admin_creates_edits_and_retires_an_article(console_model: str,
+                                                    client: FlaskClient) -> None:
+    login(client, "admin")
+    token = csrf_token(client)
+    created = client.post("/admin/knowledge/", data={
+        "title": "居住证办理", "keywords": "居住证", "body": "到派出所办理。", "topic": "",
+        "active": "y", "csrf_token": token})
+    assert created.status_code == 302
+    article = knowledge.search(db.session, "居住证")[0].article
+    assert client.get(f"/admin/knowledge/{article.id}").status_code == 200
+    edited = client.post(f"/admin/knowledge/{article.id}", data={
+        "title": "居住证办理", "keywords": "居住证, 暂住证", "body": "线上办理。", "topic": "",
+        "active": "y", "csrf_token": token})
+    assert edited.status_code == 302 and knowledge.search(db.session, "暂住证")
+    bad = client.post("/admin/knowledge/", data={"title": "", "body": "", "csrf_token": token})
+    assert bad.status_code == 400
+    assert client.post(f"/admin/knowledge/{article.id}/retire",
+                       data={"csrf_token": token}).status_code == 302
+    assert knowledge.search(db.session, "居住证") == []
+    assert client.get("/admin/knowledge/9999").status_code == 404
