@@ -1,0 +1,305 @@
+"""Supervisor dashboard on 1,000,000 tickets: every query and the whole page, p50/p99.
+
+PostgreSQL only, in a database of its own (`bench_dashboard`, recreated each run). A year of
+tickets ending now (about 2,700 a day) is generated inside the server with generate_series —
+statuses, units, districts, topics, lines, channels, repeats, sign and reply clocks (some late),
+follow-up verdicts (some not rated, some redone), returns, pending extensions and supervision
+orders — then VACUUM ANALYZE, as a production database would be. The daily rollup is built
+once (every day) and then refreshed after a minute's worth of changes, both timed.
+Target: the page answers in < 500 ms (p50) for the default period (last 7 days).
+Run: `python -m bench.dashboard.run [--tickets 1000000] [--repeat 20]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+
+from bench.common import bench_database, percentile, write
+
+TEXTS = ["小区门口路灯坏了一个多月没人修", "楼上装修每天早上七点就开始电钻严重扰民",
+         "公司拖欠三个月工资老板联系不上", "幸福小区停水两天了没有通知", "餐馆油烟直排整栋楼都是油烟味",
+         "楼道里闻到煤气味担心燃气泄漏", "孩子入学学位分配不合理想咨询政策", "快递驿站乱收费",
+         "夜间施工噪音扰民影响休息", "共享单车乱停放堵塞人行道"]
+HOT = "暴雨后地下车库积水严重电梯停运"  # the last week's surge the hot topics should find
+
+LOAD = [
+    # tickets: id = g; a year ending at :now, oldest first; recent ones still being worked on.
+    """
+    INSERT INTO tickets (id, number, line, channel, request_type, confidential, content, district,
+        topic_id, department_id, urgency, status, created_at, updated_at, reply_due, version,
+        repeat_of_id)
+    SELECT g, 'D' || lpad(g::text, 12, '0'),
+        (ARRAY['12345','12345','12345','12345','12345','12345','12345','12315','12315','12319'])
+            [1 + (g / 3) % 10],
+        (ARRAY['phone','phone','phone','sms','web','web','voice','open311','import'])[1 + (g / 11) % 9],
+        'complaint', false,
+        CASE WHEN age < 7 AND g % 4 = 0 THEN CAST(:hot AS text) ELSE (CAST(:texts AS text[]))[1 + (g * 13) % 10] END,
+        CASE WHEN g % 20 = 0 THEN NULL ELSE (CAST(:districts AS text[]))[1 + (g / 7) % cardinality(CAST(:districts AS text[]))] END,
+        (CAST(:topics AS integer[]))[1 + (g * 7) % cardinality(CAST(:topics AS integer[]))],
+        CASE WHEN st IN ('pending_dispatch', 'returned') THEN NULL
+             ELSE (CAST(:units AS integer[]))[1 + (g / 5) % cardinality(CAST(:units AS integer[]))] END,
+        'normal', st, at, at,
+        CASE WHEN st = 'pending_dispatch' THEN NULL ELSE at + interval '7 days' END, 1,
+        CASE WHEN g % 33 = 0 AND g > 1 THEN g - 1 END
+    FROM (SELECT g, at, extract(epoch FROM CAST(:now AS timestamptz) - at) / 86400 AS age,
+            CASE WHEN at > CAST(:now AS timestamptz) - interval '30 days' THEN
+                (ARRAY['pending_dispatch','dispatched','dispatched','signed','signed','replied',
+                       'closed','closed','closed','closed'])[1 + g % 10]
+             WHEN g % 500 = 0 THEN 'signed' WHEN g % 997 = 0 THEN 'returned'
+             ELSE 'closed' END AS st
+          FROM (SELECT g, CAST(:now AS timestamptz) - (CAST(:n AS integer) - g) * (interval '365 days' / CAST(:n AS integer)) AS at
+                FROM generate_series(1, CAST(:n AS integer)) g) s) t
+    """,
+    "SELECT setval(pg_get_serial_sequence('tickets', 'id'), CAST(:n AS integer))",
+    # sign clocks: every dispatched ticket; one in five signed late; returns stop it unsigned.
+    """
+    INSERT INTO deadline_clocks (ticket_id, kind, department_id, started_at, warn_at, due_at,
+        escalate_at, stage, stopped_at, next_check_at)
+    SELECT id, 'sign', department_id, created_at, created_at + interval '2 hours',
+        created_at + interval '3 hours', created_at + interval '5 hours', 0, stopped,
+        CASE WHEN stopped IS NULL THEN created_at + interval '2 hours' END
+    FROM (SELECT id, department_id, created_at,
+            CASE WHEN status IN ('signed', 'replied', 'closed') THEN created_at +
+                     CASE WHEN id % 5 = 0 THEN interval '4 hours' ELSE interval '90 minutes' END
+                 WHEN status = 'returned' THEN created_at + interval '2 hours' END AS stopped
+          FROM tickets WHERE status <> 'pending_dispatch') c
+    """,
+    # reply clocks: one in ten answered after the deadline.
+    """
+    INSERT INTO deadline_clocks (ticket_id, kind, department_id, started_at, warn_at, due_at,
+        escalate_at, stage, stopped_at, next_check_at)
+    SELECT id, 'reply', department_id, created_at, created_at + interval '6 days', reply_due,
+        reply_due + interval '1 day', 0, stopped,
+        CASE WHEN stopped IS NULL THEN created_at + interval '6 days' END
+    FROM (SELECT id, department_id, created_at, reply_due,
+            CASE WHEN status IN ('replied', 'closed') THEN created_at +
+                     CASE WHEN id % 10 = 0 THEN interval '8 days' ELSE interval '5 days' END
+            END AS stopped
+          FROM tickets WHERE reply_due IS NOT NULL) c
+    """,
+    # follow-ups: closed tickets; one in ten not rated; one in a hundred redone after 未解决.
+    """
+    INSERT INTO follow_ups (ticket_id, department_id, round, status, solved, satisfied,
+        clarifications, created_at, asked_at, answered_at, channel)
+    SELECT id, department_id, 1, CASE WHEN id % 10 = 3 THEN 'not_rated' ELSE 'answered' END,
+        CASE WHEN id % 10 = 3 THEN NULL WHEN id % 100 = 7 THEN 3
+             WHEN id % 20 IN (1, 2) THEN 2 WHEN id % 20 = 4 THEN 3 ELSE 1 END,
+        CASE WHEN id % 10 = 3 THEN NULL WHEN id % 100 = 7 THEN 3
+             WHEN id % 25 IN (1, 2, 5) THEN 2 WHEN id % 25 = 6 THEN 3 ELSE 1 END,
+        0, created_at + interval '5 days', created_at + interval '5 days',
+        created_at + interval '6 days', 'sms'
+    FROM tickets WHERE status = 'closed' AND department_id IS NOT NULL
+    """,
+    """
+    INSERT INTO follow_ups (ticket_id, department_id, round, status, solved, satisfied,
+        clarifications, created_at, asked_at, answered_at, channel)
+    SELECT ticket_id, department_id, 2, 'answered', 1, 2, 0, answered_at + interval '3 days',
+        answered_at + interval '3 days', answered_at + interval '4 days', 'sms'
+    FROM follow_ups WHERE ticket_id % 100 = 7 AND round = 1
+    """,
+    # what waits for supervisors: two returns each, pending extensions, replies, orders.
+    """
+    INSERT INTO ticket_events (ticket_id, at, actor, kind, data, public)
+    SELECT id, created_at + k * interval '1 hour', 'bench', 'returned', '{}', false
+    FROM tickets, generate_series(1, 2) k WHERE status = 'returned'
+    """,
+    """
+    INSERT INTO extension_requests (ticket_id, department_id, days, reason, status, requested_by,
+        requested_at, old_due)
+    SELECT id, department_id, 3, '需要现场勘查', 'pending', 'bench', created_at + interval '1 day',
+        reply_due
+    FROM tickets WHERE status = 'signed' AND id % 37 = 0
+    """,
+    """
+    INSERT INTO supervision_orders (ticket_id, seq, note, due, issued_by, issued_at, resolved_at)
+    SELECT id, 1, '请加快办理', created_at + interval '4 days', 'bench', created_at + interval '1 day',
+        CASE WHEN status IN ('replied', 'closed') THEN created_at + interval '5 days' END
+    FROM tickets WHERE id % 211 = 0 AND created_at > CAST(:now AS timestamptz) - interval '90 days'
+    """,
+]
+
+
+def load(app: Any, n: int, now: datetime) -> dict[str, Any]:
+    from hotline.extensions import db
+
+    with app.app_context():
+        params = {
+            "n": n, "now": now, "hot": HOT, "texts": TEXTS,
+            "units": list(db.session.scalars(text(
+                "SELECT id FROM departments WHERE active ORDER BY id"))),
+            "districts": list(db.session.scalars(text(
+                "SELECT code FROM places WHERE kind = 'district' ORDER BY code"))),
+            "topics": list(db.session.scalars(text("SELECT id FROM topics ORDER BY id"))),
+        }
+        assert params["units"] and params["districts"] and params["topics"], "seed missing"
+        steps = []
+        for sql in LOAD:
+            t0 = time.perf_counter()
+            used = {k: v for k, v in params.items() if f":{k}" in sql}
+            rows = db.session.execute(text(sql), used).rowcount
+            db.session.commit()
+            steps.append({"rows": rows, "seconds": round(time.perf_counter() - t0, 1)})
+            print(steps[-1], sql.strip().splitlines()[0][:80], flush=True)
+        t0 = time.perf_counter()
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+        counts = {t: db.session.scalar(text(f"SELECT count(*) FROM {t}")) for t in
+                  ("tickets", "deadline_clocks", "follow_ups", "extension_requests",
+                   "supervision_orders")}
+    return {"steps": steps, "vacuum_seconds": round(time.perf_counter() - t0, 1), "rows": counts}
+
+
+def timed(fn: Callable[[], Any], repeat: int) -> dict[str, float]:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return {"p50_ms": round(percentile(times, 50), 1), "p99_ms": round(percentile(times, 99), 1),
+            "max_ms": round(max(times), 1)}
+
+
+def refresh_figures(app: Any, now: datetime) -> dict[str, Any]:
+    """The rollup's first build (every day), then one minute's worth of changes: 300 tickets
+    signed or answered and 100 follow-up verdicts, spread over the last 30 days."""
+    from hotline import figures
+    from hotline.extensions import db
+
+    with app.app_context():
+        t0 = time.perf_counter()
+        first = figures.refresh(db.session, now)
+        full = time.perf_counter() - t0
+        later = now + timedelta(minutes=1)
+        db.session.execute(text(
+            "UPDATE tickets SET status = 'signed', updated_at = :at WHERE id IN (SELECT id FROM "
+            "tickets WHERE status = 'dispatched' ORDER BY id DESC LIMIT 300)"), {"at": later})
+        db.session.execute(text(
+            "UPDATE follow_ups SET answered_at = :at WHERE id IN (SELECT id FROM follow_ups "
+            "ORDER BY id DESC LIMIT 100)"), {"at": later})
+        db.session.commit()
+        t0 = time.perf_counter()
+        step = figures.refresh(db.session, later + timedelta(seconds=30))
+        incremental = time.perf_counter() - t0
+        rows = db.session.scalar(text("SELECT count(*) FROM figures_daily"))
+    out = {"full_seconds": round(full, 1), "full": first, "rollup_rows": rows,
+           "minute_of_changes_seconds": round(incremental, 2), "minute_of_changes": step}
+    print("refresh", out, flush=True)
+    return out
+
+
+def query_figures(app: Any, periods: dict[str, Any], repeat: int) -> dict[str, Any]:
+    from hotline import dashboard, figures
+    from hotline.extensions import db
+
+    out: dict[str, Any] = {}
+    with app.app_context():
+        s = db.session
+        now = datetime.now(UTC)
+        roots = dashboard.Dashboard(s, periods["7d"], now).topic_roots
+        for name, period in periods.items():
+            out[f"breakdowns_{name}"] = timed(
+                lambda p=period: figures.breakdowns(s, p, roots), repeat)
+            out[f"daily_trend_{name}"] = timed(lambda p=period: figures.daily_trend(s, p),
+                                               repeat)
+            out[f"supervision_orders_{name}"] = timed(
+                lambda p=period: figures.supervision_orders(s, p, now), repeat)
+        out["district_load"] = timed(lambda: figures.district_load(s, now), repeat)
+        out["deadlines_due"] = timed(lambda: figures.deadlines_due(s, now), repeat)
+        out["overdue_count"] = timed(lambda: figures.overdue_count(s, now), repeat)
+        out["pending_extensions"] = timed(lambda: figures.pending_extensions(s), repeat)
+        out["awaiting_arbitration"] = timed(lambda: figures.awaiting_arbitration(s), repeat)
+        out["awaiting_review"] = timed(lambda: figures.awaiting_review(s), repeat)
+        board = dashboard.Dashboard(s, periods["7d"], now)
+        out["hot_topics_cold"] = timed(lambda: (dashboard._hot_cache.clear(), board.hot_topics()), 3)
+        out["hot_topics_week"] = [h.phrase for h in board.hot_topics()[:5]]
+        total = figures.breakdowns(s, periods["30d"], roots).total
+        out["figures_30d"] = {"volume": total.volume, "repeats": total.repeats,
+                              "response_rate": total.response_rate,
+                              "on_time_rate": total.on_time_rate,
+                              "solution_rate": total.solution_rate,
+                              "satisfaction_rate": total.satisfaction_rate,
+                              "not_rated": total.not_rated, "overdue": total.overdue}
+        s.rollback()
+    for key, value in out.items():
+        print(key, value, flush=True)
+    return out
+
+
+def page_figures(app: Any, periods: dict[str, Any], repeat: int) -> dict[str, Any]:
+    """The whole page through Flask (queries, labels, template) as the supervisor sees it."""
+    from hotline import dashboard
+    from tests.conftest import PASSWORD, login
+
+    client = app.test_client()
+    login(client, "supervisor", PASSWORD)
+    out: dict[str, Any] = {}
+    dashboard._hot_cache.clear()
+    for name, period in periods.items():
+        url = f"/supervise?start={period.start}&end={period.end}"
+        t0 = time.perf_counter()
+        first = client.get(url)
+        assert first.status_code == 200, first.status_code
+        cold = (time.perf_counter() - t0) * 1000
+
+        def get(u: str = url) -> None:
+            assert client.get(u).status_code == 200
+
+        out[f"page_{name}"] = {**timed(get, repeat), "first_request_ms": round(cold, 1),
+                               "bytes": len(first.data)}
+        print(f"page_{name}", out[f"page_{name}"], flush=True)
+    p = periods["30d"]
+    out["export_ranking_xlsx_30d"] = timed(lambda: client.get(
+        f"/supervise/export/ranking.xlsx?start={p.start}&end={p.end}"), 5)
+    out["export_by_topic_csv_30d"] = timed(lambda: client.get(
+        f"/supervise/export/by_topic.csv?start={p.start}&end={p.end}"), 5)
+    print({k: v for k, v in out.items() if k.startswith("export")}, flush=True)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--tickets", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    url = bench_database("bench_dashboard")
+    from hotline import create_app, migrate, seed
+    from hotline.extensions import db
+    from hotline.figures import Period, today_in_shanghai
+    from tests.conftest import PASSWORD
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True,
+                      "INSTANCE_DIR": Path(tempfile.mkdtemp()), "RATELIMIT_ENABLED": False,
+                      "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")})
+    migrate.upgrade(app)
+    with app.app_context():
+        seed.load_reference(db.session)
+        seed.ensure_users(db.session, PASSWORD)
+    now = datetime.now(UTC).replace(microsecond=0)
+    started = time.perf_counter()
+    loaded = load(app, args.tickets, now)
+    today = today_in_shanghai(now)
+    periods = {"7d": Period(today - timedelta(days=6), today),
+               "30d": Period(today - timedelta(days=29), today),
+               "365d": Period(today - timedelta(days=364), today)}
+    refreshed = refresh_figures(app, now)
+    queries = query_figures(app, periods, args.repeat)
+    pages = page_figures(app, periods, args.repeat)
+    result = {"tickets": args.tickets, "load": loaded, "refresh": refreshed, "queries": queries,
+              "pages": pages,
+              "targets": {"page_7d_p50_ms": 500},
+              "total_seconds": round(time.perf_counter() - started, 1)}
+    path = write("dashboard", result)
+    print(f"written {path}")
+
+
+if __name__ == "__main__":
+    main()
