@@ -12,6 +12,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from hotline import create_app
+from tests.conftest import PASSWORD
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
@@ -58,3 +59,17 @@ def shot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     path = SHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def sign_in(page, base: str, username: str, password: str = PASSWORD) -> None:  # type: ignore[no-untyped-def]
+    """Sign in and wait until the answer (home page or the form again) has loaded.
+
+    Without the wait, a test's next navigation or key press can race the redirect
+    chain after the POST and land on the page that is being replaced.
+    """
+    page.goto(f"{base}/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state()

@@ -10,17 +10,11 @@ from sqlalchemy import select
 from hotline import model_registry
 from hotline.extensions import db
 from hotline.models import AuditEntry, Ticket
-from tests.browser.conftest import shot
-from tests.conftest import PASSWORD, drain
+from tests.browser.conftest import shot, sign_in
+from tests.conftest import drain
 
 COMPLAINT = "小区门口共享单车乱停乱放，堵住了盲道和消防通道"
 
-
-def sign_in(page, base: str, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{base}/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
 
 
 def submit(page, base: str, content: str) -> str:  # type: ignore[no-untyped-def]

@@ -4,30 +4,29 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from hotline import knowledge
 from hotline.extensions import db
 from hotline.models import Status, Ticket, User
-from tests.browser.conftest import shot
-from tests.conftest import PASSWORD
+from tests.browser.conftest import shot, sign_in
 from tests.hotline.console.model import console_model, console_model_dir  # noqa: F401
 from tests.hotline.workflow.helpers import new_ticket
 
 
-def _sign_in(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{live_server}/login")
-    page.get_by_label("用户名").fill("agent")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.goto(f"{live_server}/agent/calls/new")
+def _open_console(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    """Sign in as the agent, whose home is the console, and wait until the number field has the focus."""
+    sign_in(page, live_server, "agent")
+    page.wait_for_url("**/agent/calls/new")
+    expect(page.locator("#phone")).to_be_focused()
 
 
 @pytest.mark.usefixtures("console_model")
 def test_agent_logs_a_call_sees_the_suggestion_and_dispatches_with_it(
         app: Flask, live_server: str, page) -> None:  # type: ignore[no-untyped-def]
     earlier = new_ticket("东湖小区3号楼电梯经常停运，物业不处理")  # caller +8613812348000
-    _sign_in(page, live_server)
+    _open_console(page, live_server)
     # The number field has the focus: the agent just types.
     page.keyboard.type("13812348000")
     page.locator("#history li").first.wait_for()
@@ -63,7 +62,7 @@ def test_agent_answers_from_the_knowledge_base_and_closes_directly(
         "title": "住房公积金租房提取", "keywords": "公积金, 提取, 租房",
         "body": "租房提取公积金：登录公积金网上服务大厅，上传租房合同，3个工作日内到账。"})
     page.set_viewport_size({"width": 390, "height": 844})
-    _sign_in(page, live_server)
+    _open_console(page, live_server)
     page.keyboard.type("13912345678")
     page.get_by_label("诉求类型").select_option("consult")
     page.get_by_label("诉求内容").fill("请问租房可以提取公积金吗，怎么办理")
@@ -85,10 +84,7 @@ def test_agent_answers_from_the_knowledge_base_and_closes_directly(
 
 @pytest.mark.usefixtures("console_model")
 def test_admin_writes_an_article_the_agent_then_finds(live_server: str, page) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{live_server}/login")
-    page.get_by_label("用户名").fill("admin")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    sign_in(page, live_server, "admin")
     page.goto(f"{live_server}/admin/knowledge/")
     page.get_by_text("新增条目").click()
     page.get_by_label("标题").fill("居住证办理")

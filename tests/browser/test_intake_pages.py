@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from hotline.extensions import db
 from hotline.models import Channel, Ticket
-from tests.browser.conftest import shot
-from tests.conftest import PASSWORD, drain
+from tests.browser.conftest import shot, sign_in
+from tests.conftest import drain
 
 
 def test_citizen_submits_the_web_form(app: Flask, reference: None, live_server: str, page) -> None:  # type: ignore[no-untyped-def]
@@ -41,10 +41,7 @@ def test_form_errors_are_shown_next_to_the_field(live_server: str, page) -> None
 
 
 def test_agent_logs_a_call(app: Flask, reference: None, live_server: str, page) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{live_server}/login")
-    page.get_by_label("用户名").fill("agent")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    sign_in(page, live_server, "agent")
     page.get_by_label("来电号码").fill("13912345678")
     page.get_by_label("诉求内容").fill("来电反映小区电梯经常停运，物业不处理")
     page.get_by_label("待人工分拨").check()

@@ -5,29 +5,23 @@ from __future__ import annotations
 
 from flask import Flask
 
-from tests.browser.conftest import shot
+from tests.browser.conftest import shot, sign_in
 from tests.conftest import PASSWORD
 from tests.hotline.workflow.helpers import act, new_ticket
 
 PHONE = {"width": 390, "height": 844}
 
 
-def _sign_in(page, base: str, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{base}/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-
 
 def test_wrong_password_then_lock_out(app: Flask, reference: None, live_server: str, page) -> None:  # type: ignore[no-untyped-def]
-    _sign_in(page, live_server, "zjj", "not-the-password")
+    sign_in(page, live_server, "zjj", "not-the-password")
     alert = page.locator("#login-error")
     assert alert.get_attribute("role") == "alert" and "用户名或密码错误" in alert.inner_text()
     shot(page, "sign-in-wrong-password")
     for _ in range(4):
-        _sign_in(page, live_server, "zjj", "not-the-password")
+        sign_in(page, live_server, "zjj", "not-the-password")
     assert "账号已锁定 15 分钟" in page.locator("#login-error").inner_text()
-    _sign_in(page, live_server, "zjj", PASSWORD)  # locked: even the right password waits
+    sign_in(page, live_server, "zjj", PASSWORD)  # locked: even the right password waits
     assert "账号已锁定" in page.locator("#login-error").inner_text()
     shot(page, "sign-in-locked")
     page.set_viewport_size(PHONE)
@@ -60,7 +54,7 @@ def test_language_switch_and_back(app: Flask, reference: None, live_server: str,
 def test_show_number_reveals_in_place(app: Flask, reference: None, live_server: str, page) -> None:  # type: ignore[no-untyped-def]
     number = new_ticket().number
     act(app.test_client(), "agent", number, "dispatch", {"unit": "zjj"})
-    _sign_in(page, live_server, "agent", PASSWORD)
+    sign_in(page, live_server, "agent", PASSWORD)
     page.goto(f"{live_server}/tickets/{number}")
     phone = page.locator(f"#phone-{number}")
     assert phone.inner_text() == "138****8000"
@@ -76,7 +70,7 @@ def test_unit_staff_see_only_the_masked_number(app: Flask, reference: None, live
                                                page) -> None:  # type: ignore[no-untyped-def]
     number = new_ticket().number
     act(app.test_client(), "agent", number, "dispatch", {"unit": "zjj"})
-    _sign_in(page, live_server, "zjj", PASSWORD)
+    sign_in(page, live_server, "zjj", PASSWORD)
     page.goto(f"{live_server}/tickets/{number}")
     assert page.locator(f"#phone-{number}").inner_text() == "138****8000"
     assert page.get_by_role("button", name="显示号码").count() == 0

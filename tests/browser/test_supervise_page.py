@@ -8,8 +8,7 @@ from sqlalchemy import select
 from hotline import figures
 from hotline.extensions import db
 from hotline.models import ExtensionRequest
-from tests.browser.conftest import shot
-from tests.conftest import PASSWORD
+from tests.browser.conftest import shot, sign_in
 from tests.hotline.workflow.helpers import act, new_ticket
 
 UNIT = "A市住房和城乡建设局"
@@ -25,10 +24,7 @@ def test_supervisor_sees_the_ticket_in_the_figures_and_approves_an_extension(
                    {"days": 3, "reason": "需协调供电公司现场勘查"}).status_code == 200
     figures.refresh(db.session)  # the scheduler's minute job
 
-    page.goto(f"{live_server}/login")
-    page.get_by_label("用户名").fill("supervisor")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    sign_in(page, live_server, "supervisor")
     page.get_by_role("link", name="督办").first.click()
     assert page.get_by_role("heading", name="督办工作台").is_visible()
 

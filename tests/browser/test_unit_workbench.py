@@ -12,8 +12,7 @@ from sqlalchemy import select
 
 from hotline.extensions import db
 from hotline.models import Attachment, Department, ReplyTemplate, Status, Ticket
-from tests.browser.conftest import shot
-from tests.conftest import PASSWORD
+from tests.browser.conftest import shot, sign_in
 from tests.hotline.workflow.helpers import act, new_ticket
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -35,12 +34,6 @@ def assigned(app: Flask, reference: None) -> Ticket:
     db.session.commit()
     return db.session.scalars(select(Ticket).order_by(Ticket.id)).first()
 
-
-def sign_in(page, base: str, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{base}/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
 
 
 def test_unit_staff_signs_and_replies_with_a_template_and_an_attachment(
