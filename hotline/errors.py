@@ -7,9 +7,11 @@ from typing import Any
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import DataError
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from .domain.errors import DomainError
+from .extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +26,7 @@ MESSAGES = {
     415: "不支持的内容类型 / Unsupported content type",
     429: "请求过于频繁，请稍后再试 / Too many requests, try again later",
 }
+INVALID_CHARACTER = "含有无效字符 / contains an invalid character (NUL)"
 
 
 def wants_json() -> bool:
@@ -41,6 +44,22 @@ def respond(status: int, message: str, code: str, field: str | None = None) -> A
 
 
 def register(app: Flask) -> None:
+    @app.before_request
+    def _no_nul() -> None:
+        """A NUL in a path or query parameter is never meant, and PostgreSQL text cannot hold one:
+        refuse it before it reaches a filter. (Text fields strip control characters themselves.)
+        Raised, not returned, so that a blueprint's own error format (Open311) applies."""
+        if "\x00" in request.path or b"%00" in request.query_string:
+            raise BadRequest(INVALID_CHARACTER)
+
+    @app.errorhandler(DataError)
+    def _data(exc: DataError) -> Any:
+        """A value the database refuses (out of range, malformed) is the caller's bad input."""
+        db.session.rollback()
+        log.warning("database refused a value: %s", exc.orig)
+        return respond(400, f"{MESSAGES[400]}: 数据库无法接受该值 / a value is out of range or malformed",
+                       "invalid_value")
+
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError) -> Any:
         return respond(exc.status, exc.message, exc.code, exc.field)

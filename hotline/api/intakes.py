@@ -8,6 +8,7 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from ..domain.content import idempotency_ref
 from ..intake import Request
 from ..models import Channel
 from ..permissions import Permission
@@ -33,7 +34,6 @@ class Intakes(MethodView):
 
         An `Idempotency-Key` header makes retries safe: the same key returns the same number.
         """
-        key = request.headers.get("Idempotency-Key")
         intake, created = submit(Request(
             channel=Channel(args.get("channel", Channel.WEB.value)),
             line=args.get("line", "12345"),
@@ -43,6 +43,6 @@ class Intakes(MethodView):
             name=args.get("name"),
             address=args.get("address"),
             confidential=args.get("confidential", False),
-            source_ref=f"api:{key[:100]}" if key else None,
+            source_ref=idempotency_ref("api", request.headers.get("Idempotency-Key")),
         ))
         return {"ticket_number": intake.ticket_number, "created": created}, 202 if created else 200

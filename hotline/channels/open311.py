@@ -22,7 +22,7 @@ from typing import Any, NoReturn
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from ..domain.content import clean_optional
+from ..domain.content import clean_optional, idempotency_ref
 from ..domain.errors import DomainError
 from ..domain.numbering import canonical
 from ..extensions import db
@@ -36,7 +36,6 @@ bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 FORMATS = ("json", "xml")
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 MAX_RANGE = timedelta(days=90)
-_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,100}")
 # XML 1.0 cannot carry these at all, escaped or not.
 _XML_ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -295,15 +294,6 @@ def _name(form: Mapping[str, str]) -> str | None:
     return " ".join(p for p in (first, last) if p) or None
 
 
-def _source_ref(client: str) -> str | None:
-    key = request.headers.get("Idempotency-Key")
-    if key is None:
-        return None
-    if not _IDEMPOTENCY_KEY.fullmatch(key):
-        _fail(400, "Idempotency-Key must be 1 to 100 printable ASCII characters")
-    return f"{client}:{key}"
-
-
 def _post_request() -> Response:
     """POST requests: the key first (403), then the fields (400), then one committed intake."""
     form = request.form
@@ -330,7 +320,7 @@ def _post_request() -> Response:
         phone=form.get("phone") or None,
         name=_name(form),
         address=form.get("address_string"),
-        source_ref=_source_ref(client),
+        source_ref=idempotency_ref(client, request.headers.get("Idempotency-Key")),
         extra={k: v for k, v in extra.items() if v is not None},
     ))
     notice = f"已受理，工单号 {intake.ticket_number} / accepted; track it by service_request_id"

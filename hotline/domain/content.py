@@ -15,6 +15,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Full-width punctuation (，；：！？（）…) is how Chinese is written: NFKC would turn it into ASCII.
 _FULLWIDTH_PUNCTUATION = "\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff5e"
 _COMPAT_RUNS = re.compile(f"[^{_FULLWIDTH_PUNCTUATION}]+")
+_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,100}")
 
 
 def normalise_text(raw: str) -> str:
@@ -50,3 +51,17 @@ def clean_optional(raw: str | None, field: str, limit: int = MAX_SHORT) -> str |
     if len(text) > limit:
         raise InvalidInput(f"{field} 过长 / {field} longer than {limit} characters", field=field)
     return text or None
+
+
+def idempotency_ref(client: str, key: str | None) -> str | None:
+    """The source reference that makes a client's retries land on one intake (None: no key).
+
+    The key is the client's own `Idempotency-Key` header; only printable ASCII is taken, so
+    it can be logged and stored as it came.
+    """
+    if key is None:
+        return None
+    if not _IDEMPOTENCY_KEY.fullmatch(key):
+        raise InvalidInput("Idempotency-Key must be 1 to 100 printable ASCII characters",
+                           field="Idempotency-Key")
+    return f"{client}:{key}"
