@@ -14,7 +14,7 @@ import hashlib
 import secrets
 import time
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
@@ -39,7 +39,7 @@ from wtforms.validators import DataRequired, Length
 from . import audit
 from .errors import wants_json
 from .extensions import db, limiter, login_manager
-from .models import ApiToken, User, utcnow
+from .models import ApiToken, Role, User, utcnow
 
 bp = Blueprint("auth", __name__)
 hasher = PasswordHasher()
@@ -98,30 +98,39 @@ def _digest(token: str) -> str:
 
 
 TOKEN_CACHE_SECONDS = 60.0
-_token_cache: dict[str, tuple[int, float]] = {}
 
 
-def user_id_for_token(token: str) -> int | None:
-    """The id of the active user holding `token`.
+class TokenHolder(NamedTuple):
+    user_id: int
+    role: Role
+
+
+_token_cache: dict[str, tuple[TokenHolder, float]] = {}
+
+
+def token_holder(token: str) -> TokenHolder | None:
+    """The active user holding `token`, with the post that decides what the token may do.
 
     Integrations post intakes in bursts; remembering a token for a minute spares a query per
-    request. The price: a revoked token or deactivated user keeps working for up to a minute.
+    request (and the role spares loading the user just to check a permission). The price: a
+    revoked token, a deactivated user or a changed post takes effect within a minute.
     """
     digest = _digest(token)
     cached = _token_cache.get(digest)
     now = time.monotonic()
     if cached and cached[1] > now:
         return cached[0]
-    user_id = db.session.scalar(
-        select(User.id)
+    row = db.session.execute(
+        select(User.id, User.role)
         .join(ApiToken, ApiToken.user_id == User.id)
         .where(ApiToken.token_hash == digest, ApiToken.revoked.is_(False), User.active)
-    )
-    if user_id is None:
+    ).one_or_none()
+    if row is None:
         _token_cache.pop(digest, None)
         return None
-    _token_cache[digest] = (user_id, now + TOKEN_CACHE_SECONDS)
-    return user_id
+    holder = TokenHolder(row.id, row.role)
+    _token_cache[digest] = (holder, now + TOKEN_CACHE_SECONDS)
+    return holder
 
 
 class LoginForm(FlaskForm):

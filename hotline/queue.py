@@ -43,8 +43,14 @@ def queue(name: str = DEFAULT_QUEUE, app: Flask | None = None) -> Queue:
 
 def try_enqueue(name: str, func: Callable[..., Any], *args: Any, job_id: str | None = None) -> bool:
     """Enqueue, or log and return False when Redis is down; a sweeper retries from the database."""
+    target = queue(name)
     try:
-        queue(name).enqueue(func, *args, job_id=job_id, result_ttl=600, failure_ttl=86400)
+        # One round trip instead of two: RQ otherwise registers the queue and saves the job in
+        # separate transactions. (A synchronous queue runs the job at once, without a pipeline.)
+        with target.connection.pipeline() as pipe:
+            target.enqueue(func, *args, job_id=job_id, result_ttl=600, failure_ttl=86400,
+                           pipeline=pipe if target.is_async else None)
+            pipe.execute()
     except redis.RedisError as exc:
         log.warning("queue %s unavailable, %s left for the sweeper: %s", name, args, exc)
         return False

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from flask import g, request
 from flask_smorest import abort
 
-from ..auth import user_id_for_token
+from ..auth import token_holder
 from ..extensions import db
 from ..models import User
 from ..permissions import Permission, allows, mark
@@ -26,11 +26,11 @@ def api_requires(permission: Permission) -> Callable[[F], F]:
             header = request.headers.get("Authorization", "")
             scheme, _, token = header.partition(" ")
             token = token.strip()
-            user_id = user_id_for_token(token) if scheme.lower() == "bearer" and token else None
-            if user_id is None:
+            holder = token_holder(token) if scheme.lower() == "bearer" and token else None
+            if holder is None:
                 abort(401, message="需要有效的令牌 / a valid bearer token is required")
-            g.api_user_id = user_id
-            if not allows(api_user().role, permission):
+            g.api_user_id = holder.user_id
+            if not allows(holder.role, permission):
                 abort(403, message=f"您的岗位无权执行此操作 / your post may not do this "
                                    f"({permission.value})")
             return view(*args, **kwargs)
