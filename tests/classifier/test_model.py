@@ -7,7 +7,7 @@ import pytest
 
 import classifier
 from classifier import Prediction, TrainingError, UrgencyRules
-from classifier.model import PLAIN_SHARES, _blend_weights
+from classifier.model import PLAIN_SHARES, _blend_weights, _macro_f1, class_offsets
 
 from .conftest import synthetic_corpus
 
@@ -90,9 +90,85 @@ def test_blend_share_follows_the_better_member_out_of_fold() -> None:
     right = np.eye(3)[y] * 5.0 + rng.normal(0, 0.1, (60, 3))
     noise = rng.normal(0, 1.0, (60, 3))
     assert _blend_weights([right, noise], y)[1] == 0.0
-    weights, share = _blend_weights([noise, right], y)
+    weights, share, offsets = _blend_weights([noise, right], y)
     assert share > 0.0 and weights[1] > 0.0
+    assert offsets.shape == (3,)
+
+
+def _biased_scores(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Scores like a one-vs-rest SVM's on unbalanced data: the small class 2 scores low."""
+    rng = np.random.default_rng(seed)
+    y = np.repeat(np.arange(3), [300, 200, 60])
+    scores = np.eye(3)[y] * 1.0 + rng.normal(0, 0.5, (len(y), 3))
+    scores[:, 2] -= 0.6
+    return scores, y
+
+
+def test_macro_f1_matches_scikit_learn() -> None:
+    from sklearn.metrics import f1_score
+    rng = np.random.default_rng(1)
+    y, pred = rng.integers(0, 4, 200), rng.integers(0, 4, 200)
+    assert np.isclose(_macro_f1(y, pred, 4), f1_score(y, pred, average="macro"))
+
+
+def test_offsets_raise_a_minority_class_recall_on_unseen_scores() -> None:
+    scores, y = _biased_scores(0)
+    offsets, f1 = class_offsets(scores, y)
+    assert f1 > _macro_f1(y, scores.argmax(axis=1), 3)
+    assert offsets[2] > offsets[0] and offsets[2] > offsets[1]
+    new_scores, new_y = _biased_scores(1)  # offsets learnt on one sample, used on another
+    before, after = new_scores.argmax(axis=1), (new_scores + offsets).argmax(axis=1)
+    small = new_y == 2
+    assert (after[small] == 2).mean() > (before[small] == 2).mean() + 0.2
+    assert _macro_f1(new_y, after, 3) > _macro_f1(new_y, before, 3)
+
+
+def test_no_offsets_when_nothing_is_gained() -> None:
+    y = np.repeat(np.arange(3), 20)
+    scores = np.eye(3)[y] * 5.0
+    offsets, f1 = class_offsets(scores, y)
+    assert f1 == 1.0 and not offsets.any()
 
 
 def test_trained_model_records_its_blend(model: classifier.Model) -> None:
     assert model.card["plain_svm_share"] in PLAIN_SHARES
+    assert set(model.card["class_offsets"]) == set(model.labels)
+
+
+def _confusable(seed: int, counts: dict[str, int]) -> tuple[list[str], list[str]]:
+    """Half of the 城乡建设 and 交通运输 texts also carry two words of the other topic."""
+    import random
+
+    from .conftest import FILLER, TOPIC_WORDS
+
+    pair = {"城乡建设": "交通运输", "交通运输": "城乡建设"}
+    rng, texts, labels = random.Random(seed), [], []
+    for label, n in counts.items():
+        for _ in range(n):
+            parts = rng.sample(TOPIC_WORDS[label], 2) + rng.sample(FILLER, 4)
+            if label in pair and rng.random() < 0.5:
+                parts += rng.sample(TOPIC_WORDS[pair[label]], 2)
+            rng.shuffle(parts)
+            texts.append("".join(parts))
+            labels.append(label)
+    return texts, labels
+
+
+def test_training_learns_offsets_that_raise_a_small_confusable_class_recall(monkeypatch) -> None:
+    """Like 交通运输 beside 城乡建设 on the real data: small, and sharing words with a big class."""
+    from classifier import model as model_module
+
+    train_set = _confusable(0, {"城乡建设": 240, "交通运输": 40, "教育文体": 80})
+    texts, labels = _confusable(100, {"城乡建设": 100, "交通运输": 100, "教育文体": 10})
+    small = np.array(labels) == "交通运输"
+
+    def small_recall(model: classifier.Model) -> float:
+        predicted = np.array([p.label for p in model.predict(texts)])
+        return float((predicted[small] == "交通运输").mean())
+
+    with_offsets = classifier.train(*train_set)
+    assert with_offsets.card["class_offsets"]["交通运输"] > 0
+    monkeypatch.setattr(model_module, "OFFSET_STEPS", (0.0,))
+    without = classifier.train(*train_set)
+    assert not any(without.card["class_offsets"].values())
+    assert small_recall(with_offsets) > small_recall(without) + 0.1

@@ -33,6 +33,8 @@ def test_round_trip_predicts_the_same(model: classifier.Model, model_dir: Path, 
     texts = corpus[0][:30]
     assert np.allclose(loaded.probabilities(texts), model.probabilities(texts), atol=1e-6)
     assert loaded.labels == model.labels and loaded.threshold == model.threshold
+    assert loaded.card["class_offsets"] == model.card["class_offsets"]
+    assert np.array_equal(loaded.scores.intercept, model.scores.intercept)  # offsets inside
     assert loaded.featurizer.segmenter.user_words == ("东湖花园",)
 
 
