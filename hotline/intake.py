@@ -12,14 +12,14 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Engine, Text, cast, func, insert, literal, select, text
+from sqlalchemy import Engine, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .domain.content import clean_content, clean_optional
 from .domain.errors import InvalidInput
-from .domain.numbering import SEQUENCE_DIGITS, format_number, number_prefix
+from .domain.numbering import format_number
 from .domain.phones import normalise_phone
 from .models import Channel, Intake, IntakeStatus, Line, RequestType, TicketCounter, utcnow
 from .vocab import REQUEST_TYPE_BY_WORD
@@ -74,30 +74,29 @@ def validated_payload(req: Request, region: str, *, allow_empty: bool = False) -
     }
 
 
-def allocate_number(session: Session, now: datetime | None = None) -> str | ColumnElement[str]:
+def allocate_number(session: Session, now: datetime | None = None) -> str:
     """Next ticket number of the local day (YYYYMMDD-NNNNNN).
 
-    On PostgreSQL each day has its own sequence and the number is drawn inside the intake's
-    INSERT (the ORM reads it back with RETURNING), which spares a round trip per accept;
-    `nextval` takes no row lock, so concurrent accepts never queue behind each other (a counter
-    row would be locked until each intake commits and serialise them). A rolled-back intake
-    leaves a gap, never a duplicate. SQLite admits one writer at a time anyway, so a counter
-    row is as good there.
+    On PostgreSQL each day has its own sequence: `nextval` takes no row lock, so concurrent
+    accepts never queue behind each other (a counter row would be locked until each intake
+    commits and serialise them). A rolled-back intake leaves a gap, never a duplicate. SQLite
+    admits one writer at a time anyway, so a counter row is as good there.
     """
     day = (now or utcnow()).astimezone(LOCAL_TZ).date()
     key = f"{day:%Y%m%d}"
     if session.get_bind().dialect.name == "postgresql":
         name = f"ticket_seq_{key}"
         _ensure_sequence(session.get_bind(), name)
-        sequence = func.lpad(cast(func.nextval(literal(name)), Text), SEQUENCE_DIGITS, "0")
-        return literal(number_prefix(day)).concat(sequence)
-    stmt = (
-        sqlite_insert(TicketCounter)
-        .values(day=key, value=1)
-        .on_conflict_do_update(index_elements=["day"], set_={"value": TicketCounter.value + 1})
-        .returning(TicketCounter.value)
-    )
-    return format_number(day, session.execute(stmt).scalar_one())
+        value = session.execute(text("SELECT nextval(:name)"), {"name": name}).scalar_one()
+    else:
+        stmt = (
+            sqlite_insert(TicketCounter)
+            .values(day=key, value=1)
+            .on_conflict_do_update(index_elements=["day"], set_={"value": TicketCounter.value + 1})
+            .returning(TicketCounter.value)
+        )
+        value = session.execute(stmt).scalar_one()
+    return format_number(day, value)
 
 
 _known_sequences: set[str] = set()
@@ -109,7 +108,7 @@ def _ensure_sequence(engine: Engine, name: str) -> None:
         return
     try:
         with engine.begin() as conn:
-            conn.execute(text(f"CREATE SEQUENCE IF NOT EXISTS {name} MAXVALUE {10 ** SEQUENCE_DIGITS - 1}"))
+            conn.execute(text(f"CREATE SEQUENCE IF NOT EXISTS {name}"))
     except IntegrityError:
         pass  # another process created it between the existence check and the insert
     _known_sequences.add(name)
@@ -142,9 +141,7 @@ def accept(
     if existing is not None:
         return existing, False
     payload = validated_payload(req, region, allow_empty=allow_empty)
-    # One INSERT ... RETURNING that loads the intake with the number the database drew
-    # (the busiest statement of the product: every channel's every request runs it).
-    insert_intake = insert(Intake).values(
+    intake = Intake(
         channel=req.channel,
         line=line,
         source_ref=req.source_ref,
@@ -152,9 +149,9 @@ def accept(
         target_ticket_id=target_ticket_id,
         ticket_number=allocate_number(session, received_at),
         received_at=received_at or utcnow(),
-    ).returning(Intake)
+    )
+    session.add(intake)
     try:
-        intake = session.scalars(insert_intake).one()
         session.commit()
     except IntegrityError:
         session.rollback()

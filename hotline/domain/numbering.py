@@ -5,16 +5,11 @@ from __future__ import annotations
 import re
 from datetime import date
 
-SEQUENCE_DIGITS = 6  # up to 999,999 tickets a day
-_PATTERN = re.compile(rf"(?<!\d)(\d{{8}})-?(\d{{{SEQUENCE_DIGITS}}})(?!\d)")
-
-
-def number_prefix(day: date) -> str:
-    return f"{day:%Y%m%d}-"
+_PATTERN = re.compile(r"(?<!\d)(\d{8})-?(\d{6})(?!\d)")
 
 
 def format_number(day: date, sequence: int) -> str:
-    return f"{number_prefix(day)}{sequence:0{SEQUENCE_DIGITS}d}"
+    return f"{day:%Y%m%d}-{sequence:06d}"
 
 
 def find_numbers(text: str) -> list[str]:
