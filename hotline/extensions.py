@@ -10,6 +10,7 @@ from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
+from .api.schemas import ApiErrorSchema
 from .models import Base
 
 # Objects stay readable after commit: a view that commits and then shows the ticket number
@@ -19,4 +20,13 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
 babel = Babel()
-rest_api = Api()
+
+
+class HotlineApi(Api):
+    """Every error answers `{"error": {"code", "message"}}` (hotline.errors handles them all), so
+    the OpenAPI document's default error response says that, for every operation."""
+
+    ERROR_SCHEMA = ApiErrorSchema
+
+
+rest_api = HotlineApi()

@@ -24,7 +24,7 @@ def test_api_never_fails(app: Flask, reference: None) -> None:
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck),
+        @settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck),
                   database=None)
         def run(case: schemathesis.Case) -> None:
             response = case.call(headers=headers)
