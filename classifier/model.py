@@ -174,12 +174,18 @@ def class_offsets(scores: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]
     for _ in range(OFFSET_ROUNDS):
         moved = False
         for k in range(n_classes):
-            trial = offsets.copy()
+            # Moving class k's offset only decides between k and the best of the others.
+            others = scores + offsets
+            others[:, k] = -np.inf
+            rival, rival_score = others.argmax(axis=1), others.max(axis=1)
+            own = scores[:, k]
             for step in steps:
-                trial[k] = step
-                f1 = _macro_f1(y, (scores + trial).argmax(axis=1), n_classes)
+                moved_score = own + step
+                wins = (moved_score > rival_score) | ((moved_score == rival_score) & (rival > k))
+                f1 = _macro_f1(y, np.where(wins, k, rival), n_classes)
                 if f1 > best + 1e-12:
-                    best, offsets, moved = f1, trial.copy(), True
+                    best, moved = f1, True
+                    offsets[k] = step
         if not moved:
             break
     return offsets, best
