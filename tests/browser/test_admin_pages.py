@@ -16,7 +16,6 @@ from tests.conftest import drain
 COMPLAINT = "小区门口共享单车乱停乱放，堵住了盲道和消防通道"
 
 
-
 def submit(page, base: str, content: str) -> str:  # type: ignore[no-untyped-def]
     """A citizen's web message; returns the ticket number shown."""
     page.goto(f"{base}/submit")
