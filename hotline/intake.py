@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, Row, String, bindparam, cast, func, insert, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -74,52 +74,75 @@ def validated_payload(req: Request, region: str, *, allow_empty: bool = False) -
     }
 
 
-def allocate_number(session: Session, now: datetime | None = None) -> str:
-    """Next ticket number of the local day (YYYYMMDD-NNNNNN).
+@dataclass(frozen=True)
+class Accepted:
+    """An accepted intake as its channel needs it back: the number to tell the citizen, and
+    for an SMS that adds to an open ticket, that ticket."""
 
-    On PostgreSQL each day has its own sequence: `nextval` takes no row lock, so concurrent
-    accepts never queue behind each other (a counter row would be locked until each intake
-    commits and serialise them). A rolled-back intake leaves a gap, never a duplicate. SQLite
-    admits one writer at a time anyway, so a counter row is as good there.
+    id: int
+    ticket_number: str
+    line: Line
+    target_ticket_id: int | None
+
+
+_ACCEPTED = (Intake.id, Intake.ticket_number, Intake.line, Intake.target_ticket_id)
+# Built once: constructing and compiling an INSERT per request costs more CPU than running it.
+_INSERT = insert(Intake).returning(*_ACCEPTED)
+# PostgreSQL draws the number inside the INSERT, so the intake is one autocommitted statement.
+_INSERT_NUMBERED = insert(Intake).values(
+    ticket_number=bindparam("number_prefix", type_=String)
+    + func.lpad(cast(func.nextval(bindparam("sequence", type_=String)), String), 6, "0")
+).returning(*_ACCEPTED)
+
+
+def local_day(moment: datetime) -> date:
+    """The day a ticket number belongs to: the centre's calendar day, not UTC's."""
+    return moment.astimezone(LOCAL_TZ).date()
+
+
+def next_in_counter(session: Session, day: date) -> int:
+    """The day's next sequence value from its counter row, in the session's transaction.
+
+    For SQLite, which admits one writer at a time anyway; PostgreSQL uses a sequence per day
+    (see `_insert_postgresql`), which takes no row lock.
     """
-    day = (now or utcnow()).astimezone(LOCAL_TZ).date()
-    key = f"{day:%Y%m%d}"
-    if session.get_bind().dialect.name == "postgresql":
-        name = f"ticket_seq_{key}"
-        _ensure_sequence(session.get_bind(), name)
-        value = session.execute(text("SELECT nextval(:name)"), {"name": name}).scalar_one()
-    else:
-        stmt = (
-            sqlite_insert(TicketCounter)
-            .values(day=key, value=1)
-            .on_conflict_do_update(index_elements=["day"], set_={"value": TicketCounter.value + 1})
-            .returning(TicketCounter.value)
-        )
-        value = session.execute(stmt).scalar_one()
-    return format_number(day, value)
+    stmt = (
+        sqlite_insert(TicketCounter)
+        .values(day=f"{day:%Y%m%d}", value=1)
+        .on_conflict_do_update(index_elements=["day"], set_={"value": TicketCounter.value + 1})
+        .returning(TicketCounter.value)
+    )
+    return int(session.execute(stmt).scalar_one())
 
 
 _known_sequences: set[str] = set()
 
 
-def _ensure_sequence(engine: Engine, name: str) -> None:
-    """Create the day's sequence once per process; a concurrent creator is harmless."""
+def _day_sequence(engine: Engine, day: date) -> str:
+    """The day's sequence, created once per process; a concurrent creator is harmless.
+
+    MAXVALUE matches the six digits of a number: a millionth intake in one day is refused
+    rather than given a number that would not parse.
+    """
+    name = f"ticket_seq_{day:%Y%m%d}"
     if name in _known_sequences:
-        return
+        return name
     try:
         with engine.begin() as conn:
-            conn.execute(text(f"CREATE SEQUENCE IF NOT EXISTS {name}"))
+            conn.execute(text(f"CREATE SEQUENCE IF NOT EXISTS {name} MAXVALUE 999999"))
     except IntegrityError:
         pass  # another process created it between the existence check and the insert
     _known_sequences.add(name)
+    return name
 
 
-def find_existing(session: Session, channel: Channel, source_ref: str | None) -> Intake | None:
+def find_existing(session: Session, channel: Channel, source_ref: str | None) -> Accepted | None:
     if source_ref is None:
         return None
-    return session.scalars(
-        select(Intake).where(Intake.channel == channel, Intake.source_ref == source_ref)
+    row = session.execute(
+        select(*_ACCEPTED).where(Intake.channel == channel, Intake.source_ref == source_ref)
     ).one_or_none()
+    return None if row is None else Accepted(*row)
 
 
 def accept(
@@ -130,7 +153,7 @@ def accept(
     target_ticket_id: int | None = None,
     allow_empty: bool = False,
     received_at: datetime | None = None,
-) -> tuple[Intake, bool]:
+) -> tuple[Accepted, bool]:
     """Commit the intake; returns (intake, created). A repeated `source_ref` returns the first.
 
     Idempotency rests on the unique (channel, source_ref) constraint, so two webhook retries
@@ -140,26 +163,45 @@ def accept(
     existing = find_existing(session, req.channel, req.source_ref)
     if existing is not None:
         return existing, False
-    payload = validated_payload(req, region, allow_empty=allow_empty)
-    intake = Intake(
-        channel=req.channel,
-        line=line,
-        source_ref=req.source_ref,
-        payload=payload,
-        target_ticket_id=target_ticket_id,
-        ticket_number=allocate_number(session, received_at),
-        received_at=received_at or utcnow(),
-    )
-    session.add(intake)
+    values = {
+        "channel": req.channel,
+        "line": line,
+        "source_ref": req.source_ref,
+        "payload": validated_payload(req, region, allow_empty=allow_empty),
+        "target_ticket_id": target_ticket_id,
+        "received_at": received_at or utcnow(),
+    }
     try:
-        session.commit()
+        return Accepted(*_insert(session, values)), True
     except IntegrityError:
         session.rollback()
         existing = find_existing(session, req.channel, req.source_ref)
         if existing is None:
             raise
         return existing, False
-    return intake, True
+
+
+def _insert(session: Session, values: dict[str, Any]) -> Row[Any]:
+    """Insert and commit the intake with its ticket number (date + daily sequence)."""
+    day = local_day(values["received_at"])
+    engine = session.get_bind()
+    if engine.dialect.name == "postgresql":
+        return _insert_postgresql(engine, values, day)
+    number = format_number(day, next_in_counter(session, day))
+    row = session.execute(_INSERT, {**values, "ticket_number": number}).one()
+    session.commit()
+    return row
+
+
+def _insert_postgresql(engine: Engine, values: dict[str, Any], day: date) -> Row[Any]:
+    """One autocommitted statement on a connection of its own: no BEGIN, no separate
+    `nextval`, no COMMIT round trip, which made accepting several times dearer. It commits
+    nothing the caller's session has pending. A rolled-back insert leaves a gap in the day's
+    numbers, never a duplicate."""
+    params = {**values, "sequence": _day_sequence(engine, day), "number_prefix": f"{day:%Y%m%d}-"}
+    with engine.connect() as conn:
+        return conn.execution_options(isolation_level="AUTOCOMMIT").execute(
+            _INSERT_NUMBERED, params).one()
 
 
 def pending(session: Session, older_than: datetime, limit: int = 500) -> list[int]:

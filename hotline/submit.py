@@ -5,12 +5,11 @@ from __future__ import annotations
 from flask import current_app
 
 from .extensions import db
-from .intake import Request, accept
-from .models import Intake
+from .intake import Accepted, Request, accept
 from .queue import INTAKE_QUEUE, try_enqueue
 
 
-def submit(req: Request, *, target_ticket_id: int | None = None, allow_empty: bool = False) -> tuple[Intake, bool]:
+def submit(req: Request, *, target_ticket_id: int | None = None, allow_empty: bool = False) -> tuple[Accepted, bool]:
     """Accept `req` (idempotent on its source_ref) and queue its processing.
 
     A duplicate delivery is not queued again: the first one already was, and the sweeper covers

@@ -24,7 +24,8 @@ blp = Blueprint("api_intakes", __name__, url_prefix="/api/v1/intakes",
 class Intakes(MethodView):
     decorators = [api_requires(Permission.SUBMIT_INTAKE)]
 
-    @blp.arguments(IntakeSchema)
+    # An instance: given the class, webargs builds a new schema for every request.
+    @blp.arguments(IntakeSchema())
     @blp.response(202, IntakeAcceptedSchema)
     @blp.alt_response(400, schema=ApiErrorSchema)
     @blp.alt_response(401, schema=ApiErrorSchema)

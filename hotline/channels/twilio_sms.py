@@ -15,8 +15,8 @@ from ..domain.content import MAX_CONTENT, normalise_text
 from ..domain.errors import InvalidInput
 from ..domain.numbering import find_numbers
 from ..domain.phones import normalise_phone
-from ..intake import Request, find_existing
-from ..models import OPEN_STATUSES, Channel, Intake, Line, Message, Ticket
+from ..intake import Accepted, Request, find_existing
+from ..models import OPEN_STATUSES, Channel, Line, Message, Ticket
 from ..submit import submit
 from .twilio_webhook import remember
 
@@ -101,7 +101,7 @@ def replay(session: Session, sid: str) -> Receipt | None:
     return _receipt(session, intake) if intake is not None else None
 
 
-def _receipt(session: Session, intake: Intake) -> Receipt:
+def _receipt(session: Session, intake: Accepted) -> Receipt:
     """Answer from what the first delivery stored, so a retry says exactly the same."""
     if intake.target_ticket_id is not None:
         quoted = session.get_one(Ticket, intake.target_ticket_id)

@@ -23,7 +23,7 @@ from ..domain import lifecycle
 from ..domain.content import clean_content
 from ..domain.errors import InvalidInput
 from ..domain.phones import normalise_phone
-from ..intake import Request
+from ..intake import Accepted, Request
 from ..models import Channel, Intake, IntakeStatus, Line, Message, Status, Ticket
 from ..queue import DEFAULT_QUEUE, INTAKE_QUEUE, try_enqueue
 from ..submit import submit
@@ -131,7 +131,7 @@ def _caller_phone(caller: str, region: str) -> str | None:
 
 def accept_recording(session: Session, *, call_sid: str, recording_sid: str, recording_url: str,
                      caller: str, dialled: str, line: Line, region: str,
-                     transcript: str | None = None) -> Intake:
+                     transcript: str | None = None) -> Accepted:
     """The intake for a call's voice message; one per CallSid, however often Twilio calls back."""
     phone = _caller_phone(caller, region)
     extra: dict[str, object] = {
@@ -172,7 +172,7 @@ def _locked_intake(session: Session, call_sid: str) -> Intake | None:
     return session.scalars(stmt).one_or_none()
 
 
-def _transcript_message(t: Transcript, text: str | None, intake: Intake | None,
+def _transcript_message(t: Transcript, text: str | None, intake: Accepted | Intake | None,
                         ticket: Ticket | None = None) -> Message:
     return Message(
         direction="in", channel=Channel.VOICE, kind="transcript", provider_sid=t.sid,
