@@ -131,20 +131,20 @@ def load(env: dict[str, str], token: str, *, requests: int, concurrency: int,
 
 
 def scenario(env: dict[str, str], token: str, *, requests: int, concurrency: int, workers: int,
-             web_workers: int, kill_midway: bool) -> dict[str, Any]:
+             web_workers: int, kill_midway: bool, nice: int) -> dict[str, Any]:
     reset(env["DATABASE_URL"], env["REDIS_URL"])
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     web = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(web_workers), "-b",
                             f"127.0.0.1:{PORT}", "--backlog", "2048", "hotline:create_app()"],
                            cwd=ROOT, env=env, **quiet)
-    procs = [flask(env, "worker", nice=10, **quiet) for _ in range(workers)]
-    procs.append(flask(env, "scheduler", nice=10, **quiet))
+    procs = [flask(env, "worker", nice=nice, **quiet) for _ in range(workers)]
+    procs.append(flask(env, "scheduler", nice=nice, **quiet))
 
     def kill_a_worker() -> None:
         # A worker dies in the middle of the load, with its work horse (same process group).
         os.killpg(procs[0].pid, signal.SIGKILL)
         procs[0].wait()
-        procs[0] = flask(env, "worker", nice=10, **quiet)
+        procs[0] = flask(env, "worker", nice=nice, **quiet)
 
     try:
         wait_http()
@@ -160,7 +160,7 @@ def scenario(env: dict[str, str], token: str, *, requests: int, concurrency: int
             p.wait(timeout=30)
     return {
         "workers": workers, "web_workers": web_workers, "concurrency": concurrency,
-        "worker_killed_midway": kill_midway, "requests": requests,
+        "worker_killed_midway": kill_midway, "worker_nice": nice, "requests": requests,
         "answered_202": client["accepted"],
         "errors": client["requests"] - client["accepted"] + client["connect_errors"]
         + client["timeouts"],
@@ -222,6 +222,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--web-workers", type=int, default=4)
+    parser.add_argument("--worker-nice", type=int, default=10,
+                        help="CPU priority of workers and scheduler (and of their session)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("bench/intake needs wrk: apt-get install wrk")
@@ -235,7 +237,8 @@ def main() -> None:
     runs = []
     for workers, kill in ((1, False), (2, False), (2, True)):
         run = scenario(env, token, requests=args.requests, concurrency=args.concurrency,
-                       workers=workers, web_workers=args.web_workers, kill_midway=kill)
+                       workers=workers, web_workers=args.web_workers, kill_midway=kill,
+                       nice=args.worker_nice)
         runs.append(run)
         print(f"{workers} worker(s){' (one killed midway)' if kill else ''}: "
               f"{run['accepted_per_second']} accepted/s, accept p99 {run['accept_ms']['p99']} ms, "
