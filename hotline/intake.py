@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from .domain.content import clean_content, clean_optional
 from .domain.errors import InvalidInput
-from .domain.numbering import format_number
+from .domain.numbering import SEQUENCE_DIGITS, SEQUENCE_MAX, format_number, number_prefix
 from .domain.phones import normalise_phone
 from .models import Channel, Intake, IntakeStatus, Line, RequestType, TicketCounter, utcnow
 from .vocab import REQUEST_TYPE_BY_WORD
@@ -91,16 +91,11 @@ _INSERT = insert(Intake).returning(*_ACCEPTED)
 # PostgreSQL draws the number inside the INSERT, so the intake is one autocommitted statement.
 _INSERT_NUMBERED = insert(Intake).values(
     ticket_number=bindparam("number_prefix", type_=String)
-    + func.lpad(cast(func.nextval(bindparam("sequence", type_=String)), String), 6, "0")
+    + func.lpad(cast(func.nextval(bindparam("sequence", type_=String)), String), SEQUENCE_DIGITS, "0")
 ).returning(*_ACCEPTED)
 
 
-def local_day(moment: datetime) -> date:
-    """The day a ticket number belongs to: the centre's calendar day, not UTC's."""
-    return moment.astimezone(LOCAL_TZ).date()
-
-
-def next_in_counter(session: Session, day: date) -> int:
+def _next_in_counter(session: Session, day: date) -> int:
     """The day's next sequence value from its counter row, in the session's transaction.
 
     For SQLite, which admits one writer at a time anyway; PostgreSQL uses a sequence per day
@@ -121,15 +116,15 @@ _known_sequences: set[str] = set()
 def _day_sequence(engine: Engine, day: date) -> str:
     """The day's sequence, created once per process; a concurrent creator is harmless.
 
-    MAXVALUE matches the six digits of a number: a millionth intake in one day is refused
-    rather than given a number that would not parse.
+    MAXVALUE matches the digits of a number: a millionth intake in one day is refused rather
+    than given a number that would not parse.
     """
     name = f"ticket_seq_{day:%Y%m%d}"
     if name in _known_sequences:
         return name
     try:
         with engine.begin() as conn:
-            conn.execute(text(f"CREATE SEQUENCE IF NOT EXISTS {name} MAXVALUE 999999"))
+            conn.execute(text(f"CREATE SEQUENCE IF NOT EXISTS {name} MAXVALUE {SEQUENCE_MAX}"))
     except IntegrityError:
         pass  # another process created it between the existence check and the insert
     _known_sequences.add(name)
@@ -182,12 +177,13 @@ def accept(
 
 
 def _insert(session: Session, values: dict[str, Any]) -> Row[Any]:
-    """Insert and commit the intake with its ticket number (date + daily sequence)."""
-    day = local_day(values["received_at"])
+    """Insert and commit the intake with its ticket number: the centre's calendar day, not
+    UTC's, and that day's next sequence value."""
+    day = values["received_at"].astimezone(LOCAL_TZ).date()
     engine = session.get_bind()
     if engine.dialect.name == "postgresql":
         return _insert_postgresql(engine, values, day)
-    number = format_number(day, next_in_counter(session, day))
+    number = format_number(day, _next_in_counter(session, day))
     row = session.execute(_INSERT, {**values, "ticket_number": number}).one()
     session.commit()
     return row
@@ -198,7 +194,7 @@ def _insert_postgresql(engine: Engine, values: dict[str, Any], day: date) -> Row
     `nextval`, no COMMIT round trip, which made accepting several times dearer. It commits
     nothing the caller's session has pending. A rolled-back insert leaves a gap in the day's
     numbers, never a duplicate."""
-    params = {**values, "sequence": _day_sequence(engine, day), "number_prefix": f"{day:%Y%m%d}-"}
+    params = {**values, "sequence": _day_sequence(engine, day), "number_prefix": number_prefix(day)}
     with engine.connect() as conn:
         return conn.execution_options(isolation_level="AUTOCOMMIT").execute(
             _INSERT_NUMBERED, params).one()

@@ -8,8 +8,17 @@ from datetime import date
 _PATTERN = re.compile(r"(?<!\d)(\d{8})-?(\d{6})(?!\d)")
 
 
+SEQUENCE_DIGITS = 6
+SEQUENCE_MAX = 10**SEQUENCE_DIGITS - 1
+
+
+def number_prefix(day: date) -> str:
+    """What every number of `day` starts with; the sequence, zero-padded, follows."""
+    return f"{day:%Y%m%d}-"
+
+
 def format_number(day: date, sequence: int) -> str:
-    return f"{day:%Y%m%d}-{sequence:06d}"
+    return f"{number_prefix(day)}{sequence:0{SEQUENCE_DIGITS}d}"
 
 
 def find_numbers(text: str) -> list[str]:
