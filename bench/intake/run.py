@@ -3,7 +3,8 @@
 The production shape on one machine: gunicorn, PostgreSQL, Redis, separate `rq` worker processes
 and the scheduler (whose sweeper re-queues what a killed worker dropped). The load comes from
 `wrk` (Debian package `wrk`; C, so the client barely competes for the two cores) with
-`load.lua`: distinct texts over keep-alive connections, a fixed number of requests. Workers run
+`load.lua`: distinct texts, a fixed number of requests, a new connection for each (gunicorn's
+sync workers close after every response). Workers run
 at a lower CPU priority (`nice`), as on a shared host the web tier should be: citizens are
 never turned away while the backlog drains. Afterwards the database is checked for lost or
 duplicated tickets. Run: `python -m bench.intake.run [--requests 20000]`.
@@ -32,7 +33,12 @@ from bench.common import ROOT, bench_database, percentile, write
 
 PORT = 18765
 LOAD = Path(__file__).with_name("load.lua")
-WRK_THREADS = 2
+# One wrk thread (epoll in C: thousands of requests/s, far above what is measured). With two,
+# the thread that reaches its share first stops with its connections open, and gunicorn's
+# sync workers linger up to 2 s on each for the client's FIN (`util.close_graceful`, RFC 9112
+# 9.6): with 4 web workers that stalled the whole server 2 s or 4 s at the end of a run, and
+# wrk's correction for coordinated omission turned those few requests into a p99 of 1-2 s.
+WRK_THREADS = 1
 
 
 def flask(env: dict[str, str], *args: str, nice: int = 0, **kwargs: Any) -> subprocess.Popen[bytes]:
