@@ -49,6 +49,11 @@ class Prediction:
     urgency_rule: str | None
 
 
+# Texts featurised at a time by Model.probabilities: the transform's temporaries (n-gram keys,
+# lookups, coordinate arrays) grow with the batch, the throughput does not. In a fresh process
+# predicting the 2,801 unseen TipDM bodies, one call peaked at 424 MB, steps of 500 at 285 MB.
+BATCH = 200
+
 # Below this many texts every n-gram counts: a tiny corpus has few n-grams in two texts.
 SMALL_CORPUS = 100
 
@@ -84,7 +89,12 @@ class Model:
         self.card = card
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
-        """Calibrated class probabilities, columns in ``self.labels`` order."""
+        """Calibrated class probabilities, columns in ``self.labels`` order, ``BATCH`` texts at a
+        time so that a large batch does not raise the worker's peak memory."""
+        steps = [self._probabilities(texts[i:i + BATCH]) for i in range(0, len(texts), BATCH)]
+        return np.vstack(steps) if steps else np.zeros((0, len(self.labels)))
+
+    def _probabilities(self, texts: Sequence[str]) -> np.ndarray:
         x = self.featurizer.transform([normalize(t) for t in texts])
         return calibration.softmax(self.scores.decision(x), self.temperature)
 

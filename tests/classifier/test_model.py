@@ -35,6 +35,14 @@ def test_probabilities_cover_all_labels(model: classifier.Model) -> None:
     assert model.labels == tuple(sorted(model.labels))
 
 
+def test_probabilities_in_steps_equal_one_step(model: classifier.Model, monkeypatch) -> None:
+    texts, _ = synthetic_corpus(per_label=3, seed=7)
+    whole = model.probabilities(texts)
+    monkeypatch.setattr("classifier.model.BATCH", 4)
+    assert np.allclose(model.probabilities(texts), whole, atol=1e-6)
+    assert model.probabilities([]).shape == (0, 7)
+
+
 def test_threshold_and_card(model: classifier.Model) -> None:
     assert 0.0 < model.threshold <= 1.0
     card = model.card
