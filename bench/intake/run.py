@@ -4,9 +4,8 @@ The production shape on one machine: gunicorn, PostgreSQL, Redis, separate `rq` 
 and the scheduler (whose sweeper re-queues what a killed worker dropped). The load comes from
 `wrk` (Debian package `wrk`; C, so the client barely competes for the two cores) with
 `load.lua`: distinct texts, a fixed number of requests, a new connection for each (gunicorn's
-sync workers close after every response). Workers run
-at a lower CPU priority (`nice`), as on a shared host the web tier should be: citizens are
-never turned away while the backlog drains. Afterwards the database is checked for lost or
+sync workers close after every response). Workers run at a lower CPU priority (`nice`), as on
+a shared host the web tier should be: citizens are never turned away while the backlog drains. Afterwards the database is checked for lost or
 duplicated tickets. Run: `python -m bench.intake.run [--requests 20000]`.
 """
 

@@ -172,11 +172,11 @@ def _locked_intake(session: Session, call_sid: str) -> Intake | None:
     return session.scalars(stmt).one_or_none()
 
 
-def _transcript_message(t: Transcript, text: str | None, intake: Accepted | Intake | None,
+def _transcript_message(t: Transcript, text: str | None, intake_id: int | None,
                         ticket: Ticket | None = None) -> Message:
     return Message(
         direction="in", channel=Channel.VOICE, kind="transcript", provider_sid=t.sid,
-        intake_id=intake.id if intake else None, ticket_id=ticket.id if ticket else None,
+        intake_id=intake_id, ticket_id=ticket.id if ticket else None,
         from_addr=t.caller[:40] or None, to_addr=t.dialled[:40] or None, body=t.text,
         status="completed" if text else "failed",
     )
@@ -203,7 +203,7 @@ def _apply(session: Session, t: Transcript, region: str) -> str:
             outcome = "ticket_transcribed"
         else:  # an agent typed it in first: their text stands, the machine's is kept beside it
             outcome = "kept_existing_text"
-    if not remember(session, _transcript_message(t, text, intake, ticket)):
+    if not remember(session, _transcript_message(t, text, intake.id, ticket)):
         return "duplicate"
     from workers.jobs import process_intake, route_ticket
 
@@ -226,7 +226,7 @@ def _before_recording(session: Session, t: Transcript, text: str | None, region:
     intake = accept_recording(session, call_sid=t.call_sid, recording_sid=t.recording_sid,
                               recording_url=t.recording_url, caller=t.caller, dialled=t.dialled,
                               line=line, region=region, transcript=text)
-    remember(session, _transcript_message(t, text, intake))
+    remember(session, _transcript_message(t, text, intake.id))
     return "intake_created"
 
 
