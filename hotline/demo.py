@@ -77,9 +77,14 @@ def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
 @with_appcontext
 def up(host: str, port: int, password: str, workers: int) -> None:
     """Run everything on this machine: database, Redis, demo data, model, workers, web."""
-    from waitress import serve
+    from waitress import create_server
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    try:
+        # Bound first: a port in use fails at once, and the URL answers as soon as it is printed.
+        server = create_server(app, host=host, port=port, threads=8)
+    except OSError as exc:
+        raise click.ClickException(f"无法监听 / cannot listen on {host}:{port}: {exc}") from None
     migrate.upgrade(app)
     click.echo(seed_everything(app, password=password, tickets=300), err=True)
     env = {**os.environ, "REDIS_URL": redis_url(app)}
@@ -95,6 +100,6 @@ def up(host: str, port: int, password: str, workers: int) -> None:
     click.echo(f"\n12345 热线已启动 / hotline is running at {url}\n"
                f"accounts: admin, agent, supervisor, or a unit code (e.g. zjj); password: {password}\n")
     try:
-        serve(app, host=host, port=port, threads=8, _quiet=True)
+        server.run()
     finally:
         stop()

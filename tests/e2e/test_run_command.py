@@ -73,3 +73,19 @@ def test_up_serves_web_worker_and_model(tmp_path: Path) -> None:
     finally:
         os.killpg(up.pid, signal.SIGTERM)
         up.wait(timeout=30)
+
+
+def test_up_on_a_taken_port_says_so_at_once(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env |= {"HOTLINE_INSTANCE_DIR": str(tmp_path / "instance"), "LOG_LEVEL": "WARNING"}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "flask", "--app", "hotline", "up", "--port",
+                               str(port)], cwd=ROOT, env=env, capture_output=True, text=True,
+                              timeout=120)
+    assert done.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
+    assert "Traceback" not in done.stderr and "running at" not in done.stdout
+    assert not (tmp_path / "instance" / "redis").exists()  # nothing started before the check
