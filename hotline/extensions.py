@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import Flask
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -18,7 +19,29 @@ from .models import Base
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 login_manager = LoginManager()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address)
+
+
+class RouteLimiter(Limiter):
+    """Flask-Limiter with per-route limits only.
+
+    The pages that need a limit (sign-in, the citizen form, tracking) carry their own
+    `@limiter.limit`, and that decorator checks it itself. The extension's before-request hook
+    exists for default and application-wide limits, which the hotline does not set: it would
+    look for them on every request and find none, at about 7 % of an API intake's CPU
+    (bench/intake). So it is not installed, and configuring such limits is refused rather than
+    silently ignored.
+    """
+
+    def init_app(self, app: Flask) -> None:
+        for key in ("RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION", "RATELIMIT_META"):
+            if app.config.get(key):
+                raise RuntimeError(f"{key} is not supported: put the limit on the routes")
+        super().init_app(app)
+        if self.enabled:  # a disabled limiter installs no hooks
+            app.before_request_funcs[None].remove(self._check_request_limit)
+
+
+limiter = RouteLimiter(key_func=get_remote_address)
 babel = Babel()
 
 

@@ -13,13 +13,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 import config
+from hotline import create_app
 from hotline.auth import LAST_SEEN
 from hotline.extensions import db
 from hotline.models import AuditEntry, Ticket, User, utcnow
 from hotline.permissions import PUBLIC_ENDPOINTS
 from tests.conftest import PASSWORD, csrf_token, login
 
-from .workflow.helpers import act, new_ticket
+from .workflow.helpers import act, new_ticket, token
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
@@ -101,6 +102,33 @@ def test_activity_keeps_the_session(app: Flask, reference: None, client: FlaskCl
         session[LAST_SEEN] -= int(app.permanent_session_lifetime.total_seconds()) - 60
     assert client.get("/tickets").status_code == 200
     assert client.get("/tickets").status_code == 200
+
+
+def test_api_calls_answer_by_token_and_leave_the_idle_clock_alone(
+        app: Flask, reference: None, client: FlaskClient) -> None:
+    """A browser that also holds a stale staff cookie is not signed out by an API call: the API
+    authenticates by its token alone. The pages still enforce the idle limit."""
+    login(client, "agent")
+    with client.session_transaction() as session:
+        session[LAST_SEEN] -= int(app.permanent_session_lifetime.total_seconds()) + 1
+    response = client.get("/api/v1/departments", headers={"Authorization": f"Bearer {token('agent')}"})
+    assert response.status_code == 200
+    assert client.get("/tickets").status_code == 302
+
+
+def test_sign_in_is_rate_limited_per_ip(app_config: dict[str, object], _migrated: None) -> None:
+    """The route's own limit holds although the limiter installs no before-request hook."""
+    limited = create_app({**app_config, "RATELIMIT_ENABLED": True, "WTF_CSRF_ENABLED": False})
+    with limited.app_context():
+        client = limited.test_client()
+        codes = [client.post("/login", data={"username": "nobody", "password": "x"}).status_code
+                 for _ in range(21)]
+    assert 429 not in codes[:20] and codes[20] == 429
+
+
+def test_app_wide_rate_limits_are_refused_not_ignored(app_config: dict[str, object]) -> None:
+    with pytest.raises(RuntimeError, match="RATELIMIT_DEFAULT"):
+        create_app({**app_config, "RATELIMIT_ENABLED": True, "RATELIMIT_DEFAULT": "100/minute"})
 
 
 def test_session_cookie_flags(app: Flask, reference: None, client: FlaskClient) -> None:
