@@ -5,8 +5,10 @@ and the scheduler (whose sweeper re-queues what a killed worker dropped). The lo
 `wrk` (Debian package `wrk`; C, so the client barely competes for the two cores) with
 `load.lua`: distinct texts, a fixed number of requests, a new connection for each (gunicorn's
 sync workers close after every response). Workers run at a lower CPU priority (`nice`), as on
-a shared host the web tier should be: citizens are never turned away while the backlog drains. Afterwards the database is checked for lost or
-duplicated tickets. Run: `python -m bench.intake.run [--requests 20000]`.
+a shared host the web tier should be: citizens are never turned away while the backlog drains.
+Afterwards the database is checked for lost or duplicated tickets. A first run without workers
+measures the web tier alone, because these VMs' speed varies by a third from day to day.
+Run: `python -m bench.intake.run [--requests 20000]`.
 """
 
 from __future__ import annotations
@@ -137,13 +139,16 @@ def load(env: dict[str, str], token: str, *, requests: int, concurrency: int,
 
 def scenario(env: dict[str, str], token: str, *, requests: int, concurrency: int, workers: int,
              web_workers: int, kill_midway: bool, nice: int) -> dict[str, Any]:
+    """One load run. With no worker (and no scheduler) it measures the web tier alone: the
+    machine's own speed, against which the runs with workers can be read."""
     reset(env["DATABASE_URL"], env["REDIS_URL"])
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     web = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(web_workers), "-b",
                             f"127.0.0.1:{PORT}", "--backlog", "2048", "hotline:create_app()"],
                            cwd=ROOT, env=env, **quiet)
     procs = [flask(env, "worker", nice=nice, **quiet) for _ in range(workers)]
-    procs.append(flask(env, "scheduler", nice=nice, **quiet))
+    if workers:
+        procs.append(flask(env, "scheduler", nice=nice, **quiet))
 
     def kill_a_worker() -> None:
         # A worker dies in the middle of the load, with its work horse (same process group).
@@ -156,14 +161,15 @@ def scenario(env: dict[str, str], token: str, *, requests: int, concurrency: int
         client = load(env, token, requests=requests, concurrency=concurrency,
                       on_half=kill_a_worker if kill_midway else None)
         accepted = measure_accepts(env["DATABASE_URL"])
-        drained = wait_processed(env["DATABASE_URL"], accepted["intakes"], timeout=900)
-        figures = measure(env["DATABASE_URL"])
+        if workers:
+            drained = wait_processed(env["DATABASE_URL"], accepted["intakes"], timeout=900)
+            figures = measure(env["DATABASE_URL"])
     finally:
         for p in [web, *procs]:
             p.terminate()
         for p in [web, *procs]:
             p.wait(timeout=30)
-    return {
+    run = {
         "workers": workers, "web_workers": web_workers, "concurrency": concurrency,
         "worker_killed_midway": kill_midway, "worker_nice": nice, "requests": requests,
         "answered_202": client["accepted"],
@@ -171,10 +177,22 @@ def scenario(env: dict[str, str], token: str, *, requests: int, concurrency: int
         + client["timeouts"],
         "accepted_per_second": accepted["per_second"],
         "accept_ms": {k: client[f"{k}_ms"] for k in ("p50", "p90", "p99", "max")},
-        "drained_seconds_after_load": round(drained, 1),
-        **figures,
-        "lost_tickets": figures["intakes"] - figures["tickets"],
     }
+    if workers:
+        run.update(drained_seconds_after_load=round(drained, 1), **figures,
+                   lost_tickets=figures["intakes"] - figures["tickets"])
+    return run
+
+
+def describe(run: dict[str, Any]) -> str:
+    accepts = f"{run['accepted_per_second']} accepted/s, accept p99 {run['accept_ms']['p99']} ms"
+    if not run["workers"]:
+        return f"web tier alone: {accepts}, errors {run['errors']}"
+    killed = " (one killed midway)" if run["worker_killed_midway"] else ""
+    return (f"{run['workers']} worker(s){killed}: {accepts}, "
+            f"accept→ticket p50 {run['accept_to_ticket_ms']['p50']} ms "
+            f"p99 {run['accept_to_ticket_ms']['p99']} ms, lost {run['lost_tickets']}, "
+            f"duplicated {run['duplicate_tickets']}, errors {run['errors']}")
 
 
 def measure_accepts(database_url: str) -> dict[str, Any]:
@@ -240,16 +258,12 @@ def main() -> None:
            "LOG_LEVEL": "WARNING", "SECRET_KEY": "bench"}
     token = prepare(env)
     runs = []
-    for workers, kill in ((1, False), (2, False), (2, True)):
+    for workers, kill in ((0, False), (1, False), (2, False), (2, True)):
         run = scenario(env, token, requests=args.requests, concurrency=args.concurrency,
                        workers=workers, web_workers=args.web_workers, kill_midway=kill,
                        nice=args.worker_nice)
         runs.append(run)
-        print(f"{workers} worker(s){' (one killed midway)' if kill else ''}: "
-              f"{run['accepted_per_second']} accepted/s, accept p99 {run['accept_ms']['p99']} ms, "
-              f"accept→ticket p50 {run['accept_to_ticket_ms']['p50']} ms "
-              f"p99 {run['accept_to_ticket_ms']['p99']} ms, lost {run['lost_tickets']}, "
-              f"duplicated {run['duplicate_tickets']}, errors {run['errors']}")
+        print(describe(run))
     path = write("intake", {"target": {"accepted_per_second": 500, "accept_p99_ms": 100}, "runs": runs})
     print(f"written {path.relative_to(ROOT)}")
 
