@@ -67,14 +67,18 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     for blueprint in (auth.bp, web.bp, workflow_web.bp, unit_web.bp, citizen.bp, agent.bp,
                       tracking.bp, knowledge_admin.bp, messaging.bp, admin_views.bp):
         app.register_blueprint(blueprint)
-    # Machine-to-machine endpoints authenticate by signature, API key or bearer token instead.
+    # Machine-to-machine endpoints authenticate by signature, API key or bearer token instead:
+    # no CSRF token, and no staff session to time out (auth._idle_timeout).
     for blueprint in (twilio.bp, open311.bp, messaging.status_bp):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
-    for blp in (api_tickets.blp, api_actions.blp, api_catalogue.blp, api_departments.blp,
-                api_intakes.blp):
+    api_blps = (api_tickets.blp, api_actions.blp, api_catalogue.blp, api_departments.blp,
+                api_intakes.blp)
+    for blp in api_blps:
         csrf.exempt(blp)
         rest_api.register_blueprint(blp)
+    app.extensions[auth.MACHINE_BLUEPRINTS] = frozenset(
+        b.name for b in (twilio.bp, open311.bp, messaging.status_bp, *api_blps))
     errors.register(app)
     cli.register(app)
     return app

@@ -46,10 +46,11 @@ hasher = PasswordHasher()
 # Verified against when the user name is unknown, so a miss costs as long as a wrong password.
 _NOBODY = hasher.hash(secrets.token_hex(16))
 OK, WRONG, LOCKED = "ok", "wrong", "locked"
-# Machine endpoints authenticate every request by bearer token, API key or signature and never
-# read the staff session, so its idle clock is not theirs to check; checking it would run
-# Flask-Login's user loading on each call (about 4 % of an API intake's CPU).
-MACHINE_PREFIXES = ("/api/", "/open311/", "/twilio/")
+# app.extensions key: the blueprints (API, Open311, Twilio) that authenticate every request by
+# bearer token, API key or signature. They never read the staff session, so its idle clock is
+# not theirs to check; checking it would run Flask-Login's user loading on each call (about
+# 4 % of an API intake's CPU).
+MACHINE_BLUEPRINTS = "hotline.machine_blueprints"
 LAST_SEEN = "seen"  # session key: when this session last made a request (epoch seconds)
 
 login_manager.login_view = "auth.login"
@@ -204,7 +205,8 @@ def logout() -> Any:
 def _idle_timeout() -> Any:
     """Sign out a staff session left idle longer than SESSION_IDLE_MINUTES; the timestamp rides
     in the signed cookie, so a copied cookie dies with the idle limit too."""
-    if (request.endpoint == "static" or request.path.startswith(MACHINE_PREFIXES)
+    if (request.endpoint == "static"
+            or request.blueprint in current_app.extensions[MACHINE_BLUEPRINTS]
             or not current_user.is_authenticated):
         return None
     now = int(time.time())
