@@ -62,11 +62,18 @@ def create_token(username: str) -> None:
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @with_appcontext
 def worker(burst: bool) -> None:
-    """Run an RQ worker on the intake and default queues, with RQ's scheduler."""
+    """Run an RQ worker on the intake and default queues, with RQ's scheduler and the relay
+    that turns accepted intakes into jobs."""
     from rq import SimpleWorker
+
+    from workers import relay
 
     from .queue import QUEUES, connection
 
+    if burst:
+        relay.relay_all(connection())
+    else:
+        relay.start(current_app._get_current_object())  # type: ignore[attr-defined]
     # SimpleWorker runs jobs in this process: the loaded model and the connection pool are
     # reused instead of being forked for every job.
     SimpleWorker(list(QUEUES), connection=connection()).work(with_scheduler=True, burst=burst)

@@ -116,11 +116,14 @@ def reference(app: Flask) -> None:
 
 
 def drain(app: Flask) -> None:
-    """Run a real RQ worker in burst mode until the queues are empty."""
+    """Relay what was accepted, then run a real RQ worker in burst mode until the queues are
+    empty: what `flask --app hotline worker --burst` does."""
     from rq import SimpleWorker
 
     from hotline.queue import QUEUES, connection
+    from workers.relay import relay_all
 
+    relay_all(connection(app))
     SimpleWorker(list(QUEUES), connection=connection(app)).work(burst=True)
 
 

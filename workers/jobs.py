@@ -17,11 +17,37 @@ from hotline.queue import INTAKE_QUEUE, try_enqueue
 from .context import in_app
 
 log = logging.getLogger(__name__)
+# Intakes in one job, from the relay or the sweeper: RQ's own work per job (registries, status,
+# result) is paid once for all of them, and a killed worker leaves at most this many to re-sweep.
+BATCH = 50
+
+
+class IntakesFailed(Exception):
+    """Some intakes of a batch could not be processed; the others were."""
 
 
 @in_app
-def process_intake(intake_id: int) -> str | None:
-    return process(db.session, intake_id)
+def process_intakes(intake_ids: list[int]) -> list[str | None]:
+    """Turn each intake into its ticket, each in its own transaction, so that one that fails
+    (logged; RQ marks the job failed; the sweeper tries it again) holds back none of the rest."""
+    numbers: list[str | None] = []
+    failed = []
+    for intake_id in intake_ids:
+        try:
+            numbers.append(process(db.session, intake_id))
+        except Exception:
+            db.session.rollback()
+            log.exception("intake %s failed", intake_id)
+            failed.append(intake_id)
+    if failed:
+        raise IntakesFailed(f"intakes {failed} failed; the sweeper will retry them")
+    return numbers
+
+
+def enqueue_intakes(intake_ids: list[int]) -> bool:
+    """Queue `intake_ids` as jobs of up to BATCH intakes; False if Redis refused one."""
+    return all([try_enqueue(INTAKE_QUEUE, process_intakes, intake_ids[i:i + BATCH])
+                for i in range(0, len(intake_ids), BATCH)])
 
 
 @in_app
@@ -36,8 +62,7 @@ def sweep_intakes() -> int:
     age = timedelta(seconds=current_app.config["INTAKE_REQUEUE_AFTER_SECONDS"])
     ids = intake_service.pending(db.session, utcnow() - age)
     db.session.rollback()
-    for intake_id in ids:
-        try_enqueue(INTAKE_QUEUE, process_intake, intake_id)
+    enqueue_intakes(ids)
     if ids:
         log.info("sweeper re-queued %d intakes", len(ids))
     return len(ids)

@@ -25,8 +25,8 @@ from ..domain.errors import InvalidInput
 from ..domain.phones import normalise_phone
 from ..intake import Accepted, Request
 from ..models import Channel, Intake, IntakeStatus, Line, Message, Status, Ticket
-from ..queue import DEFAULT_QUEUE, INTAKE_QUEUE, try_enqueue
-from ..submit import submit
+from ..queue import DEFAULT_QUEUE, try_enqueue
+from ..submit import hand_over, submit
 from .twilio_webhook import dialled_line, line_number, remember
 
 log = logging.getLogger("hotline.channels.twilio")
@@ -205,11 +205,11 @@ def _apply(session: Session, t: Transcript, region: str) -> str:
             outcome = "kept_existing_text"
     if not remember(session, _transcript_message(t, text, intake.id, ticket)):
         return "duplicate"
-    from workers.jobs import process_intake, route_ticket
+    from workers.jobs import route_ticket
 
     if outcome == "intake_updated":
         # The worker may have skipped the intake while we held it; processing twice is harmless.
-        try_enqueue(INTAKE_QUEUE, process_intake, intake.id)
+        hand_over(intake.id)
     elif ticket is not None and outcome == "ticket_transcribed":
         try_enqueue(DEFAULT_QUEUE, route_ticket, ticket.id)
     return outcome

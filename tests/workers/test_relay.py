@@ -1,0 +1,80 @@
+"""The relay: intakes the web tier announced become RQ jobs, many to a job, exactly once each."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from flask import Flask
+from rq import Queue
+from sqlalchemy import select
+
+from hotline.extensions import db
+from hotline.intake import Request
+from hotline.models import Channel, Intake, IntakeStatus, Ticket
+from hotline.queue import ACCEPTED, INTAKE_QUEUE, connection
+from hotline.submit import submit
+from tests.conftest import drain
+from workers import relay
+from workers.jobs import BATCH, IntakesFailed, process_intakes
+
+
+def _submit(content: str) -> str:
+    intake, _ = submit(Request(channel=Channel.WEB, line="12345", content=content,
+                               phone="13812348000"))
+    return intake.ticket_number
+
+
+def _queued_ids(app: Flask) -> list[list[int]]:
+    return [job.args[0] for job in Queue(INTAKE_QUEUE, connection=connection(app)).get_jobs()]
+
+
+def test_accepting_announces_the_intake_and_the_relay_queues_it_in_one_job(app: Flask) -> None:
+    numbers = [_submit(f"路灯不亮第{i}盏") for i in range(3)]
+    assert _queued_ids(app) == []  # the request built no job, it only announced the intake
+    assert connection(app).llen(ACCEPTED) == 3
+
+    assert relay.relay_all(connection(app)) == 3
+    ids = db.session.scalars(select(Intake.id).order_by(Intake.id)).all()
+    assert _queued_ids(app) == [ids]
+    assert connection(app).llen(ACCEPTED) == 0
+
+    drain(app)
+    assert sorted(db.session.scalars(select(Ticket.number))) == sorted(numbers)
+
+
+def test_a_burst_is_cut_into_batches(app: Flask) -> None:
+    conn = connection(app)
+    conn.rpush(ACCEPTED, *range(1, BATCH + 3))
+
+    assert relay.relay_once(conn, wait=False) == BATCH
+    assert relay.relay_once(conn, wait=False) == 2
+    assert relay.relay_once(conn, wait=False) == 0
+    assert [len(ids) for ids in _queued_ids(app)] == [BATCH, 2]
+
+
+def test_the_relay_thread_queues_an_intake_as_soon_as_it_is_announced(app: Flask) -> None:
+    stop = relay.start(app)
+    try:
+        _submit("井盖丢了，很危险")
+        deadline = time.monotonic() + 5
+        while not _queued_ids(app) and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        stop.set()
+    assert _queued_ids(app) == [[db.session.scalars(select(Intake.id)).one()]]
+
+
+def test_one_broken_intake_holds_back_none_of_its_batch(app: Flask) -> None:
+    _submit("小区停电")
+    good_number = _submit("小区停水")
+    broken, good = db.session.scalars(select(Intake).order_by(Intake.id)).all()
+    broken.payload = {**broken.payload, "request_type": "no such type"}
+    db.session.commit()
+
+    with pytest.raises(IntakesFailed, match=str(broken.id)):
+        process_intakes([broken.id, good.id])
+
+    db.session.expire_all()
+    assert db.session.scalars(select(Ticket.number)).all() == [good_number]
+    assert db.session.get(Intake, broken.id).status == IntakeStatus.RECEIVED  # swept again later

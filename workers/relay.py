@@ -1,0 +1,70 @@
+"""The relay: intakes announced by the web tier (hotline.queue.announce) become RQ jobs.
+
+It runs as a thread in every `flask --app hotline worker`, so wherever intakes are processed
+they are also relayed, and several relays share the list without seeing an id twice (each pop
+is atomic). It takes whatever has gathered, up to a batch: one id when calls trickle in, full
+batches when a burst outruns the workers. An id popped by a relay that dies before enqueuing it
+is not lost: its intake is still unprocessed in the database, where the sweeper finds it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import redis
+from flask import Flask
+
+from hotline.queue import ACCEPTED, connection
+
+from .jobs import BATCH, enqueue_intakes
+
+log = logging.getLogger(__name__)
+# How long a pop blocks before the loop looks at its stop flag again, and the pause after a
+# Redis error before trying again.
+WAIT_SECONDS = 1
+RETRY_SECONDS = 1
+
+
+def relay_once(conn: redis.Redis, *, wait: bool) -> int:
+    """Queue up to BATCH announced intakes as one job; returns how many it took.
+
+    `wait`: block up to WAIT_SECONDS for the first announcement instead of returning 0.
+    """
+    if wait:
+        first = conn.blpop([ACCEPTED], timeout=WAIT_SECONDS)
+        if first is None:
+            return 0
+        ids = [first[1], *(conn.lpop(ACCEPTED, BATCH - 1) or [])]
+    else:
+        ids = conn.lpop(ACCEPTED, BATCH) or []
+    if ids:
+        enqueue_intakes([int(i) for i in ids])
+    return len(ids)
+
+
+def relay_all(conn: redis.Redis) -> int:
+    """Queue every intake announced so far (a worker in burst mode, tests)."""
+    total = 0
+    while taken := relay_once(conn, wait=False):
+        total += taken
+    return total
+
+
+def _run(app: Flask, stop: threading.Event) -> None:
+    with app.app_context():
+        conn = connection()
+        while not stop.is_set():
+            try:
+                relay_once(conn, wait=True)
+            except redis.RedisError as exc:
+                log.warning("relay: Redis unavailable, retrying: %s", exc)
+                time.sleep(RETRY_SECONDS)
+
+
+def start(app: Flask) -> threading.Event:
+    """Run the relay in a daemon thread of this process; set the returned event to stop it."""
+    stop = threading.Event()
+    threading.Thread(target=_run, args=(app, stop), name="intake-relay", daemon=True).start()
+    return stop
