@@ -61,6 +61,10 @@ def _run(app: Flask, stop: threading.Event) -> None:
             except redis.RedisError as exc:
                 log.warning("relay: Redis unavailable, retrying: %s", exc)
                 time.sleep(RETRY_SECONDS)
+            except Exception:
+                # A relay that died quietly would leave every new intake to the sweeper.
+                log.exception("relay failed, retrying")
+                time.sleep(RETRY_SECONDS)
 
 
 def start(app: Flask) -> threading.Event:

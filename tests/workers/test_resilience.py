@@ -25,6 +25,7 @@ from hotline.models import Channel, Intake, IntakeStatus, Ticket
 from hotline.queue import INTAKE_QUEUE, connection
 from hotline.submit import submit
 from tests.conftest import drain
+from workers import relay
 from workers.jobs import sweep_intakes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,6 +56,23 @@ def test_intake_accepted_while_redis_is_down_becomes_a_ticket(app: Flask, tmp_pa
     ticket = db.session.scalars(select(Ticket)).one()
     assert ticket.number == intake.ticket_number
     stop(own)
+
+
+def test_the_relay_outlives_a_redis_outage(app: Flask, tmp_path: Path) -> None:
+    own = tmp_path / "redis"
+    _use_redis(app, ensure_running(own))
+    stop(own)
+    stop_relay = relay.start(app)
+    try:
+        time.sleep(1.5)  # the relay meets the outage, logs it and keeps trying
+        ensure_running(own)
+        intake, _ = submit(_request())
+        jobs = Queue(INTAKE_QUEUE, connection=connection(app))
+        _wait(lambda: jobs.count == 1, seconds=10)
+        assert jobs.jobs[0].args == ([intake.id],)
+    finally:
+        stop_relay.set()
+        stop(own)
 
 
 @contextmanager
