@@ -44,9 +44,9 @@ def queue(name: str = DEFAULT_QUEUE, app: Flask | None = None) -> Queue:
     return Queue(name, connection=connection(app), is_async=app.config["RQ_ASYNC"])
 
 
-def announce(intake_id: int) -> bool:
-    """Tell the workers' relay about a committed intake, or log and return False when Redis is
-    down (the sweeper finds it in the database).
+def announce(intake_id: int) -> None:
+    """Tell the workers' relay about a committed intake, or log that Redis is down (the sweeper
+    finds the intake in the database).
 
     One RPUSH: building and saving an RQ job here cost a sixth of an accept's CPU, on the web
     tier that must answer every caller first; the relay builds jobs in the workers instead.
@@ -55,8 +55,6 @@ def announce(intake_id: int) -> bool:
         connection().rpush(ACCEPTED, intake_id)
     except redis.RedisError as exc:
         log.warning("intake %s left for the sweeper: %s", intake_id, exc)
-        return False
-    return True
 
 
 def try_enqueue(name: str, func: Callable[..., Any], *args: Any, job_id: str | None = None) -> bool:

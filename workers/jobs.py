@@ -44,10 +44,11 @@ def process_intakes(intake_ids: list[int]) -> list[str | None]:
     return numbers
 
 
-def enqueue_intakes(intake_ids: list[int]) -> bool:
-    """Queue `intake_ids` as jobs of up to BATCH intakes; False if Redis refused one."""
-    return all([try_enqueue(INTAKE_QUEUE, process_intakes, intake_ids[i:i + BATCH])
-                for i in range(0, len(intake_ids), BATCH)])
+def enqueue_intakes(intake_ids: list[int]) -> None:
+    """Queue `intake_ids` as jobs of up to BATCH intakes (what Redis refuses stays for the
+    sweeper)."""
+    for start in range(0, len(intake_ids), BATCH):
+        try_enqueue(INTAKE_QUEUE, process_intakes, intake_ids[start:start + BATCH])
 
 
 @in_app
