@@ -1,4 +1,4 @@
-"""Turning an accepted intake into a ticket: what the `process_intake` job does.
+"""Turning an accepted intake into a ticket: what the `process_intakes` job does for each.
 
 Runs exactly once per intake in effect: the intake row is locked while it is processed, the
 ticket number is unique, and a second run finds the intake already processed.
