@@ -99,6 +99,23 @@ def wait_http(seconds: float = 30) -> None:
     raise RuntimeError("gunicorn did not start")
 
 
+def wait_workers(redis_url: str, workers: int, seconds: float = 120) -> None:
+    """Until every worker and the scheduler has registered in Redis, that is, has imported the
+    app and is ready: a centre starts its workers before the calls come, and a run whose load
+    met several processes still importing numpy, scikit-learn and jieba (2-3 s of CPU each)
+    measured their start-up, not the steady state. The killed worker's restart midway is still
+    measured, as it should be."""
+    from rq import Worker
+    from rq.cron_scheduler_registry import get_keys
+
+    conn = redis.Redis.from_url(redis_url)
+    deadline = time.monotonic() + seconds
+    while Worker.count(connection=conn) < workers or not get_keys(conn):
+        if time.monotonic() > deadline:
+            raise RuntimeError("the workers or the scheduler did not start")
+        time.sleep(0.2)
+
+
 def count(conn: Any, table: str) -> int:
     conn.commit()
     return int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
@@ -158,6 +175,8 @@ def scenario(env: dict[str, str], token: str, *, requests: int, concurrency: int
 
     try:
         wait_http()
+        if workers:
+            wait_workers(env["REDIS_URL"], workers)
         client = load(env, token, requests=requests, concurrency=concurrency,
                       on_half=kill_a_worker if kill_midway else None)
         accepted = measure_accepts(env["DATABASE_URL"])
