@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 import redis
 from flask import Flask
@@ -72,8 +73,15 @@ def _run(app: Flask, stop: threading.Event) -> None:
                 time.sleep(RETRY_SECONDS)
 
 
-def start(app: Flask) -> threading.Event:
-    """Run the relay in a daemon thread of this process; set the returned event to stop it."""
+def start(app: Flask) -> Callable[[], None]:
+    """Run the relay in a daemon thread of this process; returns the function that stops it,
+    once the pop under way has ended (within WAIT_SECONDS), so no later announcement is taken."""
     stop = threading.Event()
-    threading.Thread(target=_run, args=(app, stop), name="intake-relay", daemon=True).start()
-    return stop
+    thread = threading.Thread(target=_run, args=(app, stop), name="intake-relay", daemon=True)
+    thread.start()
+
+    def halt() -> None:
+        stop.set()
+        thread.join()
+
+    return halt

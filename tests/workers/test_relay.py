@@ -54,15 +54,42 @@ def test_a_burst_is_cut_into_batches(app: Flask) -> None:
 
 
 def test_the_relay_thread_queues_an_intake_as_soon_as_it_is_announced(app: Flask) -> None:
-    stop = relay.start(app)
+    stop_relay = relay.start(app)
     try:
         _submit("井盖丢了，很危险")
         deadline = time.monotonic() + 5
         while not _queued_ids(app) and time.monotonic() < deadline:
             time.sleep(0.02)
     finally:
-        stop.set()
+        stop_relay()
     assert _queued_ids(app) == [[db.session.scalars(select(Intake.id)).one()]]
+
+
+def test_the_relay_lets_a_burst_gather_into_one_job(app: Flask,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(relay, "GATHER_SECONDS", 0.5)  # wide, so that a slow machine still fits
+    conn = connection(app)
+    stop_relay = relay.start(app)
+    try:
+        time.sleep(0.2)  # the relay waits for the first announcement
+        conn.rpush(ACCEPTED, 1)
+        time.sleep(0.05)  # the next caller, a moment later
+        conn.rpush(ACCEPTED, 2, 3)
+        deadline = time.monotonic() + 5
+        while not _queued_ids(app) and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        stop_relay()
+    assert _queued_ids(app) == [[1, 2, 3]]
+
+
+def test_without_workers_an_intake_is_processed_at_once(app: Flask) -> None:
+    """Synchronous RQ (RQ_ASYNC=0, as bench/deadlines runs): no relay would read the
+    announcement, so the hand-over runs the job itself."""
+    app.config["RQ_ASYNC"] = False
+    number = _submit("路口红绿灯不亮")
+    assert connection(app).llen(ACCEPTED) == 0
+    assert db.session.scalars(select(Ticket.number)).all() == [number]
 
 
 def test_one_broken_intake_holds_back_none_of_its_batch(app: Flask) -> None:

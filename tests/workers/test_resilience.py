@@ -71,7 +71,7 @@ def test_the_relay_outlives_a_redis_outage(app: Flask, tmp_path: Path) -> None:
         _wait(lambda: jobs.count == 1, seconds=10)
         assert jobs.jobs[0].args == ([intake.id],)
     finally:
-        stop_relay.set()
+        stop_relay()
         stop(own)
 
 
