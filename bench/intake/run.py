@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import redis
+from rq import Worker
+from rq.cron_scheduler_registry import get_keys
 from sqlalchemy import create_engine, text
 
 from bench.common import ROOT, bench_database, percentile, write
@@ -105,15 +107,13 @@ def wait_workers(redis_url: str, workers: int, seconds: float = 120) -> None:
     met several processes still importing numpy, scikit-learn and jieba (2-3 s of CPU each)
     measured their start-up, not the steady state. The killed worker's restart midway is still
     measured, as it should be."""
-    from rq import Worker
-    from rq.cron_scheduler_registry import get_keys
-
     conn = redis.Redis.from_url(redis_url)
     deadline = time.monotonic() + seconds
     while Worker.count(connection=conn) < workers or not get_keys(conn):
         if time.monotonic() > deadline:
             raise RuntimeError("the workers or the scheduler did not start")
         time.sleep(0.2)
+    conn.close()
 
 
 def count(conn: Any, table: str) -> int:
