@@ -4,9 +4,10 @@ Stable API (the app and the workers use exactly this; no Flask, nothing from ``h
 
 ``train(texts, labels, *, user_words=(), seed=0) -> Model``
     Fits jieba word 1-2-gram + character 1-3-gram TF-IDF features, a blend of an NB-weighted
-    and a plain one-vs-rest linear SVM, the blend's share, per-class score offsets (for
-    macro-F1: the SVMs favour big classes), a softmax temperature and the auto-dispatch
-    threshold (all from 2-fold out-of-fold predictions on the training texts only).
+    and a plain one-vs-rest linear SVM and of a vote of the 10 most similar training texts
+    (``classifier.neighbours``), the blend's shares, per-class score offsets (for macro-F1:
+    the SVMs favour big classes), a softmax temperature and the auto-dispatch threshold (all
+    from 2-fold out-of-fold predictions on the training texts only).
     ``user_words``: district, street and department names from the app's database, added to
     the model's own jieba dictionary.
     Raises ``TrainingError`` (a ``ValueError``) for unusable data. Works from a few hundred

@@ -14,7 +14,10 @@ from typing import Any
 
 from .errors import ModelError
 
-FORMAT_VERSION = 1
+# Format 2 added the nearest-texts vote (classifier.neighbours); a format-1 file is a model
+# without one and still loads.
+FORMAT_VERSION = 2
+READABLE_FORMATS = (1, 2)
 CARD_FILE = "model_card.json"
 LIBRARIES = ("numpy", "scipy", "scikit-learn", "jieba", "rjieba", "skops")
 
@@ -46,9 +49,9 @@ def read_card(directory: str | Path) -> dict[str, Any]:
         raise ModelError(f"{directory / CARD_FILE} is unreadable: {exc}") from None
     if not isinstance(card, dict):
         raise ModelError(f"{directory / CARD_FILE} is not a JSON object")
-    if card.get("format_version") != FORMAT_VERSION:
+    if card.get("format_version") not in READABLE_FORMATS:
         raise ModelError(f"model format {card.get('format_version')!r} is not supported "
-                         f"(this version reads format {FORMAT_VERSION}); retrain the model")
+                         f"(this version reads formats {READABLE_FORMATS}); retrain the model")
     trained_with = str(card.get("libraries", {}).get("scikit-learn", "?"))
     installed = metadata.version("scikit-learn")
     if _major_minor(trained_with) != _major_minor(installed):

@@ -19,6 +19,9 @@ from . import calibration
 from .errors import TrainingError
 from .features import CharNgrams, WordNgrams, stack
 from .linear import LinearScores, blend, fit_nbsvm, fit_plain_svm
+from .neighbours import KEPT as NEIGHBOUR_KEPT
+from .neighbours import K as NEIGHBOUR_K
+from .neighbours import Neighbours
 from .text import Segmenter, normalize, segmenter_for
 from .urgency import UrgencyRules
 
@@ -31,6 +34,9 @@ INNER_FOLDS = 2
 # each training set picks its own by out-of-fold macro-F1, so no test fold ever chooses it.
 PLAIN_SHARES = (0.0, 0.25, 0.5, 0.75, 1.0)
 MEMBERS = (fit_nbsvm, fit_plain_svm)
+# The nearest-texts vote's (classifier.neighbours) weight in the blend, relative to the spread
+# of the SVMs' blended scores, tried with each share; 0 leaves it out of the model.
+NEIGHBOUR_WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0)
 # Per-class offsets added to the blended scores: one-vs-rest SVMs favour the big classes (on
 # the TipDM bodies 交通运输, the smallest, had recall 0.80 at precision 0.94). Learnt with the
 # share, on the same out-of-fold scores, by coordinate ascent on macro-F1 over these steps (in
@@ -80,10 +86,13 @@ class Model:
     """A trained topic model. ``threshold``: auto-dispatch when ``confidence >= threshold``."""
 
     def __init__(self, *, labels: Sequence[str], featurizer: Featurizer, scores: LinearScores,
-                 temperature: float, threshold: float, card: dict[str, Any]) -> None:
+                 temperature: float, threshold: float, card: dict[str, Any],
+                 neighbours: Neighbours | None = None, neighbour_weight: float = 0.0) -> None:
         self.labels: tuple[str, ...] = tuple(labels)
         self.featurizer = featurizer
         self.scores = scores
+        self.neighbours = neighbours
+        self.neighbour_weight = neighbour_weight
         self.temperature = temperature
         self.threshold = threshold
         self.card = card
@@ -96,7 +105,10 @@ class Model:
 
     def _probabilities(self, texts: Sequence[str]) -> np.ndarray:
         x = self.featurizer.transform([normalize(t) for t in texts])
-        return calibration.softmax(self.scores.decision(x), self.temperature)
+        scores = self.scores.decision(x)
+        if self.neighbours is not None:
+            scores += self.neighbour_weight * self.neighbours.scores(x)
+        return calibration.softmax(scores, self.temperature)
 
     def predict(self, texts: Sequence[str], *, urgency_rules: UrgencyRules | None = None,
                 when: date | None = None) -> list[Prediction]:
@@ -150,17 +162,19 @@ def _inner_folds(y: np.ndarray, groups: Sequence[str], seed: int) -> list[np.nda
 
 def _out_of_fold_scores(x: sp.csr_matrix, y: np.ndarray, n_classes: int,
                         folds: list[np.ndarray], seed: int) -> list[np.ndarray] | None:
-    """Each member's decision scores for each training text from a model that did not see it.
+    """Each member's decision scores, then the nearest-texts vote, for each training text from
+    a model that did not see it.
 
     The vocabulary and idf are shared (they use no labels); the NB ratios and SVMs are not.
     """
-    scores = [np.zeros((len(y), n_classes), dtype=np.float32) for _ in MEMBERS]
+    scores = [np.zeros((len(y), n_classes), dtype=np.float32) for _ in (*MEMBERS, Neighbours)]
     for test in folds:
         train = np.setdiff1d(np.arange(len(y)), test)
         if len(np.unique(y[train])) < n_classes:
             return None
-        for out, fit in zip(scores, MEMBERS, strict=True):
+        for out, fit in zip(scores, MEMBERS, strict=False):
             out[test] = fit(x[train], y[train], n_classes, seed=seed).decision(x[test])
+        scores[-1][test] = Neighbours.fit(x[train], y[train], n_classes).scores(x[test])
     return scores
 
 
@@ -201,21 +215,38 @@ def class_offsets(scores: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]
     return offsets, best
 
 
-def _blend_weights(oof: list[np.ndarray], y: np.ndarray
-                   ) -> tuple[list[float], float, np.ndarray]:
-    """Member weights (each member's scores brought to unit spread first), the plain SVM's
-    share and the per-class offsets: the first of ``PLAIN_SHARES`` whose blend, with its own
-    offsets, has the best out-of-fold macro-F1."""
+@dataclass(frozen=True)
+class Blend:
+    """How the members' scores add up: ``weights`` of the SVMs (each brought to unit spread
+    first; ``share`` is the plain SVM's), ``neighbour_weight`` of the nearest-texts vote (its
+    ``NEIGHBOUR_WEIGHTS`` step: ``neighbour_step``), then the per-class ``offsets``."""
+
+    weights: list[float]
+    share: float
+    neighbour_weight: float
+    neighbour_step: float
+    offsets: np.ndarray
+
+    def scores(self, oof: list[np.ndarray]) -> np.ndarray:
+        linear = sum(w * s for w, s in zip(self.weights, oof, strict=False))
+        return np.asarray(linear + self.neighbour_weight * oof[-1] + self.offsets)
+
+
+def _blend(oof: list[np.ndarray], y: np.ndarray) -> Blend:
+    """The first blend, over ``PLAIN_SHARES`` then ``NEIGHBOUR_WEIGHTS``, whose out-of-fold
+    scores, with their own offsets, have the best macro-F1."""
     spreads = [float(scores.std()) or 1.0 for scores in oof]
-    best: tuple[float, list[float], float, np.ndarray] | None = None
+    best: tuple[float, Blend] | None = None
     for share in PLAIN_SHARES:
         weights = [(1.0 - share) / spreads[0], share / spreads[1]]
-        mixed = np.asarray(sum(w * scores for w, scores in zip(weights, oof, strict=True)))
-        offsets, f1 = class_offsets(mixed, y)
-        if best is None or f1 > best[0]:
-            best = (f1, weights, share, offsets)
+        linear = weights[0] * oof[0] + weights[1] * oof[1]
+        for step in NEIGHBOUR_WEIGHTS:
+            neighbour_weight = step * (float(linear.std()) or 1.0) / spreads[2]
+            offsets, f1 = class_offsets(linear + neighbour_weight * oof[2], y)
+            if best is None or f1 > best[0]:
+                best = (f1, Blend(weights, share, neighbour_weight, step, offsets))
     assert best is not None
-    return best[1], best[2], best[3]
+    return best[1]
 
 
 def train(texts: Sequence[str], labels: Sequence[str], *, user_words: Sequence[str] = (),
@@ -236,18 +267,19 @@ def train(texts: Sequence[str], labels: Sequence[str], *, user_words: Sequence[s
     folds = _inner_folds(y, normalized, seed)
     members = None if folds is None else _out_of_fold_scores(x, y, len(label_set), folds, seed)
     if members is None:  # too little data to calibrate: raw softmax, a person checks everything
-        weights, share, offsets = [1.0, 0.0], 0.0, np.zeros(len(label_set))
+        mix = Blend([1.0, 0.0], 0.0, 0.0, 0.0, np.zeros(len(label_set)))
     else:
-        weights, share, offsets = _blend_weights(members, y)
-    scores = blend([fit(x, y, len(label_set), seed=seed) for fit, w in zip(MEMBERS, weights,
+        mix = _blend(members, y)
+    scores = blend([fit(x, y, len(label_set), seed=seed) for fit, w in zip(MEMBERS, mix.weights,
                                                                           strict=True) if w],
-                   [w for w in weights if w])
-    # Folded into the intercept: prediction costs nothing more and the file format is unchanged.
-    scores.intercept = (scores.intercept + offsets).astype(np.float32)
+                   [w for w in mix.weights if w])
+    # Folded into the intercept: prediction costs nothing more.
+    scores.intercept = (scores.intercept + mix.offsets).astype(np.float32)
+    neighbours = Neighbours.fit(x, y, len(label_set)) if mix.neighbour_weight else None
     if members is None:
         temperature, threshold, inner = 1.0, 1.0, None
     else:
-        oof = sum(w * m for w, m in zip(weights, members, strict=True)) + offsets
+        oof = mix.scores(members)
         temperature = calibration.fit_temperature(oof, y)
         probs = calibration.softmax(oof, temperature)
         confidence, correct = probs.max(axis=1), probs.argmax(axis=1) == y
@@ -271,11 +303,14 @@ def train(texts: Sequence[str], labels: Sequence[str], *, user_words: Sequence[s
         "threshold": threshold,
         "target_accuracy": calibration.TARGET_ACCURACY,
         "features": {"words": len(featurizer.words.idf), "chars": len(featurizer.chars.idf)},
-        "plain_svm_share": share,
-        "class_offsets": {label: round(float(o), 4) for label, o in zip(label_set, offsets,
+        "plain_svm_share": mix.share,
+        "neighbours": {"k": NEIGHBOUR_K, "kept_features": NEIGHBOUR_KEPT,
+                       "weight_step": mix.neighbour_step},
+        "class_offsets": {label: round(float(o), 4) for label, o in zip(label_set, mix.offsets,
                                                                           strict=True)},
         "metrics": inner,  # estimates; classifier.evaluate gives the held-out figures
         "training_seconds": round(time.perf_counter() - started, 3),
     }
     return Model(labels=label_set, featurizer=featurizer, scores=scores,
-                 temperature=temperature, threshold=threshold, card=card)
+                 temperature=temperature, threshold=threshold, card=card,
+                 neighbours=neighbours, neighbour_weight=mix.neighbour_weight)

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import scipy.sparse as sp
 import skops.io as sio
 
 from .card import CARD_FILE, FORMAT_VERSION, library_versions, read_card
@@ -23,6 +24,7 @@ from .errors import ModelError
 from .features import CharNgrams, WordNgrams
 from .linear import LinearScores
 from .model import Featurizer, Model
+from .neighbours import Neighbours
 from .text import segmenter_for
 
 MODEL_FILE = "model.skops"
@@ -42,7 +44,28 @@ def _state(model: Model) -> dict[str, Any]:
         "intercept": model.scores.intercept,
         "temperature": float(model.temperature),
         "threshold": float(model.threshold),
+        "neighbour_weight": float(model.neighbour_weight),
+        "neighbours": None if model.neighbours is None else _neighbours_state(model.neighbours),
     }
+
+
+def _neighbours_state(near: Neighbours) -> dict[str, Any]:
+    columns = near.columns
+    return {"data": columns.data, "indices": columns.indices, "indptr": columns.indptr,
+            "labels": near.labels}
+
+
+def _neighbours(state: dict[str, Any] | None, n_features: int, n_classes: int
+                ) -> Neighbours | None:
+    """The nearest-texts vote; None for a model without one (and every format-1 file)."""
+    if state is None:
+        return None
+    labels = state["labels"]
+    if len(state["indptr"]) != n_features + 1 or (len(labels) and labels.max() >= n_classes):
+        raise ModelError("model file is inconsistent: neighbours do not match the features")
+    columns = sp.csr_matrix((state["data"], state["indices"], state["indptr"]),
+                            shape=(n_features, len(labels)))
+    return Neighbours(columns, labels, n_classes)
 
 
 def _model(state: dict[str, Any], card: dict[str, Any]) -> Model:
@@ -53,7 +76,10 @@ def _model(state: dict[str, Any], card: dict[str, Any]) -> Model:
                              len(state["labels"])):
         raise ModelError("model file is inconsistent: weights do not match the features")
     return Model(labels=state["labels"], featurizer=featurizer, scores=scores,
-                 temperature=state["temperature"], threshold=state["threshold"], card=card)
+                 temperature=state["temperature"], threshold=state["threshold"], card=card,
+                 neighbours=_neighbours(state.get("neighbours"), scores.coef.shape[0],
+                                        len(state["labels"])),
+                 neighbour_weight=float(state.get("neighbour_weight", 0.0)))
 
 
 def _sha256(path: Path) -> str:

@@ -7,7 +7,7 @@ import pytest
 
 import classifier
 from classifier import Prediction, TrainingError, UrgencyRules
-from classifier.model import PLAIN_SHARES, _blend_weights, _macro_f1, class_offsets
+from classifier.model import PLAIN_SHARES, _blend, _macro_f1, class_offsets
 
 from .conftest import synthetic_corpus
 
@@ -92,15 +92,27 @@ def test_bad_training_data_is_refused(texts, labels, message) -> None:
         classifier.train(texts, labels)
 
 
-def test_blend_share_follows_the_better_member_out_of_fold() -> None:
+def _right_and_noise() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Labels, out-of-fold scores that always pick them, and scores that are pure noise."""
     rng = np.random.default_rng(0)
     y = np.repeat(np.arange(3), 20)
-    right = np.eye(3)[y] * 5.0 + rng.normal(0, 0.1, (60, 3))
-    noise = rng.normal(0, 1.0, (60, 3))
-    assert _blend_weights([right, noise], y)[1] == 0.0
-    weights, share, offsets = _blend_weights([noise, right], y)
-    assert share > 0.0 and weights[1] > 0.0
-    assert offsets.shape == (3,)
+    return y, np.eye(3)[y] * 5.0 + rng.normal(0, 0.1, (60, 3)), rng.normal(0, 1.0, (60, 3))
+
+
+def test_blend_share_follows_the_better_member_out_of_fold() -> None:
+    y, right, noise = _right_and_noise()
+    assert _blend([right, noise, noise], y).share == 0.0
+    mix = _blend([noise, right, noise], y)
+    assert mix.share > 0.0 and mix.weights[1] > 0.0
+    assert mix.offsets.shape == (3,)
+
+
+def test_the_nearest_texts_vote_joins_the_blend_only_when_it_helps() -> None:
+    y, right, noise = _right_and_noise()
+    assert _blend([right, right, noise], y).neighbour_weight == 0.0
+    mix = _blend([noise, noise, right], y)
+    assert mix.neighbour_weight > 0.0 and mix.neighbour_step > 0.0
+    assert _macro_f1(y, mix.scores([noise, noise, right]).argmax(axis=1), 3) == 1.0
 
 
 def _biased_scores(seed: int) -> tuple[np.ndarray, np.ndarray]:
