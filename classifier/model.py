@@ -172,7 +172,7 @@ def _out_of_fold_scores(x: sp.csr_matrix, y: np.ndarray, n_classes: int,
         train = np.setdiff1d(np.arange(len(y)), test)
         if len(np.unique(y[train])) < n_classes:
             return None
-        for out, fit in zip(scores, MEMBERS, strict=False):
+        for out, fit in zip(scores[:-1], MEMBERS, strict=True):
             out[test] = fit(x[train], y[train], n_classes, seed=seed).decision(x[test])
         scores[-1][test] = Neighbours.fit(x[train], y[train], n_classes).scores(x[test])
     return scores
@@ -228,7 +228,7 @@ class Blend:
     offsets: np.ndarray
 
     def scores(self, oof: list[np.ndarray]) -> np.ndarray:
-        linear = sum(w * s for w, s in zip(self.weights, oof, strict=False))
+        linear = sum(w * s for w, s in zip(self.weights, oof[:-1], strict=True))
         return np.asarray(linear + self.neighbour_weight * oof[-1] + self.offsets)
 
 

@@ -4,8 +4,8 @@ Citizens write again about the same street lamp, the same unpaid wages, the same
 often in words close to an earlier message; a linear model generalises over the whole class and
 can miss what one near-twin of the text says plainly. On the TipDM bodies (reference protocol,
 outer folds of seed 0, inner folds of seeds 0-4) adding this vote to the blend raised macro-F1
-from 0.9171-0.9196 to 0.9202-0.9216; on the titles, too short to have near-twins, every
-training part chose a weight of 0.
+from 0.9171-0.9196 to 0.9202-0.9216; on the titles, too short to have near-twins, the
+training parts chose a weight of 0.
 
 Texts are compared by their ``KEPT`` strongest TF-IDF features only. All of them (790 a body)
 scored 0.9214-0.9221 but would make the model file 45 MB larger and cost 0.3 ms a text; cutting
