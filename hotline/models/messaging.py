@@ -123,8 +123,12 @@ class TrackingFailure(Base):
     """A failed proof for a ticket: counted so one ticket cannot be guessed at from many IPs."""
 
     __tablename__ = "tracking_failures"
-    __table_args__ = (Index("ix_tracking_failures_ticket_at", "ticket_id", "at"),)
+    __table_args__ = (Index("ix_tracking_failures_ticket_at", "ticket_id", "at"),
+                      Index("ix_tracking_failures_ticket_client_at", "ticket_id", "client", "at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    # Who failed (a digest of the client's address): the lock is per ticket and client, so a
+    # stranger who knows the number cannot lock the citizen out.
+    client: Mapped[str] = mapped_column(String(64), default="", server_default="")
     at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -60,6 +60,9 @@ class User(UserMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
+    # Bumped at sign-out, password change or reset and deactivation; a session cookie carries
+    # the generation it was signed in with, so a copied cookie dies with any of them.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     department: Mapped[Department | None] = relationship()
