@@ -90,6 +90,7 @@ def load(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "TWILIO_TIMEOUT_SECONDS": float(env.get("TWILIO_TIMEOUT_SECONDS", "10")),
         "TRACK_RATE_LIMIT": env.get("TRACK_RATE_LIMIT", "10 per minute;60 per hour"),
         "TRACK_MAX_FAILURES": int(env.get("TRACK_MAX_FAILURES", "5")),
+        "TRACK_TICKET_MAX_FAILURES": int(env.get("TRACK_TICKET_MAX_FAILURES", "50")),
         "FOLLOWUP_NO_ANSWER_DAYS": float(env.get("FOLLOWUP_NO_ANSWER_DAYS", "3")),
         "FOLLOWUP_ASK_WITHOUT_RECEIPT_HOURS": float(env.get("FOLLOWUP_ASK_WITHOUT_RECEIPT_HOURS", "6")),
         "SESSION_COOKIE_HTTPONLY": True,

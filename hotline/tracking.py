@@ -2,9 +2,12 @@
 
 Proof is the ticket number plus the phone number it was filed with, or a one-time code sent to
 that phone. Every failure looks the same — unknown number, wrong phone, wrong or used code,
-locked ticket — so the page cannot be used to learn which numbers exist. Guessing is slowed per
-IP (Flask-Limiter) and per ticket (failures counted in the database, so many IPs cannot share
-the work). After success the session holds that one ticket only.
+locked ticket — in its answer and in the work done for it (the same statements run, with an id
+no ticket has when the number is unknown), so the page cannot be used to learn which numbers
+exist. Guessing is slowed per IP (Flask-Limiter) and by failures counted in the database: per
+ticket and client, so a stranger who knows the number (Open311 lists them) locks out only
+himself, and under a much higher ceiling per ticket over all clients (see `_locked`). After
+success the session holds that one ticket only.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import String, func, insert, literal, select, update
 
 from .domain.errors import InvalidInput
 from .domain.lifecycle import CITIZEN, REPLY_APPROVED
@@ -46,8 +49,17 @@ bp = Blueprint("track", __name__, url_prefix="/track")
 
 SESSION_KEY = "track_ticket"
 CODE_TTL = timedelta(minutes=10)
+CODE_DAY = timedelta(days=1)
 FAILURE_WINDOW = timedelta(minutes=15)
+TICKET_FAILURE_WINDOW = timedelta(hours=1)
 MAX_CODES_PER_WINDOW = 3
+# Anyone who knows the number can ask for codes: this bounds the SMS sent to the citizen (and
+# paid for) to a handful a day, while 3 per window alone would allow 432.
+MAX_CODES_PER_DAY = 10
+# An unknown number runs the same statements as a known one, against an id no ticket has (ids
+# start at 1), and compares the given phone with a number no input normalises to.
+NO_TICKET = 0
+NO_PHONE = "+86" + "0" * 11
 # Notes shown to the citizen: their own words and our follow-up summary. Staff notes (returns,
 # review comments, reopen reasons written by staff) stay internal.
 NOTE_KINDS = frozenset({"citizen_message", "follow_up", "follow_up_expired"})
@@ -64,58 +76,108 @@ def _rate() -> str:
     return str(current_app.config.get("TRACK_RATE_LIMIT", "10 per minute;60 per hour"))
 
 
-def _digest(ticket_id: int, code: str) -> str:
+def _keyed(text: str) -> str:
     key = str(current_app.config["SECRET_KEY"]).encode()
-    return hmac.new(key, f"{ticket_id}:{code}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+
+
+def _digest(ticket_id: int, code: str) -> str:
+    return _keyed(f"{ticket_id}:{code}")
+
+
+def _client() -> str:
+    """The client as a keyed digest of its address: enough to count its failures, and the table
+    keeps no citizen's IP address (an unkeyed hash of every IPv4 address is reversed in minutes).
+    """
+    return _keyed(f"client:{request.remote_addr or ''}")[:32]
 
 
 def _find(number: str | None) -> Ticket | None:
-    key = canonical(number or "")
-    return db.session.scalars(select(Ticket).where(Ticket.number == key)).first() if key else None
+    """A malformed number runs the same query as a well-formed one, and finds nothing."""
+    key = canonical(number or "") or ""
+    return db.session.scalars(select(Ticket).where(Ticket.number == key)).first()
 
 
-def _recent(model: type[TrackingCode] | type[TrackingFailure], column: Any, ticket_id: int) -> int:
-    since = utcnow() - (CODE_TTL if model is TrackingCode else FAILURE_WINDOW)
-    return int(db.session.scalar(select(func.count()).select_from(model)
-                                 .where(model.ticket_id == ticket_id, column >= since)) or 0)
+def _codes_sent(ticket_id: int) -> tuple[int, int]:
+    """Codes sent for the ticket within CODE_TTL and within a day."""
+    now = utcnow()
+    recent, today = db.session.execute(
+        select(func.count().filter(TrackingCode.created_at >= now - CODE_TTL), func.count())
+        .where(TrackingCode.ticket_id == ticket_id, TrackingCode.created_at >= now - CODE_DAY)).one()
+    return int(recent), int(today)
 
 
-def _locked(ticket: Ticket) -> bool:
-    limit = int(current_app.config.get("TRACK_MAX_FAILURES", 5))
-    return _recent(TrackingFailure, TrackingFailure.at, ticket.id) >= limit
+def _locked(ticket_id: int, client: str) -> bool:
+    """Whether this client may not try this ticket now.
+
+    TRACK_MAX_FAILURES per ticket and client within FAILURE_WINDOW: a stranger who knows the
+    number spends his own tries, not the citizen's. That alone would let an attacker who changes
+    address (many machines, or the 2^64 addresses of one IPv6 /64) guess without end, and the
+    proof is weak: unit staff see the phone as 138****8000, which leaves 10^4 candidates, and a
+    code has 6 digits. So TRACK_TICKET_MAX_FAILURES over all clients within
+    TICKET_FAILURE_WINDOW (50 an hour by default) caps the rate for everyone: about 100 hours on
+    average for those 10^4 candidates, under 1.5e-4 an hour to hit one of the at most 3 live
+    codes. The price: an attacker with 50 / TRACK_MAX_FAILURES = 10 addresses (one before this
+    lock per client) can still lock the citizen out, for at most an hour after he stops; the
+    citizen can still call 12345.
+    """
+    now = utcnow()
+    mine, everyone = db.session.execute(
+        select(func.count().filter(TrackingFailure.client == client,
+                                   TrackingFailure.at >= now - FAILURE_WINDOW), func.count())
+        .where(TrackingFailure.ticket_id == ticket_id,
+               TrackingFailure.at >= now - TICKET_FAILURE_WINDOW)).one()
+    config = current_app.config
+    return mine >= config["TRACK_MAX_FAILURES"] or everyone >= config["TRACK_TICKET_MAX_FAILURES"]
 
 
-def _phone_matches(ticket: Ticket, raw: str) -> bool:
+def _phone_matches(stored: str, raw: str) -> bool:
     try:
         given = normalise_phone(raw, current_app.config["DEFAULT_REGION"])
     except InvalidInput:
         return False
-    return bool(ticket.phone) and hmac.compare_digest(given, ticket.phone or "")
+    return hmac.compare_digest(given, stored)
 
 
-def _code_matches(ticket: Ticket, code: str) -> bool:
-    """Single use even when two requests race: only the UPDATE that sets used_at wins."""
+def _code_matches(ticket_id: int, code: str, allowed: bool) -> bool:
+    """Single use even when two requests race: only the UPDATE that sets used_at wins. A client
+    that is locked out runs the same UPDATE, which then spends no code."""
     if not code.isdigit():
         return False
     now = utcnow()
     result = db.session.execute(
         update(TrackingCode)
-        .where(TrackingCode.ticket_id == ticket.id, TrackingCode.code_hash == _digest(ticket.id, code),
-               TrackingCode.used_at.is_(None), TrackingCode.expires_at > now)
+        .where(TrackingCode.ticket_id == ticket_id, TrackingCode.code_hash == _digest(ticket_id, code),
+               TrackingCode.used_at.is_(None), TrackingCode.expires_at > now, literal(allowed))
         .values(used_at=now)
         .execution_options(synchronize_session=False))
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
-def verify(number: str, phone: str, code: str) -> Ticket | None:
+def _record_failure(ticket_id: int, client: str) -> None:
+    """One INSERT ... SELECT for known and unknown numbers alike: it writes the row only when the
+    ticket exists."""
+    row = select(Ticket.id, literal(client, String), literal(utcnow(), TrackingFailure.at.type)) \
+        .where(Ticket.id == ticket_id)
+    db.session.execute(insert(TrackingFailure).from_select(["ticket_id", "client", "at"], row))
+
+
+def verify(number: str, phone: str, code: str, client: str) -> Ticket | None:
+    """The ticket if the proof holds.
+
+    What runs depends on the input only, never on what the database holds: an unknown number, a
+    wrong phone, a locked-out client and a right phone given while locked out all run the same
+    statements and checks (both proofs are checked, without short-circuit), so their answers
+    take the same time as well as reading the same.
+    """
     ticket = _find(number)
-    if ticket is None:
-        return None
-    ok = not _locked(ticket) and (
-        (_phone_matches(ticket, phone) if phone else False)
-        or (_code_matches(ticket, code) if code else False))
+    ticket_id = ticket.id if ticket else NO_TICKET
+    allowed = not _locked(ticket_id, client)
+    phone_ok = _phone_matches((ticket.phone if ticket else None) or NO_PHONE, phone) if phone else False
+    code_ok = _code_matches(ticket_id, code, allowed) if code else False
+    ok = allowed and (phone_ok or code_ok)
     if not ok:
-        db.session.add(TrackingFailure(ticket_id=ticket.id))
+        _record_failure(ticket_id, client)
     db.session.commit()
     return ticket if ok else None
 
@@ -135,7 +197,7 @@ def start() -> Any:
 def check() -> Any:
     number = (request.form.get("number") or "").strip()
     ticket = verify(number, (request.form.get("phone") or "").strip(),
-                    (request.form.get("code") or "").strip())
+                    (request.form.get("code") or "").strip(), _client())
     if ticket is None:
         return _page("track/start.html", 403, number=number,
                      error=_("工单号与手机号（或验证码）不匹配，请核对后重试。"))
@@ -146,11 +208,20 @@ def check() -> Any:
 @bp.post("/code")
 @limiter.limit(_rate)
 def send_code() -> Any:
-    """Same answer whether or not the ticket exists or has a mobile."""
+    """Same answer whether or not the ticket exists or has a mobile, and the same reads for each.
+
+    Only a code really sent writes its row and SMS, so the time of the answer can tell that a
+    code went out, that is that the number exists (Open311 lists the numbers anyway) and was
+    filed from a mobile. A dummy equivalent of the outbox row would need a ticket to hang on.
+    The lock is the one of `verify`: a stranger locked out cannot ask for codes either.
+    """
     number = (request.form.get("number") or "").strip()
     ticket = _find(number)
-    if ticket is not None and mobile(ticket.phone) and not _locked(ticket) \
-            and _recent(TrackingCode, TrackingCode.created_at, ticket.id) < MAX_CODES_PER_WINDOW:
+    ticket_id = ticket.id if ticket else NO_TICKET
+    allowed = not _locked(ticket_id, _client())
+    recent, today = _codes_sent(ticket_id)
+    if ticket is not None and allowed and mobile(ticket.phone) \
+            and recent < MAX_CODES_PER_WINDOW and today < MAX_CODES_PER_DAY:
         code = f"{secrets.randbelow(10**6):06d}"
         db.session.add(TrackingCode(ticket_id=ticket.id, code_hash=_digest(ticket.id, code),
                                     expires_at=utcnow() + CODE_TTL))

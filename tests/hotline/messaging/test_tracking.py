@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import hmac
 import re
+from collections.abc import Callable, Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from flask import Flask, g
 from flask.testing import FlaskClient
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from hotline import create_app
 from hotline.extensions import db
 from hotline.intake import Request
-from hotline.models import Channel, TrackingCode, utcnow
+from hotline.models import Channel, TrackingCode, TrackingFailure, utcnow
 from hotline.submit import submit
 from tests.conftest import csrf_token, drain
 from tests.fakes import flow
@@ -67,12 +70,115 @@ def test_phone_proof_opens_only_that_ticket(app: Flask, client: FlaskClient, num
     assert client.get(f"/track?n={number}").status_code == 302  # remembered
 
 
-def test_failures_lock_the_ticket_for_everyone(app: Flask, client: FlaskClient, number: str) -> None:
-    app.config["TRACK_MAX_FAILURES"] = 3
-    for _ in range(3):
-        assert _try(client, number, phone="13900000000")[0] == 403
-    other_client = app.test_client()  # another IP, another session: the count is per ticket
-    assert _try(other_client, number, phone=PHONE)[0] == 403
+def _from(app: Flask, address: str) -> FlaskClient:
+    """A client at another address, with a session of its own."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_failures_lock_out_that_client_only(app: Flask, client: FlaskClient, number: str) -> None:
+    attacker = _from(app, "198.51.100.7")
+    for _ in range(5):  # TRACK_MAX_FAILURES
+        assert _try(attacker, number, phone="13900000000")[0] == 403
+    assert _try(attacker, number, phone=PHONE)[0] == 403  # locked: even the right phone fails
+    citizen = _from(app, "203.0.113.20")
+    assert _try(citizen, number, phone=PHONE)[0] == 302
+    clients = set(db.session.scalars(select(TrackingFailure.client)))
+    assert len(clients) == 1 and "198.51.100.7" not in clients.pop()  # a digest, not the address
+
+
+def test_failures_over_all_clients_lock_the_ticket(app: Flask, number: str) -> None:
+    """Many addresses cannot share the guessing beyond the ceiling per ticket."""
+    app.config["TRACK_TICKET_MAX_FAILURES"] = 6
+    for host in range(3):
+        for _ in range(2):
+            assert _try(_from(app, f"198.51.100.{host}"), number, phone="13900000000")[0] == 403
+    assert _try(_from(app, "203.0.113.20"), number, phone=PHONE)[0] == 403
+    db.session.execute(update(TrackingFailure).values(at=utcnow() - timedelta(minutes=61)))
+    db.session.commit()
+    assert _try(_from(app, "203.0.113.20"), number, phone=PHONE)[0] == 302
+
+
+class _Work:
+    """The statements a request sends to the database and the keyed hashes and comparisons it
+    makes: what its time is made of."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls: list[str] = []
+        event.listen(db.engine, "before_cursor_execute", self._statement)
+        for name in ("new", "compare_digest"):
+            real = getattr(hmac, name)
+            monkeypatch.setattr(hmac, name, self._spy(name, real))
+
+    def _statement(self, _conn: object, _cursor: object, statement: str, *_: object) -> None:
+        self.calls.append(statement)
+
+    def _spy(self, name: str, real: Callable[..., Any]) -> Callable[..., Any]:
+        def spy(*args: Any, **kwargs: Any) -> Any:
+            self.calls.append(f"hmac.{name}")
+            return real(*args, **kwargs)
+        return spy
+
+    def of(self, client: FlaskClient, path: str, **fields: str) -> tuple[int, str, list[str]]:
+        g.pop("csrf_token", None)
+        token = csrf_token(client)
+        self.calls.clear()
+        response = client.post(path, data={**fields, "csrf_token": token})
+        return response.status_code, _message(response.get_data(as_text=True)), list(self.calls)
+
+    def close(self) -> None:
+        event.remove(db.engine, "before_cursor_execute", self._statement)
+
+
+@pytest.fixture
+def work(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Work]:
+    spy = _Work(monkeypatch)
+    yield spy
+    spy.close()
+
+
+def test_every_failure_does_the_same_work(app: Flask, number: str, work: _Work) -> None:
+    """Unknown number, wrong phone or code, locked out (even with the right phone): the same
+    answer after the same statements and hashing, so its time does not tell them apart."""
+    locked = _from(app, "198.51.100.7")
+    for _ in range(5):
+        _try(locked, number, phone="13900000000")
+    stranger = _from(app, "203.0.113.20")
+    for fields in ({"phone": "13912349000"}, {"code": "123456"}, {"phone": "13912349000", "code": "1"}):
+        answers = [work.of(stranger, "/track", number="20000101-999999", **fields),
+                   work.of(stranger, "/track", number=number, **fields),
+                   work.of(locked, "/track", number=number, **fields)]
+        if "phone" in fields:
+            answers.append(work.of(locked, "/track", number=number, **{**fields, "phone": PHONE}))
+        assert all(answer == answers[0] for answer in answers), fields
+        status, _, calls = answers[0]
+        assert status == 403 and any(c.startswith("INSERT INTO tracking_failures") for c in calls)
+
+
+def test_code_requests_do_the_same_reads(app: Flask, number: str, work: _Work) -> None:
+    locked = _from(app, "198.51.100.7")
+    for _ in range(5):
+        _try(locked, number, phone="13900000000")
+    unknown = work.of(locked, "/track/code", number="20000101-999999")
+    refused = work.of(locked, "/track/code", number=number)
+    assert unknown[0] == refused[0] == 200
+    assert unknown[2] == refused[2]
+
+
+def test_a_locked_out_stranger_leaves_the_citizen_her_codes(
+        app: Flask, number: str, fake_twilio: FakeTwilio) -> None:
+    attacker = _from(app, "198.51.100.7")
+    for _ in range(5):
+        _try(attacker, number, phone="13900000000")
+    for client in (attacker, _from(app, "203.0.113.20")):
+        g.pop("csrf_token", None)
+        client.post("/track/code", data={"number": number, "csrf_token": csrf_token(client)})
+    drain(app)
+    assert len(fake_twilio.sent) == 1  # the citizen's; the locked-out attacker gets none
+    code = re.search(r"验证码为 (\d{6})", fake_twilio.sent[0].body).group(1)  # type: ignore[union-attr]
+    assert _try(attacker, number, code=code)[0] == 403  # locked: the right code fails and is kept
+    assert _try(_from(app, "203.0.113.20"), number, code=code)[0] == 302
 
 
 def test_code_by_sms_is_single_use_and_expires(
@@ -113,6 +219,20 @@ def test_codes_per_ticket_are_limited(app: Flask, client: FlaskClient, number: s
         client.post("/track/code", data={"number": number, "csrf_token": csrf_token(client)})
     drain(app)
     assert len(fake_twilio.sent) == 3
+
+
+def test_codes_per_ticket_and_day_are_limited(app: Flask, client: FlaskClient, number: str,
+                                              fake_twilio: FakeTwilio) -> None:
+    """Whoever knows the number cannot have the citizen sent 3 codes every 10 minutes all day."""
+    ticket = flow.ticket(number)
+    earlier = utcnow() - timedelta(hours=1)
+    db.session.add_all(TrackingCode(ticket_id=ticket.id, code_hash="x", created_at=earlier,
+                                    expires_at=earlier) for _ in range(9))
+    db.session.commit()
+    for _ in range(2):
+        client.post("/track/code", data={"number": number, "csrf_token": csrf_token(client)})
+    drain(app)
+    assert len(fake_twilio.sent) == 1
 
 
 def test_timeline_is_public_only_and_english_works(
