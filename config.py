@@ -71,6 +71,15 @@ def load(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "MODEL_DIR": Path(env.get("HOTLINE_MODEL_DIR", str(instance / "models"))),
         "DEFAULT_REGION": env.get("HOTLINE_DEFAULT_REGION", "CN"),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Sign-in, the citizen form and tracking need only the database: while the limiter's
+        # Redis is down each process counts in its own memory instead of answering 500, and goes
+        # back to Redis when it answers again. A request caught as another thread switches over
+        # passes uncounted rather than failing. A Redis that hangs (host gone, process stopped)
+        # counts as down after 1 s instead of holding the request (the memory storage ignores
+        # these options).
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "1") != "0",
         "WEB_INTAKE_RATE_LIMIT": env.get("WEB_INTAKE_RATE_LIMIT", "10 per minute"),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024))),

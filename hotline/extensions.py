@@ -29,13 +29,17 @@ class RouteLimiter(Limiter):
     exists for default and application-wide limits, which the hotline does not set: it would
     look for them on every request and find none, at about 7 % of an API intake's CPU
     (bench/intake). So it is not installed, and configuring such limits is refused rather than
-    silently ignored.
+    silently ignored. The decorator's check still falls back to memory while the storage is
+    down (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED): it handles a storage error itself.
     """
 
     def init_app(self, app: Flask) -> None:
         for key in ("RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION", "RATELIMIT_META"):
             if app.config.get(key):
                 raise RuntimeError(f"{key} is not supported: put the limit on the routes")
+        # The one limiter serves every app of the process (tests make many): the storage built
+        # now for this app is not known to be down because an earlier app's was.
+        self._storage_dead = False
         super().init_app(app)
         if self.enabled:  # a disabled limiter installs no hooks
             app.before_request_funcs[None].remove(self._check_request_limit)
