@@ -31,7 +31,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from sqlalchemy import String, func, insert, literal, select, update
+from sqlalchemy import String, func, insert, literal, select, text, update
 
 from .domain.errors import InvalidInput
 from .domain.lifecycle import CITIZEN, REPLY_APPROVED
@@ -156,7 +156,15 @@ def _code_matches(ticket_id: int, code: str, allowed: bool) -> bool:
 
 def _record_failure(ticket_id: int, client: str) -> None:
     """One INSERT ... SELECT for known and unknown numbers alike: it writes the row only when the
-    ticket exists."""
+    ticket exists.
+
+    On PostgreSQL the commit then does not wait for the WAL flush: a transaction that wrote
+    nothing (unknown number) waits for none, and that wait would tell the two apart (medians of
+    600 tries on a 2-core VM: 4.3-5.9 ms apart with it, 0.2-1.0 ms without). A failure lost in
+    a crash only gives one more try.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL synchronous_commit = off"))
     row = select(Ticket.id, literal(client, String), literal(utcnow(), TrackingFailure.at.type)) \
         .where(Ticket.id == ticket_id)
     db.session.execute(insert(TrackingFailure).from_select(["ticket_id", "client", "at"], row))
