@@ -70,6 +70,8 @@ def _unit(session: Session, value: Any, field: str = "unit") -> Department:
 
 def _set_topic(session: Session, ticket: Ticket, actor: Actor, code: Any) -> None:
     """A person's choice of topic is also a labelled example the next retraining learns from."""
+    if not str(code or "").strip():
+        raise InvalidInput("请选择分类 / choose a topic", field="topic")
     topic = topic_by_code(session, str(code or ""))
     if topic is None or not topic.active:
         raise InvalidInput(f"未知分类 / unknown topic: {code}", field="topic")

@@ -179,6 +179,10 @@ def test_centre_forms_keep_what_was_typed(app: Flask, reference: None,
                                           client: FlaskClient) -> None:
     t = new_ticket()
     login(client, "supervisor")
+    assert '<option value="">请选择分类</option>' in page_of(client.get(f"/tickets/{t.number}"))
+    response = post(client, t.number, "set-topic", {"topic": ""})
+    assert response.status_code == 400
+    assert "请选择分类" in error_beside(page_of(response), "set-topic", "topic")
     response = post(client, t.number, "set-topic", {"topic": "nope"})
     assert response.status_code == 400 and error_beside(page_of(response), "set-topic", "topic")
     response = post(client, t.number, "dispatch", {"unit": "不存在的局（xyz）",
