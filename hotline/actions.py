@@ -17,6 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from routing.calendar import SHANGHAI
+
 from . import snapshot
 from .access import check_view
 from .domain import lifecycle
@@ -54,16 +56,22 @@ def find(session: Session, user: User, number: str) -> Ticket:
     return check_view(user, found)
 
 
-def _unit(session: Session, code: Any, field: str = "unit") -> Department:
-    unit = session.scalars(select(Department).where(Department.code == str(code or ""))) \
-        .one_or_none()
+def _unit(session: Session, value: Any, field: str = "unit") -> Department:
+    """A unit by its code, or by the "名称（代码）" label the type-ahead field offers."""
+    text = str(value or "").strip()
+    if not text:
+        raise InvalidInput("请选择承办单位 / choose the responsible unit", field=field)
+    code = text[text.rindex("（") + 1:-1] if text.endswith("）") and "（" in text else text
+    unit = session.scalars(select(Department).where(Department.code == code)).one_or_none()
     if unit is None:
-        raise InvalidInput(f"未知单位 / unknown unit: {code}", field=field)
+        raise InvalidInput(f"未知单位 / unknown unit: {text}", field=field)
     return unit
 
 
 def _set_topic(session: Session, ticket: Ticket, actor: Actor, code: Any) -> None:
     """A person's choice of topic is also a labelled example the next retraining learns from."""
+    if not str(code or "").strip():
+        raise InvalidInput("请选择分类 / choose a topic", field="topic")
     topic = topic_by_code(session, str(code or ""))
     if topic is None or not topic.active:
         raise InvalidInput(f"未知分类 / unknown topic: {code}", field="topic")
@@ -109,16 +117,20 @@ def _none(_: object) -> None:
 
 
 def _due(value: Any) -> datetime:
+    """A deadline as people type it: `2026-12-09 17:30`, `2026-12-09T17:30` (what a
+    datetime-local field sends), with seconds or an offset; without an offset it is Shanghai
+    time, the zone every page shows."""
     if isinstance(value, datetime):
         return value
+    text = str(value or "").strip()
+    if not text:
+        raise InvalidInput("请填写督办时限 / due is required", field="due")
     try:
-        due = datetime.fromisoformat(str(value))
+        due = datetime.fromisoformat(text.replace("/", "-"))
     except ValueError:
-        raise InvalidInput("督办时限须为 ISO 8601 时间 / due must be an ISO 8601 datetime",
-                           field="due") from None
-    if due.tzinfo is None:
-        raise InvalidInput("督办时限须带时区 / due must carry a time zone", field="due")
-    return due
+        raise InvalidInput("督办时限格式应为 2026-12-09 17:30 / due must look like "
+                           "2026-12-09 17:30", field="due") from None
+    return due if due.tzinfo is not None else due.replace(tzinfo=SHANGHAI)
 
 
 def perform(session: Session, user: User, number: str, action: str,

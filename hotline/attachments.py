@@ -74,7 +74,7 @@ def kind_of(name: str, data: bytes) -> Kind:
             break
     raise UnsupportedFile(f"只接受图片（JPG/PNG）、PDF 和 Word 文件，且内容须与扩展名一致 / only "
                           f"JPG, PNG, PDF and Word files whose content matches the extension "
-                          f"are accepted: {name}")
+                          f"are accepted: {name}", field="attachment")
 
 
 class UnsupportedFile(InvalidInput):

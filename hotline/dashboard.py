@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from classifier.trends import hot_topics
 
-from . import figures
+from . import figures, snapshot
 from .escalation import clock_state, kind_label
 from .figures import Counts, Period
 from .i18n import Labels
@@ -173,11 +173,14 @@ class Dashboard:
 
     def extensions(self) -> Table:
         page = figures.pending_extensions(self.session)
+        planner = snapshot.current(self.session).planner
         rows = [[t.number, self.units.get(t.department_id, ""), r.days, r.reason, r.requested_by,
-                 r.requested_at, t.reply_due] for r, t in page.rows]
+                 r.requested_at, t.reply_due,
+                 planner.extension_preview(t.reply_due, r.days, self.now)] for r, t in page.rows]
         return Table("extensions", _("待审批延期"),
                      [_("工单号"), _("单位"), _("延期工作日"), _("理由"), _("申请人"), _("申请时间"),
-                      _("当前答复时限")], rows, [t.number for _r, t in page.rows], page.total)
+                      _("当前答复时限"), _("批准后答复时限")], rows,
+                     [t.number for _r, t in page.rows], page.total)
 
     def arbitration(self) -> Table:
         page = figures.awaiting_arbitration(self.session)

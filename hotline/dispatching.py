@@ -78,3 +78,16 @@ def route(session: Session, ticket: Ticket, *, confident: bool,
     unit = session.get_one(Department, snap.units[decision.department].id)
     lifecycle.dispatch(ticket, SYSTEM, unit, reason=reason, planner=snap.planner)
     return decision
+
+
+def suggested_unit(session: Session, ticket: Ticket) -> str | None:
+    """The unit the manual dispatch form offers first: the catalogue's answer for the topic a
+    person set or, failing that, the classifier's topic at whatever confidence it had (a person
+    confirms it). A unit that already returned the ticket is not suggested again."""
+    snap = current(session)
+    topic_id = ticket.topic_id or snap.root_topics.get(ticket.classifier_label or "")
+    decision = decide_unit(snap, text=ticket.content, line=ticket.line.value,
+                           district=ticket.district, topic_id=topic_id,
+                           confident=topic_id is not None)
+    returned_by = {e.data.get("department") for e in ticket.events if e.kind == "returned"}
+    return decision.department if decision.department not in returned_by else None

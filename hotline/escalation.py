@@ -15,7 +15,6 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -23,6 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from . import snapshot
+from .domain.deadlines import due_phrase
 from .models import (
     Channel,
     DeadlineClock,
@@ -36,7 +36,6 @@ from .models import (
 )
 
 log = logging.getLogger(__name__)
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 STEPS = ("warning", "overdue", "escalated")
 KIND_LABELS = {"dispatch": "分拨", "sign": "签收", "reply": "答复"}
 BATCH = 1000  # SQLite allows 32766 bound values; 3 marks × 5 columns each
@@ -199,7 +198,6 @@ def _step_rows(row: Any, step: str, now: datetime, snap: snapshot.Snapshot,
                sms: list[dict[str, Any]]) -> None:
     """The event, inbox notices and duty-phone SMS of one step (rows for bulk insert)."""
     unit = snap.units_by_id.get(row.department_id) if row.department_id else None
-    due_local = row.due_at.astimezone(SHANGHAI).strftime("%m-%d %H:%M")
     what = f"工单 {row.number} {kind_label(row.kind)}时限"
     events.append({"ticket_id": row.ticket_id, "at": now, "actor": "system",
                    "kind": f"deadline_{step}", "note": None, "public": False,
@@ -218,10 +216,10 @@ def _step_rows(row: Any, step: str, now: datetime, snap: snapshot.Snapshot,
                         "status": "queued", "created_at": now})
 
     if step == "warning":
-        body = f"{what}将于 {due_local} 到期，请抓紧办理。"
+        body = f"{what}{due_phrase(row.due_at, now)}，请抓紧办理。"
         notice(unit.id if unit else None, None if unit else Role.SUPERVISOR.value, "yellow", body)
     elif step == "overdue":
-        body = f"{what}已于 {due_local} 超期。"
+        body = f"{what}{due_phrase(row.due_at, now)}。"
         if unit:
             notice(unit.id, Role.UNIT_LEAD.value, "red", body)
             text(unit.duty_phone, f"【12345】{body}请尽快办理。")

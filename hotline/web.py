@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -80,8 +81,26 @@ def tickets() -> Any:
 def ticket(number: str) -> Any:
     key = canonical(number) or ""
     found = db.session.scalars(select(Ticket).where(Ticket.number == key)).one_or_none()
-    t = check_view(current_user, found)
-    return render_template("tickets/show.html", t=t, citizen=citizen_view(current_user, t))
+    return render_ticket(check_view(current_user, found))
+
+
+@dataclass(frozen=True)
+class Typed:
+    """What one action form posted and why it was refused, to show the form again as typed."""
+
+    form: str
+    values: dict[str, str]
+    message: str
+    field: str | None
+
+    def value(self, form: str, name: str, default: Any = "") -> Any:
+        return self.values.get(name, default) if form == self.form else default
+
+
+def render_ticket(t: Ticket, typed: Typed | None = None) -> str:
+    """The ticket page; `typed` puts a refused form back as it was, its reason beside the field."""
+    return render_template("tickets/show.html", t=t, citizen=citizen_view(current_user, t),
+                           typed=typed)
 
 
 @bp.post("/tickets/<number>/phone")

@@ -14,9 +14,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import and_, func, or_, select
 
-from . import dashboard, tables
+from routing.calendar import SHANGHAI
+
+from . import dashboard, snapshot, tables
 from . import inbox as inbox_queries
-from .actions import perform
+from .access import check_view
+from .actions import find, perform
+from .dispatching import suggested_unit
+from .domain.deadlines import Planner, presets
 from .domain.errors import InvalidInput, NotFound
 from .domain.lifecycle import (
     RETURN_REASONS,
@@ -31,6 +36,7 @@ from .models import (
     Department,
     Notification,
     NotificationRead,
+    Status,
     Ticket,
     Topic,
     User,
@@ -39,6 +45,7 @@ from .models import (
 from .permissions import Permission, allows, requires
 from .unit_web import attach_then, checked_uploads
 from .vocab import ACTION_LABELS
+from .web import Typed, render_ticket
 
 bp = Blueprint("work", __name__)
 STATE_LABELS = {"green": "正常", "yellow": "临期", "red": "超期", "missing": "缺日历",
@@ -72,21 +79,76 @@ def _workflow_helpers() -> dict[str, Any]:
         mine = unit is not None and unit == t.department_id  # the user's unit leads this ticket
         my_task = next((x for x in t.assist_tasks if x.department_id == unit and x.open), None) \
             if unit is not None else None
+        supervisor = allows(role, Permission.URGE)
+        pending = pending_extension(t)
+        planner = snapshot.current(db.session).planner if supervisor else None
+        dispatchable = centre and t.status in (Status.PENDING_DISPATCH, Status.RETURNED)
+        suggested = suggested_unit(db.session, t) if dispatchable else None
         return {"view": deadline_view(t), "units": units, "topics": topics, "reasons": RETURN_REASONS,
-                "centre": centre, "supervisor": allows(role, Permission.URGE),
+                "centre": centre, "supervisor": supervisor,
                 "mine": mine, "my_task": my_task, "arbitration": needs_arbitration(t),
-                "pending_extension": pending_extension(t), "open_tasks": open_assist_tasks(t)}
+                "pending_extension": pending, "open_tasks": open_assist_tasks(t),
+                "suggested": next((u for u in units if u.code == suggested), None),
+                "extension_preview": planner.extension_preview(t.reply_due, pending.days, utcnow())
+                if pending and planner else None,
+                "reply_overdue": t.reply_due is not None and t.reply_due <= utcnow(),
+                "urge_presets": _urge_presets(planner)}
 
     return {"workflow": workflow, "unread_count": unread_count, "STATE_LABELS": STATE_LABELS,
             "kind_label": kind_label}
 
 
+def _urge_presets(planner: Planner | None) -> list[dict[str, str]]:
+    """督办 deadlines one click away, as the datetime-local field's value (Shanghai time)."""
+    if planner is None:
+        return []
+    now = utcnow()
+    today = now.astimezone(SHANGHAI).date()
+    shown = []
+    for n, due in presets(planner.calendar, now):
+        local = due.astimezone(SHANGHAI)
+        label = _("%(n)d 个工作日", n=n) if n else (
+            _("今天下班前") if local.date() == today else _("下个工作日下班前"))
+        shown.append({"label": label, "value": local.strftime("%Y-%m-%dT%H:%M"),
+                      "title": local.strftime("%Y-%m-%d %H:%M")})
+    return shown
+
+
 @bp.route("/tickets/<number>/act/<action>", methods=["POST"])
 @requires(Permission.VIEW_TICKETS)
 def act(number: str, action: str) -> Any:
-    """A ticket form: the action runs; errors show as a 4xx page with the reason."""
+    """A ticket form: the action runs. A refused value brings the ticket page back (4xx) with
+    everything as typed and the reason beside the field; other errors show as a 4xx page."""
+    form = request.form.get("form") or action
+    back = request.form.get("next")
+    try:
+        data = _action_data()
+        uploads = checked_uploads() if action == "reply" else []
+        ticket = attach_then(current_user, number, uploads,
+                             lambda: perform(db.session, current_user, number, action, data))
+    except InvalidInput as exc:
+        if back == url_for("work.supervise"):
+            raise
+        typed = Typed(form, request.form.to_dict(), exc.message, exc.field)
+        return render_ticket(find(db.session, current_user, number), typed), exc.status
+    label = _(ACTION_LABELS.get(action, action))
+    if back == url_for("work.supervise"):  # the dashboard's approval forms come back to it
+        flash(_("已完成：%(action)s", action=label), "ok")
+        return redirect(back)
+    if not _still_visible(ticket):  # 退单: the ticket has left the unit
+        flash(_("已完成：%(action)s。工单 %(number)s 已不在本单位办理。", action=label,
+                number=ticket.number), "ok")
+        return redirect(url_for("work.inbox") if allows(current_user.role, Permission.UNIT_INBOX)
+                        else url_for("web.tickets"))
+    flash(_("已完成：%(action)s", action=label), "ok")
+    return redirect(url_for("web.ticket", number=ticket.number))
+
+
+def _action_data() -> dict[str, Any]:
+    """The form's fields as the action takes them (the API sends the same, as JSON)."""
     data: dict[str, Any] = request.form.to_dict()
-    data.pop("csrf_token", None)
+    for key in ("csrf_token", "form", "next"):
+        data.pop(key, None)
     if "assisting" in request.form:
         data["assisting"] = [c for c in request.form.getlist("assisting") if c]
     for flag in ("approve", "accept", "direct"):
@@ -98,14 +160,15 @@ def act(number: str, action: str) -> Any:
         except ValueError:
             raise InvalidInput("延期天数须为整数 / days must be a whole number",
                                field="days") from None
-    back = data.pop("next", None)
-    uploads = checked_uploads() if action == "reply" else []
-    ticket = attach_then(current_user, number, uploads,
-                         lambda: perform(db.session, current_user, number, action, data))
-    flash(_("已完成：%(action)s", action=_(ACTION_LABELS.get(action, action))), "ok")
-    if back == url_for("work.supervise"):  # the dashboard's approval forms come back to it
-        return redirect(back)
-    return redirect(url_for("web.ticket", number=ticket.number))
+    return data
+
+
+def _still_visible(ticket: Ticket) -> bool:
+    try:
+        check_view(current_user, ticket)
+    except NotFound:
+        return False
+    return True
 
 
 @bp.route("/inbox")

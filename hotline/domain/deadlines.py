@@ -13,8 +13,9 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING
 
-from routing.calendar import WorkingCalendar
-from routing.sla import Limit, SlaPolicy, Unit, deadline, load_default_policies
+from routing.calendar import SHANGHAI, WorkingCalendar
+from routing.errors import CalendarMissing
+from routing.sla import Limit, SlaPolicy, Unit, deadline, extend, load_default_policies
 
 if TYPE_CHECKING:
     from ..models import Ticket
@@ -40,6 +41,32 @@ class Window:
     warn_at: datetime
     due_at: datetime
     escalate_at: datetime
+
+
+def shown(moment: datetime) -> str:
+    """A deadline as staff read it: Shanghai wall time (domain.md §3), with the year, because
+    an extension or a 督办 order may fall in the next one."""
+    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+def due_phrase(due: datetime, now: datetime) -> str:
+    """"将于…到期" or "已于…超期", by the tense at the moment the notice is written: a notice
+    written late, or about a deadline already past, must not promise time that is gone."""
+    return f"将于 {shown(due)} 到期" if due > now else f"已于 {shown(due)} 超期"
+
+
+def presets(calendar: WorkingCalendar, now: datetime,
+            days: Sequence[int] = (0, 1, 3, 5)) -> list[tuple[int, datetime]]:
+    """Deadlines a supervisor picks instead of typing: the close of business `n` working days
+    on (0 is the close of the working day `now` counts on — today's, unless work has stopped
+    for the day). Years without a calendar give no preset rather than a guess."""
+    chosen = []
+    for n in days:
+        try:
+            chosen.append((n, calendar.add_working_days(now, n)))
+        except CalendarMissing:
+            continue
+    return chosen
 
 
 @cache
@@ -85,6 +112,23 @@ class Planner:
                 best = (key, choice)
         assert best is not None  # the shipped general policy matches everything
         return best[1]
+
+    def extension(self, old_due: datetime, days: int, at: datetime) -> datetime:
+        """The reply deadline after `days` approved working days, counted from the later of the
+        old deadline and the approval: time already overdue is not time granted, so an approved
+        extension always ends in the future. Raises CalendarMissing for unknown years."""
+        return extend(max(old_due, at), days, self.calendar)
+
+    def extension_preview(self, old_due: datetime | None, days: int,
+                          at: datetime) -> datetime | None:
+        """What approving now would give, for the approval forms; None when it cannot be told
+        (no deadline, or a year without a calendar: approving would then say why)."""
+        if old_due is None:
+            return None
+        try:
+            return self.extension(old_due, days, at)
+        except CalendarMissing:
+            return None
 
     def window(self, start: datetime, limit: Limit) -> Window:
         """Warning, due and escalation instants; raises CalendarMissing for unknown years."""

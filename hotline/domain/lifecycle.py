@@ -25,7 +25,6 @@ from typing import Any
 
 from routing.errors import CalendarMissing
 from routing.sla import Limit, Unit
-from routing.sla import extend as extend_deadline
 
 from ..models import (
     AssistTask,
@@ -43,7 +42,7 @@ from ..models import (
     utcnow,
 )
 from ..permissions import Permission, allows
-from .deadlines import Planner, Window
+from .deadlines import Planner, Window, due_phrase, shown
 from .errors import Forbidden, IllegalTransition, InvalidInput
 
 
@@ -79,6 +78,9 @@ RETURNS_BEFORE_ARBITRATION = 2
 # The centre accepted an answer: the event others (SMS sender, tracking, Open311) listen for.
 REPLY_APPROVED = "reply_approved"
 MAX_EXTENSION_DAYS = 30
+# A 督办 order is about this ticket's handling, not next year's: a later date is a typing slip
+# (and 9999-12-31 would overflow the escalation arithmetic).
+MAX_URGE_AHEAD = timedelta(days=366)
 UNIT_WORK = frozenset({Status.DISPATCHED, Status.SIGNED})
 WORKING = frozenset({Status.PENDING_DISPATCH, Status.DISPATCHED, Status.SIGNED, Status.RETURNED,
                      Status.REPLIED})
@@ -498,6 +500,9 @@ def decide_extension(ticket: Ticket, actor: Actor, *, approve: bool, note: str |
     if not approve:
         request.status = "refused"
         record(ticket, actor, "extension_refused", note=note, at=at, data={"days": request.days})
+        _tell_unit(ticket, "extension_refused", at,
+                   f"工单 {ticket.number} 的延期申请未获批准"
+                   f"{_reply_due_phrase(ticket.reply_due, at)}。{note or ''}")
         return
     if ticket.reply_due is None:
         raise IllegalTransition("答复时限未知（缺少工作日历），无法延期 / the reply deadline is "
@@ -505,7 +510,7 @@ def decide_extension(ticket: Ticket, actor: Actor, *, approve: bool, note: str |
     old = ticket.reply_due
     if planner is not None:
         try:
-            new = extend_deadline(old, request.days, planner.calendar)
+            new = planner.extension(old, request.days, at)
         except CalendarMissing as exc:
             _calendar_missing(ticket, REPLY, exc, at)
             raise IllegalTransition(str(exc)) from exc
@@ -516,11 +521,24 @@ def decide_extension(ticket: Ticket, actor: Actor, *, approve: bool, note: str |
         if ticket.status not in UNIT_WORK:
             _stop(ticket, REPLY, at)
     else:
-        new = old + timedelta(days=request.days)
+        new = max(old, at) + timedelta(days=request.days)
     request.status, request.old_due, request.new_due = "approved", old, new
     ticket.reply_due = new
     record(ticket, actor, "extension_approved", note=note, at=at, public=True,
            data={"days": request.days, "old_due": _iso(old), "new_due": _iso(new)})
+    _tell_unit(ticket, "extension_approved", at,
+               f"工单 {ticket.number} 延期 {request.days} 个工作日已批准"
+               f"{_reply_due_phrase(new, at)}。{note or ''}")
+
+
+def _reply_due_phrase(due: datetime | None, at: datetime) -> str:
+    return f"，答复时限{due_phrase(due, at)}" if due is not None else ""
+
+
+def _tell_unit(ticket: Ticket, kind: str, at: datetime, body: str) -> None:
+    """A notice in the lead unit's inbox about a decision on its ticket."""
+    ticket.notifications.append(Notification(department=ticket.department, kind=kind,
+                                             created_at=at, body=body))
 
 
 # --- assisting units ---------------------------------------------------------------------------
@@ -646,6 +664,9 @@ def urge(ticket: Ticket, actor: Actor, *, note: str, due: datetime,
         raise InvalidInput("督办时限须带时区 / due must carry a time zone", field="due")
     if due <= at:
         raise InvalidInput("督办时限须晚于当前时间 / due must be in the future", field="due")
+    if due - at > MAX_URGE_AHEAD:
+        raise InvalidInput(f"督办时限不能晚于 {MAX_URGE_AHEAD.days} 天之后 / due must be within "
+                           f"{MAX_URGE_AHEAD.days} days", field="due")
     order = SupervisionOrder(seq=len(ticket.orders) + 1, note=text, due=due,
                              issued_by=actor.label, issued_at=at)
     ticket.orders.append(order)
@@ -656,7 +677,7 @@ def urge(ticket: Ticket, actor: Actor, *, note: str, due: datetime,
            data={"seq": order.seq, "due": _iso(due)})
     ticket.notifications.append(Notification(
         department=ticket.department, kind="urged", level="red", created_at=at,
-        body=f"督办：工单 {ticket.number} 须于 {_iso(due)} 前办理。{text}"))
+        body=f"督办：工单 {ticket.number} 须于 {shown(due)} 前办理。{text}"))
     return order
 
 

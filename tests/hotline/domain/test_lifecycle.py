@@ -213,14 +213,52 @@ def test_approved_extension_moves_reply_due_refused_does_not() -> None:
     assert t.reply_due == due  # asking moves nothing
     with pytest.raises(IllegalTransition):
         lc.request_extension(t, LEAD, days=2, reason="again")
-    lc.decide_extension(t, SUPERVISOR, approve=False, note="理由不足", planner=PLANNER)
+    lc.decide_extension(t, SUPERVISOR, approve=False, note="理由不足", planner=PLANNER, at=T0)
     assert t.reply_due == due and kinds(t)[-1] == "extension_refused"
-    lc.request_extension(t, LEAD, days=3, reason="需协调多部门")
-    lc.decide_extension(t, SUPERVISOR, approve=True, planner=PLANNER)
+    lc.request_extension(t, LEAD, days=3, reason="需协调多部门", at=T0)
+    lc.decide_extension(t, SUPERVISOR, approve=True, planner=PLANNER, at=T0)
     assert t.reply_due == cst(2026, 10, 20, 17, 30)  # three more working days
     assert kinds(t)[-1] == "extension_approved"
     reply_clock = next(c for c in t.clocks if c.kind == "reply")
     assert reply_clock.due_at == t.reply_due and reply_clock.stage == 0
+
+
+def test_extension_of_an_overdue_ticket_counts_from_the_approval() -> None:
+    """Reply due Thu 2026-10-15 17:30; approved Mon 10-19 10:00 (overdue): three working days
+    from the approval, not from the old deadline (which would give Tue 10-20, nearly past)."""
+    t = signed()
+    lc.request_extension(t, LEAD, days=3, reason="需协调多部门", at=cst(2026, 10, 16, 9, 0))
+    approved = cst(2026, 10, 19, 10, 0)
+    lc.decide_extension(t, SUPERVISOR, approve=True, planner=PLANNER, at=approved)
+    assert t.reply_due == cst(2026, 10, 22, 17, 30) and t.reply_due > approved
+    assert t.extensions[0].old_due == cst(2026, 10, 15, 17, 30)
+    reply_clock = next(c for c in t.clocks if c.kind == "reply")
+    assert reply_clock.due_at == t.reply_due and reply_clock.next_check_at > approved
+    notice = t.notifications[-1]
+    assert notice.kind == "extension_approved" and notice.department is UNIT
+    assert "答复时限将于 2026-10-22 17:30 到期" in notice.body
+
+
+def test_refused_extension_tells_the_unit_in_the_right_tense() -> None:
+    t = signed()
+    lc.request_extension(t, LEAD, days=3, reason="需协调", at=T0)
+    lc.decide_extension(t, SUPERVISOR, approve=False, note="请按期办结", planner=PLANNER,
+                        at=cst(2026, 10, 16, 9, 0))
+    assert t.notifications[-1].body == ("工单 20260930-000001 的延期申请未获批准，答复时限已于 "
+                                        "2026-10-15 17:30 超期。请按期办结")
+    t = signed()
+    lc.request_extension(t, LEAD, days=3, reason="需协调", at=T0)
+    lc.decide_extension(t, SUPERVISOR, approve=False, planner=PLANNER, at=T0)
+    assert "答复时限将于 2026-10-15 17:30 到期。" in t.notifications[-1].body
+
+
+def test_urge_deadline_must_be_within_a_year() -> None:
+    for due in (T0 + timedelta(days=367), datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)):
+        with pytest.raises(InvalidInput, match="366"):
+            lc.urge(dispatched(), SUPERVISOR, note="快", due=due, planner=PLANNER, at=T0)
+    order = lc.urge(dispatched(), SUPERVISOR, note="快", due=T0 + timedelta(days=366),
+                    planner=PLANNER, at=T0)
+    assert order.due == T0 + timedelta(days=366)
 
 
 def test_extension_is_decided_by_supervisors_and_needs_a_request() -> None:

@@ -90,16 +90,31 @@ def test_extension_gives_the_new_deadline_its_own_steps(app: Flask, reference: N
     scan(db.session, at(2026, 10, 16, 10, 0))
     sup = db.session.scalars(select(User).where(User.username == "supervisor")).one()
     lead = db.session.scalars(select(User).where(User.username == "zjj-lead")).one()
-    lifecycle.sign(t, lifecycle.Actor.of(lead))
-    lifecycle.request_extension(t, lifecycle.Actor.of(lead), days=5, reason="需协调")
+    lifecycle.sign(t, lifecycle.Actor.of(lead), at=at(2026, 10, 16, 9, 0))
+    lifecycle.request_extension(t, lifecycle.Actor.of(lead), days=5, reason="需协调",
+                                at=at(2026, 10, 16, 9, 0))
     lifecycle.decide_extension(t, lifecycle.Actor.of(sup), approve=True,
-                               planner=snapshot.current(db.session).planner)
+                               planner=snapshot.current(db.session).planner,
+                               at=at(2026, 10, 16, 10, 0))
     db.session.commit()
-    assert t.reply_due == at(2026, 10, 22, 17, 30)
-    scan(db.session, at(2026, 10, 23, 10, 0))
+    assert t.reply_due == at(2026, 10, 23, 17, 30)  # 5 working days from the (late) approval
+    scan(db.session, at(2026, 10, 26, 10, 0))
     reply_overdue = count(EscalationMark, EscalationMark.deadline_kind == "reply",
                           EscalationMark.step == "overdue")
     assert reply_overdue == 2  # one per deadline value
+
+
+def test_warnings_are_worded_by_tense_when_written(app: Flask, reference: None) -> None:
+    """A scan that runs late (a scheduler down over the holiday) writes the warning after the
+    deadline: it says 已于…超期, never promises time that is gone."""
+    dispatched_ticket()
+    scan(db.session, at(2026, 9, 30, 14, 0))  # the sign warning, in time (due 14:30)
+    scan(db.session, at(2026, 10, 16, 10, 0))  # the reply warning, a day late (due 10-15)
+    bodies = db.session.scalars(select(Notification.body).where(
+        Notification.kind == "deadline_warning").order_by(Notification.id)).all()
+    assert "签收时限将于 2026-09-30 14:30 到期" in bodies[0]
+    assert all("答复时限已于 2026-10-15 17:30 超期" in b for b in bodies[1:]) and bodies[1:]
+    assert not any("答复时限将于" in b for b in bodies)
 
 
 def test_two_schedulers_at_once_do_each_step_once(app: Flask, reference: None) -> None:

@@ -1,0 +1,72 @@
+"""The ticket page's action forms in a real browser: dispatch by type-ahead, 督办 with a preset
+deadline, a refused form that keeps what was typed, and 退单 landing in the inbox."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import select
+
+from hotline.extensions import db
+from hotline.models import Status, SupervisionOrder, Ticket
+from routing.calendar import SHANGHAI
+from tests.browser.conftest import shot, sign_in
+from tests.hotline.workflow.helpers import act, new_ticket
+
+
+def test_agent_dispatches_by_type_ahead(app: Flask, reference: None, live_server: str,
+                                        page) -> None:  # type: ignore[no-untyped-def]
+    t = new_ticket()
+    sign_in(page, live_server, "agent")
+    page.goto(f"{live_server}/tickets/{t.number}")
+    unit = page.get_by_label("主办单位")
+    assert unit.input_value() == ""  # no suggestion: nothing chosen for the agent
+    assert page.locator("#dispatch-units option").count() > 20
+    unit.fill("A市城市管理局（cgj）")  # what choosing the datalist's entry puts in the field
+    shot(page, "ticket-dispatch-type-ahead-1366")
+    page.get_by_role("button", name="派单", exact=True).click()
+    assert "已派单" in page.locator("h1 .status").inner_text()
+    db.session.expire_all()
+    assert db.session.get(Ticket, t.id).department.code == "cgj"
+
+
+def test_supervisor_urges_with_a_preset_and_a_refused_form_keeps_the_note(
+        app: Flask, reference: None, live_server: str, page) -> None:  # type: ignore[no-untyped-def]
+    t = new_ticket()
+    with app.test_client() as api:
+        act(api, "agent", t.number, "dispatch", {"unit": "zjj"})
+    sign_in(page, live_server, "supervisor")
+    page.goto(f"{live_server}/tickets/{t.number}")
+    note = page.get_by_label("督办意见")
+    note.fill("市民多次来电，请加快办理")
+    due = page.get_by_label("督办时限")
+    due.fill("2020-01-01T09:00")  # in the past: refused, and the page comes back as typed
+    page.get_by_role("button", name="督办", exact=True).click()
+    assert "督办时限须晚于当前时间" in page.locator("#error-urge-due").inner_text()
+    assert page.get_by_label("督办意见").input_value() == "市民多次来电，请加快办理"
+    preset = page.locator(".presets button", has_text="3 个工作日")
+    assert preset.is_visible()  # the script shows the presets
+    preset.click()
+    chosen = page.get_by_label("督办时限").input_value()
+    assert chosen == preset.get_attribute("data-value") and chosen.endswith("17:30")
+    shot(page, "ticket-urge-presets-1366")
+    page.get_by_role("button", name="督办", exact=True).click()
+    assert page.locator(".flash.ok").is_visible()
+    order = db.session.scalars(select(SupervisionOrder)).one()
+    assert order.due.astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M") == chosen
+
+
+def test_unit_lead_returns_and_lands_in_the_inbox(app: Flask, reference: None, live_server: str,
+                                                  page) -> None:  # type: ignore[no-untyped-def]
+    t = new_ticket()
+    with app.test_client() as api:
+        act(api, "agent", t.number, "dispatch", {"unit": "zjj"})
+    sign_in(page, live_server, "zjj-lead")
+    page.goto(f"{live_server}/tickets/{t.number}")
+    page.locator("summary", has_text="退单").click()
+    page.get_by_label("退单原因").select_option(label="非本单位职责")
+    page.get_by_label("说明").fill("该路段路灯由城管局管理")
+    page.get_by_role("button", name="确认退单").click()
+    assert page.url.endswith("/inbox")
+    assert f"工单 {t.number} 已不在本单位办理" in page.locator(".flash.ok").inner_text()
+    db.session.expire_all()
+    assert db.session.get(Ticket, t.id).status == Status.RETURNED
