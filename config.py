@@ -96,6 +96,8 @@ def load(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("PUBLIC_BASE_URL", "").startswith("https://"),
         "PERMANENT_SESSION_LIFETIME": int(env.get("SESSION_IDLE_MINUTES", "30")) * 60,
+        # Absolute lifetime: a session signed in longer ago is signed out, however busy.
+        "SESSION_MAX_HOURS": float(env.get("SESSION_MAX_HOURS", "12")),
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCK_MINUTES": int(env.get("LOGIN_LOCK_MINUTES", "15")),
         "BABEL_DEFAULT_LOCALE": "zh_CN",
