@@ -53,7 +53,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     i18n.register(app)
     rest_api.init_app(app)
 
-    from . import auth, cli, errors, knowledge_admin, tracking, unit_web, web, workflow_web
+    from . import auth, cli, errors, headers, knowledge_admin, tracking, unit_web, web, workflow_web
     from .admin import views as admin_views
     from .api import actions as api_actions
     from .api import catalogue as api_catalogue
@@ -80,5 +80,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.extensions[auth.MACHINE_BLUEPRINTS] = frozenset(
         b.name for b in (twilio.bp, open311.bp, messaging.status_bp, *api_blps))
     errors.register(app)
+    headers.register(app)
     cli.register(app)
     return app
