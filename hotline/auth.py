@@ -174,9 +174,7 @@ def token_holder(token: str) -> TokenHolder | None:
     deactivated user or a changed post is refused on the next request everywhere.
     """
     digest = _digest(token)
-    with db.session.no_autoflush:
-        stamp = db.session.scalar(select(CatalogueVersion.stamp)
-                                  .where(CatalogueVersion.name == REVOCATIONS))
+    stamp = _revocation_stamp()
     cached = _token_cache.get(digest)
     now = time.monotonic()
     if cached and cached.until > now and cached.stamp == stamp:
@@ -193,6 +191,16 @@ def token_holder(token: str) -> TokenHolder | None:
     _token_cache[digest] = _Cached(holder, now + TOKEN_CACHE_SECONDS, stamp)
     _mark_used(digest)
     return holder
+
+
+_STAMP = select(CatalogueVersion.stamp).where(CatalogueVersion.name == REVOCATIONS)
+
+
+def _revocation_stamp() -> str | None:
+    """One autocommitted primary-key read on a connection of its own: an API intake opens no
+    transaction in the request's session (hotline.intake), and this read must not add one."""
+    with db.engine.connect() as connection:
+        return connection.execution_options(isolation_level="AUTOCOMMIT").scalar(_STAMP)
 
 
 def _mark_used(digest: str) -> None:
