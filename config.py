@@ -81,6 +81,8 @@ def load(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "1") != "0",
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed (0: none).
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
         "WEB_INTAKE_RATE_LIMIT": env.get("WEB_INTAKE_RATE_LIMIT", "10 per minute"),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024))),
         # Files units attach to tickets: stored under random names, served only as downloads.
@@ -106,6 +108,8 @@ def load(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("PUBLIC_BASE_URL", "").startswith("https://"),
         "PERMANENT_SESSION_LIFETIME": int(env.get("SESSION_IDLE_MINUTES", "30")) * 60,
+        # Absolute lifetime: a session signed in longer ago is signed out, however busy.
+        "SESSION_MAX_HOURS": float(env.get("SESSION_MAX_HOURS", "12")),
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCK_MINUTES": int(env.get("LOGIN_LOCK_MINUTES", "15")),
         "BABEL_DEFAULT_LOCALE": "zh_CN",

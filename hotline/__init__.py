@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
 
@@ -33,6 +34,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     )
     if overrides:
         app.config.update(overrides)
+    _behind_proxies(app, app.config["TRUSTED_PROXIES"])
     logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Alembic narrates every plugin it loads; operators need only its warnings.
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -53,7 +55,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     i18n.register(app)
     rest_api.init_app(app)
 
-    from . import auth, cli, errors, knowledge_admin, tracking, unit_web, web, workflow_web
+    from . import auth, cli, errors, headers, knowledge_admin, tracking, unit_web, web, workflow_web
     from .admin import views as admin_views
     from .api import actions as api_actions
     from .api import catalogue as api_catalogue
@@ -80,5 +82,17 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.extensions[auth.MACHINE_BLUEPRINTS] = frozenset(
         b.name for b in (twilio.bp, open311.bp, messaging.status_bp, *api_blps))
     errors.register(app)
+    headers.register(app)
     cli.register(app)
     return app
+
+
+def _behind_proxies(app: Flask, hops: int) -> None:
+    """Behind `hops` reverse proxies, take the client's address and scheme from the headers
+    they add (README, Production): otherwise every citizen shares the proxy's rate-limit
+    bucket, and https is not recognised. Without a proxy the headers are the client's own
+    words and are ignored, or anyone could pick his bucket. Host is passed through as is."""
+    if hops < 0:
+        raise ValueError("TRUSTED_PROXIES must be 0 or more")
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]

@@ -19,6 +19,7 @@ from .models import AuditEntry, User, utcnow
 
 CREATE, UPDATE, DELETE, DEACTIVATE = "create", "update", "delete", "deactivate"
 RESET_PASSWORD, ACTIVATE, ROLLBACK, TRAIN = "reset_pass", "activate", "rollback", "train"
+REVOKE_TOKEN = "revoke_token"
 SYSTEM = "system"
 
 

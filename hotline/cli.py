@@ -5,6 +5,7 @@ Commands are thin callers of the domain; bad input ends with one line on stderr 
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import NoReturn
 
@@ -15,7 +16,7 @@ from sqlalchemy import select
 
 from . import migrate
 from .extensions import db
-from .models import User
+from .models import ApiToken, User
 
 
 def fail(message: str) -> NoReturn:
@@ -49,13 +50,49 @@ def seed_demo(password: str, tickets: int) -> None:
 @click.argument("username")
 @with_appcontext
 def create_token(username: str) -> None:
-    """Print a new API token for USERNAME (and nothing else on stdout)."""
-    from .auth import issue_token
+    """Print a new API token for USERNAME (and nothing else on stdout; its id, which
+    revoke-token takes, goes to stderr)."""
+    from .auth import issue_token_row
 
+    token, row = issue_token_row(_user(username))
+    click.echo(f"token id {row.id} for {username}", err=True)
+    click.echo(token)
+
+
+@click.command("revoke-token")
+@click.argument("token_id", required=False)
+@click.option("--user", "username", help="Revoke every token of this user instead.")
+@with_appcontext
+def revoke_token(token_id: str | None, username: str | None) -> None:
+    """Revoke API token TOKEN_ID (create-token and the admin user page show ids), or every token
+    of --user; every web process refuses it from its next request."""
+    from .auth import revoke
+
+    if (token_id is None) == (username is None):
+        fail("give a token id or --user USERNAME (one of them)")
+    if username is not None:
+        user = _user(username)
+        tokens = list(db.session.scalars(select(ApiToken).where(
+            ApiToken.user_id == user.id, ApiToken.revoked.is_(False)).order_by(ApiToken.id)))
+        if not tokens:
+            fail(f"{username!r} has no token to revoke")
+    else:
+        digits = token_id is not None and re.fullmatch(r"[0-9]{1,18}", token_id)
+        row = db.session.get(ApiToken, int(token_id)) if digits and token_id else None
+        if row is None:
+            fail(f"no token with id {token_id!r}")
+        if row.revoked:
+            fail(f"token {row.id} is already revoked")
+        tokens = [row]
+    revoke(db.session, None, tokens)
+    click.echo(f"revoked token {', '.join(str(t.id) for t in tokens)}", err=True)
+
+
+def _user(username: str) -> User:
     user = db.session.scalars(select(User).where(User.username == username)).one_or_none()
     if user is None:
         fail(f"no user named {username!r}")
-    click.echo(issue_token(user))
+    return user
 
 
 @click.command("worker")
@@ -136,7 +173,7 @@ def register(app: Flask) -> None:
     from .importer import import_command
     from .model_cli import model
 
-    for command in (init_db, seed_demo, create_token, worker, scheduler, up, import_command,
+    for command in (init_db, seed_demo, create_token, revoke_token, worker, scheduler, up, import_command,
                     deadlines, model, figures_refresh):
         app.cli.add_command(command)
 

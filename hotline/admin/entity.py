@@ -33,6 +33,8 @@ class Entity:
     routing: the row feeds the routing snapshot, so an edit bumps the catalogue stamp.
     deletable: rows nothing else points at may be deleted; others are only deactivated.
     check_deactivate: an extra refusal before deactivating (e.g. one's own account).
+    on_change: what else an edit or deactivation of an existing row must do, given the row and
+    its dict before and after, in the same transaction (e.g. end a deactivated user's sessions).
     """
 
     model: type[Any]
@@ -45,6 +47,7 @@ class Entity:
     routing: bool = True
     deletable: bool = False
     check_deactivate: Callable[[Session, Any, User], None] | None = None
+    on_change: Callable[[Session, Any, dict[str, Any], dict[str, Any]], None] | None = None
 
     @property
     def has_active(self) -> bool:
@@ -88,7 +91,7 @@ class Registry(dict[str, Entity]):
         if before != after:
             audit.record(session, user, entity, after["id"],
                          audit.UPDATE if key is not None else audit.CREATE, before, after)
-            self._changed(session, spec)
+            self._changed(session, spec, row, before, after)
         session.commit()
         return after
 
@@ -105,7 +108,7 @@ class Registry(dict[str, Entity]):
         session.flush()
         after = spec.as_dict(row)
         audit.record(session, user, entity, key, audit.DEACTIVATE, before, after)
-        self._changed(session, spec)
+        self._changed(session, spec, row, before, after)
         session.commit()
         return after
 
@@ -121,6 +124,9 @@ class Registry(dict[str, Entity]):
         session.commit()
 
     @staticmethod
-    def _changed(session: Session, spec: Entity) -> None:
+    def _changed(session: Session, spec: Entity, row: Any = None,
+                 before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> None:
         if spec.routing:
             snapshot.bump(session)
+        if spec.on_change is not None and before is not None and after is not None:
+            spec.on_change(session, row, before, after)

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import audit
-from ..auth import hash_password
+from ..auth import hash_password, sign_out_everywhere, tokens_changed
 from ..domain.errors import InvalidInput
 from ..domain.lifecycle import UNIT_ROLES
 from ..models import Department, Level, Role, User
@@ -161,6 +161,16 @@ def _not_self(session: Session, u: User, actor: User) -> None:
         raise InvalidInput(_("至少要保留一名启用的管理员"))
 
 
+def _user_changed(session: Session, u: User, before: dict[str, Any], after: dict[str, Any]) -> None:
+    """A deactivated account is signed out everywhere at once; its tokens, and the tokens of a
+    user given another post, are re-checked by every web process on its next request."""
+    deactivated = before["active"] and not after["active"]
+    if deactivated:
+        sign_out_everywhere(session, u)
+    if deactivated or before["role"] != after["role"]:
+        tokens_changed(session)
+
+
 USERS = Entity(
     User, _fill_user, user_dict, _l("用户与岗位"),
     fields=(
@@ -179,13 +189,16 @@ USERS = Entity(
     order=(User.username,),
     routing=False,
     check_deactivate=_not_self,
+    on_change=_user_changed,
 )
 
 
 def reset_password(session: Session, actor: User, u: User, data: Mapping[str, Any]) -> None:
-    """Set a new password and unlock the account; audited without the password itself."""
+    """Set a new password, unlock the account and sign it out everywhere (whoever knew the old
+    password may hold a session); audited without the password itself."""
     u.password_hash = hash_password(check_password(data))
     u.failed_logins, u.locked_until = 0, None
+    sign_out_everywhere(session, u)
     audit.record(session, actor, "users", u.id, audit.RESET_PASSWORD, None,
                  {"username": u.username})
     session.commit()
