@@ -117,6 +117,12 @@ def _decide(session: Session, _context: Any, _instances: Any) -> None:
             _answer(session, obj)
 
 
+def send_after_commit(session: Session, message_ids: list[int]) -> None:
+    """Queue the send jobs of outbox rows inserted without the ORM (bulk Core inserts) once the
+    session commits, exactly as for the rows `plan` adds; a rollback forgets them."""
+    session.info.setdefault(_IDS, []).extend(message_ids)
+
+
 @event.listens_for(Session, "after_flush")
 def _remember_ids(session: Session, _context: Any) -> None:
     pending = session.info.pop(_PENDING, [])
@@ -140,7 +146,6 @@ def _enqueue(session: Session) -> None:
         return
     from workers.messaging import send_outbound
 
-    from ..queue import DEFAULT_QUEUE, try_enqueue
+    from ..queue import DEFAULT_QUEUE, try_enqueue_many
 
-    for message_id in ids:
-        try_enqueue(DEFAULT_QUEUE, send_outbound, message_id)
+    try_enqueue_many(DEFAULT_QUEUE, send_outbound, [(message_id,) for message_id in ids])
