@@ -17,6 +17,9 @@ log = logging.getLogger(__name__)
 INTAKE_QUEUE = "intake"
 DEFAULT_QUEUE = "default"
 QUEUES = (INTAKE_QUEUE, DEFAULT_QUEUE)
+# Model training takes minutes of CPU: its own queue, consumed only by `flask --app hotline
+# trainer`, so no intake ever waits behind it. Not in QUEUES on purpose.
+TRAINING_QUEUE = "training"
 # Ids of committed intakes that no job holds yet; each worker's relay (workers.relay) turns them
 # into `process_intakes` jobs, many ids to a job.
 ACCEPTED = "hotline:intakes:accepted"
