@@ -10,7 +10,7 @@ in the base replaces its label: the person's correction is the truth both are sc
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,14 +33,18 @@ class RetrainResult:
 def retrain(base_texts: Sequence[str], base_labels: Sequence[str],
             corrections: Sequence[tuple[str, str]], *,
             active_metrics: dict[str, Any] | None = None, folds: int = 5, seed: int = 0,
-            tolerance: float = TOLERANCE, user_words: Sequence[str] = ()) -> RetrainResult:
+            tolerance: float = TOLERANCE, user_words: Sequence[str] = (),
+            progress: Callable[[str], None] | None = None) -> RetrainResult:
     """Train on base + corrections; ``activate`` iff candidate macro-F1 >= active - tolerance.
 
     ``active_metrics`` are reused when their ``protocol`` (data hash of the corrected base
     labels, folds, seed) matches this run, as returned in ``RetrainResult.active_metrics``;
     otherwise the active configuration (base texts with their original labels) is evaluated
-    again on the same folds.
+    again on the same folds. ``progress`` hears the stage being entered ("evaluating", then
+    "fitting"), for a caller that shows a long run's progress.
     """
+    report = progress or (lambda _stage: None)
+    report("evaluating")
     fixed = {normalize(text): str(label) for text, label in corrections}
     keys = [normalize(t) for t in base_texts]
     truth = [fixed.get(key, str(label)) for key, label in zip(keys, base_labels, strict=True)]
@@ -62,6 +66,7 @@ def retrain(base_texts: Sequence[str], base_labels: Sequence[str],
     verdict = "activate" if activate else "keep the active model"
     reason = (f"{verdict}: candidate macro-F1 {cand_f1:.4f} vs active {active_f1:.4f} on the "
               f"same {len(splits)} folds (tolerance {tolerance})")
+    report("fitting")
     model = train(list(base_texts) + [t for t, _ in extra], truth + [label for _, label in extra],
                   user_words=user_words, seed=seed)
     model.card["retrain"] = {"reason": reason, "candidate": candidate, "active_macro_f1": active_f1}

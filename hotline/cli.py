@@ -116,6 +116,25 @@ def worker(burst: bool) -> None:
     SimpleWorker(list(QUEUES), connection=connection()).work(with_scheduler=True, burst=burst)
 
 
+@click.command("trainer")
+@click.option("--burst", is_flag=True, help="Stop when the training queue is empty.")
+@with_appcontext
+def trainer(burst: bool) -> None:
+    """Run the RQ worker of the training queue only (candidate models from /admin/models).
+
+    A process apart from `worker`, so a training that takes minutes never delays intake. Each
+    job runs in a forked child (RQ's Worker): its time limit is enforced from outside it, and
+    the hundreds of MB a training takes go back to the system when it ends.
+    """
+    from rq import Worker
+
+    import workers.retraining  # noqa: F401  (loaded once here, not in every forked job)
+
+    from .queue import TRAINING_QUEUE, connection
+
+    Worker([TRAINING_QUEUE], connection=connection()).work(burst=burst)
+
+
 @click.command("scheduler")
 @with_appcontext
 def scheduler() -> None:
@@ -173,8 +192,8 @@ def register(app: Flask) -> None:
     from .importer import import_command
     from .model_cli import model
 
-    for command in (init_db, seed_demo, create_token, revoke_token, worker, scheduler, up, import_command,
-                    deadlines, model, figures_refresh):
+    for command in (init_db, seed_demo, create_token, revoke_token, worker, scheduler, up,
+                    import_command, deadlines, model, figures_refresh, trainer):
         app.cli.add_command(command)
 
 

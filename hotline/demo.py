@@ -76,7 +76,8 @@ def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
 @click.option("--workers", default=1, show_default=True, type=int)
 @with_appcontext
 def up(host: str, port: int, password: str, workers: int) -> None:
-    """Run everything on this machine: database, Redis, demo data, model, workers, web."""
+    """Run everything on this machine: database, Redis, demo data, model, workers (intake and
+    training), web."""
     from waitress import create_server
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -88,7 +89,10 @@ def up(host: str, port: int, password: str, workers: int) -> None:
     migrate.upgrade(app)
     click.echo(seed_everything(app, password=password, tickets=300), err=True)
     env = {**os.environ, "REDIS_URL": redis_url(app)}
-    children = [_spawn(["worker"], env) for _ in range(workers)] + [_spawn(["scheduler"], env)]
+    # The trainer takes only the training queue: a candidate model trained from /admin/models
+    # never holds up the intake worker(s).
+    children = [_spawn(["worker"], env) for _ in range(workers)] + [
+        _spawn(["trainer"], env), _spawn(["scheduler"], env)]
 
     def stop(*_: object) -> None:
         for child in children:

@@ -4,9 +4,11 @@ The scan reads only clocks whose `next_check_at` has passed, through a partial i
 costs time in proportion to the tickets that are due, not to the open tickets. Each step
 (warning, overdue, escalated) is claimed by inserting an escalation mark whose unique key is
 (ticket, deadline kind, deadline value, step): the insert that wins does the step, a second
-scheduler's insert does nothing. Everything else a step writes — event, inbox notices, the SMS
-row for the duty phone — is inserted in the same transaction as its mark, so a crash leaves
-either the whole step or none of it, and a restarted worker simply finds the clock still due.
+scheduler's insert does nothing. Everything else a step writes — event, inbox notices, the
+outbox row of the duty phone's SMS — is inserted in the same transaction as its mark, so a crash
+leaves either the whole step or none of it, and a restarted worker simply finds the clock still
+due. The SMS are sent like every other outbound message: their jobs are queued after the commit
+and the outbox sweeper sends what Redis lost.
 """
 
 from __future__ import annotations
@@ -23,12 +25,12 @@ from sqlalchemy.orm import Session
 
 from . import snapshot
 from .domain.deadlines import due_phrase
+from .messaging import hooks, texts
 from .models import (
-    Channel,
     DeadlineClock,
     EscalationMark,
-    Message,
     Notification,
+    OutboundMessage,
     Role,
     Ticket,
     TicketEvent,
@@ -165,26 +167,31 @@ def _scan_batch(session: Session, now: datetime, batch: int, snap: snapshot.Snap
         instants = (row.warn_at, row.due_at, row.escalate_at)
         updates.append({"b_id": row.id, "b_stage": stage,
                         "b_next": instants[stage] if stage < 3 else None})
-    won: set[tuple[int, str, str]] = set()
+    won: dict[tuple[int, str, str], int] = {}
     if marks:
         # Core executemany with RETURNING: SQLAlchemy batches it into multi-row INSERTs.
         table = EscalationMark.__table__
         stmt_marks = _insert(session)(table).on_conflict_do_nothing(
             index_elements=["ticket_id", "deadline_kind", "deadline_at", "step"]
-        ).returning(table.c.ticket_id, table.c.deadline_kind, table.c.step)
-        won = {(r.ticket_id, r.deadline_kind, r.step)
+        ).returning(table.c.id, table.c.ticket_id, table.c.deadline_kind, table.c.step)
+        won = {(r.ticket_id, r.deadline_kind, r.step): r.id
                for r in session.execute(stmt_marks, marks)}
     events, notices, sms = [], [], []
     for row in rows:
         for step, _ in _due_steps(row, now):
-            if (row.ticket_id, row.kind, step) not in won:
+            mark = won.get((row.ticket_id, row.kind, step))
+            if mark is None:
                 continue
             setattr(result, step, getattr(result, step) + 1)
-            _step_rows(row, step, now, snap, events, notices, sms)
-    for model, values in ((TicketEvent, events), (Notification, notices), (Message, sms)):
+            _step_rows(row, step, mark, now, snap, events, notices, sms)
+    for model, values in ((TicketEvent, events), (Notification, notices)):
         if values:
             # Core executemany: psycopg pipelines the rows in one round trip.
             session.execute(insert(model.__table__), values)
+    if sms:
+        outbox = OutboundMessage.__table__
+        ids = session.scalars(insert(outbox).returning(outbox.c.id), sms).all()
+        hooks.send_after_commit(session, list(ids))
     clocks = DeadlineClock.__table__
     session.execute(update(clocks).where(clocks.c.id == bindparam("b_id"))
                     .values(stage=bindparam("b_stage"), next_check_at=bindparam("b_next")),
@@ -193,10 +200,14 @@ def _scan_batch(session: Session, now: datetime, batch: int, snap: snapshot.Snap
     return len(rows)
 
 
-def _step_rows(row: Any, step: str, now: datetime, snap: snapshot.Snapshot,
+def _step_rows(row: Any, step: str, mark: int, now: datetime, snap: snapshot.Snapshot,
                events: list[dict[str, Any]], notices: list[dict[str, Any]],
                sms: list[dict[str, Any]]) -> None:
-    """The event, inbox notices and duty-phone SMS of one step (rows for bulk insert)."""
+    """The event, inbox notices and duty-phone SMS (outbox rows) of one step, for bulk insert.
+
+    The SMS's dedupe key is the step's escalation mark: one step, one message, however often
+    the scan runs.
+    """
     unit = snap.units_by_id.get(row.department_id) if row.department_id else None
     what = f"工单 {row.number} {kind_label(row.kind)}时限"
     events.append({"ticket_id": row.ticket_id, "at": now, "actor": "system",
@@ -210,10 +221,11 @@ def _step_rows(row: Any, step: str, now: datetime, snap: snapshot.Snapshot,
                         "created_at": now})
 
     def text(to: str | None, body: str) -> None:
-        if to:
-            sms.append({"direction": "out", "channel": Channel.SMS, "kind": "staff_notification",
-                        "ticket_id": row.ticket_id, "to_addr": to, "body": body,
-                        "status": "queued", "created_at": now})
+        if hooks.mobile(to):
+            sms.append({"kind": texts.STAFF_NOTICE, "channel": "sms", "ticket_id": row.ticket_id,
+                        "ticket_number": row.number, "to_addr": to, "body": body,
+                        "status": "queued", "dedupe_key": f"escalation:{mark}",
+                        "created_at": now, "updated_at": now})
 
     if step == "warning":
         body = f"{what}{due_phrase(row.due_at, now)}，请抓紧办理。"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -72,6 +72,7 @@ def active(session: Session) -> ModelVersion | None:
 
 
 def retrain(app: Flask, session: Session, *, activate_if_better: bool = True,
+            progress: Callable[[str], None] | None = None,
             ) -> tuple[ModelVersion, classifier.RetrainResult]:
     """A candidate from the base data plus every topic people set or corrected.
 
@@ -79,14 +80,19 @@ def retrain(app: Flask, session: Session, *, activate_if_better: bool = True,
     active model's; it becomes active only when its macro-F1 on the same folds is not lower than
     the active configuration's by more than the tolerance — or never, when an administrator
     asked for a candidate to compare and activate by hand (`activate_if_better=False`).
+    `progress` hears each stage entered: loading, evaluating, fitting, saving.
     """
+    report = progress or (lambda _stage: None)
+    report("loading")
     texts, labels, source = training_data(app)
     corrections = [(e.text, e.label) for e in session.scalars(select(TrainingExample))]
     current = active(session)
     result = classifier.retrain(
         texts, labels, corrections, user_words=place_words(session),
         active_metrics=(current.card.get("retrain_active_metrics") if current else None),
+        progress=report,
     )
+    report("saving")
     row = _store(app, session, result.model, {
         "source": source, "corrections": len(corrections), "decision": result.reason,
         "activated": result.activate and activate_if_better,

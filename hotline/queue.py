@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import redis
@@ -17,6 +17,9 @@ log = logging.getLogger(__name__)
 INTAKE_QUEUE = "intake"
 DEFAULT_QUEUE = "default"
 QUEUES = (INTAKE_QUEUE, DEFAULT_QUEUE)
+# Model training takes minutes of CPU: its own queue, consumed only by `flask --app hotline
+# trainer`, so no intake ever waits behind it. Not in QUEUES on purpose.
+TRAINING_QUEUE = "training"
 # Ids of committed intakes that no job holds yet; each worker's relay (workers.relay) turns them
 # into `process_intakes` jobs, many ids to a job.
 ACCEPTED = "hotline:intakes:accepted"
@@ -69,5 +72,20 @@ def try_enqueue(name: str, func: Callable[..., Any], *args: Any, job_id: str | N
             pipe.execute()
     except redis.RedisError as exc:
         log.warning("queue %s unavailable, %s left for the sweeper: %s", name, args, exc)
+        return False
+    return True
+
+
+def try_enqueue_many(name: str, func: Callable[..., Any], calls: Sequence[tuple[Any, ...]]) -> bool:
+    """`try_enqueue` for many calls of one function in one round trip: a deadline scan can
+    decide hundreds of SMS at once, and a round trip each would be most of its time."""
+    target = queue(name)
+    try:
+        jobs = [Queue.prepare_data(func, args, result_ttl=600, failure_ttl=86400) for args in calls]
+        with target.connection.pipeline() as pipe:
+            target.enqueue_many(jobs, pipeline=pipe)
+            pipe.execute()
+    except redis.RedisError as exc:
+        log.warning("queue %s unavailable, %d jobs left for the sweeper: %s", name, len(calls), exc)
         return False
     return True

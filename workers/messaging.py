@@ -37,6 +37,14 @@ def send_outbound(message_id: int) -> str:
 
 
 @in_app
+def send_outbound_batch(message_ids: list[int]) -> list[str]:
+    """The rows one commit decided, in one job; each is still claimed on its own, so a re-run
+    skips what was sent and a row this job never reached is left queued for the sweeper."""
+    sender = configured_sender(current_app)
+    return [outbox.send(db.session, message_id, sender, _retry) for message_id in message_ids]
+
+
+@in_app
 def sweep_outbox() -> int:
     """Re-queue outbox rows stuck in `queued`; flag rows a dead job left in `sending`."""
     now = utcnow()

@@ -1,8 +1,9 @@
-"""The retraining job: learn from the topics people set, keep the better model."""
+"""The retraining jobs: learn from the topics people set, keep the better model."""
 
 from __future__ import annotations
 
 from flask import current_app
+from rq import get_current_job
 
 from hotline import model_registry
 from hotline.extensions import db
@@ -16,8 +17,21 @@ def retrain_model() -> str:
     return f"{row.version}: {result.reason}"
 
 
+def _note(**values: str) -> None:
+    """Save progress in the job's meta, where the admin page reads it while the job runs."""
+    job = get_current_job()
+    if job is not None:
+        job.meta.update(values)
+        job.save_meta()
+
+
 @in_app
 def train_candidate() -> str:
-    """An administrator's "train a candidate": registered for comparison, never auto-activated."""
-    row, result = model_registry.retrain(current_app, db.session, activate_if_better=False)
+    """An administrator's "train a candidate": registered for comparison, never auto-activated.
+
+    Runs on the training queue (hotline.admin.classifier_models.start_training).
+    """
+    row, result = model_registry.retrain(current_app, db.session, activate_if_better=False,
+                                         progress=lambda stage: _note(stage=stage))
+    _note(stage="done", version=row.version)
     return f"{row.version}: candidate ({result.reason})"

@@ -1,8 +1,11 @@
 """Classifier models in the admin pages: figures side by side, train a candidate, activate one,
 roll back to the one active before.
 
-Training takes minutes, so the page only enqueues the RQ job; the candidate shows up in the list
-when the worker has registered it. Activation and roll-back are audited like any other edit.
+Training takes minutes of CPU, so the page only enqueues the RQ job, on a queue of its own that
+only the trainer process consumes (intake never waits behind it), with its own time limit. One
+training at a time: the id of the latest job is kept in Redis, and its RQ status and meta (the
+stage the job reports) are what the page shows, up to the error of a failed or timed-out run.
+Activation and roll-back are audited like any other edit.
 """
 
 from __future__ import annotations
@@ -11,16 +14,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import redis
+from flask import current_app
 from flask_babel import gettext as _
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import audit, model_registry
 from ..domain.errors import Conflict, InvalidInput, NotFound
 from ..models import ModelVersion, User
-from ..queue import DEFAULT_QUEUE, try_enqueue
+from ..queue import TRAINING_QUEUE, connection, queue
 
 ENTITY = "models"
+CURRENT_JOB = "hotline:training:job"  # id of the latest training job
+STARTING = "hotline:training:starting"  # held for the moment of checking and enqueuing
+QUEUED, RUNNING, FINISHED, FAILED = "queued", "running", "finished", "failed"
+STATES = {JobStatus.QUEUED: QUEUED, JobStatus.SCHEDULED: QUEUED, JobStatus.DEFERRED: QUEUED,
+          JobStatus.CREATED: QUEUED, JobStatus.STARTED: RUNNING, JobStatus.FINISHED: FINISHED}
 
 
 @dataclass(frozen=True)
@@ -61,12 +73,73 @@ def listing(session: Session) -> list[Figures]:
     return [figures(r) for r in rows]
 
 
+@dataclass(frozen=True)
+class Training:
+    """The latest training job as the page shows it; `stage` while running, `version` once
+    finished, `error` once failed."""
+
+    state: str
+    stage: str | None
+    version: str | None
+    error: str | None
+    enqueued_at: datetime | None
+    ended_at: datetime | None
+
+    @property
+    def busy(self) -> bool:
+        return self.state in (QUEUED, RUNNING)
+
+
+def _error(job: Job) -> str:
+    """What went wrong, in one line: RQ's timeout said plainly, else the exception's last line."""
+    result = job.latest_result()
+    text = (result.exc_string if result is not None else None) or ""
+    if "JobTimeoutException" in text:
+        return _("训练超时：超过 %(s)s 秒的时限（TRAINING_TIMEOUT_SECONDS）", s=job.timeout)
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else _("训练任务已停止（%(status)s）", status=job.get_status())
+
+
+def training() -> Training | None:
+    """The latest training job, or None when there was none, RQ has forgotten it or Redis is
+    down (the models page still lists the registry's versions then)."""
+    conn = connection()
+    try:
+        job_id = conn.get(CURRENT_JOB)
+        if job_id is None:
+            return None
+        job = Job.fetch(job_id.decode(), connection=conn)
+        state = STATES.get(job.get_status(), FAILED)
+        meta = job.get_meta()
+        error = _error(job) if state == FAILED else None
+    except (NoSuchJobError, redis.RedisError):
+        return None
+    return Training(state=state, stage=meta.get("stage") if state == RUNNING else None,
+                    version=meta.get("version"), error=error,
+                    enqueued_at=job.enqueued_at, ended_at=job.ended_at)
+
+
 def train_candidate(session: Session, actor: User) -> None:
-    """Queue a retraining that registers a candidate without activating it."""
+    """Queue a retraining that registers a candidate without activating it; refused while
+    another one is queued or running (two would only compete for the same CPU)."""
     from workers.retraining import train_candidate as job
 
-    if not try_enqueue(DEFAULT_QUEUE, job):
-        raise Conflict(_("任务队列暂不可用，请稍后再试"))
+    conn = connection()
+    try:
+        if not conn.set(STARTING, 1, nx=True, ex=30):
+            raise Conflict(_("已有训练任务正在排队或进行，请等它结束后再试"))
+        try:
+            latest = training()
+            if latest is not None and latest.busy:
+                raise Conflict(_("已有训练任务正在排队或进行，请等它结束后再试"))
+            enqueued = queue(TRAINING_QUEUE).enqueue(
+                job, job_timeout=int(current_app.config["TRAINING_TIMEOUT_SECONDS"]),
+                result_ttl=86400, failure_ttl=7 * 86400)
+            conn.set(CURRENT_JOB, enqueued.id)
+        finally:
+            conn.delete(STARTING)
+    except redis.RedisError as exc:
+        raise Conflict(_("任务队列暂不可用，请稍后再试")) from exc
     audit.record(session, actor, ENTITY, "candidate", audit.TRAIN)
     session.commit()
 

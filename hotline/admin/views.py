@@ -12,7 +12,17 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -138,7 +148,18 @@ def models() -> Any:
     previous = classifier_models.previous(db.session)
     return render_template("admin/models.html", rows=rows,
                            active=next((r for r in rows if r.active), None),
-                           previous=previous.version if previous else None)
+                           previous=previous.version if previous else None,
+                           training=classifier_models.training())
+
+
+@bp.route("/models/training")
+@requires(Permission.ADMINISTER)
+def training_status() -> Any:
+    """What static/js/models_training.js polls while a training runs: it reloads the page when
+    the state or stage changed."""
+    current = classifier_models.training()
+    return jsonify({"state": current.state if current else None,
+                    "stage": current.stage if current else None})
 
 
 @bp.route("/models/train", methods=["POST"])

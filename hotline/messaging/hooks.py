@@ -35,6 +35,10 @@ ACK_CHANNELS = frozenset({Channel.VOICE, Channel.WEB})
 SMS_ANSWER_CHANNELS = frozenset({Channel.SMS, Channel.VOICE, Channel.PHONE})
 _PENDING = "hotline.outbox.pending"
 _IDS = "hotline.outbox.ids"
+# Messages per send job. A deadline scan decides hundreds at once, and an RQ job each cost more
+# than the rest of the scan; ten sends stay well inside RQ's default job timeout even when each
+# waits for TWILIO_TIMEOUT_SECONDS.
+SEND_BATCH = 10
 
 
 def tracking_link(number: str) -> str:
@@ -117,6 +121,12 @@ def _decide(session: Session, _context: Any, _instances: Any) -> None:
             _answer(session, obj)
 
 
+def send_after_commit(session: Session, message_ids: list[int]) -> None:
+    """Queue the send jobs of outbox rows inserted without the ORM (bulk Core inserts) once the
+    session commits, exactly as for the rows `plan` adds; a rollback forgets them."""
+    session.info.setdefault(_IDS, []).extend(message_ids)
+
+
 @event.listens_for(Session, "after_flush")
 def _remember_ids(session: Session, _context: Any) -> None:
     pending = session.info.pop(_PENDING, [])
@@ -138,9 +148,9 @@ def _enqueue(session: Session) -> None:
     if not current_app.config.get("RQ_ASYNC", True):
         # Synchronous RQ would run the job inside this commit; the sweeper sends these instead.
         return
-    from workers.messaging import send_outbound
+    from workers.messaging import send_outbound_batch
 
-    from ..queue import DEFAULT_QUEUE, try_enqueue
+    from ..queue import DEFAULT_QUEUE, try_enqueue_many
 
-    for message_id in ids:
-        try_enqueue(DEFAULT_QUEUE, send_outbound, message_id)
+    try_enqueue_many(DEFAULT_QUEUE, send_outbound_batch,
+                     [(ids[i:i + SEND_BATCH],) for i in range(0, len(ids), SEND_BATCH)])

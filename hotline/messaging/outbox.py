@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Notification, OutboundMessage, Role, Ticket, utcnow
 from ..senders import PermanentFailure, Sender, TemporaryFailure, UncertainFailure
+from .texts import STAFF_NOTICE
 
 log = logging.getLogger(__name__)
 
@@ -115,10 +116,15 @@ def _fail(session: Session, message: OutboundMessage, code: int | None, text: st
     message.status, message.error_code, message.error_message = status, code, text
     message.next_attempt_at = None
     _notify(session, message, f"工单 {message.ticket_number} 的短信（{message.kind}）发送失败："
-                              f"{text}。请电话联系市民。")
+                              f"{text}。{_call_instead(message)}")
     session.commit()
     log.warning("outbox %s failed permanently: %s", message.id, text)
     return status
+
+
+def _call_instead(message: OutboundMessage) -> str:
+    """Whom the agent phones instead: the unit on duty for an overdue alert, else the citizen."""
+    return "请电话通知承办单位值班人员。" if message.kind == STAFF_NOTICE else "请电话联系市民。"
 
 
 def _notify(session: Session, message: OutboundMessage, text: str) -> None:
@@ -157,7 +163,7 @@ def apply_status(session: Session, sid: str, provider_status: str,
     moved = result.rowcount == 1  # type: ignore[attr-defined]
     if moved and new in (FAILED, UNDELIVERED):
         _notify(session, message, f"工单 {message.ticket_number} 的短信未送达（{provider_status}，"
-                                  f"错误码 {error_code}）。请电话联系市民。")
+                                  f"错误码 {error_code}）。{_call_instead(message)}")
     session.commit()
     session.refresh(message)
     return message, moved

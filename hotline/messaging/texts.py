@@ -33,6 +33,9 @@ FOLLOWUP_CLARIFY = "followup_clarify"
 FOLLOWUP_THANKS = "followup_thanks"
 FOLLOWUP_REDO = "followup_redo"
 TRACKING_CODE = "tracking_code"
+# The duty phone's SMS when a ticket goes overdue or is escalated (hotline.escalation): written
+# by the scan, not from a template, and to a unit rather than a citizen.
+STAFF_NOTICE = "staff_notification"
 
 DEFAULTS: dict[str, str] = {
     ACK: "【{line}】您的诉求已受理，工单号：{number}。凭工单号和本手机号可查询进度：{link}",
@@ -48,6 +51,7 @@ DEFAULTS: dict[str, str] = {
 KIND_LABELS = {
     ACK: "受理回执", ANSWER: "答复通知", FOLLOWUP_ASK: "回访提问", FOLLOWUP_CLARIFY: "回访澄清",
     FOLLOWUP_THANKS: "回访致谢", FOLLOWUP_REDO: "重办告知", TRACKING_CODE: "查询验证码",
+    STAFF_NOTICE: "超期提醒（值班电话）",
 }
 PLACEHOLDERS = {"line", "number", "answer", "link", "code"}
 REQUIRED: dict[str, set[str]] = {

@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import g
+from flask import Flask, g
 from flask.testing import FlaskClient
+from rq import SimpleWorker
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from hotline.extensions import db
 from hotline.models import AuditEntry
+from hotline.queue import TRAINING_QUEUE, connection
 from tests.conftest import csrf_token, login
 
 
@@ -23,6 +25,11 @@ def post(client: FlaskClient, path: str, data: dict[str, Any]) -> TestResponse:
     """
     g.pop("csrf_token", None)
     return client.post(path, data={**data, "csrf_token": csrf_token(client)})
+
+
+def run_training(app: Flask) -> None:
+    """What `flask --app hotline trainer --burst` does, in this process and app context."""
+    SimpleWorker([TRAINING_QUEUE], connection=connection(app)).work(burst=True)
 
 
 def sign_in(client: FlaskClient, username: str, password: str | None = None) -> None:

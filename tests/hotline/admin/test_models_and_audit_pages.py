@@ -13,9 +13,8 @@ from sqlalchemy import select
 from hotline import model_registry
 from hotline.extensions import db
 from hotline.models import ModelVersion
-from tests.conftest import drain
 
-from .helpers import entries, last, post, sign_in
+from .helpers import entries, last, post, run_training, sign_in
 
 
 @pytest.mark.slow
@@ -30,7 +29,7 @@ def test_train_a_candidate_compare_activate_and_roll_back(app: Flask, reference:
 
     assert post(client, "/admin/models/train", {}).status_code == 302
     assert last("models").action == "train"
-    drain(app)  # the worker trains and registers the candidate, without activating it
+    run_training(app)  # the trainer trains and registers the candidate, without activating it
     db.session.expire_all()
     candidate = db.session.scalars(select(ModelVersion).where(ModelVersion.id != first.id)).one()
     assert not candidate.active and model_registry.active(db.session).version == first.version

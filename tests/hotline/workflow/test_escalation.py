@@ -1,6 +1,7 @@
 """The escalation scan: each step once per ticket and deadline, also when run twice or by two
 schedulers at once; notices to the unit, its lead, the supervisors and the level above; the
-duty-phone SMS as a queued staff message; the `deadlines scan` command."""
+duty-phone SMS sent through the outbox (the fake Twilio receives it, once); the `deadlines scan`
+command."""
 
 from __future__ import annotations
 
@@ -15,15 +16,18 @@ from hotline import snapshot
 from hotline.domain import lifecycle
 from hotline.escalation import scan
 from hotline.extensions import db
+from hotline.messaging import outbox
 from hotline.models import (
     Department,
     EscalationMark,
-    Message,
     Notification,
+    OutboundMessage,
     Ticket,
     TicketEvent,
     User,
 )
+from tests.conftest import drain
+from tests.fakes.twilio_rest import FakeTwilio
 
 from .helpers import new_ticket
 
@@ -54,6 +58,12 @@ def steps() -> list[tuple[str, str]]:
     return [(kind, data["deadline"]) for kind, data in rows]
 
 
+def staff_sms() -> list[OutboundMessage]:
+    """The duty phones' messages (the test tickets' citizens also get their acknowledgement)."""
+    return list(db.session.scalars(select(OutboundMessage).where(
+        OutboundMessage.kind == "staff_notification").order_by(OutboundMessage.id)))
+
+
 def count(model: type, *where: object) -> int:
     return db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
@@ -76,13 +86,46 @@ def test_steps_happen_once_with_notices_and_sms(app: Flask, reference: None) -> 
                  Notification.role == "unit_lead") == 2  # red overdue to its lead
     assert count(Notification, Notification.department_id == gov.id) == 1  # escalated upwards
     assert count(Notification, Notification.role == "supervisor") == 3
-    texts = db.session.scalars(select(Message).order_by(Message.id)).all()
-    assert [(m.direction, m.kind, m.status) for m in texts] == [("out", "staff_notification",
-                                                                 "queued")] * 3
+    texts = staff_sms()
+    assert [(m.channel, m.status) for m in texts] == [("sms", "queued")] * 3
     assert {m.to_addr for m in texts} == {zjj.duty_phone, gov.duty_phone}
     later = scan(db.session, at(2026, 10, 17, 10, 0))
     assert later.as_dict() == {"clocks": 1, "warning": 0, "overdue": 0, "escalated": 1}
     assert scan(db.session, at(2026, 10, 30, 10, 0)).clocks == 0  # nothing left to check
+
+
+def test_duty_phones_receive_the_overdue_and_escalation_sms_once(
+        app: Flask, reference: None, fake_twilio: FakeTwilio) -> None:
+    t = dispatched_ticket()
+    zjj, gov = (db.session.scalars(select(Department).where(Department.code == c)).one()
+                for c in ("zjj", "gov"))
+    scan(db.session, at(2026, 10, 16, 10, 0))
+    scan(db.session, at(2026, 10, 16, 10, 0))  # a second scheduler, or the next minute's run
+    drain(app)  # the RQ worker sends what the scan queued
+    sent = sorted((r.to, r.body) for r in fake_twilio.sent if r.to != t.phone)
+    assert sent == sorted([
+        (zjj.duty_phone, f"【12345】工单 {t.number} 签收时限已于 09-30 14:30 超期。请尽快办理。"),
+        (zjj.duty_phone, f"【12345】工单 {t.number} 答复时限已于 10-15 17:30 超期。请尽快办理。"),
+        (gov.duty_phone, f"【12345】工单 {t.number} 签收时限超期未办（{zjj.name}），"
+                         f"已提级至{gov.name}。"),
+    ])
+    rows = staff_sms()
+    assert {r.status for r in rows} == {outbox.ACCEPTED} and all(r.provider_sid for r in rows)
+
+    scan(db.session, at(2026, 10, 16, 10, 5))
+    drain(app)
+    assert len([r for r in fake_twilio.requests if r.to != t.phone]) == 3  # nothing sent twice
+
+
+def test_a_duty_phone_that_takes_no_sms_gets_none(app: Flask, reference: None) -> None:
+    dispatched_ticket()
+    zjj, gov = (db.session.scalars(select(Department).where(Department.code == c)).one()
+                for c in ("zjj", "gov"))
+    zjj.duty_phone = "+8657188001234"  # a landline: the inbox notices still tell the unit
+    snapshot.bump(db.session)  # as an administrator's edit does
+    db.session.commit()
+    scan(db.session, at(2026, 10, 16, 10, 0))
+    assert [m.to_addr for m in staff_sms()] == [gov.duty_phone]
 
 
 def test_extension_gives_the_new_deadline_its_own_steps(app: Flask, reference: None) -> None:
@@ -142,7 +185,7 @@ def test_two_schedulers_at_once_do_each_step_once(app: Flask, reference: None) -
     db.session.expire_all()
     assert len(steps()) == 15
     assert count(EscalationMark) == 15
-    assert count(Message) == 9
+    assert len(staff_sms()) == 9
 
 
 def test_cli_scan_with_now_and_bad_input(app: Flask, reference: None) -> None:
