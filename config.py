@@ -78,6 +78,8 @@ def load(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "ATTACHMENT_DIR": Path(env.get("HOTLINE_ATTACHMENT_DIR", str(instance / "attachments"))),
         "ATTACHMENT_MAX_BYTES": int(env.get("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))),
         "INTAKE_REQUEUE_AFTER_SECONDS": int(env.get("INTAKE_REQUEUE_AFTER_SECONDS", "60")),
+        # Failed processing attempts before an intake is set aside for an agent (dead letter).
+        "INTAKE_MAX_ATTEMPTS": int(env.get("INTAKE_MAX_ATTEMPTS", "5")),
         "RQ_ASYNC": env.get("RQ_ASYNC", "1") != "0",
         # Deadlines and escalation (domain.md §3): working hours as "09:00-12:00,13:30-17:30".
         "WORKING_HOURS": env.get("WORKING_HOURS", "09:00-12:00,13:30-17:30"),

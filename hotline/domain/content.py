@@ -37,6 +37,12 @@ def encodable(text: str, field: str) -> str:
     return text
 
 
+def displayable(text: str) -> str:
+    """`text` with any lone surrogate written as its escape (\\ud800), so that an intake
+    accepted before they were refused can be shown, and edited, at all."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def normalise_text(raw: str) -> str:
     """NFKC for letters, digits and spaces (１２３ → 123), Chinese punctuation kept as written.
 
