@@ -57,8 +57,11 @@ def failed_count(session: Session) -> int:
                           .where(Intake.status == IntakeStatus.FAILED)) or 0
 
 
+MAX_ID = 2**63 - 1  # BIGINT and SQLite INTEGER: a larger id in a URL is no intake, not a 500
+
+
 def get_failed(session: Session, intake_id: int) -> Intake:
-    intake = session.get(Intake, intake_id)
+    intake = session.get(Intake, intake_id) if 0 < intake_id <= MAX_ID else None
     if intake is None:
         raise NotFound(f"受理记录 {intake_id} 不存在 / no such intake")
     if intake.status != IntakeStatus.FAILED:

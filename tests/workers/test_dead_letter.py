@@ -130,6 +130,7 @@ def test_the_api_lists_and_retries_failed_intakes(app: Flask, client: FlaskClien
     assert client.get("/api/v1/intakes/failed", headers=agent).get_json() == []
     assert client.post(f"/api/v1/intakes/{intake.id}/retry", headers=agent).status_code == 409
     assert client.post("/api/v1/intakes/999999/retry", headers=agent).status_code == 404
+    assert client.post(f"/api/v1/intakes/{2**63}/retry", headers=agent).status_code == 404
     assert client.get("/api/v1/intakes/failed", headers=token("zjj")).status_code == 403
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     assert "/api/v1/intakes/failed" in paths and "/api/v1/intakes/{intake_id}/retry" in paths
