@@ -91,6 +91,8 @@ def load(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "INTAKE_REQUEUE_AFTER_SECONDS": int(env.get("INTAKE_REQUEUE_AFTER_SECONDS", "60")),
         # A candidate model trained from /admin/models: RQ stops the job after this long.
         "TRAINING_TIMEOUT_SECONDS": int(env.get("TRAINING_TIMEOUT_SECONDS", "1800")),
+        # Failed processing attempts before an intake is set aside for an agent (dead letter).
+        "INTAKE_MAX_ATTEMPTS": int(env.get("INTAKE_MAX_ATTEMPTS", "5")),
         "RQ_ASYNC": env.get("RQ_ASYNC", "1") != "0",
         # Deadlines and escalation (domain.md §3): working hours as "09:00-12:00,13:30-17:30".
         "WORKING_HOURS": env.get("WORKING_HOURS", "09:00-12:00,13:30-17:30"),

@@ -55,7 +55,18 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     i18n.register(app)
     rest_api.init_app(app)
 
-    from . import auth, cli, errors, headers, knowledge_admin, tracking, unit_web, web, workflow_web
+    from . import (
+        auth,
+        cli,
+        errors,
+        headers,
+        intakes_web,
+        knowledge_admin,
+        tracking,
+        unit_web,
+        web,
+        workflow_web,
+    )
     from .admin import views as admin_views
     from .api import actions as api_actions
     from .api import catalogue as api_catalogue
@@ -67,7 +78,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from .messaging import views as messaging
 
     for blueprint in (auth.bp, web.bp, workflow_web.bp, unit_web.bp, citizen.bp, agent.bp,
-                      tracking.bp, knowledge_admin.bp, messaging.bp, admin_views.bp):
+                      tracking.bp, knowledge_admin.bp, messaging.bp, admin_views.bp, intakes_web.bp):
         app.register_blueprint(blueprint)
     # Machine-to-machine endpoints authenticate by signature, API key or bearer token instead:
     # no CSRF token, and no staff session to time out (auth._idle_timeout).

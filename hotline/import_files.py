@@ -12,8 +12,12 @@ import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
 
 XLSX_MAGIC = b"PK\x03\x04"
+# ParseError: XML no reader accepts, such as a reference to a lone surrogate (&#55296;), the
+# only way a cell could carry one; its message says where.
+_UNREADABLE = (zipfile.BadZipFile, KeyError, ValueError, OSError, ParseError)
 
 
 class TableError(Exception):
@@ -75,15 +79,15 @@ def read_xlsx(data: bytes, sheet: str | None) -> Table:
 
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise TableError(f"not a readable XLSX workbook ({exc.__class__.__name__})") from exc
+    except _UNREADABLE as exc:
+        raise TableError(f"not a readable XLSX workbook ({exc.__class__.__name__}: {exc})") from exc
     try:
         if sheet is not None and sheet not in book.sheetnames:
             raise TableError(f"no sheet {sheet!r}; the workbook has {', '.join(book.sheetnames)}")
         ws = book[sheet] if sheet is not None else book.worksheets[0]
         return _table([[cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)])
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise TableError(f"the workbook is damaged ({exc.__class__.__name__})") from exc
+    except _UNREADABLE as exc:
+        raise TableError(f"the workbook is damaged ({exc.__class__.__name__}: {exc})") from exc
     finally:
         book.close()
 

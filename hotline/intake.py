@@ -17,7 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .domain.content import clean_content, clean_optional
+from .domain.content import clean_content, clean_optional, encodable
 from .domain.errors import InvalidInput
 from .domain.numbering import SEQUENCE_DIGITS, SEQUENCE_MAX, format_number, number_prefix
 from .domain.phones import normalise_phone
@@ -62,6 +62,7 @@ def parse_request_type(raw: str | None) -> RequestType:
 
 def validated_payload(req: Request, region: str, *, allow_empty: bool = False) -> dict[str, Any]:
     """The checked, normalised fields; raises InvalidInput with the first problem found."""
+    _refuse_unencodable(req)
     content = clean_content(req.content) if req.content or not allow_empty else ""
     return {
         "content": content,
@@ -72,6 +73,16 @@ def validated_payload(req: Request, region: str, *, allow_empty: bool = False) -
         "confidential": bool(req.confidential),
         **(req.extra or {}),
     }
+
+
+def _refuse_unencodable(req: Request) -> None:
+    """Every channel's other strings (the text cleaners check content, name and address): the
+    idempotency reference and a channel's extras are stored as they came."""
+    raw = {"line": req.line, "request_type": req.request_type, "phone": req.phone,
+           "source_ref": req.source_ref, **(req.extra or {})}
+    for field, value in raw.items():
+        if isinstance(value, str):
+            encodable(value, field)
 
 
 @dataclass(frozen=True)
@@ -154,6 +165,8 @@ def accept(
     Idempotency rests on the unique (channel, source_ref) constraint, so two webhook retries
     racing each other still produce one intake.
     """
+    # Checked before the look-up too: a source_ref that cannot be encoded cannot be queried.
+    payload = validated_payload(req, region, allow_empty=allow_empty)
     line = parse_line(req.line)
     existing = find_existing(session, req.channel, req.source_ref)
     if existing is not None:
@@ -162,7 +175,7 @@ def accept(
         "channel": req.channel,
         "line": line,
         "source_ref": req.source_ref,
-        "payload": validated_payload(req, region, allow_empty=allow_empty),
+        "payload": payload,
         "target_ticket_id": target_ticket_id,
         "received_at": received_at or utcnow(),
     }

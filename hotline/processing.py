@@ -122,6 +122,22 @@ def _open(session: Session, intake: Intake, supplemented: Ticket | None) -> Tick
     return ticket
 
 
+def open_by_hand(session: Session, intake: Intake, actor: lifecycle.Actor) -> Ticket:
+    """The ticket of a failed intake, opened by an agent under its reserved number.
+
+    No classification or routing: that may be the step that kept failing, so the ticket waits
+    in the manual dispatch queue. The caller commits.
+    """
+    ticket = _new_ticket(intake)
+    session.add(ticket)
+    lifecycle.open_ticket(ticket, actor)
+    lifecycle.routed_to_people(ticket, {"by": "agent", "user": actor.label,
+                                        "after_failed_intake": intake.attempts})
+    intake.status = IntakeStatus.PROCESSED
+    intake.processed_at = utcnow()
+    return ticket
+
+
 def process_intake(session: Session, intake_id: int) -> str | None:
     """Create (or supplement) the ticket for `intake_id`; returns the ticket number."""
     intake = _lock(session, intake_id)

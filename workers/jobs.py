@@ -7,9 +7,10 @@ from datetime import timedelta
 
 from flask import current_app
 
+from hotline import dead_letter
 from hotline import intake as intake_service
 from hotline.extensions import db
-from hotline.models import utcnow
+from hotline.models import IntakeStatus, utcnow
 from hotline.processing import process_intake as process
 from hotline.processing import route_ticket as route
 from hotline.queue import INTAKE_QUEUE, try_enqueue
@@ -29,19 +30,36 @@ class IntakesFailed(Exception):
 @in_app
 def process_intakes(intake_ids: list[int]) -> list[str | None]:
     """Turn each intake into its ticket, each in its own transaction, so that one that fails
-    (logged; RQ marks the job failed; the sweeper tries it again) holds back none of the rest."""
+    (logged and counted; RQ marks the job failed; the sweeper tries it again until it is set
+    aside as failed) holds back none of the rest."""
     numbers: list[str | None] = []
     failed = []
     for intake_id in intake_ids:
         try:
             numbers.append(process(db.session, intake_id))
-        except Exception:
+        except Exception as exc:
             db.session.rollback()
             log.exception("intake %s failed", intake_id)
             failed.append(intake_id)
+            _count_failure(intake_id, exc)
     if failed:
         raise IntakesFailed(f"intakes {failed} failed; the sweeper will retry them")
     return numbers
+
+
+def _count_failure(intake_id: int, exc: Exception) -> None:
+    """Count the attempt (dead_letter); if even that fails (the database is down), the intake
+    stays received and the attempt is simply not counted."""
+    try:
+        status = dead_letter.record_failure(db.session, intake_id, exc,
+                                            current_app.config["INTAKE_MAX_ATTEMPTS"])
+    except Exception:
+        db.session.rollback()
+        log.exception("could not count the failed attempt of intake %s", intake_id)
+        return
+    if status == IntakeStatus.FAILED:
+        log.error("intake %s set aside as failed after %d attempts", intake_id,
+                  current_app.config["INTAKE_MAX_ATTEMPTS"])
 
 
 def enqueue_intakes(intake_ids: list[int]) -> None:

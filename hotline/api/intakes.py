@@ -8,13 +8,15 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from .. import dead_letter
 from ..domain.content import idempotency_ref
+from ..extensions import db
 from ..intake import Request
 from ..models import Channel
 from ..permissions import Permission
-from ..submit import submit
-from .schemas import ApiErrorSchema, IntakeAcceptedSchema, IntakeSchema
-from .security import api_requires
+from ..submit import hand_over, submit
+from .schemas import ApiErrorSchema, FailedIntakeSchema, IntakeAcceptedSchema, IntakeSchema
+from .security import api_requires, api_user
 
 blp = Blueprint("api_intakes", __name__, url_prefix="/api/v1/intakes",
                 description="受理 Intake: every request lands in the one intake queue")
@@ -47,3 +49,36 @@ class Intakes(MethodView):
             source_ref=idempotency_ref("api", request.headers.get("Idempotency-Key")),
         ))
         return {"ticket_number": intake.ticket_number, "created": created}, 202 if created else 200
+
+
+@blp.route("/failed")
+class FailedIntakes(MethodView):
+    decorators = [api_requires(Permission.LOG_CALL)]
+
+    @blp.response(200, FailedIntakeSchema(many=True))
+    @blp.alt_response(401, schema=ApiErrorSchema)
+    @blp.alt_response(403, schema=ApiErrorSchema)
+    def get(self) -> list[dict[str, Any]]:
+        """Intakes set aside after INTAKE_MAX_ATTEMPTS failed attempts, oldest first (dead letter).
+
+        Each keeps the ticket number the citizen was told; retry it, or make its ticket on the
+        page /intakes/{id}/ticket.
+        """
+        return [dead_letter.shown(i) for i in dead_letter.failed(db.session)]
+
+
+@blp.route("/<int:intake_id>/retry")
+class RetryIntake(MethodView):
+    decorators = [api_requires(Permission.LOG_CALL)]
+
+    @blp.response(200, FailedIntakeSchema)
+    @blp.alt_response(401, schema=ApiErrorSchema)
+    @blp.alt_response(403, schema=ApiErrorSchema)
+    @blp.alt_response(404, schema=ApiErrorSchema)
+    @blp.alt_response(409, schema=ApiErrorSchema)
+    def post(self, intake_id: int) -> dict[str, Any]:
+        """Put a failed intake back into processing with a fresh count of attempts (audited)."""
+        intake = dead_letter.retry(db.session, intake_id, api_user())
+        db.session.commit()
+        hand_over(intake.id)
+        return dead_letter.shown(intake)

@@ -83,3 +83,16 @@ class IntakeSchema(Schema):
 class IntakeAcceptedSchema(Schema):
     ticket_number = fields.String(required=True)
     created = fields.Boolean(required=True)
+
+
+class FailedIntakeSchema(Schema):
+    id = fields.Integer(required=True)
+    ticket_number = fields.String(required=True, metadata={"description": "reserved, already told"})
+    channel = fields.String(required=True)
+    line = fields.String(required=True)
+    status = fields.String(required=True)
+    attempts = fields.Integer(required=True)
+    error = fields.String(allow_none=True)
+    received_at = fields.DateTime(required=True)
+    content = fields.String(required=True)
+    phone = fields.String(allow_none=True, metadata={"description": "masked"})

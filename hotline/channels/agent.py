@@ -42,7 +42,9 @@ bp = Blueprint("agent", __name__, url_prefix="/agent")
 OUTCOME_LABELS = {"dispatch": _l("派单"), "direct": _l("直接办结"), "manual": _l("待人工分拨")}
 
 
-class CallForm(FlaskForm):
+class CallerForm(FlaskForm):
+    """What the citizen said and who they are: the call, or a failed intake being repaired."""
+
     phone = StringField(_l("来电号码"), validators=[DataRequired(), Length(max=32)])
     line = SelectField(_l("热线"), choices=choices(LINE_LABELS), default="12345")
     request_type = SelectField(_l("诉求类型"), choices=choices(REQUEST_TYPE_LABELS),
@@ -50,6 +52,9 @@ class CallForm(FlaskForm):
     content = TextAreaField(_l("诉求内容"), validators=[DataRequired(), Length(max=4000)])
     name = StringField(_l("来电人姓名"), validators=[Optional(), Length(max=80)])
     address = StringField(_l("地址"), validators=[Optional(), Length(max=200)])
+
+
+class CallForm(CallerForm):
     outcome = RadioField(_l("处理方式"), choices=[SelectChoice(k, v) for k, v in OUTCOME_LABELS.items()],
                          default="dispatch")
     unit = SelectField(_l("承办单位"), choices=[], validators=[Optional()])

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..domain.content import MAX_CONTENT, normalise_text
+from ..domain.content import MAX_CONTENT, InvalidCharacter, normalise_text
 from ..domain.errors import InvalidInput
 from ..domain.numbering import find_numbers
 from ..domain.phones import normalise_phone
@@ -25,6 +25,7 @@ REPLY_SUPPLEMENT = "【{line}】您的补充信息已加入工单{number}，将�
 REPLY_EMPTY = "【{line}】短信内容为空，请用文字描述您要反映的问题后重新发送。"
 REPLY_TOO_LONG = "【{line}】短信内容过长（最多{limit}字），请精简后重新发送。"
 REPLY_BAD_SENDER = "【{line}】无法识别您的手机号码，请用手机发送短信或拨打{line}热线。"
+REPLY_BAD_CHARACTER = "【{line}】短信含有无法识别的字符，请修改后重新发送或拨打{line}热线。"
 REPLY_REFUSED = "【{line}】短信未能受理，请修改后重新发送或拨打{line}热线。"
 REPLY_UNKNOWN_NUMBER = "【12345】本号码暂未开通短信受理，请拨打12345热线反映问题。"
 
@@ -47,6 +48,8 @@ def refusal(exc: InvalidInput, line: Line, body: str) -> str:
     """The Chinese reply for content we refuse; Twilio sends it to the citizen as an SMS."""
     if exc.field == "phone":
         return REPLY_BAD_SENDER.format(line=line.value)
+    if isinstance(exc, InvalidCharacter):
+        return REPLY_BAD_CHARACTER.format(line=line.value)
     if exc.field == "content":
         if not normalise_text(body):
             return REPLY_EMPTY.format(line=line.value)

@@ -16,6 +16,31 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _FULLWIDTH_PUNCTUATION = "\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff5e"
 _COMPAT_RUNS = re.compile(f"[^{_FULLWIDTH_PUNCTUATION}]+")
 _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,100}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+NOT_UNICODE = "含有无法识别的字符（不成对的代理项）/ contains a character that is not valid Unicode (a lone surrogate)"
+
+
+class InvalidCharacter(InvalidInput):
+    """Text no UTF-8 store can hold; channels that answer in their own words tell it apart."""
+
+    code = "invalid_character"
+
+
+def encodable(text: str, field: str) -> str:
+    """`text` as it is, or InvalidCharacter when it holds a lone surrogate.
+
+    JSON can carry one ("\\ud800") and Python keeps it, but neither PostgreSQL nor SQLite can
+    store it: accepted, such a request would fail in the worker on every attempt.
+    """
+    if _SURROGATE.search(text):
+        raise InvalidCharacter(f"{field} {NOT_UNICODE}", field=field)
+    return text
+
+
+def displayable(text: str) -> str:
+    """`text` with any lone surrogate written as its escape (\\ud800), so that an intake
+    accepted before they were refused can be shown, and edited, at all."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def normalise_text(raw: str) -> str:
@@ -36,7 +61,7 @@ def clean_content(raw: str | None, field: str = "content", limit: int = MAX_CONT
     HTML is kept as text on purpose: it is evidence of what the citizen sent, and every page
     escapes it on output.
     """
-    text = normalise_text(raw or "")
+    text = normalise_text(encodable(raw or "", field))
     if not text:
         raise InvalidInput("内容不能为空 / content must not be empty", field=field)
     if len(text) > limit:
@@ -47,7 +72,7 @@ def clean_content(raw: str | None, field: str = "content", limit: int = MAX_CONT
 
 
 def clean_optional(raw: str | None, field: str, limit: int = MAX_SHORT) -> str | None:
-    text = normalise_text(raw or "")
+    text = normalise_text(encodable(raw or "", field))
     if len(text) > limit:
         raise InvalidInput(f"{field} 过长 / {field} longer than {limit} characters", field=field)
     return text or None
