@@ -63,33 +63,20 @@ def create_token(username: str) -> None:
 @with_appcontext
 def worker(burst: bool) -> None:
     """Run an RQ worker on the intake and default queues, with RQ's scheduler and the relay
-    that turns accepted intakes into jobs."""
-    from rq import SimpleWorker
+    that turns accepted intakes into jobs; it rides out Redis outages (workers.runner)."""
+    from workers.runner import run_worker
 
-    from workers import relay
-
-    from .queue import QUEUES, connection
-
-    if burst:
-        relay.relay_all(connection())
-    else:
-        relay.start(current_app._get_current_object())  # type: ignore[attr-defined]
-    # SimpleWorker runs jobs in this process: the loaded model and the connection pool are
-    # reused instead of being forked for every job.
-    SimpleWorker(list(QUEUES), connection=connection()).work(with_scheduler=True, burst=burst)
+    run_worker(current_app._get_current_object(), burst=burst)  # type: ignore[attr-defined]
 
 
 @click.command("scheduler")
 @with_appcontext
 def scheduler() -> None:
-    """Run the periodic jobs (sweeper, deadline scan) with RQ's cron scheduler."""
-    from rq.cron import create_cron
+    """Run the periodic jobs (sweeper, deadline scan) with RQ's cron scheduler; it rides out
+    Redis outages (workers.runner)."""
+    from workers.runner import run_scheduler
 
-    import workers.cron  # noqa: F401  (registers the schedule)
-
-    from .queue import connection
-
-    create_cron(connection()).start()
+    run_scheduler(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
 @click.group("deadlines")
