@@ -30,6 +30,7 @@ from hotline.extensions import db
 from hotline.intake import Request
 from hotline.models import Channel, Ticket
 from hotline.submit import submit
+from workers.outage import Backoff, Outage
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
@@ -200,3 +201,28 @@ def test_worker_and_scheduler_ride_out_an_outage_longer_than_the_back_off(
         app: Flask, own_redis: RedisServer, tmp_path: Path) -> None:
     """Longer than the default 30 s cap, with the default cap: every loop waits its longest."""
     _ride_out(app, own_redis, tmp_path, outage_seconds=40, retry_cap=30)
+
+
+def test_an_outage_logs_its_start_a_summary_now_and_then_and_its_end(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """However many loops fail however often, the log gets a line when the outage starts, one
+    per summary period, and one when Redis answers again."""
+    now = [0.0]
+    record = Outage(summary_seconds=60, clock=lambda: now[0])
+    with caplog.at_level("WARNING", logger="workers.outage"):
+        for _ in range(3000):  # 10 failures a second for 5 minutes
+            record.failed(redis.ConnectionError("Connection refused"))
+            now[0] += 0.1
+        record.recovered()
+        record.recovered()  # nothing more to say
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 1 + 4 + 1, lines
+    assert lines[0].startswith("Redis unavailable")
+    assert lines[-1] == "Redis is back after 300 s (3000 failed attempts)"
+
+
+def test_back_off_doubles_up_to_its_cap() -> None:
+    backoff = Backoff(cap=30)
+    assert [backoff.next() for _ in range(7)] == [1, 2, 4, 8, 16, 30, 30]
+    backoff.reset()
+    assert backoff.next() == 1
