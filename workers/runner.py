@@ -35,8 +35,8 @@ RESTART_PAUSE_SECONDS = 1.0
 
 class RedisLost(Exception):
     """A heartbeat failed. Raised past RQ's retry loop in `dequeue_job_and_maintain_ttl`, which
-    would carry on after a Redis restart without the worker in RQ's registry and with its
-    scheduler process dead until the next maintenance: `run_worker` starts a fresh worker."""
+    would carry on after a Redis restart without the worker in RQ's registry: `run_worker`
+    starts a fresh worker, which registers."""
 
 
 class Worker(SimpleWorker):
@@ -127,7 +127,6 @@ def run_worker(app: Flask, *, burst: bool = False) -> None:
         try:
             # Built once Redis answers: the constructor already talks to it.
             previous = Worker(list(QUEUES), connection=conn)
-            previous.max_connection_wait_time = app.config["REDIS_RETRY_MAX_SECONDS"]
             # Our scheduler in place of RQ's (work(with_scheduler=True)); the worker's
             # teardown stops it all the same.
             previous.scheduler = Scheduler(previous.queues, connection=conn)
