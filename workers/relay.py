@@ -20,10 +20,11 @@ from flask import Flask
 from hotline.queue import ACCEPTED, connection
 
 from .jobs import BATCH, enqueue_intakes
+from .outage import Backoff, outage
 
 log = logging.getLogger(__name__)
-# How long a pop blocks before the loop looks at its stop flag again, and the pause after a
-# Redis error before trying again.
+# How long a pop blocks before the loop looks at its stop flag again, and the pause after an
+# error that is not Redis's (Redis errors back off, see workers.outage).
 WAIT_SECONDS = 1
 RETRY_SECONDS = 1
 # After the first announcement, how long the relay lets others gather before it takes them:
@@ -61,16 +62,22 @@ def relay_all(conn: redis.Redis) -> int:
 def _run(app: Flask, stop: threading.Event) -> None:
     with app.app_context():
         conn = connection()
+        record = outage(app)
+        backoff = Backoff(app.config["REDIS_RETRY_MAX_SECONDS"])
         while not stop.is_set():
             try:
                 relay_once(conn, wait=True)
             except redis.RedisError as exc:
-                log.warning("relay: Redis unavailable, retrying: %s", exc)
-                time.sleep(RETRY_SECONDS)
+                record.failed(exc)
+                stop.wait(backoff.next())
+                continue
             except Exception:
                 # A relay that died quietly would leave every new intake to the sweeper.
                 log.exception("relay failed, retrying")
-                time.sleep(RETRY_SECONDS)
+                stop.wait(RETRY_SECONDS)
+                continue
+            record.recovered()
+            backoff.reset()
 
 
 def start(app: Flask) -> Callable[[], None]:

@@ -98,24 +98,25 @@ def render(root: str, item: str, rows: list[Mapping[str, Any]], status: int = 20
                     content_type="application/json; charset=utf-8")
 
 
-def _error_response(status: int, description: str) -> Response:
+def error_response(status: int, description: str) -> Response:
+    """An error in the spec's shape (`errors` of `code` and `description`), in the path's format."""
     return render("errors", "error", [{"code": status, "description": description}], status)
 
 
 @bp.errorhandler(Open311Error)
 def _open311_error(exc: Open311Error) -> Response:
-    return _error_response(exc.status, exc.description)
+    return error_response(exc.status, exc.description)
 
 
 @bp.errorhandler(DomainError)
 def _domain_error(exc: DomainError) -> Response:
-    return _error_response(exc.status, exc.message)
+    return error_response(exc.status, exc.message)
 
 
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException) -> Response:
     """Werkzeug's errors (413 body too large, 405, malformed bodies) in the spec's shape."""
-    response = _error_response(exc.code or 400, exc.description or exc.name)
+    response = error_response(exc.code or 400, exc.description or exc.name)
     if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
         response.headers["Allow"] = ", ".join(exc.valid_methods)
     return response

@@ -13,7 +13,7 @@ with silence. Nothing is stored for refused content.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 
 from ..domain.errors import InvalidInput
@@ -24,6 +24,8 @@ from .twilio_webhook import Fields, Rejected, dialled_line, log, public_url, twi
 
 bp = Blueprint("twilio", __name__, url_prefix="/twilio")
 
+SMS_PATH = "/twilio/sms"
+VOICE_PATH = "/twilio/voice"
 RECORDING_PATH = "/twilio/voice/recording"
 TRANSCRIPTION_PATH = "/twilio/voice/transcription"
 
@@ -32,6 +34,19 @@ def _sms_reply(text: str) -> Response:
     doc = MessagingResponse()
     doc.message(text)
     return twiml(doc)
+
+
+def sorry() -> Response:
+    """The answer while the database is unreachable (hotline.errors). A caller hears, and an
+    SMS sender reads, that the line cannot take the request now: Twilio does not retry a
+    webhook, and for any answer but a 2xx it plays its own English error message to the caller
+    and tells the sender nothing, so a 503 would leave the citizen with silence. Callbacks
+    nobody hears (transcription, delivery status) get the 503 for the log."""
+    if request.path in (VOICE_PATH, RECORDING_PATH):
+        return twiml(twilio_voice.unavailable())
+    if request.path == SMS_PATH:
+        return _sms_reply(twilio_sms.REPLY_UNAVAILABLE)
+    return Response(status=503)
 
 
 @bp.post("/sms")

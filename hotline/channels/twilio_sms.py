@@ -27,6 +27,7 @@ REPLY_TOO_LONG = "【{line}】短信内容过长（最多{limit}字），请精�
 REPLY_BAD_SENDER = "【{line}】无法识别您的手机号码，请用手机发送短信或拨打{line}热线。"
 REPLY_BAD_CHARACTER = "【{line}】短信含有无法识别的字符，请修改后重新发送或拨打{line}热线。"
 REPLY_REFUSED = "【{line}】短信未能受理，请修改后重新发送或拨打{line}热线。"
+REPLY_UNAVAILABLE = "【12345】抱歉，系统暂时无法受理短信，本条短信未能保存，请稍后重新发送或拨打12345热线。"
 REPLY_UNKNOWN_NUMBER = "【12345】本号码暂未开通短信受理，请拨打12345热线反映问题。"
 
 

@@ -38,6 +38,7 @@ MAX_URL = 300  # Ticket.recording_url
 
 SAY_UNKNOWN_NUMBER = "您拨打的号码暂未开通留言服务，请拨打12345热线。再见。"
 SAY_NOTHING_RECORDED = "没有录到您的留言，请稍后再拨。再见。"
+SAY_UNAVAILABLE = "抱歉，系统暂时无法受理，您的留言未能保存。请稍后再拨打12345热线。再见。"
 SAY_THANKS = "感谢您的来电，您的留言已受理。工单号是：{spoken}。重复一遍：{spoken}。再见。"
 _SPOKEN = str.maketrans("0123456789-", "零一二三四五六七八九，")
 
@@ -96,6 +97,10 @@ def unknown_number() -> VoiceResponse:
 
 def nothing_recorded() -> VoiceResponse:
     return _goodbye(SAY_NOTHING_RECORDED)
+
+
+def unavailable() -> VoiceResponse:
+    return _goodbye(SAY_UNAVAILABLE)
 
 
 def thanks(number: str) -> VoiceResponse:

@@ -16,7 +16,9 @@ import time
 from pathlib import Path
 
 import pytest
+import redis
 import requests
+from rq import Worker
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,52 +29,97 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.mark.slow
-def test_up_serves_web_worker_and_model(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env |= {"HOTLINE_INSTANCE_DIR": str(tmp_path / "instance"),
-            "HOTLINE_DATA_DIR": str(tmp_path / "no-real-data"),  # the repository's own corpus
-            "LOG_LEVEL": "WARNING"}
-    port = _free_port()
-    log = (tmp_path / "up.log").open("w+")
-    up = subprocess.Popen([sys.executable, "-m", "flask", "--app", "hotline", "up", "--port", str(port),
-                           "--password", "e2e-pass-123"], cwd=ROOT, env=env, stdout=log,
-                          stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
+class Up:
+    """`flask --app hotline up` on a fresh instance folder, started and answering."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+        self.env |= {"HOTLINE_INSTANCE_DIR": str(tmp_path / "instance"),
+                     "HOTLINE_DATA_DIR": str(tmp_path / "no-real-data"),  # the repository's corpus
+                     "LOG_LEVEL": "WARNING"}
+        self.instance = tmp_path / "instance"
+        port = _free_port()
+        self.log = tmp_path / "up.log"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "hotline", "up", "--port", str(port),
+             "--password", "e2e-pass-123"], cwd=ROOT, env=self.env, stdout=self.log.open("w+"),
+            stderr=subprocess.STDOUT, start_new_session=True)
+        self.base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 240
-        while "hotline is running at" not in Path(log.name).read_text():
-            assert up.poll() is None, Path(log.name).read_text()[-3000:]
+        while "hotline is running at" not in self.output():
+            assert self.process.poll() is None, self.output()[-3000:]
             assert time.monotonic() < deadline, "up did not start in time"
             time.sleep(0.5)
-        assert f"{base}/" in Path(log.name).read_text()
+        assert f"{self.base}/" in self.output()
+        self.headers = {"Authorization": f"Bearer {self.flask('create-token', 'agent')}"}
 
+    def output(self) -> str:
+        return self.log.read_text()
+
+    def flask(self, *args: str) -> str:
+        return subprocess.run([sys.executable, "-m", "flask", "--app", "hotline", *args], cwd=ROOT,
+                              env=self.env, capture_output=True, text=True, check=True).stdout.strip()
+
+    def submit(self, content: str) -> str:
+        """File through the web form; returns the ticket number the citizen is shown."""
         browser = requests.Session()
-        form = browser.get(f"{base}/submit", timeout=10).text
+        form = browser.get(f"{self.base}/submit", timeout=10).text
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
-        done = browser.post(f"{base}/submit", timeout=10, data={
+        done = browser.post(f"{self.base}/submit", timeout=10, data={
             "csrf_token": token, "line": "12345", "request_type": "complaint",
-            "content": "小区物业乱收费，停车费一年涨了三次，业主意见很大", "phone": "13812348000"})
+            "content": content, "phone": "13812348000"})
         assert done.status_code == 201
-        number = re.search(r'id="ticket-number">([\d-]+)<', done.text).group(1)
+        return re.search(r'id="ticket-number">([\d-]+)<', done.text).group(1)
 
-        api_token = subprocess.run([sys.executable, "-m", "flask", "--app", "hotline", "create-token",
-                                    "agent"], cwd=ROOT, env=env, capture_output=True, text=True,
-                                   check=True).stdout.strip()
-        headers = {"Authorization": f"Bearer {api_token}"}
-        deadline = time.monotonic() + 60
-        while (reply := requests.get(f"{base}/api/v1/tickets/{number}", headers=headers,
+    def ticket(self, number: str, seconds: float = 60) -> dict:
+        """The ticket once a worker has made it."""
+        deadline = time.monotonic() + seconds
+        while (reply := requests.get(f"{self.base}/api/v1/tickets/{number}", headers=self.headers,
                                      timeout=10)).status_code == 404:
             assert time.monotonic() < deadline, "the worker did not create the ticket"
             time.sleep(0.5)
-        ticket = reply.json()
+        return reply.json()
+
+    def stop(self) -> None:
+        os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(timeout=30)
+
+
+@pytest.mark.slow
+def test_up_serves_web_worker_and_model(tmp_path: Path) -> None:
+    up = Up(tmp_path)
+    try:
+        number = up.submit("小区物业乱收费，停车费一年涨了三次，业主意见很大")
+        ticket = up.ticket(number)
         assert ticket["number"] == number
         assert ticket["classifier"]["label"]  # a model was trained and activated by `up`
-        listing = requests.get(f"{base}/api/v1/tickets?per_page=1", headers=headers, timeout=10).json()
+        listing = requests.get(f"{up.base}/api/v1/tickets?per_page=1", headers=up.headers,
+                               timeout=10).json()
         assert listing["total"] >= 300  # the demo tickets
     finally:
-        os.killpg(up.pid, signal.SIGTERM)
-        up.wait(timeout=30)
+        up.stop()
+
+
+@pytest.mark.slow
+def test_up_outlives_its_redis_and_its_children_dying(tmp_path: Path) -> None:
+    """What systemd does in production, `up` does on one machine: the embedded Redis and a
+    worker killed outright come back, and new requests still become tickets."""
+    up = Up(tmp_path)
+    try:
+        embedded = redis.Redis(unix_socket_path=str(up.instance / "redis" / "redis.sock"))
+        os.kill(embedded.info()["process_id"], signal.SIGKILL)
+        assert up.ticket(up.submit("楼道灯坏了，晚上很黑，老人出门不方便"), seconds=90)
+
+        worker = next(w for w in Worker.all(connection=embedded))
+        os.kill(worker.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while "worker 1 exited with -9, starting it again" not in up.output():
+            assert time.monotonic() < deadline, up.output()[-3000:]
+            time.sleep(0.2)
+        assert up.ticket(up.submit("小区门口的路灯不亮已经一周了，晚上很危险"), seconds=120)
+        assert up.process.poll() is None
+    finally:
+        up.stop()
 
 
 def test_up_on_a_taken_port_says_so_at_once(tmp_path: Path) -> None:

@@ -1,0 +1,193 @@
+"""The worker and scheduler processes, which ride out Redis outages of any length.
+
+RQ's `Worker.work()` ends on a Redis error met outside its dequeue (registration, heartbeat, the
+bookkeeping after a job) and retries forever inside it, coming back unregistered after a Redis
+restart; `CronScheduler.start()` ends on any Redis error. So each runs in a loop here: when a run
+ends on a Redis error, the process waits for Redis with back-off and starts a fresh run, which
+registers again. A job in progress is not run twice: the worker runs jobs in its own process
+(SimpleWorker), so a run ends only once its job has returned, and RQ does not requeue a job left
+behind in its started registry (it becomes failed; the database sweepers redo what is needed).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from contextlib import suppress
+from typing import Any
+
+import redis
+from flask import Flask
+from rq import SimpleWorker
+from rq import Worker as ForkingWorker
+from rq.cron import create_cron
+from rq.exceptions import StopRequested
+from rq.scheduler import RQScheduler
+
+from hotline.queue import QUEUES, TRAINING_QUEUE, connection
+
+from . import relay
+from .outage import Backoff, FoldRqConnectionErrors, outage, stop_on_signals, wait_for_redis
+
+log = logging.getLogger(__name__)
+RQ_LOGGERS = ("rq.worker", "rq.scheduler", "rq.cron")
+RESTART_PAUSE_SECONDS = 1.0
+
+
+class RedisLost(Exception):
+    """A heartbeat failed. Raised past RQ's retry loop in `dequeue_job_and_maintain_ttl`, which
+    would carry on after a Redis restart without the worker in RQ's registry: `run_worker`
+    starts a fresh worker, which registers."""
+
+
+class RidesOut:
+    """What a worker of ours adds to RQ's, whichever way it runs its jobs."""
+
+    stopping = False
+
+    def heartbeat(self, timeout: int | None = None, pipeline: Any = None) -> None:
+        try:
+            super().heartbeat(timeout, pipeline)  # type: ignore[misc]
+        except redis.ConnectionError as exc:
+            raise RedisLost(str(exc)) from exc
+
+    def request_stop(self, signum: int, frame: Any) -> None:
+        self.stopping = True
+        super().request_stop(signum, frame)  # type: ignore[misc]
+
+
+class Worker(RidesOut, SimpleWorker):
+    """Intake and default queues: jobs run in this process, so the loaded model and the
+    connection pool are reused instead of being forked for every job."""
+
+
+class Trainer(RidesOut, ForkingWorker):
+    """The training queue: each job in a forked child, so its time limit is enforced from
+    outside it and the hundreds of MB a training takes go back to the system when it ends."""
+
+
+class Scheduler(RQScheduler):
+    """RQ's scheduler process (it queues the jobs due later: outbox retries) ends on a Redis
+    error with a traceback, and its worker starts another only at its next maintenance, up to
+    ten minutes on; this one retries with back-off, quietly, since the worker's own lines say
+    that Redis is away."""
+
+    retry_cap = 30.0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._stopped = threading.Event()
+
+    def request_stop(self, signum: Any = None, frame: Any = None) -> None:
+        super().request_stop(signum, frame)
+        self._stopped.set()
+
+    def work(self) -> None:
+        backoff = Backoff(self.retry_cap)
+        while not self._stop_requested:
+            try:
+                super().work()
+                return
+            except redis.ConnectionError as exc:
+                self.log.debug("scheduler: Redis unavailable: %s", exc)
+                self._stopped.wait(backoff.next())
+
+
+def _fold_rq_logs(app: Flask) -> None:
+    quiet = FoldRqConnectionErrors(outage(app))
+    for name in RQ_LOGGERS:
+        logging.getLogger(name).addFilter(quiet)
+
+
+def _abandon(worker: Worker | Trainer) -> None:
+    """Stop what a failed run left behind in this process: RQ's teardown did not get that far."""
+    if worker.pubsub_thread is not None:
+        worker.pubsub_thread.stop()
+    process = worker.scheduler._process if worker.scheduler else None
+    if process is not None and process.is_alive():
+        process.terminate()
+        process.join()
+
+
+def _bury(worker: Worker | Trainer) -> None:
+    """With Redis back, mark the failed run's worker dead and free its scheduler locks, so that
+    monitoring shows no ghost and the next run's scheduler starts at once (best effort: a Redis
+    restarted empty has neither)."""
+    with suppress(redis.RedisError):
+        worker.register_death()
+        if worker.scheduler is not None:
+            worker.scheduler.release_locks()
+
+
+def run_worker(app: Flask, *, burst: bool = False) -> None:
+    """Work the intake and default queues, with RQ's scheduler and the intake relay, until
+    stopped by a signal (or, `burst`, until the queues are empty)."""
+    conn = connection(app)
+    if burst:
+        relay.relay_all(conn)
+        Worker(list(QUEUES), connection=conn).work(with_scheduler=True, burst=True)
+        return
+    relay.start(app)
+    _ride_out(app, conn, Worker, list(QUEUES))
+
+
+def run_trainer(app: Flask, *, burst: bool = False) -> None:
+    """Work the training queue only, so a training that takes minutes never delays intake."""
+    import workers.retraining  # noqa: F401  (loaded once here, not in every forked job)
+
+    conn = connection(app)
+    if burst:
+        Trainer([TRAINING_QUEUE], connection=conn).work(burst=True)
+        return
+    _ride_out(app, conn, Trainer, [TRAINING_QUEUE])
+
+
+def _ride_out(app: Flask, conn: redis.Redis, worker_class: type[Worker] | type[Trainer],
+              queues: list[str]) -> None:
+    """Run fresh workers of `worker_class` one after another while Redis comes and goes."""
+    _fold_rq_logs(app)
+    stop, previous = threading.Event(), None
+    while wait_for_redis(app, conn, stop):
+        if previous is not None:
+            _bury(previous)
+        previous = None
+        try:
+            # Built once Redis answers: the constructor already talks to it.
+            previous = worker_class(queues, connection=conn)
+            # Our scheduler in place of RQ's (work(with_scheduler=True)); the worker's
+            # teardown stops it all the same.
+            previous.scheduler = Scheduler(previous.queues, connection=conn)
+            previous.scheduler.retry_cap = app.config["REDIS_RETRY_MAX_SECONDS"]
+            previous.scheduler.acquire_locks(auto_start=True)
+            previous.work()
+        except (redis.RedisError, RedisLost) as exc:
+            outage(app).failed(exc)
+        if previous is not None:
+            _abandon(previous)
+        if (previous is not None and previous.stopping) or stop.is_set():
+            return
+        stop = stop_on_signals()
+        # A run that ended by itself with Redis up (a bug, not an outage) restarts at most
+        # once a second.
+        stop.wait(RESTART_PAUSE_SECONDS)
+
+
+def run_scheduler(app: Flask) -> None:
+    """Enqueue the periodic jobs (workers.cron) until stopped by a signal."""
+    import workers.cron  # noqa: F401  (registers the schedule)
+
+    conn = connection(app)
+    _fold_rq_logs(app)
+    # One scheduler for every run: create_cron consumes the schedule, and the jobs keep their
+    # last run times, so what fell due during an outage is enqueued as soon as Redis is back.
+    cron = create_cron(conn)
+    stop = threading.Event()
+    while wait_for_redis(app, conn, stop):
+        try:
+            cron.start()  # returns when a signal stops it
+            return
+        except redis.RedisError as exc:
+            outage(app).failed(exc)
+        except StopRequested:  # RQ's handler, raised outside start()'s own loop
+            return
+        stop = stop_on_signals()
