@@ -104,8 +104,8 @@ def test_duty_phones_receive_the_overdue_and_escalation_sms_once(
     drain(app)  # the RQ worker sends what the scan queued
     sent = sorted((r.to, r.body) for r in fake_twilio.sent if r.to != t.phone)
     assert sent == sorted([
-        (zjj.duty_phone, f"【12345】工单 {t.number} 签收时限已于 09-30 14:30 超期。请尽快办理。"),
-        (zjj.duty_phone, f"【12345】工单 {t.number} 答复时限已于 10-15 17:30 超期。请尽快办理。"),
+        (zjj.duty_phone, f"【12345】工单 {t.number} 签收时限已于 2026-09-30 14:30 超期。请尽快办理。"),
+        (zjj.duty_phone, f"【12345】工单 {t.number} 答复时限已于 2026-10-15 17:30 超期。请尽快办理。"),
         (gov.duty_phone, f"【12345】工单 {t.number} 签收时限超期未办（{zjj.name}），"
                          f"已提级至{gov.name}。"),
     ])
