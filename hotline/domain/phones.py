@@ -44,8 +44,10 @@ def mask_phone(e164: str | None) -> str:
     """138****8000: what unit staff see unless their role needs the full number (domain.md §6)."""
     if not e164:
         return ""
-    number = phonenumbers.parse(e164)
-    national = str(number.national_number)
+    try:
+        national = str(phonenumbers.parse(e164, "CN").national_number)
+    except phonenumbers.NumberParseException:  # not a number at all: show none of it
+        return "*" * len(e164)
     if len(national) < 7:
         return "*" * len(national)
     return f"{national[:3]}{'*' * (len(national) - 7)}{national[-4:]}"
