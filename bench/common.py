@@ -23,9 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 
 
-def bench_database(name: str) -> str:
-    """A fresh PostgreSQL database `name` on the server of DATABASE_URL (default: local)."""
-    server = os.environ.get("BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432")
+def bench_database(name: str, server: str | None = None) -> str:
+    """A fresh PostgreSQL database `name` on `server` (default: BENCH_POSTGRES, else local)."""
+    server = server or os.environ.get("BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432")
     admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
