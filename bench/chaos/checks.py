@@ -29,17 +29,26 @@ def by_endpoint(answers: list[Answer]) -> dict[str, dict[str, int]]:
 
 def windows(answers: list[Answer], spans: dict[str, list[tuple[float, float]]],
             settle: float) -> dict[str, dict[str, Any]]:
-    """Answers by the fault under way when they were sent (up to `settle` seconds after it
-    ended, while the system recovers); "no_fault" holds the rest, the baseline."""
+    """Answers by the fault under way when they came (up to `settle` seconds after it ended,
+    while the system recovers); "no_fault" holds the rest, the baseline."""
     counted: dict[str, list[Answer]] = defaultdict(list)
     for answer in answers:
         kinds = [kind for kind, ranges in spans.items()
-                 if any(start <= answer.sent <= end + settle for start, end in ranges)]
+                 if any(start <= answer.answered <= end + settle for start, end in ranges)]
         for kind in kinds or ["no_fault"]:
             counted[kind].append(answer)
     return {kind: {**by_endpoint(counted[kind]), "latency_ms_2xx": latency(
         [a for a in counted[kind] if a.ok and a.endpoint in INTAKE_ENDPOINTS])}
         for kind in [*spans, "no_fault"]}
+
+
+def timeline(answers: list[Answer], bucket: float) -> list[dict[str, Any]]:
+    """Answers by when they came, `bucket` seconds at a time: how a fault came and went."""
+    counted: dict[int, list[Answer]] = defaultdict(list)
+    for answer in answers:
+        counted[int(answer.answered // bucket)].append(answer)
+    return [{"from": round(k * bucket, 1), **by_status(counted[k]),
+             "p50_ms": latency([a for a in counted[k] if a.ok])["p50"]} for k in sorted(counted)]
 
 
 def latency(answers: list[Answer]) -> dict[str, float]:
@@ -56,7 +65,7 @@ def client_figures(answers: list[Answer], intakes: int, api_share: float) -> dic
     for a in sorted(answers, key=lambda a: (a.sent, a.attempt)):
         last[a.intake] = a
     refused = Counter(f"{a.endpoint} {a.status}" for i, a in last.items() if i not in accepted)
-    span = max((a.sent + a.seconds for a in sends if a.ok), default=0.0)
+    span = max((a.answered for a in sends if a.ok), default=0.0)
     ok = [a for a in sends if a.ok]
     return {
         "intakes": intakes, "api_share": api_share, "accepted": len(accepted),

@@ -43,6 +43,12 @@ class Answer:
     retry_after: float | None = None
 
     @property
+    def answered(self) -> float:
+        """When the answer (or the error) came: near when the server handled the request, which
+        under a queue is seconds after it was sent."""
+        return self.sent + self.seconds
+
+    @property
     def ok(self) -> bool:
         return self.status.startswith("2")
 

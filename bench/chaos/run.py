@@ -52,6 +52,7 @@ SETTLE_SECONDS = 5.0
 # longer than two sweeps (workers/cron.py, every 30 s) plus the re-queue age.
 STALL_SECONDS = 75.0
 POLL_SECONDS = 0.2
+TIMELINE_SECONDS = 5.0
 
 
 @dataclass
@@ -195,6 +196,8 @@ def run(args: argparse.Namespace, root: Path, pg: Postgres, redis: RedisServer,
     settle = min(SETTLE_SECONDS, 0.05 * duration)
     load = Load(port, token, intakes=args.intakes, rate=args.rate, api_share=args.api_share,
                 retries=args.retries, timeout=args.timeout)
+    # The machine's load average (1, 5, 15 min): on a shared VM, other people's work.
+    machine_load = {"before_load": os.getloadavg()}
     t0 = time.monotonic() + 1
     print(f"load: {args.intakes} intakes at {args.rate:g}/s for {duration:.0f} s; faults:", flush=True)
     sender = threading.Thread(target=load.run, args=(t0,), name="load")
@@ -204,8 +207,10 @@ def run(args: argparse.Namespace, root: Path, pg: Postgres, redis: RedisServer,
     while sender.is_alive():
         wait_until(time.monotonic() + 0.5, procs)
     load_seconds = round(time.monotonic() - t0, 1)
+    machine_load["after_load"] = os.getloadavg()
     print(f"load done after {load_seconds} s; waiting for the backlog", flush=True)
     backlog = drain(database_url, workers, procs, timeout=args.drain_timeout)
+    machine_load["after_backlog"] = os.getloadavg()
     engine = create_engine(database_url)
     with engine.connect() as conn:
         database = checks.database(conn, load.answers)
@@ -222,12 +227,13 @@ def run(args: argparse.Namespace, root: Path, pg: Postgres, redis: RedisServer,
                      "intake_requeue_after_seconds": args.requeue_after,
                      "redis_down_seconds": round(redis_down, 1), "pg_down_seconds": pg_down,
                      "window_settle_seconds": settle},
-        "load_seconds": load_seconds, "client_worst_start_lateness_ms":
+        "load_average": machine_load, "load_seconds": load_seconds, "client_worst_start_lateness_ms":
             round(load.latest_start * 1000, 1),
         "faults": events, "fault_windows": spans,
         "client": checks.client_figures(load.answers, args.intakes, args.api_share),
         "answers": checks.by_endpoint(load.answers),
         "answers_by_fault_window": checks.windows(load.answers, spans, settle),
+        "timeline": checks.timeline(load.answers, TIMELINE_SECONDS),
         "backlog": backlog, "database": database, "processes": processes,
         "checks": checks.verdicts(database, processes),
     }
@@ -240,7 +246,7 @@ def describe(r: dict[str, Any]) -> str:
         f"accepted {c['accepted']} of {c['intakes']} intakes, {c['accepted_per_second']} accepted/s, "
         f"2xx p50 {lat['p50']} ms p99 {lat['p99']} ms (max {lat['max']} ms); "
         f"not accepted: {c['not_accepted'] or 'none'}; API retries {c['api_retries']}",
-        "answers by fault window (sent during the fault or up to "
+        "answers by fault window (answered during the fault or up to "
         f"{r['settings']['window_settle_seconds']:g} s after):",
         *(f"  {kind}: {counts['all']}  (api {counts['api']}, form {counts['form']}, "
           f"submit {counts['submit']}; 2xx p99 {counts['latency_ms_2xx']['p99']} ms)"
