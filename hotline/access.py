@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from . import audit
 from .domain.errors import NotFound
 from .domain.phones import mask_phone
-from .models import AssistTask, RequestType, Ticket, User
+from .models import AssistTask, OutboundMessage, RequestType, Ticket, User
 from .permissions import Permission, allows, require
 
 PHONE_REVEALED = "phone_reveal"  # audit action: a full number was shown to someone
@@ -65,3 +65,24 @@ def reveal_phone(session: Session, user: User, ticket: Ticket) -> str:
     check_view(user, ticket)
     audit.record(session, user, "ticket", ticket.number, PHONE_REVEALED)
     return ticket.phone or ""
+
+
+def recipient_view(user: User, message: OutboundMessage) -> dict[str, Any]:
+    """The number an outbound message went (or must be phoned) to, as this user may see it:
+    masked like a ticket's phone, hidden for 保密 and 举报 tickets, whether or not the message
+    is tied to a ticket or the number is the ticket's own."""
+    may_reveal = allows(user.role, Permission.REVEAL_PHONE)
+    if message.ticket is not None and hides_identity(message.ticket) and not may_reveal:
+        return {"phone": HIDDEN, "can_reveal": False}
+    return {"phone": mask_phone(message.to_addr), "can_reveal": may_reveal and bool(message.to_addr)}
+
+
+def reveal_recipient(session: Session, user: User, message: OutboundMessage) -> str:
+    """The full number of an outbound message, for a post that may see it, audited on its
+    ticket number like reveal_phone (with the message id); the caller commits first."""
+    require(user.role, Permission.REVEAL_PHONE, "查看完整号码")
+    if message.ticket is not None:
+        check_view(user, message.ticket)
+    audit.record(session, user, "ticket", message.ticket_number, PHONE_REVEALED,
+                 after={"outbound_message": message.id})
+    return message.to_addr or ""

@@ -3,6 +3,7 @@
 CSV is UTF-8 with a byte-order mark: without it Excel on a Chinese Windows reads the file as
 GBK and shows the Chinese as mojibake. Times are written in Asia/Shanghai, as shown on screen;
 rates stay numbers in XLSX (formatted as percentages) so they can be sorted and summed.
+Text goes to spreadsheets, so every text cell is escaped against formula injection (`_safe`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from openpyxl.styles import Font
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
            "csv": "text/csv; charset=utf-8"}
+# Excel, LibreOffice and Sheets read text starting with these as a formula (OWASP CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -64,11 +67,23 @@ def _text(value: Any) -> str:
     return str(value)  # a Rate shows as its percentage
 
 
+def _safe(value: Any) -> Any:
+    """Citizens' words reach these cells: text a spreadsheet would run as a formula is written
+    behind a single quote, as OWASP advises; numbers, dates and rates stay what they are."""
+    if value is None or isinstance(value, int | float | Rate | date):
+        return value
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _safe_rows(table: Table) -> list[list[Any]]:
+    """The header and every row as written to a file: the one place exports pass through."""
+    return [[_safe(v) for v in row] for row in [table.headers, *table.rows]]
+
+
 def to_csv(table: Table) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(table.headers)
-    writer.writerows([_text(v) for v in row] for row in table.rows)
+    csv.writer(out).writerows([_text(v) for v in row] for row in _safe_rows(table))
     return "\ufeff".encode() + out.getvalue().encode("utf-8")
 
 
@@ -76,10 +91,11 @@ def to_xlsx(table: Table) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = table.title[:31].translate(str.maketrans("[]:*?/\\", "（）：＊？／＼"))
-    sheet.append(table.headers)
+    header, *rows = _safe_rows(table)
+    sheet.append(header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for row in table.rows:
+    for row in rows:
         sheet.append([_cell(v) for v in row])
         for cell, value in zip(sheet[sheet.max_row], row, strict=True):
             if isinstance(value, Rate):

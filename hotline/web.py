@@ -114,7 +114,7 @@ def phone(number: str) -> Any:
     db.session.commit()
     if request.accept_mimetypes.best == "application/json":
         return jsonify(number=t.number, phone=full)
-    return render_template("tickets/phone.html", t=t, phone=full)
+    return render_template("tickets/phone.html", number=t.number, phone=full, back=None)
 
 
 @bp.app_template_filter("localtime")

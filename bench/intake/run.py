@@ -14,7 +14,6 @@ Run: `python -m bench.intake.run [--requests 20000]`.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import shutil
@@ -27,11 +26,18 @@ from pathlib import Path
 from typing import Any
 
 import redis
-from rq import Worker
-from rq.cron_scheduler_registry import get_keys
 from sqlalchemy import create_engine, text
 
-from bench.common import ROOT, bench_database, percentile, write
+from bench.common import (
+    ROOT,
+    bench_database,
+    flask,
+    percentile,
+    prepare,
+    wait_http,
+    wait_workers,
+    write,
+)
 
 PORT = 18765
 LOAD = Path(__file__).with_name("load.lua")
@@ -43,37 +49,6 @@ LOAD = Path(__file__).with_name("load.lua")
 WRK_THREADS = 1
 
 
-def flask(env: dict[str, str], *args: str, nice: int = 0, **kwargs: Any) -> subprocess.Popen[bytes]:
-    """A `flask --app hotline` command at CPU priority `nice`, in a process group of its own
-    (so that it can be killed with whatever it started) but in the benchmark's session.
-
-    With the kernel's autogroup scheduling (on by default on these VMs) CPU time is shared
-    between sessions first and by nice only inside a session. In gunicorn's session each of its
-    four processes weighs 1024 against a worker's 110 (nice 10); in sessions of their own, even
-    with each session's group niced, the workers took a larger share: with a worker killed
-    midway, 550 accepted/s against 642 and 655 in the same session (2026-12-06, 12,000
-    requests)."""
-    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "hotline", *args], cwd=ROOT,
-                            env=env, process_group=0, preexec_fn=lambda: os.nice(nice), **kwargs)
-
-
-def prepare(env: dict[str, str]) -> str:
-    """Schema, reference data, a trained model when the classifier is available; an API token."""
-    code = (
-        "from hotline import create_app, seed, migrate\n"
-        "from hotline.extensions import db\n"
-        "from hotline.demo import ensure_model\n"
-        "app = create_app(); migrate.upgrade(app)\n"
-        "with app.app_context():\n"
-        "    seed.load_reference(db.session); seed.ensure_users(db.session, 'bench-pass-123')\n"
-        "    print(ensure_model(app, corpus_only=True), file=__import__('sys').stderr)\n"
-    )
-    subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True)
-    out = subprocess.run([sys.executable, "-m", "flask", "--app", "hotline", "create-token", "agent"],
-                         cwd=ROOT, env=env, check=True, capture_output=True, text=True)
-    return out.stdout.strip()
-
-
 def reset(database_url: str, redis_url: str) -> None:
     engine = create_engine(database_url)
     with engine.begin() as conn:
@@ -81,34 +56,6 @@ def reset(database_url: str, redis_url: str) -> None:
                           "RESTART IDENTITY CASCADE"))
     engine.dispose()
     redis.Redis.from_url(redis_url).flushdb()
-
-
-def wait_http(seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=1)
-            conn.request("GET", "/api/v1/openapi.json")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("gunicorn did not start")
-
-
-def wait_workers(redis_url: str, workers: int, seconds: float = 120) -> None:
-    """Until every worker and the scheduler has registered in Redis, that is, has imported the
-    app and is ready: a centre starts its workers before the calls come, and a run whose load
-    met several processes still importing numpy, scikit-learn and jieba (2-3 s of CPU each)
-    measured their start-up, not the steady state. The killed worker's restart midway is still
-    measured, as it should be."""
-    conn = redis.Redis.from_url(redis_url)
-    deadline = time.monotonic() + seconds
-    while Worker.count(connection=conn) < workers or not get_keys(conn):
-        if time.monotonic() > deadline:
-            raise RuntimeError("the workers or the scheduler did not start")
-        time.sleep(0.2)
-    conn.close()
 
 
 def count(conn: Any, table: str) -> int:
@@ -169,7 +116,7 @@ def scenario(env: dict[str, str], token: str, *, requests: int, concurrency: int
         procs[0] = flask(env, "worker", nice=nice, **quiet)
 
     try:
-        wait_http()
+        wait_http(PORT)
         if workers:
             wait_workers(env["REDIS_URL"], workers)
         client = load(env, token, requests=requests, concurrency=concurrency,

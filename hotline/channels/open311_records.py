@@ -1,14 +1,13 @@
 """Open311 GeoReport v2 records: what the public may read about services and service requests.
 
 The feed is public (no key), so every record is built from an allow-list of fields: the
-citizen's name, phone and e-mail are never read, phone numbers and ID numbers a citizen typed
-into the text are masked, and for 举报 or 保密 requests only the processing facts are shown
-(domain.md §6: the reporter's identity is protected, and the text alone can identify them).
+citizen's name, phone and e-mail are never read, phone numbers, ID numbers and e-mail addresses
+anyone typed into the text are masked (hotline.domain.phones.mask_personal), and for 举报 or 保密
+requests only the processing facts are shown (domain.md §6: the reporter's identity is protected, and the text alone can identify them).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..access import hides_identity
 from ..domain.lifecycle import REPLY_APPROVED
+from ..domain.phones import mask_personal
 from ..models import (
     Intake,
     RequestType,
@@ -33,11 +33,6 @@ from ..vocab import STATUS_LABELS
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 MAX_REQUESTS = 1000
 RECEIVED_NOTICE = "已受理，等待分拨 / accepted, waiting for dispatch"
-
-# Mainland mobiles (optionally +86), landlines with area code, and 18-digit resident ID numbers.
-_PERSONAL_NUMBERS = re.compile(
-    r"(?<![\dA-Za-z])(?:(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}|0\d{2,3}-\d{7,8}|\d{17}[\dXx])(?!\d)"
-)
 
 
 @dataclass(frozen=True)
@@ -95,16 +90,6 @@ def w3c(value: datetime | None) -> str | None:
     return value.astimezone(LOCAL_TZ).isoformat(timespec="seconds") if value else None
 
 
-def redact(text: str | None, *known: str | None) -> str | None:
-    """`text` with phone and ID numbers masked, and the citizen's own name and phone removed."""
-    if not text:
-        return text
-    for value in known:
-        if value and len(value) >= 2:
-            text = text.replace(value, "***")
-    return _PERSONAL_NUMBERS.sub("***", text)
-
-
 def _hint(intake: Intake | None) -> str | None:
     code = (intake.payload or {}).get("service_code") if intake else None
     return code if isinstance(code, str) else None
@@ -160,15 +145,15 @@ def _ticket_record(ticket: Ticket, intake: Intake | None, notes: str | None,
     return _record(
         number=ticket.number,
         status="closed" if ticket.status == Status.CLOSED else "open",
-        notes=redact(notes, *known),
+        notes=mask_personal(notes, *known),
         service=service,
-        description=redact(ticket.content, *known),
+        description=mask_personal(ticket.content, *known),
         agency=ticket.department.label if ticket.department else None,
         notice=STATUS_LABELS.get(ticket.status.value, ticket.status.value),
         requested=ticket.created_at,
         updated=ticket.updated_at,
         expected=ticket.reply_due,
-        address=redact(ticket.address, *known),
+        address=mask_personal(ticket.address, *known),
         location=_location(intake),
         hidden=hides_identity(ticket),
     )
@@ -183,13 +168,13 @@ def _intake_record(intake: Intake, catalogue: Catalogue) -> dict[str, Any]:
         status="open",
         notes=None,
         service=catalogue.services.get(_hint(intake) or ""),
-        description=redact(p.get("content"), *known),
+        description=mask_personal(p.get("content"), *known),
         agency=None,
         notice=RECEIVED_NOTICE,
         requested=intake.received_at,
         updated=intake.received_at,
         expected=None,
-        address=redact(p.get("address"), *known),
+        address=mask_personal(p.get("address"), *known),
         location=_location(intake),
         hidden=bool(p.get("confidential")) or p.get("request_type") == RequestType.REPORT.value,
     )
@@ -214,15 +199,6 @@ def _latest_notes(session: Session, ticket_ids: list[int]) -> dict[int, str]:
         text = (data or {}).get("answer") if kind == REPLY_APPROVED else note
         if text:
             notes[ticket_id] = text
-    return notes
-    rows = session.execute(
-        select(TicketEvent.ticket_id, TicketEvent.note)
-        .where(TicketEvent.ticket_id.in_(ticket_ids), TicketEvent.public,
-               TicketEvent.note.is_not(None), TicketEvent.actor != "citizen")
-        .order_by(TicketEvent.id)
-    )
-    for ticket_id, note in rows:
-        notes[ticket_id] = note
     return notes
 
 

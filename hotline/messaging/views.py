@@ -5,12 +5,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from .. import audit
+from ..access import recipient_view, reveal_recipient
 from ..channels.twilio_webhook import Fields, webhook
 from ..domain.errors import DomainError
 from ..domain.lifecycle import Actor
@@ -103,7 +115,23 @@ def callbacks() -> Any:
     unclear = db.session.scalars(
         select(FollowUp).options(joinedload(FollowUp.ticket))
         .where(FollowUp.status == "needs_agent").order_by(FollowUp.created_at).limit(500)).all()
-    return render_template("messaging/callbacks.html", messages=to_call, follow_ups=unclear)
+    return render_template("messaging/callbacks.html", messages=to_call, follow_ups=unclear,
+                           recipient_of=lambda m: recipient_view(current_user, m))
+
+
+@bp.post("/callbacks/<int:message_id>/phone")
+@requires(Permission.CALL_CITIZENS)
+def callback_phone(message_id: int) -> Any:
+    """The full number to call back: an agent needs it, and each look is audited."""
+    message = db.session.get(OutboundMessage, message_id)
+    if message is None:
+        abort(404)
+    full = reveal_recipient(db.session, current_user, message)
+    db.session.commit()  # the audit entry first, then the number
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(number=message.ticket_number, phone=full)
+    return render_template("tickets/phone.html", number=message.ticket_number, phone=full,
+                           back=url_for("messaging.callbacks"))
 
 
 @bp.post("/callbacks/<int:message_id>/done")
@@ -115,7 +143,7 @@ def callback_done(message_id: int) -> Any:
     if message.status == outbox.TO_CALL or message.status in outbox.PROBLEM_STATUSES:
         message.status, message.handled_by, message.updated_at = outbox.CALLED, current_user.username, utcnow()
         db.session.commit()
-        flash(f"工单 {message.ticket_number} 已标记为电话告知。", "ok")
+        flash(_("工单 %(number)s 已标记为电话告知。", number=message.ticket_number), "ok")
     return redirect(url_for("messaging.callbacks"))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 from typing import Any
@@ -269,3 +270,38 @@ def test_hostile_posts_never_fail_the_server(client: FlaskClient, reference: Non
                            data={"api_key": KEY, "service_code": "cxjs", "description": "x",
                                  "address_string": "y"})
     assert_error(response, 400)
+
+
+WRITTEN_PHONES = ("Tel13912345678", "139.1234.5678", "1391 234 5678", "座机057188886666",
+                  "(0571)88886666", "+86 139 1234 5678")
+KEPT = ("20261206-000123", "2026-12-06", "1280.50元", "310000")
+
+
+def test_phones_and_e_mail_in_free_text_never_reach_the_feed(app: Flask, client: FlaskClient,
+                                                            reference: None) -> None:
+    """However a citizen or a unit writes a number into the text, every public output masks it;
+    ticket numbers, dates, prices and postcodes stay readable."""
+    text = ("路灯坏了，" + "，".join(WRITTEN_PHONES) + "，邮箱li.si@example.com，上次工单20261206-000123，"
+            "2026-12-06报修，花了1280.50元，邮编310000")
+    number = submitted(client, description=text, address_string="幸福小区 13912345678")
+    outputs = [client.get(f"{BASE}/requests.json").get_data(as_text=True)]  # still an intake
+    drain(app)
+    t = ticket(number)
+    dispatch(t, actor("admin"), db.session.scalars(select(Department).where(
+        Department.code == "zjj")).one(), reason={"by": "test"})
+    sign(t, actor("zjj"))
+    reply(t, actor("zjj"), "已修复，如有问题请联系王师傅139-1234-5678或wang@example.com")
+    review_reply(t, actor("admin"), accept=True)
+    db.session.commit()
+    outputs += [client.get(f"{BASE}/{path}").get_data(as_text=True) for path in (
+        "requests.json", "requests.xml", f"requests/{number}.json", f"requests/{number}.xml",
+        f"requests.json?service_request_id={number}")]
+    for out in outputs:
+        assert "@example.com" not in out, out
+        digits = re.sub(r"\D", "", out)  # 139.1234.5678 unmasked would show here
+        assert "13912345678" not in digits and "057188886666" not in digits, out
+    record = one(client, number)
+    for kept in KEPT:
+        assert kept in record["description"], kept
+    assert record["status_notes"] == "已修复，如有问题请联系王师傅***或***"
+    assert record["address"] == "幸福小区 ***"

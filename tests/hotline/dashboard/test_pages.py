@@ -3,6 +3,7 @@ deciding an extension from the page."""
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 
@@ -14,7 +15,7 @@ from sqlalchemy import select
 
 from hotline import figures
 from hotline.extensions import db
-from hotline.models import ExtensionRequest
+from hotline.models import ExtensionRequest, Ticket
 from tests.conftest import csrf_token, login
 from tests.hotline.workflow.helpers import act, new_ticket
 
@@ -145,3 +146,39 @@ def test_the_dashboard_reads_in_english(client: FlaskClient, waiting: str) -> No
                  "Units ranked (mean of the three rates)", "By District"):
         assert text in page, text
     assert "督办工作台" not in page
+
+
+FORMULAS = ('=HYPERLINK("http://x","y")', "+1+1", "-2", "@SUM(A1)", "\t=1", "\r=1")
+
+
+@pytest.fixture
+def hostile(app: Flask, reference: None) -> dict[str, str]:
+    """Replies awaiting review (the table shows the citizen's words) on tickets whose text is a
+    formula; intake tidies the leading TAB and CR away, so those two arrive as '=1'."""
+    contents: dict[str, str] = {}
+    with app.test_client() as api:
+        for text in FORMULAS:
+            n = new_ticket(text).number
+            assert act(api, "agent", n, "dispatch", {"unit": "zjj"}).status_code == 200
+            assert act(api, "zjj", n, "sign").status_code == 200
+            assert act(api, "zjj", n, "reply", {"answer": "已处理"}).status_code == 200
+            contents[n] = db.session.scalars(select(Ticket.content).where(Ticket.number == n)).one()
+    return contents
+
+
+def test_xlsx_export_holds_no_formula(client: FlaskClient, hostile: dict[str, str]) -> None:
+    login(client, "supervisor")
+    sheet = load_workbook(io.BytesIO(client.get("/supervise/export/review.xlsx").data)).active
+    cells = [c for row in sheet.iter_rows() for c in row]
+    assert all(c.data_type != "f" for c in cells), [c.value for c in cells if c.data_type == "f"]
+    shown = {row[0].value: row[3] for row in sheet.iter_rows(min_row=2)}
+    assert set(shown) == set(hostile)
+    for number, content in hostile.items():
+        assert (shown[number].value, shown[number].data_type) == ("'" + content, "s")
+
+
+def test_csv_export_quotes_every_formula(client: FlaskClient, hostile: dict[str, str]) -> None:
+    login(client, "supervisor")
+    body = client.get("/supervise/export/review.csv").data.decode("utf-8-sig")
+    rows = {row[0]: row[3] for row in list(csv.reader(io.StringIO(body)))[1:]}
+    assert rows == {number: "'" + content for number, content in hostile.items()}
