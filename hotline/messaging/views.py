@@ -119,13 +119,18 @@ def callbacks() -> Any:
                            recipient_of=lambda m: recipient_view(current_user, m))
 
 
+def _outbound(message_id: int) -> OutboundMessage:
+    message = db.session.get(OutboundMessage, message_id)
+    if message is None:
+        abort(404)
+    return message
+
+
 @bp.post("/callbacks/<int:message_id>/phone")
 @requires(Permission.CALL_CITIZENS)
 def callback_phone(message_id: int) -> Any:
     """The full number to call back: an agent needs it, and each look is audited."""
-    message = db.session.get(OutboundMessage, message_id)
-    if message is None:
-        abort(404)
+    message = _outbound(message_id)
     full = reveal_recipient(db.session, current_user, message)
     db.session.commit()  # the audit entry first, then the number
     if request.accept_mimetypes.best == "application/json":
@@ -137,9 +142,7 @@ def callback_phone(message_id: int) -> Any:
 @bp.post("/callbacks/<int:message_id>/done")
 @requires(Permission.CALL_CITIZENS)
 def callback_done(message_id: int) -> Any:
-    message = db.session.get(OutboundMessage, message_id)
-    if message is None:
-        abort(404)
+    message = _outbound(message_id)
     if message.status == outbox.TO_CALL or message.status in outbox.PROBLEM_STATUSES:
         message.status, message.handled_by, message.updated_at = outbox.CALLED, current_user.username, utcnow()
         db.session.commit()
