@@ -12,9 +12,9 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from .card import read_card
-from .data import columns, read_rows
-from .errors import DataError, ModelError, TrainingError
+from classifier.card import read_card
+from classifier.data import columns, read_rows
+from classifier.errors import DataError, ModelError, TrainingError
 
 EXIT_USAGE = 2
 
@@ -28,7 +28,7 @@ def _labelled(args: argparse.Namespace) -> tuple[list[str], list[str], list[str]
 
 def _train(args: argparse.Namespace) -> None:
     texts, labels, _ = _labelled(args)  # before the heavy imports: bad input fails fast
-    from . import save, train
+    from classifier import save, train
 
     model = train(texts, labels, seed=args.seed)
     directory = save(model, args.out)
@@ -38,7 +38,7 @@ def _train(args: argparse.Namespace) -> None:
 
 def _evaluate(args: argparse.Namespace) -> None:
     texts, labels, groups = _labelled(args)
-    from . import evaluate
+    from classifier import evaluate
 
     report = evaluate(texts, labels, groups, folds=args.folds, seed=args.seed)
     print(json.dumps(report, ensure_ascii=False))
@@ -46,7 +46,7 @@ def _evaluate(args: argparse.Namespace) -> None:
 
 def _predict(args: argparse.Namespace) -> None:
     read_card(args.model)  # before the heavy imports: a bad directory fails fast
-    from . import load
+    from classifier import load
 
     model = load(args.model)
     lines = [line.rstrip("\r\n") for line in sys.stdin]

@@ -12,7 +12,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .errors import ModelError
+from classifier.errors import ModelError
 
 # Format 2 added the nearest-texts vote (classifier.neighbours); a format-1 file is a model
 # without one and still loads.

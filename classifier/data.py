@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from .errors import DataError
+from classifier.errors import DataError
 
 REPO = Path(__file__).resolve().parent.parent
 BODIES = "tipdm2020c_attachment2_details_only.csv"

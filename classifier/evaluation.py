@@ -15,10 +15,10 @@ import numpy as np
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedGroupKFold
 
-from .calibration import expected_calibration_error
-from .errors import TrainingError
-from .model import data_sha256, train
-from .text import normalize
+from classifier.calibration import expected_calibration_error
+from classifier.errors import TrainingError
+from classifier.model import data_sha256, train
+from classifier.text import normalize
 
 
 def make_folds(labels: Sequence[str], groups: Sequence[str], folds: int, seed: int

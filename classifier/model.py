@@ -15,15 +15,15 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.model_selection import StratifiedGroupKFold
 
-from . import calibration
-from .errors import TrainingError
-from .features import CharNgrams, WordNgrams, stack
-from .linear import LinearScores, blend, fit_nbsvm, fit_plain_svm
-from .neighbours import KEPT as NEIGHBOUR_KEPT
-from .neighbours import K as NEIGHBOUR_K
-from .neighbours import Neighbours
-from .text import Segmenter, normalize, segmenter_for
-from .urgency import UrgencyRules
+from classifier import calibration
+from classifier.errors import TrainingError
+from classifier.features import CharNgrams, WordNgrams, stack
+from classifier.linear import LinearScores, blend, fit_nbsvm, fit_plain_svm
+from classifier.neighbours import KEPT as NEIGHBOUR_KEPT
+from classifier.neighbours import K as NEIGHBOUR_K
+from classifier.neighbours import Neighbours
+from classifier.text import Segmenter, normalize, segmenter_for
+from classifier.urgency import UrgencyRules
 
 TOP = 3
 # Two halves rather than three thirds: one full fit's worth of extra work instead of two, which

@@ -19,13 +19,13 @@ from typing import Any
 import scipy.sparse as sp
 import skops.io as sio
 
-from .card import CARD_FILE, FORMAT_VERSION, library_versions, read_card
-from .errors import ModelError
-from .features import CharNgrams, WordNgrams
-from .linear import LinearScores
-from .model import Featurizer, Model
-from .neighbours import Neighbours
-from .text import segmenter_for
+from classifier.card import CARD_FILE, FORMAT_VERSION, library_versions, read_card
+from classifier.errors import ModelError
+from classifier.features import CharNgrams, WordNgrams
+from classifier.linear import LinearScores
+from classifier.model import Featurizer, Model
+from classifier.neighbours import Neighbours
+from classifier.text import segmenter_for
 
 MODEL_FILE = "model.skops"
 # Every type a model file may contain; anything else makes load() refuse the file.

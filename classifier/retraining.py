@@ -14,9 +14,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .evaluation import cross_validate, default_groups, make_folds, protocol
-from .model import Model, train
-from .text import normalize
+from classifier.evaluation import cross_validate, default_groups, make_folds, protocol
+from classifier.model import Model, train
+from classifier.text import normalize
 
 TOLERANCE = 0.005
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import jieba
 
-from .text import MASK_TOKENS, Segmenter, normalize, segmenter_for
+from classifier.text import MASK_TOKENS, Segmenter, normalize, segmenter_for
 
 MIN_COUNT = 2
 # A word is dropped when a selected pair containing it covers this share of its texts.

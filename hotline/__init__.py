@@ -10,8 +10,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
 
-from . import i18n
-from .extensions import babel, csrf, db, limiter, login_manager, rest_api
+from hotline import i18n
+from hotline.extensions import babel, csrf, db, limiter, login_manager, rest_api
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -45,7 +45,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
-            from .sqlite import tune
+            from hotline.sqlite import tune
 
             tune(db.engine)
     login_manager.init_app(app)
@@ -55,27 +55,16 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     i18n.register(app)
     rest_api.init_app(app)
 
-    from . import (
-        auth,
-        cli,
-        errors,
-        headers,
-        intakes_web,
-        knowledge_admin,
-        tracking,
-        unit_web,
-        web,
-        workflow_web,
-    )
-    from .admin import views as admin_views
-    from .api import actions as api_actions
-    from .api import catalogue as api_catalogue
-    from .api import departments as api_departments
-    from .api import intakes as api_intakes
-    from .api import tickets as api_tickets
-    from .channels import agent, citizen, open311, twilio
-    from .messaging import hooks  # noqa: F401  (registers the outbox session listeners)
-    from .messaging import views as messaging
+    from hotline import auth, cli, errors, headers, intakes_web, knowledge_admin, tracking, unit_web, web, workflow_web
+    from hotline.admin import views as admin_views
+    from hotline.api import actions as api_actions
+    from hotline.api import catalogue as api_catalogue
+    from hotline.api import departments as api_departments
+    from hotline.api import intakes as api_intakes
+    from hotline.api import tickets as api_tickets
+    from hotline.channels import agent, citizen, open311, twilio
+    from hotline.messaging import hooks  # noqa: F401  (registers the outbox session listeners)
+    from hotline.messaging import views as messaging
 
     for blueprint in (auth.bp, web.bp, workflow_web.bp, unit_web.bp, citizen.bp, agent.bp,
                       tracking.bp, knowledge_admin.bp, messaging.bp, admin_views.bp, intakes_web.bp):

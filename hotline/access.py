@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import Select, false, or_, select
 from sqlalchemy.orm import Session
 
-from . import audit
-from .domain.errors import NotFound
-from .domain.phones import mask_phone
-from .models import AssistTask, OutboundMessage, RequestType, Ticket, User
-from .permissions import Permission, allows, require
+from hotline import audit
+from hotline.domain.errors import NotFound
+from hotline.domain.phones import mask_phone
+from hotline.models import AssistTask, OutboundMessage, RequestType, Ticket, User
+from hotline.permissions import Permission, allows, require
 
 PHONE_REVEALED = "phone_reveal"  # audit action: a full number was shown to someone
 HIDDEN = "保密"

@@ -19,15 +19,15 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from routing.calendar import SHANGHAI
 
-from . import snapshot
-from .access import check_view
-from .domain import lifecycle
-from .domain.errors import Conflict, InvalidInput, NotFound
-from .domain.lifecycle import Actor
-from .domain.numbering import canonical
-from .lookups import topic_by_code
-from .models import Department, Ticket, TrainingExample, User
-from .permissions import ACTION_PERMISSIONS, require
+from hotline import snapshot
+from hotline.access import check_view
+from hotline.domain import lifecycle
+from hotline.domain.errors import Conflict, InvalidInput, NotFound
+from hotline.domain.lifecycle import Actor
+from hotline.domain.numbering import canonical
+from hotline.lookups import topic_by_code
+from hotline.models import Department, Ticket, TrainingExample, User
+from hotline.permissions import ACTION_PERMISSIONS, require
 
 ACTIONS = tuple(ACTION_PERMISSIONS)
 

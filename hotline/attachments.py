@@ -20,12 +20,12 @@ from pathlib import Path, PurePosixPath
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
-from .access import check_view
-from .domain import lifecycle
-from .domain.errors import Forbidden, InvalidInput
-from .domain.lifecycle import UNIT_WORK, Actor
-from .models import Attachment, Ticket, User
-from .permissions import Permission, allows
+from hotline.access import check_view
+from hotline.domain import lifecycle
+from hotline.domain.errors import Forbidden, InvalidInput
+from hotline.domain.lifecycle import UNIT_WORK, Actor
+from hotline.models import Attachment, Ticket, User
+from hotline.permissions import Permission, allows
 
 
 def _docx(data: bytes) -> bool:

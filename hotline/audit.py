@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from .models import AuditEntry, User, utcnow
+from hotline.models import AuditEntry, User, utcnow
 
 CREATE, UPDATE, DELETE, DEACTIVATE = "create", "update", "delete", "deactivate"
 RESET_PASSWORD, ACTIVATE, ROLLBACK, TRAIN = "reset_pass", "activate", "rollback", "train"

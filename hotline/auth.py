@@ -43,10 +43,10 @@ from sqlalchemy.orm import Session
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from . import audit, snapshot
-from .errors import wants_json
-from .extensions import db, limiter, login_manager
-from .models import ApiToken, CatalogueVersion, Role, User, utcnow
+from hotline import audit, snapshot
+from hotline.errors import wants_json
+from hotline.extensions import db, limiter, login_manager
+from hotline.models import ApiToken, CatalogueVersion, Role, User, utcnow
 
 bp = Blueprint("auth", __name__)
 hasher = PasswordHasher()

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import ModelVersion
+from hotline.models import ModelVersion
 
 log = logging.getLogger(__name__)
 

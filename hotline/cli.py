@@ -14,9 +14,9 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
-from . import migrate
-from .extensions import db
-from .models import ApiToken, User
+from hotline import migrate
+from hotline.extensions import db
+from hotline.models import ApiToken, User
 
 
 def fail(message: str) -> NoReturn:
@@ -38,7 +38,7 @@ def init_db() -> None:
 @with_appcontext
 def seed_demo(password: str, tickets: int) -> None:
     """Load the demo city A市: units, topics, routing rules, accounts and demo tickets."""
-    from .demo import seed_everything
+    from hotline.demo import seed_everything
 
     if len(password) < 8:
         fail("--password must have at least 8 characters")
@@ -52,7 +52,7 @@ def seed_demo(password: str, tickets: int) -> None:
 def create_token(username: str) -> None:
     """Print a new API token for USERNAME (and nothing else on stdout; its id, which
     revoke-token takes, goes to stderr)."""
-    from .auth import issue_token_row
+    from hotline.auth import issue_token_row
 
     token, row = issue_token_row(_user(username))
     click.echo(f"token id {row.id} for {username}", err=True)
@@ -66,7 +66,7 @@ def create_token(username: str) -> None:
 def revoke_token(token_id: str | None, username: str | None) -> None:
     """Revoke API token TOKEN_ID (create-token and the admin user page show ids), or every token
     of --user; every web process refuses it from its next request."""
-    from .auth import revoke
+    from hotline.auth import revoke
 
     if (token_id is None) == (username is None):
         fail("give a token id or --user USERNAME (one of them)")
@@ -145,7 +145,7 @@ def deadlines_scan(now_text: str | None) -> None:
     import json
     from datetime import datetime
 
-    from .escalation import scan
+    from hotline.escalation import scan
 
     now = None
     if now_text is not None:
@@ -165,15 +165,15 @@ def figures_refresh() -> None:
     """Bring the dashboard's daily rollup up to date (the scheduler does this every minute)."""
     import json
 
-    from .figures import refresh
+    from hotline.figures import refresh
 
     click.echo(json.dumps(refresh(db.session)))
 
 
 def register(app: Flask) -> None:
-    from .demo import up
-    from .importer import import_command
-    from .model_cli import model
+    from hotline.demo import up
+    from hotline.importer import import_command
+    from hotline.model_cli import model
 
     for command in (init_db, seed_demo, create_token, revoke_token, worker, scheduler, up,
                     import_command, deadlines, model, figures_refresh, trainer):
@@ -181,7 +181,7 @@ def register(app: Flask) -> None:
 
 
 def _create_app() -> Flask:
-    from . import create_app
+    from hotline import create_app
 
     return create_app()
 

@@ -14,21 +14,21 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .actions import guarded
-from .classification import active_model
-from .dispatching import decide_unit, keyword_rule
-from .domain import lifecycle
-from .domain.content import clean_content, normalise_text
-from .domain.errors import DomainError, InvalidInput
-from .domain.lifecycle import Actor
-from .domain.numbering import canonical
-from .domain.phones import normalise_phone
-from .intake import Request, accept, parse_line, validated_payload
-from .knowledge import get as get_article
-from .models import Channel, Department, Ticket
-from .processing import HELD_FOR, process_intake
-from .repeats import similar_open
-from .snapshot import Snapshot, current
+from hotline.actions import guarded
+from hotline.classification import active_model
+from hotline.dispatching import decide_unit, keyword_rule
+from hotline.domain import lifecycle
+from hotline.domain.content import clean_content, normalise_text
+from hotline.domain.errors import DomainError, InvalidInput
+from hotline.domain.lifecycle import Actor
+from hotline.domain.numbering import canonical
+from hotline.domain.phones import normalise_phone
+from hotline.intake import Request, accept, parse_line, validated_payload
+from hotline.knowledge import get as get_article
+from hotline.models import Channel, Department, Ticket
+from hotline.processing import HELD_FOR, process_intake
+from hotline.repeats import similar_open
+from hotline.snapshot import Snapshot, current
 
 OUTCOMES = ("dispatch", "direct", "manual")
 HISTORY = 10

@@ -19,13 +19,13 @@ from sqlalchemy.orm import Session
 
 from classifier.trends import hot_topics
 
-from . import figures, snapshot
-from .escalation import clock_state, kind_label
-from .figures import Counts, Period
-from .i18n import Labels
-from .models import Department, Place, Topic
-from .tables import Rate, Table
-from .vocab import CHANNEL_LABELS, LINE_LABELS
+from hotline import figures, snapshot
+from hotline.escalation import clock_state, kind_label
+from hotline.figures import Counts, Period
+from hotline.i18n import Labels
+from hotline.models import Department, Place, Topic
+from hotline.tables import Rate, Table
+from hotline.vocab import CHANNEL_LABELS, LINE_LABELS
 
 HOT_TOPIC_SAMPLE = 1500  # latest texts of the week (and of the baseline) the phrases come from
 HOT_TOPIC_TTL = 900.0  # seconds a computed week of hot topics is reused

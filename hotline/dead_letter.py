@@ -13,14 +13,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import audit
-from .domain.content import displayable
-from .domain.errors import IllegalTransition, NotFound
-from .domain.lifecycle import Actor
-from .domain.phones import mask_phone
-from .intake import Request, validated_payload
-from .models import Intake, IntakeStatus, Ticket, User
-from .processing import open_by_hand
+from hotline import audit
+from hotline.domain.content import displayable
+from hotline.domain.errors import IllegalTransition, NotFound
+from hotline.domain.lifecycle import Actor
+from hotline.domain.phones import mask_phone
+from hotline.intake import Request, validated_payload
+from hotline.models import Intake, IntakeStatus, Ticket, User
+from hotline.processing import open_by_hand
 
 MAX_ERROR = 2000
 AUDIT_ENTITY = "intake"

@@ -14,13 +14,13 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from . import knowledge, migrate, model_registry, seed
-from .embedded_redis import ensure_running
-from .extensions import db
-from .intake import Request, accept
-from .models import Channel, utcnow
-from .processing import process_intake
-from .queue import redis_url
+from hotline import knowledge, migrate, model_registry, seed
+from hotline.embedded_redis import ensure_running
+from hotline.extensions import db
+from hotline.intake import Request, accept
+from hotline.models import Channel, utcnow
+from hotline.processing import process_intake
+from hotline.queue import redis_url
 
 DEMO_PHONES = 60
 WATCH_SECONDS = 1

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 
 from routing.dispatch import Case, Decision, decide
 
-from .domain import lifecycle
-from .domain.lifecycle import SYSTEM
-from .models import Department, Ticket, Urgency
-from .snapshot import Snapshot, current
+from hotline.domain import lifecycle
+from hotline.domain.lifecycle import SYSTEM
+from hotline.models import Department, Ticket, Urgency
+from hotline.snapshot import Snapshot, current
 
 URGENT_RULES = frozenset({"emergency"})
 

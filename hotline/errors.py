@@ -16,8 +16,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, DBAPIError
 from werkzeug.exceptions import BadRequest, HTTPException
 
-from .domain.errors import DomainError
-from .extensions import db, login_manager
+from hotline.domain.errors import DomainError
+from hotline.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -104,11 +104,11 @@ def _unavailable() -> Response:
     """503 in the caller's own format. Twilio hears a sorry message with 200 instead (see
     channels.twilio.sorry)."""
     if request.blueprint == "open311":
-        from .channels.open311 import error_response
+        from hotline.channels.open311 import error_response
 
         response = error_response(503, UNAVAILABLE)
     elif request.path.startswith("/twilio/"):
-        from .channels.twilio import sorry
+        from hotline.channels.twilio import sorry
 
         response = sorry()
         if response.status_code == 200:

@@ -23,19 +23,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from . import snapshot
-from .domain.deadlines import due_phrase
-from .messaging import hooks, texts
-from .models import (
-    DeadlineClock,
-    EscalationMark,
-    Notification,
-    OutboundMessage,
-    Role,
-    Ticket,
-    TicketEvent,
-    utcnow,
-)
+from hotline import snapshot
+from hotline.domain.deadlines import due_phrase
+from hotline.messaging import hooks, texts
+from hotline.models import DeadlineClock, EscalationMark, Notification, OutboundMessage, Role, Ticket, TicketEvent, utcnow
 
 log = logging.getLogger(__name__)
 STEPS = ("warning", "overdue", "escalated")

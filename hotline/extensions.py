@@ -11,8 +11,8 @@ from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
-from .api.schemas import ApiErrorSchema
-from .models import Base
+from hotline.api.schemas import ApiErrorSchema
+from hotline.models import Base
 
 # Objects stay readable after commit: a view that commits and then shows the ticket number
 # must not pay another round trip to the database for it.

@@ -53,21 +53,10 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
-from .domain.errors import InvalidInput
-from .domain.lifecycle import REPLY as REPLY_CLOCK
-from .domain.lifecycle import RETURNS_BEFORE_ARBITRATION, SIGN
-from .models import (
-    DeadlineClock,
-    ExtensionRequest,
-    FiguresDay,
-    FiguresState,
-    FollowUp,
-    Status,
-    SupervisionOrder,
-    Ticket,
-    TicketEvent,
-    utcnow,
-)
+from hotline.domain.errors import InvalidInput
+from hotline.domain.lifecycle import REPLY as REPLY_CLOCK
+from hotline.domain.lifecycle import RETURNS_BEFORE_ARBITRATION, SIGN
+from hotline.models import DeadlineClock, ExtensionRequest, FiguresDay, FiguresState, FollowUp, Status, SupervisionOrder, Ticket, TicketEvent, utcnow
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_PERIOD_DAYS = 366

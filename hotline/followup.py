@@ -21,15 +21,15 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .access import hides_identity
-from .domain import lifecycle
-from .domain.errors import DomainError, InvalidInput
-from .domain.lifecycle import CITIZEN, SYSTEM, Actor
-from .domain.phones import normalise_phone
-from .messaging import texts
-from .messaging.hooks import SMS_ANSWER_CHANNELS, mobile, plan
-from .models import Channel, FollowUp, Message, OutboundMessage, Status, Ticket, utcnow
-from .permissions import Permission, require
+from hotline.access import hides_identity
+from hotline.domain import lifecycle
+from hotline.domain.errors import DomainError, InvalidInput
+from hotline.domain.lifecycle import CITIZEN, SYSTEM, Actor
+from hotline.domain.phones import normalise_phone
+from hotline.messaging import texts
+from hotline.messaging.hooks import SMS_ANSWER_CHANNELS, mobile, plan
+from hotline.models import Channel, FollowUp, Message, OutboundMessage, Status, Ticket, utcnow
+from hotline.permissions import Permission, require
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +161,7 @@ def ask(session: Session, ticket: Ticket, at: datetime | None = None) -> bool:
 def _planner(session: Session) -> lifecycle.Planner | None:
     """The deadline planner of the routing snapshot, so a redo gets a fresh reply deadline."""
     try:
-        from .snapshot import current
+        from hotline.snapshot import current
     except ImportError:  # pragma: no cover - older trees without the workflow snapshot
         return None
     return current(session).planner

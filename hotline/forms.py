@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 
-from .domain.errors import InvalidInput
+from hotline.domain.errors import InvalidInput
 
 
 def show_error(form: FlaskForm, exc: InvalidInput) -> None:

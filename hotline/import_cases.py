@@ -18,13 +18,13 @@ from typing import Any
 
 from routing.places import Gazetteer
 
-from .domain.errors import InvalidInput
-from .domain.phones import normalise_phone
-from .import_files import Table, TableError
-from .intake import LOCAL_TZ, Request, validated_payload
-from .models import Channel, Line, RequestType, utcnow
-from .seed import read_json
-from .vocab import REQUEST_TYPE_LABELS
+from hotline.domain.errors import InvalidInput
+from hotline.domain.phones import normalise_phone
+from hotline.import_files import Table, TableError
+from hotline.intake import LOCAL_TZ, Request, validated_payload
+from hotline.models import Channel, Line, RequestType, utcnow
+from hotline.seed import read_json
+from hotline.vocab import REQUEST_TYPE_LABELS
 
 MAPPINGS_DIR = Path(__file__).with_name("import_mappings")
 FIELDS = ("case_id", "content", "phone", "name", "address", "request_type", "received_at", "district")

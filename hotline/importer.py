@@ -14,13 +14,13 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .cli import fail
-from .extensions import db
-from .import_cases import Summary, column_indexes, import_rows, load_mapping
-from .import_files import TableError, read_table
-from .intake import Request, find_existing
-from .models import Line
-from .submit import submit
+from hotline.cli import fail
+from hotline.extensions import db
+from hotline.import_cases import Summary, column_indexes, import_rows, load_mapping
+from hotline.import_files import TableError, read_table
+from hotline.intake import Request, find_existing
+from hotline.models import Line
+from hotline.submit import submit
 
 
 def _stored(req: Request) -> bool:

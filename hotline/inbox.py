@@ -16,10 +16,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from .access import scope
-from .domain.errors import InvalidInput
-from .lookups import topic_by_code
-from .models import AssistTask, DeadlineClock, Line, Status, Ticket, Topic, User, utcnow
+from hotline.access import scope
+from hotline.domain.errors import InvalidInput
+from hotline.lookups import topic_by_code
+from hotline.models import AssistTask, DeadlineClock, Line, Status, Ticket, Topic, User, utcnow
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PER_PAGE = 20

@@ -17,12 +17,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .domain.content import clean_content, clean_optional, encodable
-from .domain.errors import InvalidInput
-from .domain.numbering import SEQUENCE_DIGITS, SEQUENCE_MAX, format_number, number_prefix
-from .domain.phones import normalise_phone
-from .models import Channel, Intake, IntakeStatus, Line, RequestType, TicketCounter, utcnow
-from .vocab import REQUEST_TYPE_BY_WORD
+from hotline.domain.content import clean_content, clean_optional, encodable
+from hotline.domain.errors import InvalidInput
+from hotline.domain.numbering import SEQUENCE_DIGITS, SEQUENCE_MAX, format_number, number_prefix
+from hotline.domain.phones import normalise_phone
+from hotline.models import Channel, Intake, IntakeStatus, Line, RequestType, TicketCounter, utcnow
+from hotline.vocab import REQUEST_TYPE_BY_WORD
 
 log = logging.getLogger(__name__)
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")

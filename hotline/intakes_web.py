@@ -12,15 +12,15 @@ from flask_login import current_user
 from wtforms import StringField
 from wtforms.validators import Length, Optional
 
-from . import dead_letter
-from .channels.agent import CallerForm
-from .domain.content import displayable
-from .domain.errors import InvalidInput
-from .extensions import db
-from .forms import show_error
-from .intake import Request
-from .permissions import Permission, requires
-from .submit import hand_over
+from hotline import dead_letter
+from hotline.channels.agent import CallerForm
+from hotline.domain.content import displayable
+from hotline.domain.errors import InvalidInput
+from hotline.extensions import db
+from hotline.forms import show_error
+from hotline.intake import Request
+from hotline.permissions import Permission, requires
+from hotline.submit import hand_over
 
 bp = Blueprint("intakes", __name__, url_prefix="/intakes")
 

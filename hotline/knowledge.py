@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 
 from classifier.text import normalize, segmenter_for
 
-from . import audit
-from .domain.content import clean_content, clean_optional
-from .domain.errors import InvalidInput, NotFound
-from .lookups import topic_by_code
-from .models import KnowledgeArticle, KnowledgeTerm, User, utcnow
+from hotline import audit
+from hotline.domain.content import clean_content, clean_optional
+from hotline.domain.errors import InvalidInput, NotFound
+from hotline.lookups import topic_by_code
+from hotline.models import KnowledgeArticle, KnowledgeTerm, User, utcnow
 
 ENTITY = "knowledge"
 TITLE_MAX, BODY_MAX, KEYWORDS_MAX, TERM_MAX = 120, 4000, 300, 40

@@ -14,12 +14,12 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from . import knowledge
-from .domain.errors import InvalidInput
-from .extensions import db
-from .forms import show_error
-from .models import Topic
-from .permissions import Permission, requires
+from hotline import knowledge
+from hotline.domain.errors import InvalidInput
+from hotline.extensions import db
+from hotline.forms import show_error
+from hotline.models import Topic
+from hotline.permissions import Permission, requires
 
 bp = Blueprint("knowledge", __name__, url_prefix="/admin/knowledge")
 

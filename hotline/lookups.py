@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .domain.errors import InvalidInput
-from .models import Topic
+from hotline.domain.errors import InvalidInput
+from hotline.models import Topic
 
 
 def topic_by_code(session: Session, code: str | None) -> Topic | None:

@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from flask import Flask
 
-from .extensions import db
+from hotline.extensions import db
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 

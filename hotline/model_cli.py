@@ -9,9 +9,9 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from . import model_registry
-from .extensions import db
-from .models import ModelVersion
+from hotline import model_registry
+from hotline.extensions import db
+from hotline.models import ModelVersion
 
 model = AppGroup("model", help="Classifier models: list, train, retrain, activate.")
 

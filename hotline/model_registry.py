@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 import classifier
 
-from .models import ModelVersion, TrainingExample, utcnow
-from .seed import corpus_rows
-from .snapshot import place_words
+from hotline.models import ModelVersion, TrainingExample, utcnow
+from hotline.seed import corpus_rows
+from hotline.snapshot import place_words
 
 REAL_BODIES = "tipdm2020c_attachment2_details_only.csv"
 

@@ -19,8 +19,8 @@ from typing import Any, TypeVar
 from flask import current_app
 from flask_login import current_user
 
-from .domain.errors import Forbidden
-from .models import Role
+from hotline.domain.errors import Forbidden
+from hotline.models import Role
 
 
 class Permission(enum.StrEnum):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from .access import citizen_view
-from .escalation import deadline_view
-from .models import Department, Ticket, TicketEvent, User
+from hotline.access import citizen_view
+from hotline.escalation import deadline_view
+from hotline.models import Department, Ticket, TicketEvent, User
 
 
 def iso(value: datetime | None) -> str | None:

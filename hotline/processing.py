@@ -12,23 +12,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import snapshot
-from .classification import active_model
-from .dispatching import route
-from .domain import lifecycle
-from .domain.content import normalise_text
-from .domain.lifecycle import SYSTEM
-from .models import (
-    Channel,
-    Intake,
-    IntakeStatus,
-    Line,
-    RequestType,
-    Ticket,
-    Urgency,
-    utcnow,
-)
-from .repeats import find_repeat
+from hotline import snapshot
+from hotline.classification import active_model
+from hotline.dispatching import route
+from hotline.domain import lifecycle
+from hotline.domain.content import normalise_text
+from hotline.domain.lifecycle import SYSTEM
+from hotline.models import Channel, Intake, IntakeStatus, Line, RequestType, Ticket, Urgency, utcnow
+from hotline.repeats import find_repeat
 
 log = logging.getLogger(__name__)
 # Intake payload key: "agent" when the agent logging the call chooses the outcome themselves.

@@ -10,7 +10,7 @@ import redis
 from flask import Flask, current_app
 from rq import Queue
 
-from .embedded_redis import ensure_running
+from hotline.embedded_redis import ensure_running
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import OPEN_STATUSES, Status, Ticket, utcnow
+from hotline.models import OPEN_STATUSES, Status, Ticket, utcnow
 
 WINDOW = timedelta(days=30)
 THRESHOLD = 0.5

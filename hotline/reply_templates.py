@@ -12,11 +12,11 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from . import audit
-from .domain.errors import Forbidden, InvalidInput, NotFound
-from .lookups import topic_by_code
-from .models import Department, ReplyTemplate, Role, Ticket, Topic, User
-from .permissions import Permission, allows
+from hotline import audit
+from hotline.domain.errors import Forbidden, InvalidInput, NotFound
+from hotline.lookups import topic_by_code
+from hotline.models import Department, ReplyTemplate, Role, Ticket, Topic, User
+from hotline.permissions import Permission, allows
 
 EDITORS = frozenset({Role.UNIT_LEAD, Role.ADMIN})
 MAX_TITLE, MAX_BODY = 60, 2000

@@ -17,19 +17,9 @@ from sqlalchemy.orm import Session
 
 from routing.sla import load_default_policies
 
-from . import snapshot
-from .auth import hash_password
-from .models import (
-    Department,
-    DispatchRule,
-    Level,
-    Place,
-    Role,
-    SlaPolicyRow,
-    Ticket,
-    Topic,
-    User,
-)
+from hotline import snapshot
+from hotline.auth import hash_password
+from hotline.models import Department, DispatchRule, Level, Place, Role, SlaPolicyRow, Ticket, Topic, User
 
 SEED_DIR = Path(__file__).with_name("seed")
 

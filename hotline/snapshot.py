@@ -25,24 +25,8 @@ from routing.dispatch import Rule, topic_chain
 from routing.places import Gazetteer
 from routing.sla import SlaPolicy
 
-from .domain.deadlines import (
-    DEFAULT_ESCALATE_AFTER,
-    DEFAULT_WARN_FRACTION,
-    Planner,
-    PolicyChoice,
-)
-from .models import (
-    CalendarDay,
-    CalendarYear,
-    CatalogueVersion,
-    Department,
-    DispatchRule,
-    Level,
-    Place,
-    SlaPolicyRow,
-    Topic,
-    utcnow,
-)
+from hotline.domain.deadlines import DEFAULT_ESCALATE_AFTER, DEFAULT_WARN_FRACTION, Planner, PolicyChoice
+from hotline.models import CalendarDay, CalendarYear, CatalogueVersion, Department, DispatchRule, Level, Place, SlaPolicyRow, Topic, utcnow
 
 ROUTING = "routing"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import current_app
 
-from .extensions import db
-from .intake import Accepted, Request, accept
-from .queue import INTAKE_QUEUE, announce, try_enqueue
+from hotline.extensions import db
+from hotline.intake import Accepted, Request, accept
+from hotline.queue import INTAKE_QUEUE, announce, try_enqueue
 
 
 def submit(req: Request, *, target_ticket_id: int | None = None, allow_empty: bool = False) -> tuple[Accepted, bool]:

@@ -33,17 +33,17 @@ from flask import (
 from flask_babel import gettext as _
 from sqlalchemy import String, func, insert, literal, select, text, update
 
-from .domain.errors import InvalidInput
-from .domain.lifecycle import CITIZEN, REPLY_APPROVED
-from .domain.numbering import canonical
-from .domain.phones import normalise_phone
-from .extensions import db, limiter
-from .followup import PENDING, Verdict, pending_round, record
-from .i18n import Labels
-from .messaging import texts
-from .messaging.hooks import mobile, plan
-from .models import Ticket, TrackingCode, TrackingFailure, utcnow
-from .vocab import EVENT_LABELS, N_, STATUS_LABELS
+from hotline.domain.errors import InvalidInput
+from hotline.domain.lifecycle import CITIZEN, REPLY_APPROVED
+from hotline.domain.numbering import canonical
+from hotline.domain.phones import normalise_phone
+from hotline.extensions import db, limiter
+from hotline.followup import PENDING, Verdict, pending_round, record
+from hotline.i18n import Labels
+from hotline.messaging import texts
+from hotline.messaging.hooks import mobile, plan
+from hotline.models import Ticket, TrackingCode, TrackingFailure, utcnow
+from hotline.vocab import EVENT_LABELS, N_, STATUS_LABELS
 
 bp = Blueprint("track", __name__, url_prefix="/track")
 

@@ -25,20 +25,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from . import attachments, remaining, reply_templates, snapshot
-from .actions import find, guarded
-from .domain.errors import InvalidInput, NotFound
-from .extensions import db
-from .models import (
-    Attachment,
-    DeadlineClock,
-    Department,
-    Ticket,
-    Topic,
-    Urgency,
-    utcnow,
-)
-from .permissions import Permission, allows, requires
+from hotline import attachments, remaining, reply_templates, snapshot
+from hotline.actions import find, guarded
+from hotline.domain.errors import InvalidInput, NotFound
+from hotline.extensions import db
+from hotline.models import Attachment, DeadlineClock, Department, Ticket, Topic, Urgency, utcnow
+from hotline.permissions import Permission, allows, requires
 
 bp = Blueprint("unit", __name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext
 from wtforms.fields.choices import SelectChoice
 
-from .models import Channel, Line, RequestType, Status, Urgency
+from hotline.models import Channel, Line, RequestType, Status, Urgency
 
 
 def N_(label: str) -> str:

@@ -11,22 +11,14 @@ from flask import Blueprint, jsonify, redirect, render_template, request, url_fo
 from flask_login import current_user
 from sqlalchemy import select
 
-from .access import check_view, citizen_view, reveal_phone, scope
-from .actions import find
-from .domain.numbering import canonical
-from .extensions import db
-from .i18n import Labels
-from .models import Role, Status, Ticket
-from .permissions import Permission, can, requires
-from .vocab import (
-    ACTOR_LABELS,
-    CHANNEL_LABELS,
-    EVENT_LABELS,
-    LINE_LABELS,
-    REQUEST_TYPE_LABELS,
-    STATUS_LABELS,
-    URGENCY_LABELS,
-)
+from hotline.access import check_view, citizen_view, reveal_phone, scope
+from hotline.actions import find
+from hotline.domain.numbering import canonical
+from hotline.extensions import db
+from hotline.i18n import Labels
+from hotline.models import Role, Status, Ticket
+from hotline.permissions import Permission, can, requires
+from hotline.vocab import ACTOR_LABELS, CHANNEL_LABELS, EVENT_LABELS, LINE_LABELS, REQUEST_TYPE_LABELS, STATUS_LABELS, URGENCY_LABELS
 
 bp = Blueprint("web", __name__)
 SHANGHAI = ZoneInfo("Asia/Shanghai")

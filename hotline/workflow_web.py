@@ -16,36 +16,22 @@ from sqlalchemy import and_, func, or_, select
 
 from routing.calendar import SHANGHAI
 
-from . import dashboard, snapshot, tables
-from . import inbox as inbox_queries
-from .access import check_view
-from .actions import find, perform
-from .dispatching import suggested_unit
-from .domain.deadlines import Planner, presets
-from .domain.errors import InvalidInput, NotFound
-from .domain.lifecycle import (
-    RETURN_REASONS,
-    needs_arbitration,
-    open_assist_tasks,
-    pending_extension,
-)
-from .escalation import RANK, clock_state, deadline_view, kind_label
-from .extensions import db
-from .figures import Period, today_in_shanghai
-from .models import (
-    Department,
-    Notification,
-    NotificationRead,
-    Status,
-    Ticket,
-    Topic,
-    User,
-    utcnow,
-)
-from .permissions import Permission, allows, requires
-from .unit_web import attach_then, checked_uploads
-from .vocab import ACTION_LABELS
-from .web import Typed, render_ticket
+from hotline import dashboard, snapshot, tables
+from hotline import inbox as inbox_queries
+from hotline.access import check_view
+from hotline.actions import find, perform
+from hotline.dispatching import suggested_unit
+from hotline.domain.deadlines import Planner, presets
+from hotline.domain.errors import InvalidInput, NotFound
+from hotline.domain.lifecycle import RETURN_REASONS, needs_arbitration, open_assist_tasks, pending_extension
+from hotline.escalation import RANK, clock_state, deadline_view, kind_label
+from hotline.extensions import db
+from hotline.figures import Period, today_in_shanghai
+from hotline.models import Department, Notification, NotificationRead, Status, Ticket, Topic, User, utcnow
+from hotline.permissions import Permission, allows, requires
+from hotline.unit_web import attach_then, checked_uploads
+from hotline.vocab import ACTION_LABELS
+from hotline.web import Typed, render_ticket
 
 bp = Blueprint("work", __name__)
 STATE_LABELS = {"green": "正常", "yellow": "临期", "red": "超期", "missing": "缺日历",

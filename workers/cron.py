@@ -9,8 +9,8 @@ from rq import cron
 
 from hotline.queue import DEFAULT_QUEUE
 
-from .jobs import sweep_intakes
-from .messaging import sweep_follow_ups, sweep_outbox
+from workers.jobs import sweep_intakes
+from workers.messaging import sweep_follow_ups, sweep_outbox
 
 SWEEP_SECONDS = 30
 
@@ -19,12 +19,12 @@ cron.register(sweep_intakes, queue_name=DEFAULT_QUEUE, interval=SWEEP_SECONDS)
 cron.register(sweep_outbox, queue_name=DEFAULT_QUEUE, interval=SWEEP_SECONDS)
 cron.register(sweep_follow_ups, queue_name=DEFAULT_QUEUE, interval=3600)
 # Deadline warnings, overdue marks and escalation (hotline.escalation): exactly once per step.
-from .deadlines import scan_deadlines  # noqa: E402
+from workers.deadlines import scan_deadlines  # noqa: E402
 
 DEADLINE_SCAN_SECONDS = 60
 cron.register(scan_deadlines, queue_name=DEFAULT_QUEUE, interval=DEADLINE_SCAN_SECONDS)
 # The dashboard's figures (hotline.figures): the days whose tickets changed since the last run.
-from .figures import refresh_figures  # noqa: E402
+from workers.figures import refresh_figures  # noqa: E402
 
 FIGURES_SECONDS = 60
 cron.register(refresh_figures, queue_name=DEFAULT_QUEUE, interval=FIGURES_SECONDS)

@@ -7,7 +7,7 @@ import logging
 from hotline.escalation import scan
 from hotline.extensions import db
 
-from .context import in_app
+from workers.context import in_app
 
 log = logging.getLogger(__name__)
 

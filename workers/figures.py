@@ -5,7 +5,7 @@ from __future__ import annotations
 from hotline.extensions import db
 from hotline.figures import refresh
 
-from .context import in_app
+from workers.context import in_app
 
 
 @in_app

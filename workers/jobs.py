@@ -15,7 +15,7 @@ from hotline.processing import process_intake as process
 from hotline.processing import route_ticket as route
 from hotline.queue import INTAKE_QUEUE, try_enqueue
 
-from .context import in_app
+from workers.context import in_app
 
 log = logging.getLogger(__name__)
 # Intakes in one job, from the relay or the sweeper: RQ's own work per job (registries, status,

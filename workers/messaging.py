@@ -15,7 +15,7 @@ from hotline.models import utcnow
 from hotline.queue import DEFAULT_QUEUE, queue, try_enqueue
 from hotline.senders import configured_sender
 
-from .context import in_app
+from workers.context import in_app
 
 log = logging.getLogger(__name__)
 

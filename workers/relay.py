@@ -19,8 +19,8 @@ from flask import Flask
 
 from hotline.queue import ACCEPTED, connection
 
-from .jobs import BATCH, enqueue_intakes
-from .outage import Backoff, outage
+from workers.jobs import BATCH, enqueue_intakes
+from workers.outage import Backoff, outage
 
 log = logging.getLogger(__name__)
 # How long a pop blocks before the loop looks at its stop flag again, and the pause after an

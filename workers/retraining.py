@@ -8,7 +8,7 @@ from rq import get_current_job
 from hotline import model_registry
 from hotline.extensions import db
 
-from .context import in_app
+from workers.context import in_app
 
 
 @in_app

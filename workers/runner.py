@@ -26,8 +26,8 @@ from rq.scheduler import RQScheduler
 
 from hotline.queue import QUEUES, TRAINING_QUEUE, connection
 
-from . import relay
-from .outage import Backoff, FoldRqConnectionErrors, outage, stop_on_signals, wait_for_redis
+from workers import relay
+from workers.outage import Backoff, FoldRqConnectionErrors, outage, stop_on_signals, wait_for_redis
 
 log = logging.getLogger(__name__)
 RQ_LOGGERS = ("rq.worker", "rq.scheduler", "rq.cron")

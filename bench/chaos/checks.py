@@ -10,7 +10,7 @@ from sqlalchemy import Connection, text
 
 from bench.common import percentile
 
-from .load import Answer
+from bench.chaos.load import Answer
 
 INTAKE_ENDPOINTS = ("api", "submit")  # "form" is the GET that precedes a web submission
 EXAMPLES = 5

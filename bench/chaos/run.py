@@ -39,10 +39,10 @@ from sqlalchemy import create_engine
 
 from bench.common import ROOT, bench_database, flask, prepare, wait_http, wait_workers, write
 
-from . import checks
-from .load import Load
-from .processes import Process, children
-from .servers import PG_BIN, REDIS_SERVER, Postgres, RedisServer, free_port, version
+from bench.chaos import checks
+from bench.chaos.load import Load
+from bench.chaos.processes import Process, children
+from bench.chaos.servers import PG_BIN, REDIS_SERVER, Postgres, RedisServer, free_port, version
 
 WORKERS = 2
 # Answers sent this long after a fault ended still count in its window: the recovery (shorter

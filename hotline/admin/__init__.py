@@ -6,10 +6,10 @@ pages and the API change those rows, so each change is validated, audited and se
 
 from __future__ import annotations
 
-from .catalogue import LINES, TOPICS
-from .entity import Entity, Registry
-from .org import UNITS, USERS
-from .routing import DAYS, RULES, SLA, YEARS
+from hotline.admin.catalogue import LINES, TOPICS
+from hotline.admin.entity import Entity, Registry
+from hotline.admin.org import UNITS, USERS
+from hotline.admin.routing import DAYS, RULES, SLA, YEARS
 
 ENTITIES = Registry({
     "units": UNITS, "users": USERS, "topics": TOPICS, "rules": RULES, "sla": SLA,

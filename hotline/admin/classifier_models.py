@@ -22,10 +22,10 @@ from rq.job import Job, JobStatus
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import audit, model_registry
-from ..domain.errors import Conflict, InvalidInput, NotFound
-from ..models import ModelVersion, User
-from ..queue import TRAINING_QUEUE, connection, queue
+from hotline import audit, model_registry
+from hotline.domain.errors import Conflict, InvalidInput, NotFound
+from hotline.models import ModelVersion, User
+from hotline.queue import TRAINING_QUEUE, connection, queue
 
 ENTITY = "models"
 CURRENT_JOB = "hotline:training:job"  # id of the latest training job

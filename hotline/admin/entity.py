@@ -15,10 +15,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import audit, snapshot
-from ..domain.errors import InvalidInput, NotFound
-from ..models import User
-from .fields import Field
+from hotline import audit, snapshot
+from hotline.domain.errors import InvalidInput, NotFound
+from hotline.models import User
+from hotline.admin.fields import Field
 
 Fill = Callable[[Session, Any, Mapping[str, Any], User], None]
 

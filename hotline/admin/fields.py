@@ -17,8 +17,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..domain.errors import InvalidInput
-from ..models import Department, Topic
+from hotline.domain.errors import InvalidInput
+from hotline.models import Department, Topic
 
 STOPPED = _l("（已停用）")
 NONE = _l("（无）")

@@ -13,12 +13,12 @@ from sqlalchemy.orm import Session
 
 from routing.sla import Limit
 
-from ..domain.errors import InvalidInput
-from ..models import CalendarDay, CalendarYear, DispatchRule, Line, SlaPolicyRow, User
-from ..vocab import LINE_LABELS
-from . import fields as f
-from .entity import Entity
-from .fields import Field
+from hotline.domain.errors import InvalidInput
+from hotline.models import CalendarDay, CalendarYear, DispatchRule, Line, SlaPolicyRow, User
+from hotline.vocab import LINE_LABELS
+from hotline.admin import fields as f
+from hotline.admin.entity import Entity
+from hotline.admin.fields import Field
 
 RULE_URGENCIES = {"emergency": _l("紧急（1小时派单）"), "utility": _l("水电气热（2小时）"),
                   "normal": _l("一般")}

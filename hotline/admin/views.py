@@ -28,13 +28,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from .. import audit, auth
-from ..domain.errors import DomainError, InvalidInput
-from ..extensions import db
-from ..models import ApiToken
-from ..permissions import Permission, requires
-from . import ENTITIES, classifier_models, org
-from .entity import Entity
+from hotline import audit, auth
+from hotline.domain.errors import DomainError, InvalidInput
+from hotline.extensions import db
+from hotline.models import ApiToken
+from hotline.permissions import Permission, requires
+from hotline.admin import ENTITIES, classifier_models, org
+from hotline.admin.entity import Entity
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -12,13 +12,13 @@ from typing import Any
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from ..actions import perform
-from ..domain.lifecycle import MAX_EXTENSION_DAYS, RETURN_REASONS
-from ..extensions import db
-from ..permissions import ACTION_PERMISSIONS
-from ..presenters import ticket_dict
-from .schemas import ApiErrorSchema, TicketSchema
-from .security import api_requires, api_user
+from hotline.actions import perform
+from hotline.domain.lifecycle import MAX_EXTENSION_DAYS, RETURN_REASONS
+from hotline.extensions import db
+from hotline.permissions import ACTION_PERMISSIONS
+from hotline.presenters import ticket_dict
+from hotline.api.schemas import ApiErrorSchema, TicketSchema
+from hotline.api.security import api_requires, api_user
 
 blp = Blueprint("api_ticket_actions", __name__, url_prefix="/api/v1/tickets",
                 description="工单办理 Ticket actions (dispatch, sign, return, extend, reply, ...)")

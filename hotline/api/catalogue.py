@@ -11,11 +11,11 @@ from typing import Any
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from .. import admin
-from ..extensions import db
-from ..permissions import Permission
-from .schemas import ApiErrorSchema
-from .security import api_requires, api_user
+from hotline import admin
+from hotline.extensions import db
+from hotline.permissions import Permission
+from hotline.api.schemas import ApiErrorSchema
+from hotline.api.security import api_requires, api_user
 
 blp = Blueprint("api_catalogue", __name__, url_prefix="/api/v1/admin",
                 description="派单目录、时限与工作日历 Dispatch catalogue, SLA policies, calendar")

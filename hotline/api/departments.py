@@ -8,12 +8,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Department
-from ..permissions import Permission
-from ..presenters import department_dict
-from .schemas import ApiErrorSchema, DepartmentSchema
-from .security import api_requires
+from hotline.extensions import db
+from hotline.models import Department
+from hotline.permissions import Permission
+from hotline.presenters import department_dict
+from hotline.api.schemas import ApiErrorSchema, DepartmentSchema
+from hotline.api.security import api_requires
 
 blp = Blueprint("api_departments", __name__, url_prefix="/api/v1/departments",
                 description="承办单位 Departments")

@@ -8,15 +8,15 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from .. import dead_letter
-from ..domain.content import idempotency_ref
-from ..extensions import db
-from ..intake import Request
-from ..models import Channel
-from ..permissions import Permission
-from ..submit import hand_over, submit
-from .schemas import ApiErrorSchema, FailedIntakeSchema, IntakeAcceptedSchema, IntakeSchema
-from .security import api_requires, api_user
+from hotline import dead_letter
+from hotline.domain.content import idempotency_ref
+from hotline.extensions import db
+from hotline.intake import Request
+from hotline.models import Channel
+from hotline.permissions import Permission
+from hotline.submit import hand_over, submit
+from hotline.api.schemas import ApiErrorSchema, FailedIntakeSchema, IntakeAcceptedSchema, IntakeSchema
+from hotline.api.security import api_requires, api_user
 
 blp = Blueprint("api_intakes", __name__, url_prefix="/api/v1/intakes",
                 description="受理 Intake: every request lands in the one intake queue")

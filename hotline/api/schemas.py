@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ..models import Channel, Line, RequestType, Status
+from hotline.models import Channel, Line, RequestType, Status
 
 
 class ApiErrorSchema(Schema):

@@ -28,15 +28,15 @@ from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from .. import console, knowledge
-from ..domain.errors import DomainError, InvalidInput
-from ..domain.lifecycle import Actor
-from ..extensions import db
-from ..forms import show_error
-from ..models import Department
-from ..permissions import Permission, requires
-from ..vocab import LINE_LABELS, REQUEST_TYPE_LABELS, STATUS_LABELS, choices
-from ..web import localtime
+from hotline import console, knowledge
+from hotline.domain.errors import DomainError, InvalidInput
+from hotline.domain.lifecycle import Actor
+from hotline.extensions import db
+from hotline.forms import show_error
+from hotline.models import Department
+from hotline.permissions import Permission, requires
+from hotline.vocab import LINE_LABELS, REQUEST_TYPE_LABELS, STATUS_LABELS, choices
+from hotline.web import localtime
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
 OUTCOME_LABELS = {"dispatch": _l("派单"), "direct": _l("直接办结"), "manual": _l("待人工分拨")}

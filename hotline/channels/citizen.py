@@ -9,13 +9,13 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..domain.errors import InvalidInput
-from ..extensions import limiter
-from ..forms import show_error
-from ..intake import Request
-from ..models import Channel
-from ..submit import submit
-from ..vocab import LINE_LABELS, REQUEST_TYPE_LABELS, choices
+from hotline.domain.errors import InvalidInput
+from hotline.extensions import limiter
+from hotline.forms import show_error
+from hotline.intake import Request
+from hotline.models import Channel
+from hotline.submit import submit
+from hotline.vocab import LINE_LABELS, REQUEST_TYPE_LABELS, choices
 
 bp = Blueprint("citizen", __name__)
 

@@ -17,18 +17,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..access import hides_identity
-from ..domain.lifecycle import REPLY_APPROVED
-from ..domain.phones import mask_personal
-from ..models import (
-    Intake,
-    RequestType,
-    Status,
-    Ticket,
-    TicketEvent,
-    Topic,
-)
-from ..vocab import STATUS_LABELS
+from hotline.access import hides_identity
+from hotline.domain.lifecycle import REPLY_APPROVED
+from hotline.domain.phones import mask_personal
+from hotline.models import Intake, RequestType, Status, Ticket, TicketEvent, Topic
+from hotline.vocab import STATUS_LABELS
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 MAX_REQUESTS = 1000

@@ -16,11 +16,11 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 
-from ..domain.errors import InvalidInput
-from ..extensions import db
-from ..followup import answer_by_sms
-from . import twilio_sms, twilio_voice
-from .twilio_webhook import Fields, Rejected, dialled_line, log, public_url, twiml, webhook
+from hotline.domain.errors import InvalidInput
+from hotline.extensions import db
+from hotline.followup import answer_by_sms
+from hotline.channels import twilio_sms, twilio_voice
+from hotline.channels.twilio_webhook import Fields, Rejected, dialled_line, log, public_url, twiml, webhook
 
 bp = Blueprint("twilio", __name__, url_prefix="/twilio")
 

@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..domain.content import MAX_CONTENT, InvalidCharacter, normalise_text
-from ..domain.errors import InvalidInput
-from ..domain.numbering import find_numbers
-from ..domain.phones import normalise_phone
-from ..intake import Accepted, Request, find_existing
-from ..models import OPEN_STATUSES, Channel, Line, Message, Ticket
-from ..submit import submit
-from .twilio_webhook import remember
+from hotline.domain.content import MAX_CONTENT, InvalidCharacter, normalise_text
+from hotline.domain.errors import InvalidInput
+from hotline.domain.numbering import find_numbers
+from hotline.domain.phones import normalise_phone
+from hotline.intake import Accepted, Request, find_existing
+from hotline.models import OPEN_STATUSES, Channel, Line, Message, Ticket
+from hotline.submit import submit
+from hotline.channels.twilio_webhook import remember
 
 REPLY_NEW = "【{line}】您的诉求已受理，工单号：{number}。凭工单号和本手机号可查询办理进度。"
 REPLY_SUPPLEMENT = "【{line}】您的补充信息已加入工单{number}，将与原诉求一并办理。"

@@ -19,15 +19,15 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from twilio.twiml.voice_response import VoiceResponse
 
-from ..domain import lifecycle
-from ..domain.content import clean_content
-from ..domain.errors import InvalidInput
-from ..domain.phones import normalise_phone
-from ..intake import Accepted, Request
-from ..models import Channel, Intake, IntakeStatus, Line, Message, Status, Ticket
-from ..queue import DEFAULT_QUEUE, try_enqueue
-from ..submit import hand_over, submit
-from .twilio_webhook import dialled_line, line_number, remember
+from hotline.domain import lifecycle
+from hotline.domain.content import clean_content
+from hotline.domain.errors import InvalidInput
+from hotline.domain.phones import normalise_phone
+from hotline.intake import Accepted, Request
+from hotline.models import Channel, Intake, IntakeStatus, Line, Message, Status, Ticket
+from hotline.queue import DEFAULT_QUEUE, try_enqueue
+from hotline.submit import hand_over, submit
+from hotline.channels.twilio_webhook import dialled_line, line_number, remember
 
 log = logging.getLogger("hotline.channels.twilio")
 
@@ -60,7 +60,7 @@ class Transcript:
 @cache
 def _greetings() -> dict[str, str]:
     """Line greetings from the seed data (city.json "lines"), read once per process."""
-    from ..seed import read_json
+    from hotline.seed import read_json
 
     try:
         lines = read_json("city.json").get("lines") or {}

@@ -26,8 +26,8 @@ from twilio.request_validator import (
 )
 from twilio.twiml import TwiML
 
-from ..extensions import db
-from ..models import Line, LineNumber, Message
+from hotline.extensions import db
+from hotline.models import Line, LineNumber, Message
 
 log = logging.getLogger("hotline.channels.twilio")
 

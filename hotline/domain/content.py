@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from .errors import InvalidInput
+from hotline.domain.errors import InvalidInput
 
 MAX_CONTENT = 4000
 MAX_SHORT = 200

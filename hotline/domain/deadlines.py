@@ -18,7 +18,7 @@ from routing.errors import CalendarMissing
 from routing.sla import Limit, SlaPolicy, Unit, deadline, extend, load_default_policies
 
 if TYPE_CHECKING:
-    from ..models import Ticket
+    from hotline.models import Ticket
 
 DEFAULT_WARN_FRACTION = 0.75
 DEFAULT_ESCALATE_AFTER = timedelta(hours=24)

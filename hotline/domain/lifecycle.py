@@ -26,24 +26,10 @@ from typing import Any
 from routing.errors import CalendarMissing
 from routing.sla import Limit, Unit
 
-from ..models import (
-    AssistTask,
-    DeadlineClock,
-    Department,
-    ExtensionRequest,
-    Notification,
-    Role,
-    Status,
-    SupervisionOrder,
-    Ticket,
-    TicketEvent,
-    Topic,
-    User,
-    utcnow,
-)
-from ..permissions import Permission, allows
-from .deadlines import Planner, Window, due_phrase, shown
-from .errors import Forbidden, IllegalTransition, InvalidInput
+from hotline.models import AssistTask, DeadlineClock, Department, ExtensionRequest, Notification, Role, Status, SupervisionOrder, Ticket, TicketEvent, Topic, User, utcnow
+from hotline.permissions import Permission, allows
+from hotline.domain.deadlines import Planner, Window, due_phrase, shown
+from hotline.domain.errors import Forbidden, IllegalTransition, InvalidInput
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import unicodedata
 
 import phonenumbers
 
-from .errors import InvalidInput
+from hotline.domain.errors import InvalidInput
 
 MASK = "***"
 _ID_NUMBER = re.compile(r"(?<!\d)\d{17}[\dXx](?![\dXx])")  # resident ID card (身份证)

@@ -21,11 +21,11 @@ from flask import current_app, has_app_context
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from ..domain.lifecycle import REPLY_APPROVED
-from ..domain.phones import is_mobile
-from ..models import Channel, Intake, OutboundMessage, Ticket, TicketEvent
-from . import texts
-from .outbox import TO_CALL
+from hotline.domain.lifecycle import REPLY_APPROVED
+from hotline.domain.phones import is_mobile
+from hotline.models import Channel, Intake, OutboundMessage, Ticket, TicketEvent
+from hotline.messaging import texts
+from hotline.messaging.outbox import TO_CALL
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ def answer_text(ticket: Ticket, approval: TicketEvent) -> str:
 
 
 def _answer(session: Session, approval: TicketEvent) -> None:
-    from ..followup import open_round
+    from hotline.followup import open_round
 
     ticket = approval.ticket
     if ticket is None:
@@ -150,7 +150,7 @@ def _enqueue(session: Session) -> None:
         return
     from workers.messaging import send_outbound_batch
 
-    from ..queue import DEFAULT_QUEUE, try_enqueue_many
+    from hotline.queue import DEFAULT_QUEUE, try_enqueue_many
 
     try_enqueue_many(DEFAULT_QUEUE, send_outbound_batch,
                      [(ids[i:i + SEND_BATCH],) for i in range(0, len(ids), SEND_BATCH)])

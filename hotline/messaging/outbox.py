@@ -20,9 +20,9 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from ..models import Notification, OutboundMessage, Role, Ticket, utcnow
-from ..senders import PermanentFailure, Sender, TemporaryFailure, UncertainFailure
-from .texts import STAFF_NOTICE
+from hotline.models import Notification, OutboundMessage, Role, Ticket, utcnow
+from hotline.senders import PermanentFailure, Sender, TemporaryFailure, UncertainFailure
+from hotline.messaging.texts import STAFF_NOTICE
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import MessageTemplate
+from hotline.models import MessageTemplate
 
 SEGMENT_BUDGET = 3
 UCS2_SINGLE, UCS2_PART = 70, 67

@@ -21,16 +21,16 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
-from .. import audit
-from ..access import recipient_view, reveal_recipient
-from ..channels.twilio_webhook import Fields, webhook
-from ..domain.errors import DomainError
-from ..domain.lifecycle import Actor
-from ..domain.numbering import canonical
-from ..extensions import db
-from ..models import FollowUp, Line, MessageTemplate, OutboundMessage, Ticket, utcnow
-from ..permissions import Permission, requires
-from . import outbox, texts
+from hotline import audit
+from hotline.access import recipient_view, reveal_recipient
+from hotline.channels.twilio_webhook import Fields, webhook
+from hotline.domain.errors import DomainError
+from hotline.domain.lifecycle import Actor
+from hotline.domain.numbering import canonical
+from hotline.extensions import db
+from hotline.models import FollowUp, Line, MessageTemplate, OutboundMessage, Ticket, utcnow
+from hotline.permissions import Permission, requires
+from hotline.messaging import outbox, texts
 
 status_bp = Blueprint("twilio_status", __name__)
 bp = Blueprint("messaging", __name__)
@@ -45,7 +45,7 @@ def twilio_status(form: Fields) -> Response:
     An answer that reached the phone is followed by the follow-up question (once: only the call
     that moved the row to `delivered` asks).
     """
-    from ..followup import ask
+    from hotline.followup import ask
 
     code = form.get("ErrorCode", "").strip()
     message, moved = outbox.apply_status(db.session, form["MessageSid"], form["MessageStatus"],
@@ -80,7 +80,7 @@ def _panel() -> dict[str, Any]:
 @requires(Permission.RECORD_FOLLOW_UP)
 def phone_follow_up(number: str) -> Any:
     """电话回访: the agent records what the citizen said on the phone."""
-    from ..followup import record_by_agent
+    from hotline.followup import record_by_agent
 
     ticket = db.session.scalars(select(Ticket).where(Ticket.number == (canonical(number) or ""))).first()
     if ticket is None:

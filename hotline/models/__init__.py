@@ -1,43 +1,16 @@
 """Typed ORM models; the database is the source of truth for every ticket."""
 
-from .base import Base, utcnow
-from .catalogue import Topic
-from .figures import FiguresDay, FiguresState
-from .knowledge import KnowledgeArticle, KnowledgeTerm
-from .lines import LineNumber
-from .messaging import FollowUp, MessageTemplate, OutboundMessage, TrackingCode, TrackingFailure
-from .org import ApiToken, Department, Level, Role, User
-from .rules import DispatchRule, ModelVersion, TrainingExample
-from .ticket import (
-    OPEN_STATUSES,
-    Channel,
-    Intake,
-    IntakeStatus,
-    Line,
-    Message,
-    RequestType,
-    Status,
-    Ticket,
-    TicketCounter,
-    TicketEvent,
-    Urgency,
-)
-from .unit_work import Attachment, ReplyTemplate
-from .workflow import (
-    AssistTask,
-    AuditEntry,
-    CalendarDay,
-    CalendarYear,
-    CatalogueVersion,
-    DeadlineClock,
-    EscalationMark,
-    ExtensionRequest,
-    Notification,
-    NotificationRead,
-    Place,
-    SlaPolicyRow,
-    SupervisionOrder,
-)
+from hotline.models.base import Base, utcnow
+from hotline.models.catalogue import Topic
+from hotline.models.figures import FiguresDay, FiguresState
+from hotline.models.knowledge import KnowledgeArticle, KnowledgeTerm
+from hotline.models.lines import LineNumber
+from hotline.models.messaging import FollowUp, MessageTemplate, OutboundMessage, TrackingCode, TrackingFailure
+from hotline.models.org import ApiToken, Department, Level, Role, User
+from hotline.models.rules import DispatchRule, ModelVersion, TrainingExample
+from hotline.models.ticket import OPEN_STATUSES, Channel, Intake, IntakeStatus, Line, Message, RequestType, Status, Ticket, TicketCounter, TicketEvent, Urgency
+from hotline.models.unit_work import Attachment, ReplyTemplate
+from hotline.models.workflow import AssistTask, AuditEntry, CalendarDay, CalendarYear, CatalogueVersion, DeadlineClock, EscalationMark, ExtensionRequest, Notification, NotificationRead, Place, SlaPolicyRow, SupervisionOrder
 
 __all__ = [
     "OPEN_STATUSES",

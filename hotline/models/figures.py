@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base
+from hotline.models.base import Base
 
 
 class FiguresDay(Base):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base
+from hotline.models.base import Base
 
 
 class LineNumber(Base):

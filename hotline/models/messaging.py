@@ -13,9 +13,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, utcnow
-from .org import Department
-from .ticket import Intake, Ticket
+from hotline.models.base import Base, utcnow
+from hotline.models.org import Department
+from hotline.models.ticket import Intake, Ticket
 
 
 class OutboundMessage(Base):

@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, utcnow
-from .catalogue import Topic
-from .org import Department
+from hotline.models.base import Base, utcnow
+from hotline.models.catalogue import Topic
+from hotline.models.org import Department
 
 
 class DispatchRule(Base):

@@ -16,9 +16,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from .base import Base, enum_column, utcnow
-from .catalogue import Topic
-from .org import Department, User
+from hotline.models.base import Base, enum_column, utcnow
+from hotline.models.catalogue import Topic
+from hotline.models.org import Department, User
 
 
 class Line(enum.StrEnum):

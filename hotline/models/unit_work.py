@@ -13,9 +13,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, utcnow
-from .catalogue import Topic
-from .org import Department, User
+from hotline.models.base import Base, utcnow
+from hotline.models.catalogue import Topic
+from hotline.models.org import Department, User
 
 
 class ReplyTemplate(Base):

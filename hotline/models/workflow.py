@@ -23,10 +23,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
-from .base import Base, utcnow
-from .catalogue import Topic
-from .org import Department, User
-from .ticket import Ticket
+from hotline.models.base import Base, utcnow
+from hotline.models.catalogue import Topic
+from hotline.models.org import Department, User
+from hotline.models.ticket import Ticket
 
 
 class CatalogueVersion(Base):

@@ -4,15 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from .base import (
-    PermanentFailure,
-    Sender,
-    SendFailure,
-    SendResult,
-    TemporaryFailure,
-    UncertainFailure,
-)
-from .twilio import TwilioSender
+from hotline.senders.base import PermanentFailure, Sender, SendFailure, SendResult, TemporaryFailure, UncertainFailure
+from hotline.senders.twilio import TwilioSender
 
 __all__ = ["PermanentFailure", "SendFailure", "SendResult", "Sender", "TemporaryFailure",
            "TwilioSender", "UncertainFailure", "configured_sender"]

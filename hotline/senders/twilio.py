@@ -13,7 +13,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from .base import PermanentFailure, SendResult, TemporaryFailure, UncertainFailure
+from hotline.senders.base import PermanentFailure, SendResult, TemporaryFailure, UncertainFailure
 
 # Twilio error codes that mean "this number will never take this message"; retrying them only
 # repeats the failure (and 21610 would keep messaging someone who texted STOP).

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import synthetic_corpus
+from tests.classifier.conftest import synthetic_corpus
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -9,7 +9,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from classifier.features import CharNgrams, WordNgrams, lookup
 
-from .conftest import synthetic_corpus
+from tests.classifier.conftest import synthetic_corpus
 
 
 def _same_rows(ours, theirs) -> None:

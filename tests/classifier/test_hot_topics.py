@@ -5,7 +5,7 @@ import time
 
 from classifier import HotTopic, hot_topics
 
-from .conftest import synthetic_corpus
+from tests.classifier.conftest import synthetic_corpus
 
 
 def _period(n_burst: int, seed: int = 0) -> list[str]:

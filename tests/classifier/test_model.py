@@ -9,7 +9,7 @@ import classifier
 from classifier import Prediction, TrainingError, UrgencyRules
 from classifier.model import PLAIN_SHARES, _blend, _macro_f1, class_offsets
 
-from .conftest import synthetic_corpus
+from tests.classifier.conftest import synthetic_corpus
 
 
 def test_predicts_held_out_synthetic_texts(model: classifier.Model) -> None:
@@ -159,7 +159,7 @@ def _confusable(seed: int, counts: dict[str, int]) -> tuple[list[str], list[str]
     """Half of the 城乡建设 and 交通运输 texts also carry two words of the other topic."""
     import random
 
-    from .conftest import FILLER, TOPIC_WORDS
+    from tests.classifier.conftest import FILLER, TOPIC_WORDS
 
     pair = {"城乡建设": "交通运输", "交通运输": "城乡建设"}
     rng, texts, labels = random.Random(seed), [], []

@@ -7,7 +7,7 @@ import pytest
 import classifier
 from classifier import evaluation
 
-from .conftest import synthetic_corpus
+from tests.classifier.conftest import synthetic_corpus
 
 
 @pytest.fixture(scope="module")

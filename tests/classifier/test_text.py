@@ -11,7 +11,7 @@ from classifier import data
 from classifier import text as text_module
 from classifier.text import Segmenter, normalize, stop_words
 
-from .conftest import synthetic_corpus
+from tests.classifier.conftest import synthetic_corpus
 
 
 @pytest.mark.parametrize(("raw", "expected"), [

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
-from .twilio_rest import FakeTwilio
+from tests.fakes.twilio_rest import FakeTwilio
 
 ACCOUNT_SID = "AC" + "1" * 32
 AUTH_TOKEN = "test-twilio-auth-token"

@@ -20,7 +20,7 @@ from hotline.models import AuditEntry, Ticket, User, utcnow
 from hotline.permissions import PUBLIC_ENDPOINTS
 from tests.conftest import PASSWORD, csrf_token, login
 
-from .workflow.helpers import act, new_ticket, token
+from tests.hotline.workflow.helpers import act, new_ticket, token
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 

@@ -21,7 +21,7 @@ from hotline.models import Role
 from hotline.permissions import ACTION_PERMISSIONS, GRANTS, PUBLIC_ENDPOINTS, Permission, allows
 from tests.conftest import csrf_token, login
 
-from .workflow.helpers import act, new_ticket, token
+from tests.hotline.workflow.helpers import act, new_ticket, token
 
 ANONYMOUS = None
 # One signed-in account per post (seeded by the `reference` fixture); zjj is the ticket's unit.

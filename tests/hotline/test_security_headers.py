@@ -11,7 +11,7 @@ from werkzeug.datastructures import Headers
 
 from hotline import create_app
 
-from .workflow.helpers import token
+from tests.hotline.workflow.helpers import token
 
 RESPONSES = [
     ("GET", "/login", 200),

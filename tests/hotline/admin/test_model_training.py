@@ -18,7 +18,7 @@ from hotline.model_registry import REAL_BODIES
 from hotline.models import ModelVersion
 from hotline.queue import DEFAULT_QUEUE, INTAKE_QUEUE, TRAINING_QUEUE, connection
 
-from .helpers import entries, post, run_training, sign_in
+from tests.hotline.admin.helpers import entries, post, run_training, sign_in
 
 
 @pytest.fixture

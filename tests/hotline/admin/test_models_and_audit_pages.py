@@ -14,7 +14,7 @@ from hotline import model_registry
 from hotline.extensions import db
 from hotline.models import ModelVersion
 
-from .helpers import entries, last, post, run_training, sign_in
+from tests.hotline.admin.helpers import entries, last, post, run_training, sign_in
 
 
 @pytest.mark.slow

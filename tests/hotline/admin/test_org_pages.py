@@ -11,7 +11,7 @@ from hotline.admin import ENTITIES
 from hotline.extensions import db
 from hotline.models import Department, Role, User
 
-from .helpers import entries, field_error, last, post, sign_in
+from tests.hotline.admin.helpers import entries, field_error, last, post, sign_in
 
 
 def _unit(code: str) -> Department:

@@ -17,7 +17,7 @@ from hotline.extensions import db
 from hotline.models import CalendarDay, DispatchRule, Line, LineNumber, SlaPolicyRow, Topic
 from tests.hotline.workflow.helpers import new_ticket
 
-from .helpers import entries, field_error, last, post, sign_in
+from tests.hotline.admin.helpers import entries, field_error, last, post, sign_in
 
 RULE = {"keywords": "渣土车", "department": "cgj", "priority": "950", "active": "1"}
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from hotline.extensions import db
 from hotline.models import Notification, Status, TicketEvent, utcnow
 
-from .helpers import act, get, new_ticket
+from tests.hotline.workflow.helpers import act, get, new_ticket
 
 SH = ZoneInfo("Asia/Shanghai")
 # A 督办 deadline within the year an order may run (lifecycle.MAX_URGE_AHEAD).
@@ -151,7 +151,7 @@ def test_actions_are_in_the_openapi_document(client: FlaskClient) -> None:
 def test_concurrent_sign_is_applied_once(app: Flask, reference: None) -> None:
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite serialises writers for the whole database; the race needs PostgreSQL")
-    from .helpers import token
+    from tests.hotline.workflow.helpers import token
 
     n = new_ticket().number
     with app.test_client() as c:

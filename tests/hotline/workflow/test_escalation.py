@@ -29,7 +29,7 @@ from hotline.models import (
 from tests.conftest import drain
 from tests.fakes.twilio_rest import FakeTwilio
 
-from .helpers import new_ticket
+from tests.hotline.workflow.helpers import new_ticket
 
 SH = ZoneInfo("Asia/Shanghai")
 

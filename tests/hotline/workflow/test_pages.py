@@ -16,7 +16,7 @@ from hotline.extensions import db
 from hotline.models import AuditEntry, Status, Ticket
 from tests.conftest import csrf_token, login
 
-from .helpers import act, new_ticket
+from tests.hotline.workflow.helpers import act, new_ticket
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -78,7 +78,7 @@ def test_supervisor_page_and_notices(app: Flask, reference: None, client: FlaskC
 
 
 def test_admin_api_for_the_catalogue(app: Flask, reference: None, client: FlaskClient) -> None:
-    from .helpers import token
+    from tests.hotline.workflow.helpers import token
 
     admin = {"Authorization": f"Bearer {token('admin')}"}
     agent = {"Authorization": f"Bearer {token('agent')}"}

@@ -20,7 +20,7 @@ from hotline.models import Notification, Status, SupervisionOrder, Ticket, utcno
 from routing.calendar import SHANGHAI
 from tests.conftest import csrf_token, login
 
-from .helpers import act, new_ticket
+from tests.hotline.workflow.helpers import act, new_ticket
 
 FAR = "9999-12-31T23:59:59+14:00"
 

@@ -18,7 +18,7 @@ from hotline.extensions import db
 from hotline.models import Attachment, ReplyTemplate, Status, Ticket, Topic
 from tests.conftest import csrf_token, login
 
-from .helpers import act, new_ticket
+from tests.hotline.workflow.helpers import act, new_ticket
 
 SH = ZoneInfo("Asia/Shanghai")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
