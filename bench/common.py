@@ -77,8 +77,8 @@ def prepare(env: dict[str, str]) -> str:
     """Schema, reference data, a trained model when the classifier is available; an API token."""
     code = (
         "from hotline import create_app, seed, migrate\n"
-        "from hotline.extensions import db\n"
-        "from hotline.demo import ensure_model\n"
+        "from hotline.app.extensions import db\n"
+        "from hotline.cli.up import ensure_model\n"
         "app = create_app(); migrate.upgrade(app)\n"
         "with app.app_context():\n"
         "    seed.load_reference(db.session); seed.ensure_users(db.session, 'bench-pass-123')\n"

@@ -1,98 +1,18 @@
-"""The 12345 unified hotline: a Flask app factory wiring blueprints, extensions and the CLI."""
+"""The 12345 unified hotline. `flask --app hotline` finds `create_app` here.
+
+The factory itself lives in `hotline.app.factory` and is imported only when an app is built,
+so that importing the domain (`hotline.domain`) loads no web framework.
+"""
 
 from __future__ import annotations
 
-import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
-
-import config
-
-from hotline import i18n
-from hotline.extensions import babel, csrf, db, limiter, login_manager, rest_api
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, template_folder="../templates", static_folder="../static")
-    app.config.from_mapping(config.load())
-    app.config.update(
-        API_TITLE="12345 Hotline API",
-        API_VERSION="v1",
-        OPENAPI_VERSION="3.0.3",
-        OPENAPI_URL_PREFIX="/api/v1",
-        OPENAPI_JSON_PATH="openapi.json",
-        API_SPEC_OPTIONS={
-            "components": {
-                "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}
-            },
-            "security": [{"bearer": []}],
-        },
-        # Recycling instead of pre-ping: a ping is one more round trip on every request.
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_recycle": 1800},
-    )
-    if overrides:
-        app.config.update(overrides)
-    _behind_proxies(app, app.config["TRUSTED_PROXIES"])
-    logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # Alembic narrates every plugin it loads; operators need only its warnings.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    app.config["INSTANCE_DIR"].mkdir(parents=True, exist_ok=True)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+    from hotline.app.factory import create_app as build
 
-    db.init_app(app)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        with app.app_context():
-            from hotline.sqlite import tune
-
-            tune(db.engine)
-    login_manager.init_app(app)
-    csrf.init_app(app)
-    limiter.init_app(app)
-    babel.init_app(app, locale_selector=i18n.select_locale)
-    i18n.register(app)
-    rest_api.init_app(app)
-
-    from hotline import auth, cli, errors, headers, intakes_web, knowledge_admin, tracking, unit_web, web, workflow_web
-    from hotline.admin import views as admin_views
-    from hotline.api import actions as api_actions
-    from hotline.api import catalogue as api_catalogue
-    from hotline.api import departments as api_departments
-    from hotline.api import intakes as api_intakes
-    from hotline.api import tickets as api_tickets
-    from hotline.channels import agent, citizen, open311, twilio
-    from hotline.messaging import hooks  # noqa: F401  (registers the outbox session listeners)
-    from hotline.messaging import views as messaging
-
-    for blueprint in (auth.bp, web.bp, workflow_web.bp, unit_web.bp, citizen.bp, agent.bp,
-                      tracking.bp, knowledge_admin.bp, messaging.bp, admin_views.bp, intakes_web.bp):
-        app.register_blueprint(blueprint)
-    # Machine-to-machine endpoints authenticate by signature, API key or bearer token instead:
-    # no CSRF token, and no staff session to time out (auth._idle_timeout).
-    for blueprint in (twilio.bp, open311.bp, messaging.status_bp):
-        csrf.exempt(blueprint)
-        app.register_blueprint(blueprint)
-    api_blps = (api_tickets.blp, api_actions.blp, api_catalogue.blp, api_departments.blp,
-                api_intakes.blp)
-    for blp in api_blps:
-        csrf.exempt(blp)
-        rest_api.register_blueprint(blp)
-    app.extensions[auth.MACHINE_BLUEPRINTS] = frozenset(
-        b.name for b in (twilio.bp, open311.bp, messaging.status_bp, *api_blps))
-    errors.register(app)
-    headers.register(app)
-    cli.register(app)
-    return app
-
-
-def _behind_proxies(app: Flask, hops: int) -> None:
-    """Behind `hops` reverse proxies, take the client's address and scheme from the headers
-    they add (README, Production): otherwise every citizen shares the proxy's rate-limit
-    bucket, and https is not recognised. Without a proxy the headers are the client's own
-    words and are ignored, or anyone could pick his bucket. Host is passed through as is."""
-    if hops < 0:
-        raise ValueError("TRUSTED_PROXIES must be 0 or more")
-    if hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+    return build(overrides)

@@ -17,8 +17,8 @@ from hypothesis import settings
 from sqlalchemy import create_engine, text
 
 from hotline import create_app
-from hotline.embedded_redis import ensure_running
-from hotline.extensions import db
+from hotline.app.embedded_redis import ensure_running
+from hotline.app.extensions import db
 from hotline.models import Base
 
 # Property and fuzz tests draw the same examples on every run, so a red CI run is reproducible
@@ -68,7 +68,7 @@ def app_config(instance_dir: Path, database_url: str, redis_url: str) -> dict[st
 
 @pytest.fixture(scope="session")
 def _migrated(app_config: dict[str, object]) -> None:
-    from hotline import migrate
+    from hotline.app import migrate
 
     migrate.upgrade(create_app(dict(app_config)))
 
@@ -84,7 +84,7 @@ def app(app_config: dict[str, object], _migrated: None) -> Iterator[Flask]:
 
 def _empty(app: Flask) -> None:
     """Every test starts from empty tables and an empty Redis database."""
-    from hotline.queue import connection
+    from hotline.app.queue import connection
 
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with db.engine.begin() as conn:
@@ -96,7 +96,7 @@ def _empty(app: Flask) -> None:
             for name in tables:
                 conn.execute(text(f"DELETE FROM {name}"))
     connection(app).flushdb()
-    from hotline import snapshot
+    from hotline.intake import snapshot
 
     snapshot.forget()  # the per-process routing catalogue must not outlive the emptied tables
 
@@ -109,7 +109,7 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def reference(app: Flask) -> None:
     """The seed catalogue (topics, units, dispatch rules) and the demo accounts."""
-    from hotline import seed
+    from hotline.seed import load as seed
 
     seed.load_reference(db.session)
     seed.ensure_users(db.session, PASSWORD)
@@ -120,7 +120,7 @@ def drain(app: Flask) -> None:
     empty: what `flask --app hotline worker --burst` does."""
     from rq import SimpleWorker
 
-    from hotline.queue import QUEUES, connection
+    from hotline.app.queue import QUEUES, connection
     from workers.relay import relay_all
 
     relay_all(connection(app))

@@ -26,7 +26,7 @@ def in_app(func: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         if has_app_context():
             return func(*args, **kwargs)
-        from hotline.extensions import db
+        from hotline.app.extensions import db
 
         with app().app_context():
             try:

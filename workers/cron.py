@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from rq import cron
 
-from hotline.queue import DEFAULT_QUEUE
-
+from hotline.app.queue import DEFAULT_QUEUE
 from workers.jobs import sweep_intakes
 from workers.messaging import sweep_follow_ups, sweep_outbox
 
@@ -18,12 +17,12 @@ cron.register(sweep_intakes, queue_name=DEFAULT_QUEUE, interval=SWEEP_SECONDS)
 # Outbox rows whose job was lost, and follow-ups: ask without receipt, close as not rated.
 cron.register(sweep_outbox, queue_name=DEFAULT_QUEUE, interval=SWEEP_SECONDS)
 cron.register(sweep_follow_ups, queue_name=DEFAULT_QUEUE, interval=3600)
-# Deadline warnings, overdue marks and escalation (hotline.escalation): exactly once per step.
+# Deadline warnings, overdue marks and escalation (hotline.tickets.escalation): exactly once per step.
 from workers.deadlines import scan_deadlines  # noqa: E402
 
 DEADLINE_SCAN_SECONDS = 60
 cron.register(scan_deadlines, queue_name=DEFAULT_QUEUE, interval=DEADLINE_SCAN_SECONDS)
-# The dashboard's figures (hotline.figures): the days whose tickets changed since the last run.
+# The dashboard's figures (hotline.reporting.figures): the days whose tickets changed since the last run.
 from workers.figures import refresh_figures  # noqa: E402
 
 FIGURES_SECONDS = 60

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from hotline.escalation import scan
-from hotline.extensions import db
-
+from hotline.app.extensions import db
+from hotline.tickets.escalation import scan
 from workers.context import in_app
 
 log = logging.getLogger(__name__)

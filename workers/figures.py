@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from hotline.extensions import db
-from hotline.figures import refresh
-
+from hotline.app.extensions import db
+from hotline.reporting.figures import refresh
 from workers.context import in_app
 
 

@@ -7,14 +7,13 @@ from datetime import timedelta
 
 from flask import current_app
 
-from hotline import dead_letter
-from hotline import intake as intake_service
-from hotline.extensions import db
+from hotline.app.extensions import db
+from hotline.app.queue import INTAKE_QUEUE, try_enqueue
+from hotline.intake import accept as intake_service
+from hotline.intake import failed as dead_letter
+from hotline.intake.process import process_intake as process
+from hotline.intake.process import route_ticket as route
 from hotline.models import IntakeStatus, utcnow
-from hotline.processing import process_intake as process
-from hotline.processing import route_ticket as route
-from hotline.queue import INTAKE_QUEUE, try_enqueue
-
 from workers.context import in_app
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""RQ jobs of the outbox and the follow-up: thin callers of hotline.messaging / hotline.followup."""
+"""RQ jobs of the outbox and the follow-up: thin callers of hotline.messaging / hotline.citizen.followup."""
 
 from __future__ import annotations
 
@@ -8,13 +8,12 @@ from datetime import timedelta
 import redis
 from flask import current_app
 
-from hotline import followup
-from hotline.extensions import db
+from hotline.app.extensions import db
+from hotline.app.queue import DEFAULT_QUEUE, queue, try_enqueue
+from hotline.citizen import followup
 from hotline.messaging import outbox
+from hotline.messaging.senders import configured_sender
 from hotline.models import utcnow
-from hotline.queue import DEFAULT_QUEUE, queue, try_enqueue
-from hotline.senders import configured_sender
-
 from workers.context import in_app
 
 log = logging.getLogger(__name__)

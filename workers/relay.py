@@ -1,4 +1,4 @@
-"""The relay: intakes announced by the web tier (hotline.queue.announce) become RQ jobs.
+"""The relay: intakes announced by the web tier (hotline.app.queue.announce) become RQ jobs.
 
 It runs as a thread in every `flask --app hotline worker`, so wherever intakes are processed
 they are also relayed, and several relays share the list without seeing an id twice (each pop
@@ -17,8 +17,7 @@ from collections.abc import Callable
 import redis
 from flask import Flask
 
-from hotline.queue import ACCEPTED, connection
-
+from hotline.app.queue import ACCEPTED, connection
 from workers.jobs import BATCH, enqueue_intakes
 from workers.outage import Backoff, outage
 

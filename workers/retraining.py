@@ -5,9 +5,8 @@ from __future__ import annotations
 from flask import current_app
 from rq import get_current_job
 
-from hotline import model_registry
-from hotline.extensions import db
-
+from hotline.app.extensions import db
+from hotline.classifier_models import registry as model_registry
 from workers.context import in_app
 
 
@@ -29,7 +28,7 @@ def _note(**values: str) -> None:
 def train_candidate() -> str:
     """An administrator's "train a candidate": registered for comparison, never auto-activated.
 
-    Runs on the training queue (hotline.admin.classifier_models.start_training).
+    Runs on the training queue (hotline.classifier_models.admin.start_training).
     """
     row, result = model_registry.retrain(current_app, db.session, activate_if_better=False,
                                          progress=lambda stage: _note(stage=stage))

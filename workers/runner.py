@@ -24,8 +24,7 @@ from rq.cron import create_cron
 from rq.exceptions import StopRequested
 from rq.scheduler import RQScheduler
 
-from hotline.queue import QUEUES, TRAINING_QUEUE, connection
-
+from hotline.app.queue import QUEUES, TRAINING_QUEUE, connection
 from workers import relay
 from workers.outage import Backoff, FoldRqConnectionErrors, outage, stop_on_signals, wait_for_redis
 

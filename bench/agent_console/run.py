@@ -28,7 +28,8 @@ TARGET_P99_MS = 300.0
 
 
 def _app(url: str, instance: Path) -> Any:
-    from hotline import create_app, migrate
+    from hotline import create_app
+    from hotline.app import migrate
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_DIR": instance,
                       "MODEL_DIR": instance / "models", "SECRET_KEY": "bench",
@@ -39,9 +40,11 @@ def _app(url: str, instance: Path) -> Any:
 
 def _load(app: Any, tickets: int) -> list[str]:
     """Reference data, accounts, a model, the demo articles and `tickets` open tickets."""
-    from hotline import knowledge, model_registry, seed
-    from hotline.extensions import db
+    from hotline.app.extensions import db
+    from hotline.classifier_models import registry as model_registry
+    from hotline.knowledge import service as knowledge
     from hotline.models import Channel, Line, RequestType, Status, Ticket, utcnow
+    from hotline.seed import load as seed
 
     seed.load_reference(db.session)
     seed.ensure_users(db.session, "bench-pass-123")
@@ -77,7 +80,7 @@ def _measure(client: Any, calls: list[tuple[str, str, dict[str, Any]]]) -> dict[
 
 
 def run(url: str, instance: Path, tickets: int, requests: int) -> dict[str, Any]:
-    from hotline.extensions import db
+    from hotline.app.extensions import db
     from hotline.models import Ticket
 
     app = _app(url, instance)

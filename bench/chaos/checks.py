@@ -8,9 +8,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from bench.common import percentile
-
 from bench.chaos.load import Answer
+from bench.common import percentile
 
 INTAKE_ENDPOINTS = ("api", "submit")  # "form" is the GET that precedes a web submission
 EXAMPLES = 5

@@ -37,12 +37,11 @@ from typing import IO, Any
 
 from sqlalchemy import create_engine
 
-from bench.common import ROOT, bench_database, flask, prepare, wait_http, wait_workers, write
-
 from bench.chaos import checks
 from bench.chaos.load import Load
 from bench.chaos.processes import Process, children
 from bench.chaos.servers import PG_BIN, REDIS_SERVER, Postgres, RedisServer, free_port, version
+from bench.common import ROOT, bench_database, flask, prepare, wait_http, wait_workers, write
 
 WORKERS = 2
 # Answers sent this long after a fault ended still count in its window: the recovery (shorter

@@ -129,7 +129,7 @@ LOAD = [
 
 
 def load(app: Any, n: int, now: datetime) -> dict[str, Any]:
-    from hotline.extensions import db
+    from hotline.app.extensions import db
 
     with app.app_context():
         params = {
@@ -171,8 +171,8 @@ def timed(fn: Callable[[], Any], repeat: int) -> dict[str, float]:
 def refresh_figures(app: Any, now: datetime) -> dict[str, Any]:
     """The rollup's first build (every day), then one minute's worth of changes: 300 tickets
     signed or answered and 100 follow-up verdicts, spread over the last 30 days."""
-    from hotline import figures
-    from hotline.extensions import db
+    from hotline.app.extensions import db
+    from hotline.reporting import figures
 
     with app.app_context():
         t0 = time.perf_counter()
@@ -197,8 +197,8 @@ def refresh_figures(app: Any, now: datetime) -> dict[str, Any]:
 
 
 def query_figures(app: Any, periods: dict[str, Any], repeat: int) -> dict[str, Any]:
-    from hotline import dashboard, figures
-    from hotline.extensions import db
+    from hotline.app.extensions import db
+    from hotline.reporting import dashboard, figures
 
     out: dict[str, Any] = {}
     with app.app_context():
@@ -236,7 +236,7 @@ def query_figures(app: Any, periods: dict[str, Any], repeat: int) -> dict[str, A
 
 def page_figures(app: Any, periods: dict[str, Any], repeat: int) -> dict[str, Any]:
     """The whole page through Flask (queries, labels, template) as the supervisor sees it."""
-    from hotline import dashboard
+    from hotline.reporting import dashboard
     from tests.conftest import PASSWORD, login
 
     client = app.test_client()
@@ -271,9 +271,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
     url = bench_database("bench_dashboard")
-    from hotline import create_app, migrate, seed
-    from hotline.extensions import db
-    from hotline.figures import Period, today_in_shanghai
+    from hotline import create_app
+    from hotline.app import migrate
+    from hotline.app.extensions import db
+    from hotline.reporting.figures import Period, today_in_shanghai
+    from hotline.seed import load as seed
     from tests.conftest import PASSWORD
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True,

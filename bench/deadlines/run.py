@@ -58,9 +58,9 @@ def load(conn: Any, start: int, count: int, unit_ids: list[int], *, due: bool) -
 
 
 def scan_figures(app: Any, sizes: list[int]) -> list[dict[str, Any]]:
-    from hotline.escalation import scan
-    from hotline.extensions import db
+    from hotline.app.extensions import db
     from hotline.models import Department
+    from hotline.tickets.escalation import scan
 
     results = []
     with app.app_context():
@@ -112,10 +112,10 @@ def scan_figures(app: Any, sizes: list[int]) -> list[dict[str, Any]]:
 def routing_figures(app: Any, count: int) -> dict[str, Any]:
     """Tickets per second through route() — place, catalogue, deadlines, dispatch — with the
     per-job catalogue check, and with inserting the routed tickets (commit every 500)."""
-    from hotline import snapshot
-    from hotline.dispatching import route
+    from hotline.app.extensions import db
     from hotline.domain import lifecycle
-    from hotline.extensions import db
+    from hotline.intake import snapshot
+    from hotline.intake.triage import route
     from hotline.models import Channel, Line, RequestType, Status, Ticket
 
     with app.app_context():
@@ -170,8 +170,10 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     url = bench_database("bench_deadlines")
     os.environ.setdefault("RQ_ASYNC", "0")
-    from hotline import create_app, migrate, seed
-    from hotline.extensions import db
+    from hotline import create_app
+    from hotline.app import migrate
+    from hotline.app.extensions import db
+    from hotline.seed import load as seed
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True,
                       "INSTANCE_DIR": Path(tempfile.mkdtemp()),

@@ -11,12 +11,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from hotline.domain.errors import InvalidInput
-from hotline.models import Line, LineNumber, Topic, User
-from hotline.vocab import LINE_LABELS
 from hotline.admin import fields as f
 from hotline.admin.entity import Entity
 from hotline.admin.fields import Field
+from hotline.app.labels import LINE_LABELS
+from hotline.domain.errors import InvalidInput
+from hotline.models import Line, LineNumber, Topic, User
 
 # --- topics -----------------------------------------------------------------------------------
 

@@ -15,10 +15,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline import audit, snapshot
-from hotline.domain.errors import InvalidInput, NotFound
-from hotline.models import User
 from hotline.admin.fields import Field
+from hotline.domain.errors import InvalidInput, NotFound
+from hotline.identity import audit
+from hotline.intake import snapshot
+from hotline.models import User
 
 Fill = Callable[[Session, Any, Mapping[str, Any], User], None]
 

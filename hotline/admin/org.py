@@ -15,14 +15,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hotline import audit
-from hotline.auth import hash_password, sign_out_everywhere, tokens_changed
-from hotline.domain.errors import InvalidInput
-from hotline.domain.lifecycle import UNIT_ROLES
-from hotline.models import Department, Level, Role, User
 from hotline.admin import fields as f
 from hotline.admin.entity import Entity
 from hotline.admin.fields import Field
+from hotline.domain.errors import InvalidInput
+from hotline.domain.lifecycle import UNIT_ROLES
+from hotline.identity import audit
+from hotline.identity.auth import hash_password, sign_out_everywhere, tokens_changed
+from hotline.models import Department, Level, Role, User
 
 LEVELS = {Level.CITY.value: _l("市级"), Level.DISTRICT.value: _l("区级"),
           Level.STREET.value: _l("街道/乡镇")}

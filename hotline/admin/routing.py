@@ -11,14 +11,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from routing.sla import Limit
-
-from hotline.domain.errors import InvalidInput
-from hotline.models import CalendarDay, CalendarYear, DispatchRule, Line, SlaPolicyRow, User
-from hotline.vocab import LINE_LABELS
 from hotline.admin import fields as f
 from hotline.admin.entity import Entity
 from hotline.admin.fields import Field
+from hotline.app.labels import LINE_LABELS
+from hotline.domain.errors import InvalidInput
+from hotline.models import CalendarDay, CalendarYear, DispatchRule, Line, SlaPolicyRow, User
+from routing.sla import Limit
 
 RULE_URGENCIES = {"emergency": _l("紧急（1小时派单）"), "utility": _l("水电气热（2小时）"),
                   "normal": _l("一般")}

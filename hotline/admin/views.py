@@ -28,15 +28,16 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from hotline import audit, auth
-from hotline.domain.errors import DomainError, InvalidInput
-from hotline.extensions import db
-from hotline.models import ApiToken
-from hotline.permissions import Permission, requires
-from hotline.admin import ENTITIES, classifier_models, org
+from hotline.admin import ENTITIES, org
 from hotline.admin.entity import Entity
+from hotline.app.extensions import db
+from hotline.classifier_models import admin as classifier_models
+from hotline.domain.errors import DomainError, InvalidInput
+from hotline.identity import audit, auth
+from hotline.identity.permissions import Permission, requires
+from hotline.models import ApiToken
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp = Blueprint("admin", __name__, template_folder="templates", url_prefix="/admin")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PAGE = 50
 

@@ -12,13 +12,13 @@ from typing import Any
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from hotline.actions import perform
-from hotline.domain.lifecycle import MAX_EXTENSION_DAYS, RETURN_REASONS
-from hotline.extensions import db
-from hotline.permissions import ACTION_PERMISSIONS
-from hotline.presenters import ticket_dict
 from hotline.api.schemas import ApiErrorSchema, TicketSchema
 from hotline.api.security import api_requires, api_user
+from hotline.app.extensions import db
+from hotline.domain.lifecycle import MAX_EXTENSION_DAYS, RETURN_REASONS
+from hotline.identity.permissions import ACTION_PERMISSIONS
+from hotline.tickets.actions import perform
+from hotline.tickets.presenters import ticket_dict
 
 blp = Blueprint("api_ticket_actions", __name__, url_prefix="/api/v1/tickets",
                 description="工单办理 Ticket actions (dispatch, sign, return, extend, reply, ...)")

@@ -8,12 +8,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from hotline.extensions import db
-from hotline.models import Department
-from hotline.permissions import Permission
-from hotline.presenters import department_dict
 from hotline.api.schemas import ApiErrorSchema, DepartmentSchema
 from hotline.api.security import api_requires
+from hotline.app.extensions import db
+from hotline.identity.permissions import Permission
+from hotline.models import Department
+from hotline.tickets.presenters import department_dict
 
 blp = Blueprint("api_departments", __name__, url_prefix="/api/v1/departments",
                 description="承办单位 Departments")

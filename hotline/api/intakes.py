@@ -8,15 +8,20 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from hotline import dead_letter
-from hotline.domain.content import idempotency_ref
-from hotline.extensions import db
-from hotline.intake import Request
-from hotline.models import Channel
-from hotline.permissions import Permission
-from hotline.submit import hand_over, submit
-from hotline.api.schemas import ApiErrorSchema, FailedIntakeSchema, IntakeAcceptedSchema, IntakeSchema
+from hotline.api.schemas import (
+    ApiErrorSchema,
+    FailedIntakeSchema,
+    IntakeAcceptedSchema,
+    IntakeSchema,
+)
 from hotline.api.security import api_requires, api_user
+from hotline.app.extensions import db
+from hotline.domain.content import idempotency_ref
+from hotline.identity.permissions import Permission
+from hotline.intake import failed as dead_letter
+from hotline.intake.accept import Request
+from hotline.intake.handover import hand_over, submit
+from hotline.models import Channel
 
 blp = Blueprint("api_intakes", __name__, url_prefix="/api/v1/intakes",
                 description="受理 Intake: every request lands in the one intake queue")

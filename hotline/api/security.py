@@ -9,10 +9,10 @@ from typing import Any, TypeVar
 from flask import g, request
 from flask_smorest import abort
 
-from hotline.auth import token_holder
-from hotline.extensions import db
+from hotline.app.extensions import db
+from hotline.identity.auth import token_holder
+from hotline.identity.permissions import Permission, allows, mark
 from hotline.models import User
-from hotline.permissions import Permission, allows, mark
 
 F = TypeVar("F", bound=Callable[..., Any])
 

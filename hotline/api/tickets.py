@@ -9,16 +9,16 @@ from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields
 from sqlalchemy import func, select
 
-from hotline.access import check_view, reveal_phone, scope
-from hotline.actions import find
-from hotline.domain.errors import NotFound
-from hotline.domain.numbering import canonical
-from hotline.extensions import db
-from hotline.models import Department, Ticket, Topic
-from hotline.permissions import Permission
-from hotline.presenters import ticket_dict
 from hotline.api.schemas import ApiErrorSchema, TicketPageSchema, TicketQuerySchema, TicketSchema
 from hotline.api.security import api_requires, api_user
+from hotline.app.extensions import db
+from hotline.domain.errors import NotFound
+from hotline.domain.numbering import canonical
+from hotline.identity.access import check_view, reveal_phone, scope
+from hotline.identity.permissions import Permission
+from hotline.models import Department, Ticket, Topic
+from hotline.tickets.actions import find
+from hotline.tickets.presenters import ticket_dict
 
 blp = Blueprint("api_tickets", __name__, url_prefix="/api/v1/tickets", description="工单 Tickets")
 

@@ -9,15 +9,15 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from hotline.app.extensions import limiter
+from hotline.app.forms import show_error
+from hotline.app.labels import LINE_LABELS, REQUEST_TYPE_LABELS, choices
 from hotline.domain.errors import InvalidInput
-from hotline.extensions import limiter
-from hotline.forms import show_error
-from hotline.intake import Request
+from hotline.intake.accept import Request
+from hotline.intake.handover import submit
 from hotline.models import Channel
-from hotline.submit import submit
-from hotline.vocab import LINE_LABELS, REQUEST_TYPE_LABELS, choices
 
-bp = Blueprint("citizen", __name__)
+bp = Blueprint("citizen", __name__, template_folder="templates")
 
 
 class RequestForm(FlaskForm):

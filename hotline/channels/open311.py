@@ -22,14 +22,14 @@ from typing import Any, NoReturn
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from hotline.app.extensions import db
+from hotline.channels.open311_records import LOCAL_TZ, MAX_REQUESTS, Catalogue, Query, find_requests
 from hotline.domain.content import clean_optional, idempotency_ref
 from hotline.domain.errors import DomainError
 from hotline.domain.numbering import canonical
-from hotline.extensions import db
-from hotline.intake import Request
+from hotline.intake.accept import Request
+from hotline.intake.handover import submit
 from hotline.models import Channel, utcnow
-from hotline.submit import submit
-from hotline.channels.open311_records import LOCAL_TZ, MAX_REQUESTS, Catalogue, Query, find_requests
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 

@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from hotline.access import hides_identity
+from hotline.app.labels import STATUS_LABELS
 from hotline.domain.lifecycle import REPLY_APPROVED
 from hotline.domain.phones import mask_personal
+from hotline.identity.access import hides_identity
 from hotline.models import Intake, RequestType, Status, Ticket, TicketEvent, Topic
-from hotline.vocab import STATUS_LABELS
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 MAX_REQUESTS = 1000

@@ -4,7 +4,7 @@ Views, webhooks, jobs and the CLI call these functions; each checks that the act
 the ticket's state and the actor's post, changes the ticket, and appends an immutable event.
 Functions touch only the objects they are given (no session, no I/O), so the rules are tested
 without a database; callers commit, and optimistic locking on `Ticket.version` turns a lost race
-into a Conflict (see hotline.actions.commit).
+into a Conflict (see hotline.tickets.actions.commit).
 
 Deadlines: functions that start or move a deadline take a `Planner` (policies + working
 calendar). Without one they change state only, which is what the older callers and the pure
@@ -23,13 +23,26 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from routing.errors import CalendarMissing
-from routing.sla import Limit, Unit
-
-from hotline.models import AssistTask, DeadlineClock, Department, ExtensionRequest, Notification, Role, Status, SupervisionOrder, Ticket, TicketEvent, Topic, User, utcnow
-from hotline.permissions import Permission, allows
 from hotline.domain.deadlines import Planner, Window, due_phrase, shown
 from hotline.domain.errors import Forbidden, IllegalTransition, InvalidInput
+from hotline.identity.permissions import Permission, allows
+from hotline.models import (
+    AssistTask,
+    DeadlineClock,
+    Department,
+    ExtensionRequest,
+    Notification,
+    Role,
+    Status,
+    SupervisionOrder,
+    Ticket,
+    TicketEvent,
+    Topic,
+    User,
+    utcnow,
+)
+from routing.errors import CalendarMissing
+from routing.sla import Limit, Unit
 
 
 @dataclass(frozen=True)
@@ -50,7 +63,7 @@ SYSTEM = Actor("system")
 CITIZEN = Actor("citizen")
 
 # Posts that belong to a unit (and act only on its tickets); what each post may do is in
-# hotline.permissions.
+# hotline.identity.permissions.
 UNIT_ROLES = frozenset({Role.UNIT_STAFF, Role.UNIT_LEAD})
 
 RETURN_REASONS = {
@@ -117,7 +130,7 @@ def _require(ticket: Ticket, action: str, allowed: Iterable[Status]) -> None:
 
 
 def _require_centre(actor: Actor, permission: Permission, action: str) -> None:
-    """A centre post's permission (hotline.permissions); the system may act for the centre."""
+    """A centre post's permission (hotline.identity.permissions); the system may act for the centre."""
     if actor is not SYSTEM and not allows(actor.role, permission):
         raise Forbidden(f"只有中心人员可以 {action} / only centre staff may {action}")
 

@@ -23,9 +23,9 @@ from sqlalchemy.orm import Session
 
 from hotline.domain.lifecycle import REPLY_APPROVED
 from hotline.domain.phones import is_mobile
-from hotline.models import Channel, Intake, OutboundMessage, Ticket, TicketEvent
 from hotline.messaging import texts
 from hotline.messaging.outbox import TO_CALL
+from hotline.models import Channel, Intake, OutboundMessage, Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ def answer_text(ticket: Ticket, approval: TicketEvent) -> str:
 
 
 def _answer(session: Session, approval: TicketEvent) -> None:
-    from hotline.followup import open_round
+    from hotline.citizen.followup import open_round
 
     ticket = approval.ticket
     if ticket is None:
@@ -148,9 +148,8 @@ def _enqueue(session: Session) -> None:
     if not current_app.config.get("RQ_ASYNC", True):
         # Synchronous RQ would run the job inside this commit; the sweeper sends these instead.
         return
+    from hotline.app.queue import DEFAULT_QUEUE, try_enqueue_many
     from workers.messaging import send_outbound_batch
-
-    from hotline.queue import DEFAULT_QUEUE, try_enqueue_many
 
     try_enqueue_many(DEFAULT_QUEUE, send_outbound_batch,
                      [(ids[i:i + SEND_BATCH],) for i in range(0, len(ids), SEND_BATCH)])

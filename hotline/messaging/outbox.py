@@ -20,9 +20,9 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from hotline.models import Notification, OutboundMessage, Role, Ticket, utcnow
-from hotline.senders import PermanentFailure, Sender, TemporaryFailure, UncertainFailure
+from hotline.messaging.senders import PermanentFailure, Sender, TemporaryFailure, UncertainFailure
 from hotline.messaging.texts import STAFF_NOTICE
+from hotline.models import Notification, OutboundMessage, Role, Ticket, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +31,6 @@ DELIVERED, UNDELIVERED, FAILED, UNCERTAIN = "delivered", "undelivered", "failed"
 TO_CALL, CALLED = "to_call", "called"
 # How far along a message is; a status update must move it to a higher rank.
 RANK = {QUEUED: 0, SENDING: 1, ACCEPTED: 2, SENT: 3, DELIVERED: 4, UNDELIVERED: 4, FAILED: 4}
-# Twilio's MessageStatus values, mapped onto ours.
-PROVIDER_STATUS = {
-    "accepted": ACCEPTED, "scheduled": ACCEPTED, "queued": ACCEPTED, "sending": ACCEPTED,
-    "sent": SENT, "delivered": DELIVERED, "read": DELIVERED, "undelivered": UNDELIVERED,
-    "failed": FAILED, "canceled": FAILED,
-}
 PROBLEM_STATUSES = frozenset({FAILED, UNDELIVERED, UNCERTAIN})
 STATUS_LABELS = {
     QUEUED: "待发送", SENDING: "发送中", ACCEPTED: "已提交", SENT: "已发出", DELIVERED: "已送达",
@@ -138,10 +132,10 @@ def _notify(session: Session, message: OutboundMessage, text: str) -> None:
                              level="red", body=text))
 
 
-def apply_status(session: Session, sid: str, provider_status: str,
+def apply_status(session: Session, sid: str, new: str | None, provider_status: str,
                  error_code: int | None) -> tuple[OutboundMessage | None, bool]:
-    """Apply a delivery receipt; returns (message, whether it moved the message forward)."""
-    new = PROVIDER_STATUS.get(provider_status.strip().lower())
+    """Apply a delivery receipt whose provider word `provider_status` means our status `new`
+    (None: a word we do not know); returns (message, whether it moved the message forward)."""
     message = session.scalars(
         select(OutboundMessage).where(OutboundMessage.provider_sid == sid)
     ).one_or_none()

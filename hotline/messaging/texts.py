@@ -33,7 +33,7 @@ FOLLOWUP_CLARIFY = "followup_clarify"
 FOLLOWUP_THANKS = "followup_thanks"
 FOLLOWUP_REDO = "followup_redo"
 TRACKING_CODE = "tracking_code"
-# The duty phone's SMS when a ticket goes overdue or is escalated (hotline.escalation): written
+# The duty phone's SMS when a ticket goes overdue or is escalated (hotline.tickets.escalation): written
 # by the scan, not from a template, and to a unit rather than a citizen.
 STAFF_NOTICE = "staff_notification"
 

@@ -1,5 +1,5 @@
-"""Pages and callbacks of the outbox: Twilio delivery receipts, the administrators' message
-templates, the agents' call-back list and the phone follow-up form on the ticket page."""
+"""Pages of the outbox: the administrators' message templates, the agents' call-back list
+and the phone follow-up form on the ticket page (Twilio's delivery receipts: hotline.twilio.status)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     jsonify,
@@ -21,40 +20,17 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
-from hotline import audit
-from hotline.access import recipient_view, reveal_recipient
-from hotline.channels.twilio_webhook import Fields, webhook
+from hotline.app.extensions import db
 from hotline.domain.errors import DomainError
 from hotline.domain.lifecycle import Actor
 from hotline.domain.numbering import canonical
-from hotline.extensions import db
-from hotline.models import FollowUp, Line, MessageTemplate, OutboundMessage, Ticket, utcnow
-from hotline.permissions import Permission, requires
+from hotline.identity import audit
+from hotline.identity.access import recipient_view, reveal_recipient
+from hotline.identity.permissions import Permission, requires
 from hotline.messaging import outbox, texts
+from hotline.models import FollowUp, Line, MessageTemplate, OutboundMessage, Ticket, utcnow
 
-status_bp = Blueprint("twilio_status", __name__)
-bp = Blueprint("messaging", __name__)
-
-
-@status_bp.post("/twilio/status")
-@webhook("MessageSid", "MessageStatus", optional=("ErrorCode", "To", "From", "AccountSid",
-                                                  "SmsSid", "SmsStatus", "ApiVersion"))
-def twilio_status(form: Fields) -> Response:
-    """Delivery receipt. Signature-checked by `webhook` (403); repeats and late ones are no-ops.
-
-    An answer that reached the phone is followed by the follow-up question (once: only the call
-    that moved the row to `delivered` asks).
-    """
-    from hotline.followup import ask
-
-    code = form.get("ErrorCode", "").strip()
-    message, moved = outbox.apply_status(db.session, form["MessageSid"], form["MessageStatus"],
-                                         int(code) if code.isdigit() else None)
-    if moved and message is not None and message.status == outbox.DELIVERED \
-            and message.kind == texts.ANSWER and message.ticket is not None:
-        ask(db.session, message.ticket)
-        db.session.commit()
-    return Response(status=204)
+bp = Blueprint("messaging", __name__, template_folder="templates")
 
 
 # --- ticket page panel ------------------------------------------------------------------------
@@ -80,7 +56,7 @@ def _panel() -> dict[str, Any]:
 @requires(Permission.RECORD_FOLLOW_UP)
 def phone_follow_up(number: str) -> Any:
     """电话回访: the agent records what the citizen said on the phone."""
-    from hotline.followup import record_by_agent
+    from hotline.citizen.followup import record_by_agent
 
     ticket = db.session.scalars(select(Ticket).where(Ticket.number == (canonical(number) or ""))).first()
     if ticket is None:

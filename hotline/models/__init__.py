@@ -5,12 +5,45 @@ from hotline.models.catalogue import Topic
 from hotline.models.figures import FiguresDay, FiguresState
 from hotline.models.knowledge import KnowledgeArticle, KnowledgeTerm
 from hotline.models.lines import LineNumber
-from hotline.models.messaging import FollowUp, MessageTemplate, OutboundMessage, TrackingCode, TrackingFailure
+from hotline.models.messaging import (
+    FollowUp,
+    MessageTemplate,
+    OutboundMessage,
+    TrackingCode,
+    TrackingFailure,
+)
 from hotline.models.org import ApiToken, Department, Level, Role, User
 from hotline.models.rules import DispatchRule, ModelVersion, TrainingExample
-from hotline.models.ticket import OPEN_STATUSES, Channel, Intake, IntakeStatus, Line, Message, RequestType, Status, Ticket, TicketCounter, TicketEvent, Urgency
+from hotline.models.ticket import (
+    OPEN_STATUSES,
+    Channel,
+    Intake,
+    IntakeStatus,
+    Line,
+    Message,
+    RequestType,
+    Status,
+    Ticket,
+    TicketCounter,
+    TicketEvent,
+    Urgency,
+)
 from hotline.models.unit_work import Attachment, ReplyTemplate
-from hotline.models.workflow import AssistTask, AuditEntry, CalendarDay, CalendarYear, CatalogueVersion, DeadlineClock, EscalationMark, ExtensionRequest, Notification, NotificationRead, Place, SlaPolicyRow, SupervisionOrder
+from hotline.models.workflow import (
+    AssistTask,
+    AuditEntry,
+    CalendarDay,
+    CalendarYear,
+    CatalogueVersion,
+    DeadlineClock,
+    EscalationMark,
+    ExtensionRequest,
+    Notification,
+    NotificationRead,
+    Place,
+    SlaPolicyRow,
+    SupervisionOrder,
+)
 
 __all__ = [
     "OPEN_STATUSES",

@@ -1,5 +1,5 @@
 """The dashboard's daily rollup: per Asia/Shanghai day, per dimension and key, the additive counts
-the rates are made of; refreshed by a periodic job (hotline.figures.refresh)."""
+the rates are made of; refreshed by a periodic job (hotline.reporting.figures.refresh)."""
 
 from __future__ import annotations
 

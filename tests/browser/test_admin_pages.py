@@ -7,8 +7,8 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import select
 
-from hotline import model_registry
-from hotline.extensions import db
+from hotline.app.extensions import db
+from hotline.classifier_models import registry as model_registry
 from hotline.models import AuditEntry, Ticket
 from tests.browser.conftest import shot, sign_in
 from tests.conftest import drain

@@ -7,12 +7,12 @@ from flask import Flask
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from hotline import knowledge
-from hotline.extensions import db
+from hotline.app.extensions import db
+from hotline.knowledge import service as knowledge
 from hotline.models import Status, Ticket, User
 from tests.browser.conftest import shot, sign_in
 from tests.hotline.console.model import console_model, console_model_dir  # noqa: F401
-from tests.hotline.workflow.helpers import new_ticket
+from tests.hotline.tickets.helpers import new_ticket
 
 
 def _open_console(page, live_server: str) -> None:  # type: ignore[no-untyped-def]

@@ -11,12 +11,12 @@ from flask import Flask
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from hotline import figures
-from hotline.extensions import db
+from hotline.app.extensions import db
 from hotline.models import Department, ReplyTemplate
+from hotline.reporting import figures
 from tests.browser.conftest import sign_in
 from tests.hotline.console.model import console_model, console_model_dir  # noqa: F401
-from tests.hotline.workflow.helpers import act, new_ticket
+from tests.hotline.tickets.helpers import act, new_ticket
 
 # Runs in every document before its own scripts: records each violation the browser reports.
 WATCH = """

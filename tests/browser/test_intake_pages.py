@@ -7,7 +7,7 @@ import re
 from flask import Flask
 from sqlalchemy import select
 
-from hotline.extensions import db
+from hotline.app.extensions import db
 from hotline.models import Channel, Ticket
 from tests.browser.conftest import shot, sign_in
 from tests.conftest import drain

@@ -7,7 +7,7 @@ from flask import Flask
 
 from tests.browser.conftest import shot, sign_in
 from tests.conftest import PASSWORD
-from tests.hotline.workflow.helpers import act, new_ticket
+from tests.hotline.tickets.helpers import act, new_ticket
 
 PHONE = {"width": 390, "height": 844}
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy import select
 
-from hotline import figures
-from hotline.extensions import db
+from hotline.app.extensions import db
 from hotline.models import ExtensionRequest
+from hotline.reporting import figures
 from tests.browser.conftest import shot, sign_in
-from tests.hotline.workflow.helpers import act, new_ticket
+from tests.hotline.tickets.helpers import act, new_ticket
 
 UNIT = "A市住房和城乡建设局"
 

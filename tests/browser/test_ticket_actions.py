@@ -6,11 +6,11 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy import select
 
-from hotline.extensions import db
+from hotline.app.extensions import db
 from hotline.models import Status, SupervisionOrder, Ticket
 from routing.calendar import SHANGHAI
 from tests.browser.conftest import shot, sign_in
-from tests.hotline.workflow.helpers import act, new_ticket
+from tests.hotline.tickets.helpers import act, new_ticket
 
 
 def test_agent_dispatches_by_type_ahead(app: Flask, reference: None, live_server: str,

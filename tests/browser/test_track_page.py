@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy import select
 
-from hotline.extensions import db
+from hotline.app.extensions import db
 from hotline.models import FollowUp, Status
 from tests.browser.conftest import shot
 from tests.fakes import flow
-from tests.hotline.workflow.helpers import new_ticket
+from tests.hotline.tickets.helpers import new_ticket
 
 PHONE = {"width": 390, "height": 844}
 

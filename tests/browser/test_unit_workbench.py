@@ -10,10 +10,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from hotline.extensions import db
+from hotline.app.extensions import db
 from hotline.models import Attachment, Department, ReplyTemplate, Status, Ticket
 from tests.browser.conftest import shot, sign_in
-from tests.hotline.workflow.helpers import act, new_ticket
+from tests.hotline.tickets.helpers import act, new_ticket
 
 SH = ZoneInfo("Asia/Shanghai")
 TEMPLATE = "您反映的问题已安排人员到现场处理，现已修复。"

@@ -8,7 +8,6 @@ from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from classifier.features import CharNgrams, WordNgrams, lookup
-
 from tests.classifier.conftest import synthetic_corpus
 
 

@@ -4,7 +4,6 @@ import random
 import time
 
 from classifier import HotTopic, hot_topics
-
 from tests.classifier.conftest import synthetic_corpus
 
 

@@ -8,7 +8,6 @@ import pytest
 import classifier
 from classifier import Prediction, TrainingError, UrgencyRules
 from classifier.model import PLAIN_SHARES, _blend, _macro_f1, class_offsets
-
 from tests.classifier.conftest import synthetic_corpus
 
 

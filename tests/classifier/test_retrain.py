@@ -6,7 +6,6 @@ import pytest
 
 import classifier
 from classifier import evaluation
-
 from tests.classifier.conftest import synthetic_corpus
 
 

@@ -10,7 +10,6 @@ import pytest
 from classifier import data
 from classifier import text as text_module
 from classifier.text import Segmenter, normalize, stop_words
-
 from tests.classifier.conftest import synthetic_corpus
 
 

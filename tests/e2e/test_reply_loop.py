@@ -14,13 +14,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from hotline.extensions import db
+from hotline.app.extensions import db
 from hotline.models import FollowUp, Intake, OutboundMessage, Status
 from tests.conftest import csrf_token, drain
 from tests.fakes import flow
 from tests.fakes.fixtures import PUBLIC_BASE
 from tests.fakes.twilio_rest import FakeTwilio
-from tests.hotline.channels.test_twilio_sms import signed_post, sms_params
+from tests.hotline.twilio.test_twilio_sms import signed_post, sms_params
 
 PHONE = "+8613812348000"
 ANSWER = ("经现场核查，该路灯因线路老化损坏。我单位已于今日更换线路，照明已恢复。"

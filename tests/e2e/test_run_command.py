@@ -20,7 +20,7 @@ import redis
 import requests
 from rq import Worker
 
-from hotline.queue import INTAKE_QUEUE
+from hotline.app.queue import INTAKE_QUEUE
 
 ROOT = Path(__file__).resolve().parents[2]
 

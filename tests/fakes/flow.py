@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from hotline.app.extensions import db
 from hotline.domain import lifecycle
 from hotline.domain.lifecycle import Actor
-from hotline.extensions import db
 from hotline.models import Department, Status, Ticket, User
 
 

@@ -11,11 +11,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from hotline.extensions import db
-from hotline.intake import Request
+from hotline.app.extensions import db
+from hotline.app.queue import ACCEPTED, connection
+from hotline.intake.accept import Request
+from hotline.intake.handover import submit
 from hotline.models import AuditEntry, Channel, Intake, IntakeStatus, Status, Ticket
-from hotline.queue import ACCEPTED, connection
-from hotline.submit import submit
 from tests.conftest import csrf_token, drain, login
 from tests.hotline.api.test_api import token
 from workers.jobs import sweep_intakes

@@ -26,10 +26,10 @@ from rq import Worker
 from rq.cron import CronScheduler
 from sqlalchemy import select
 
-from hotline.extensions import db
-from hotline.intake import Request
+from hotline.app.extensions import db
+from hotline.intake.accept import Request
+from hotline.intake.handover import submit
 from hotline.models import Channel, Ticket
-from hotline.submit import submit
 from workers.outage import Backoff, Outage
 
 ROOT = Path(__file__).resolve().parents[2]

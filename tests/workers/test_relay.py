@@ -9,11 +9,11 @@ from flask import Flask
 from rq import Queue
 from sqlalchemy import select
 
-from hotline.extensions import db
-from hotline.intake import Request
+from hotline.app.extensions import db
+from hotline.app.queue import ACCEPTED, INTAKE_QUEUE, connection
+from hotline.intake.accept import Request
+from hotline.intake.handover import submit
 from hotline.models import Channel, Intake, IntakeStatus, Ticket
-from hotline.queue import ACCEPTED, INTAKE_QUEUE, connection
-from hotline.submit import submit
 from tests.conftest import drain
 from workers import relay
 from workers.jobs import BATCH, IntakesFailed, process_intakes

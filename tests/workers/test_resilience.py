@@ -18,12 +18,12 @@ from rq import Queue
 from rq.registry import StartedJobRegistry
 from sqlalchemy import create_engine, func, select, text
 
-from hotline.embedded_redis import ensure_running, stop
-from hotline.extensions import db
-from hotline.intake import Request
+from hotline.app.embedded_redis import ensure_running, stop
+from hotline.app.extensions import db
+from hotline.app.queue import INTAKE_QUEUE, connection
+from hotline.intake.accept import Request
+from hotline.intake.handover import submit
 from hotline.models import Channel, Intake, IntakeStatus, Ticket
-from hotline.queue import INTAKE_QUEUE, connection
-from hotline.submit import submit
 from tests.conftest import drain
 from workers import relay
 from workers.jobs import sweep_intakes

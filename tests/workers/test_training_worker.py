@@ -17,12 +17,12 @@ from flask import Flask
 from rq import Worker
 from sqlalchemy import select
 
-from hotline.admin import classifier_models
-from hotline.extensions import db
-from hotline.intake import Request
+from hotline.app.extensions import db
+from hotline.app.queue import connection
+from hotline.classifier_models import admin as classifier_models
+from hotline.intake.accept import Request
+from hotline.intake.handover import submit
 from hotline.models import Channel, Ticket, User
-from hotline.queue import connection
-from hotline.submit import submit
 
 ROOT = Path(__file__).resolve().parents[2]
 PROMPT_SECONDS = 20  # an idle worker opens a ticket in well under a second; this is slack

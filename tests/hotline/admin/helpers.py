@@ -11,9 +11,9 @@ from rq import SimpleWorker
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from hotline.extensions import db
+from hotline.app.extensions import db
+from hotline.app.queue import TRAINING_QUEUE, connection
 from hotline.models import AuditEntry
-from hotline.queue import TRAINING_QUEUE, connection
 from tests.conftest import csrf_token, login
 
 

@@ -10,10 +10,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from hotline import model_registry
-from hotline.extensions import db
+from hotline.app.extensions import db
+from hotline.classifier_models import registry as model_registry
 from hotline.models import ModelVersion
-
 from tests.hotline.admin.helpers import entries, last, post, run_training, sign_in
 
 

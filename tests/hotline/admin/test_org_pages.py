@@ -8,9 +8,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from hotline.admin import ENTITIES
-from hotline.extensions import db
+from hotline.app.extensions import db
 from hotline.models import Department, Role, User
-
 from tests.hotline.admin.helpers import entries, field_error, last, post, sign_in
 
 

@@ -10,14 +10,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from hotline import snapshot
-from hotline.channels.twilio_voice import greeting
-from hotline.channels.twilio_webhook import dialled_line
-from hotline.extensions import db
+from hotline.app.extensions import db
+from hotline.intake import snapshot
 from hotline.models import CalendarDay, DispatchRule, Line, LineNumber, SlaPolicyRow, Topic
-from tests.hotline.workflow.helpers import new_ticket
-
+from hotline.twilio.voice import greeting
+from hotline.twilio.webhook import dialled_line
 from tests.hotline.admin.helpers import entries, field_error, last, post, sign_in
+from tests.hotline.tickets.helpers import new_ticket
 
 RULE = {"keywords": "渣土车", "department": "cgj", "priority": "950", "active": "1"}
 

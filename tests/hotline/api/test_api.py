@@ -6,9 +6,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from hotline.auth import issue_token
+from hotline.app.extensions import db
 from hotline.domain.lifecycle import Actor, dispatch
-from hotline.extensions import db
+from hotline.identity.auth import issue_token
 from hotline.models import AuditEntry, Department, Ticket, User
 from tests.conftest import drain
 

@@ -13,8 +13,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
+from hotline.app.extensions import db
 from hotline.domain.lifecycle import Actor, close, dispatch, reply, review_reply, sign
-from hotline.extensions import db
 from hotline.models import Department, Intake, Ticket, User, utcnow
 from tests.conftest import drain
 

@@ -12,9 +12,9 @@ import pytest
 from flask import Flask
 
 import classifier
-from hotline.extensions import db
+from hotline.app.extensions import db
 from hotline.models import ModelVersion, utcnow
-from hotline.seed import corpus_rows
+from hotline.seed.load import corpus_rows
 
 VERSION = "console-test"
 

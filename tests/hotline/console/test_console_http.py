@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from hotline import knowledge
-from hotline.extensions import db
+from hotline.app.extensions import db
+from hotline.knowledge import service as knowledge
 from hotline.models import Status, Ticket, User
 from tests.conftest import csrf_token, login
-from tests.hotline.workflow.helpers import new_ticket
+from tests.hotline.tickets.helpers import new_ticket
 
 LIFT = "来电反映小区电梯经常停运，物业不处理，老人上下楼很困难"
 

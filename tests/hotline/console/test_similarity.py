@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from flask import Flask
 
-from hotline.extensions import db
+from hotline.app.extensions import db
+from hotline.intake.repeats import MIN_TEXT, cosine, similar_open
 from hotline.models import Ticket, utcnow
-from hotline.repeats import MIN_TEXT, cosine, similar_open
-from tests.hotline.workflow.helpers import new_ticket
+from tests.hotline.tickets.helpers import new_ticket
 
 
 def test_cosine_is_one_for_the_same_text_and_zero_for_unrelated_text() -> None:

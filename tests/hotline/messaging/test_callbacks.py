@@ -6,11 +6,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from hotline.extensions import db
+from hotline.app.extensions import db
 from hotline.messaging import outbox
 from hotline.models import AuditEntry, OutboundMessage, Ticket
 from tests.conftest import csrf_token, login
-from tests.hotline.workflow.helpers import new_ticket
+from tests.hotline.tickets.helpers import new_ticket
 
 OTHER = "+8613955556666"  # a number that is not the ticket's own
 
@@ -81,7 +81,7 @@ def test_unit_staff_can_neither_list_nor_reveal(app: Flask, reference: None,
 
 def test_a_confidential_tickets_number_stays_hidden_without_reveal(
         app: Flask, reference: None) -> None:
-    from hotline.access import HIDDEN, recipient_view
+    from hotline.identity.access import HIDDEN, recipient_view
     from hotline.models import Role, User
 
     ticket, rows = _rows()

@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
 
-from hotline.extensions import db
+from hotline.app.extensions import db
 from hotline.models import Base
 
 OURS = {"outbox", "message_templates", "follow_ups", "tracking_codes", "tracking_failures"}

@@ -7,14 +7,14 @@ import re
 from flask import Flask
 from sqlalchemy import select
 
-from hotline.extensions import db
-from hotline.intake import Request
+from hotline.app.extensions import db
+from hotline.app.queue import connection
+from hotline.intake.accept import Request
+from hotline.intake.handover import submit
+from hotline.intake.process import process_intake
 from hotline.messaging import outbox
 from hotline.messaging.hooks import plan
 from hotline.models import Channel, Intake, Notification, OutboundMessage, utcnow
-from hotline.processing import process_intake
-from hotline.queue import connection
-from hotline.submit import submit
 from tests.conftest import drain
 from tests.fakes.fixtures import ACCOUNT_SID, FROM_NUMBER, PUBLIC_BASE
 from tests.fakes.twilio_rest import FakeTwilio

@@ -1,0 +1,1 @@
+"""The app shell: the Flask factory, extensions, errors, headers, languages and shared page helpers."""

@@ -1,0 +1,83 @@
+"""Display labels for coded values, in one place for templates, API and exports."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext
+from wtforms.fields.choices import SelectChoice
+
+from hotline.models import Channel, Line, RequestType, Status, Urgency
+
+
+def N_(label: str) -> str:
+    """Marks a label for `make translations`; it stays Chinese here (API, exports, lookups)
+    and pages translate it when they show it (hotline.app.i18n.Labels)."""
+    return label
+
+
+LINE_LABELS = {
+    Line.L12345.value: N_("12345 政务服务便民热线"),
+    Line.L12315.value: N_("12315 市场监管投诉举报"),
+    Line.L12319.value: N_("12319 城建服务热线"),
+}
+REQUEST_TYPE_LABELS = {
+    RequestType.CONSULT.value: N_("咨询"),
+    RequestType.HELP.value: N_("求助"),
+    RequestType.COMPLAINT.value: N_("投诉"),
+    RequestType.REPORT.value: N_("举报"),
+    RequestType.SUGGESTION.value: N_("建议"),
+    RequestType.PRAISE.value: N_("表扬"),
+}
+REQUEST_TYPE_BY_WORD = {label: code for code, label in REQUEST_TYPE_LABELS.items()}
+CHANNEL_LABELS = {
+    Channel.PHONE.value: N_("电话"),
+    Channel.SMS.value: N_("短信"),
+    Channel.VOICE.value: N_("语音留言"),
+    Channel.WEB.value: N_("网上留言"),
+    Channel.OPEN311.value: "Open311",
+    Channel.IMPORT.value: N_("系统转办"),
+}
+STATUS_LABELS = {
+    Status.AWAITING_TRANSCRIPTION.value: N_("待转写"),
+    Status.PENDING_DISPATCH.value: N_("待分拨"),
+    Status.DISPATCHED.value: N_("已派单"),
+    Status.SIGNED.value: N_("已签收"),
+    Status.RETURNED.value: N_("已退单"),
+    Status.REPLIED.value: N_("已答复"),
+    Status.CLOSED.value: N_("已办结"),
+}
+EVENT_LABELS = {
+    "intake": N_("受理"),
+    "transcribed": N_("录音转写"),
+    "classified": N_("智能分类"),
+    "topic_set": N_("设置分类"),
+    "linked_repeat": N_("关联重复件"),
+    "citizen_message": N_("市民补充"),
+    "dispatched": N_("派单"),
+    "signed": N_("签收"),
+    "returned": N_("退单"),
+    "replied": N_("答复"),
+    "closed": N_("办结"),
+    "closed_direct": N_("直接办结"),
+    "reopened": N_("重办"),
+    "attached": N_("上传附件"),
+    "routing_manual": N_("转人工分拨"),
+    "extension_requested": N_("申请延期"),
+    "extension_approved": N_("批准延期"),
+    "extension_refused": N_("不予延期"),
+    "assist_done": N_("协办反馈"),
+    "reply_rejected": N_("答复退回"),
+    "urged": N_("督办"),
+}
+ACTION_LABELS = {
+    "dispatch": N_("派单"), "sign": N_("签收"), "return": N_("退单"), "extend": N_("申请延期"),
+    "decide-extension": N_("延期审批"), "reply": N_("答复"), "review-reply": N_("审核答复"), "urge": N_("督办"),
+    "close": N_("办结"), "reopen": N_("重办"), "assist-reply": N_("协办反馈"), "waive-assist": N_("免除协办"),
+    "set-topic": N_("修改分类"),
+}
+ACTOR_LABELS = {"system": N_("系统"), "citizen": N_("市民")}
+URGENCY_LABELS = {Urgency.URGENT.value: N_("紧急"), Urgency.NORMAL.value: N_("一般")}
+
+
+def choices(labels: dict[str, str]) -> list[SelectChoice]:
+    """Select options for a form from one of the label tables above."""
+    return [SelectChoice(value, lazy_gettext(label)) for value, label in labels.items()]

@@ -1,0 +1,1 @@
+"""The classifier model registry: training, registering, activating and serving the active model."""

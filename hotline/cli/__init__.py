@@ -1,0 +1,1 @@
+"""Command line entry points (`flask --app hotline COMMAND` or `hotline`): thin callers that commit."""

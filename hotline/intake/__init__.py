@@ -1,0 +1,1 @@
+"""The intake pipeline, in stage order: accept -> handover (commit, then queue) -> process -> triage."""

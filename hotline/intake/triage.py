@@ -1,0 +1,92 @@
+"""The routing step: place, topic and catalogue -> the responsible unit, with the reason why.
+
+Works from the per-process `Snapshot` (hotline.intake.snapshot), so routing a ticket costs no queries
+beyond loading the chosen unit (usually from the session's identity map): the worker reaches
+thousands of tickets per second excluding the classifier (bench/deadlines).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from hotline.domain import lifecycle
+from hotline.domain.lifecycle import SYSTEM
+from hotline.intake.snapshot import Snapshot, current
+from hotline.models import Department, Ticket, Urgency
+from routing.dispatch import Case, Decision, decide
+
+URGENT_RULES = frozenset({"emergency"})
+
+
+def locate(snapshot: Snapshot, ticket: Ticket) -> dict[str, Any]:
+    """District and street from the address and the text; an explicit district is kept."""
+    match = snapshot.gazetteer.find(ticket.content, ticket.address)
+    if ticket.district is None and match.district_code is not None:
+        ticket.district = match.district_code
+    return {"district": match.district_code, "street": match.street_code,
+            "matched": match.matched}
+
+
+def decide_unit(snap: Snapshot, *, text: str, line: str, district: str | None,
+                topic_id: int | None, confident: bool) -> Decision:
+    """The catalogue's answer for a case: for a ticket being routed, or a call being typed."""
+    chain = snap.chains.get(topic_id, ()) if topic_id is not None else ()
+    case = Case(text=text, line=line, district=district, topics=chain, confident=confident)
+    return decide(snap.rules, case, line_defaults=snap.line_defaults,
+                  district_governments=snap.district_governments)
+
+
+def keyword_rule(decision: Decision) -> int | None:
+    """The id of the keyword rule that decided, if one did (it may set urgency and topic)."""
+    rule_id = decision.reason.get("rule")
+    return rule_id if decision.reason.get("by") == "keyword_rule" else None
+
+
+def route(session: Session, ticket: Ticket, *, confident: bool,
+          snapshot: Snapshot | None = None, hold: bool = False) -> Decision:
+    """Decide, set the deadlines, and dispatch when a unit is found; else the manual queue.
+
+    A keyword rule overrides the classifier and may make the ticket urgent (gas leak: 1 h
+    dispatch), so urgency is settled before the deadlines are planned. `hold`: an agent on the
+    line chooses the outcome, so the deadlines are planned but nothing is dispatched here.
+    """
+    snap = snapshot or current(session)
+    place = locate(snap, ticket)
+    decision = decide_unit(snap, text=ticket.content, line=ticket.line.value,
+                           district=ticket.district, topic_id=ticket.topic_id,
+                           confident=confident)
+    rule_id = keyword_rule(decision)
+    if rule_id is not None:
+        if snap.rule_urgency.get(rule_id) in URGENT_RULES:
+            ticket.urgency = Urgency.URGENT
+        if ticket.topic_id is None and snap.rule_topic.get(rule_id) is not None:
+            ticket.topic_id = snap.rule_topic[rule_id]
+    planned = lifecycle.plan_intake(ticket, snap.planner)
+    if hold:
+        return decision
+    reason = dict(decision.reason) | {"sla": planned}
+    if ticket.model_version:
+        reason |= {"model": ticket.model_version, "confidence": ticket.classifier_confidence}
+    if place["district"]:
+        reason["place"] = place
+    if decision.department is None:
+        lifecycle.routed_to_people(ticket, reason)
+        return decision
+    unit = session.get_one(Department, snap.units[decision.department].id)
+    lifecycle.dispatch(ticket, SYSTEM, unit, reason=reason, planner=snap.planner)
+    return decision
+
+
+def suggested_unit(session: Session, ticket: Ticket) -> str | None:
+    """The unit the manual dispatch form offers first: the catalogue's answer for the topic a
+    person set or, failing that, the classifier's topic at whatever confidence it had (a person
+    confirms it). A unit that already returned the ticket is not suggested again."""
+    snap = current(session)
+    topic_id = ticket.topic_id or snap.root_topics.get(ticket.classifier_label or "")
+    decision = decide_unit(snap, text=ticket.content, line=ticket.line.value,
+                           district=ticket.district, topic_id=topic_id,
+                           confident=topic_id is not None)
+    returned_by = {e.data.get("department") for e in ticket.events if e.kind == "returned"}
+    return decision.department if decision.department not in returned_by else None

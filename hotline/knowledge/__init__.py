@@ -1,0 +1,1 @@
+"""The knowledge base (知识库): articles agents give on the call, kept by administrators."""

@@ -1,0 +1,281 @@
+"""The supervisors' dashboard (督办/领导): "看少、看快、看关键".
+
+Every table the page shows is a `Table` built here, and the XLSX/CSV exports write the very
+same `Table`, so what a supervisor downloads is what they saw. The figures come from
+hotline.reporting.figures (SQL aggregates); this module only names, labels and orders them.
+"""
+
+from __future__ import annotations
+
+import time as clock
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from functools import cached_property
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from classifier.trends import hot_topics
+from hotline.app.i18n import Labels
+from hotline.app.labels import CHANNEL_LABELS, LINE_LABELS
+from hotline.app.tables import Rate, Table
+from hotline.intake import snapshot
+from hotline.models import Department, Place, Topic
+from hotline.reporting import figures
+from hotline.reporting.figures import Counts, Period
+from hotline.tickets.escalation import clock_state, kind_label
+
+HOT_TOPIC_SAMPLE = 1500  # latest texts of the week (and of the baseline) the phrases come from
+HOT_TOPIC_TTL = 900.0  # seconds a computed week of hot topics is reused
+_hot_cache: dict[str, tuple[float, list[Any]]] = {}
+
+
+def line_labels() -> dict[str, str]:
+    return dict(Labels(LINE_LABELS))
+
+
+def channel_labels() -> dict[str, str]:
+    return dict(Labels(CHANNEL_LABELS))
+
+
+def state_labels() -> dict[str, str]:
+    return {"red": _("超期"), "yellow": _("临期"), "green": _("正常"), "missing": _("缺日历"),
+            "overdue": _("已超期"), "open": _("办理中"), "done_late": _("逾期完成"),
+            "done": _("按时完成")}
+
+
+def _count_headers(first: str) -> list[str]:
+    return [first, _("受理量"), _("重复件"), _("派单"), _("按时签收"), _("响应率"), _("已答复"),
+            _("按时答复"), _("按时办结率"), _("解决率"), _("满意率"), _("未评价"), _("在办"),
+            _("超期")]
+
+
+def _count_row(name: str, c: Counts) -> list[Any]:
+    return [name, c.volume, c.repeats, c.dispatched, c.responded, Rate(c.response_rate),
+            c.answered, c.on_time, Rate(c.on_time_rate), Rate(c.solution_rate),
+            Rate(c.satisfaction_rate), c.not_rated, c.open, c.overdue]
+
+
+class Dashboard:
+    """The figures of one request: queries run lazily, each at most once."""
+
+    def __init__(self, session: Session, period: Period, now: datetime) -> None:
+        self.session, self.period, self.now = session, period, now
+
+    # --- labels -------------------------------------------------------------------------------
+
+    @cached_property
+    def units(self) -> dict[Any, str]:
+        labels: dict[Any, str] = {None: _("中心（待分拨）")}
+        labels.update({d.id: d.label for d in self.session.scalars(select(Department))})
+        return labels
+
+    @cached_property
+    def active_units(self) -> list[Department]:
+        """Where an arbitrated ticket may go."""
+        return list(self.session.scalars(select(Department).where(Department.active)
+                                         .order_by(Department.level, Department.code)))
+
+    @cached_property
+    def districts(self) -> dict[Any, str]:
+        labels: dict[Any, str] = {None: _("未知区县")}
+        labels.update({p.code: p.name for p in self.session.scalars(
+            select(Place).where(Place.kind == "district"))})
+        return labels
+
+    @cached_property
+    def _topics(self) -> list[Topic]:
+        return list(self.session.scalars(select(Topic)))
+
+    @cached_property
+    def topic_roots(self) -> dict[int, int]:
+        """Each topic's first-level topic, from the parent links already loaded."""
+        parent = {t.id: t.parent_id for t in self._topics}
+
+        def root(topic_id: int) -> int:
+            while parent.get(topic_id) is not None:
+                topic_id = parent[topic_id]  # type: ignore[assignment]
+            return topic_id
+
+        return {t: root(t) for t in parent}
+
+    def _labelled(self, dim: str) -> list[tuple[str, Counts]]:
+        label: dict[Any, str] = {
+            "unit": self.units, "district": self.districts, "line": line_labels(),
+            "channel": channel_labels(),
+            "topic": {None: _("未分类"), **{t.id: t.name for t in self._topics}},
+        }[dim]
+        groups = self.figures.by[dim]
+        rows = [(label.get(k, str(k)), c) for k, c in groups.items()]
+        return sorted(rows, key=lambda kc: (-kc[1].volume, kc[0]))
+
+    # --- figures ------------------------------------------------------------------------------
+
+    @cached_property
+    def figures(self) -> figures.Breakdowns:
+        return figures.breakdowns(self.session, self.period, self.topic_roots)
+
+    @cached_property
+    def trend(self) -> list[figures.Day]:
+        return figures.daily_trend(self.session, self.period)
+
+    @cached_property
+    def refreshed_at(self) -> datetime | None:
+        return figures.refreshed_at(self.session)
+
+    @cached_property
+    def district_load(self) -> list[figures.DistrictLoad]:
+        return figures.district_load(self.session, self.now)
+
+    @cached_property
+    def orders(self) -> tuple[dict[str, int], figures.Page]:
+        return figures.supervision_orders(self.session, self.period, self.now)
+
+    @cached_property
+    def overdue_total(self) -> int:
+        return figures.overdue_count(self.session, self.now)
+
+    def hot_topics(self) -> list[Any]:
+        """The week's phrases over-represented against the three weeks before (cached)."""
+        key = f"{self.period.end.isoformat()}"
+        hit = _hot_cache.get(key)
+        if hit and clock.monotonic() - hit[0] < HOT_TOPIC_TTL:
+            return hit[1]
+        hi = self.period.bounds[1]
+        week = figures.period_texts(self.session, hi - timedelta(days=7), hi, HOT_TOPIC_SAMPLE)
+        before = figures.period_texts(self.session, hi - timedelta(days=28),
+                                      hi - timedelta(days=7), HOT_TOPIC_SAMPLE)
+        found = hot_topics(week, before, top=10)
+        _hot_cache.clear()
+        _hot_cache[key] = (clock.monotonic(), found)
+        return found
+
+    # --- the tables ---------------------------------------------------------------------------
+
+    def table(self, key: str) -> Table:
+        return TABLES[key](self)
+
+    def deadlines(self) -> Table:
+        page = figures.deadlines_due(self.session, self.now)
+        labels = state_labels()
+        rows, numbers = [], []
+        for c, t in page.rows:
+            state = clock_state(c, self.now)
+            rows.append([labels.get(state, state), t.number, kind_label(c.kind), c.due_at,
+                         self.units.get(c.department_id, ""), self.districts.get(t.district,
+                                                                                  t.district or "")])
+            numbers.append(t.number)
+        return Table("deadlines", _("超期与临期（超期在前）"),
+                     [_("状态"), _("工单号"), _("时限"), _("截止"), _("单位"), _("区县")],
+                     rows, numbers, page.total)
+
+    def extensions(self) -> Table:
+        page = figures.pending_extensions(self.session)
+        planner = snapshot.current(self.session).planner
+        rows = [[t.number, self.units.get(t.department_id, ""), r.days, r.reason, r.requested_by,
+                 r.requested_at, t.reply_due,
+                 planner.extension_preview(t.reply_due, r.days, self.now)] for r, t in page.rows]
+        return Table("extensions", _("待审批延期"),
+                     [_("工单号"), _("单位"), _("延期工作日"), _("理由"), _("申请人"), _("申请时间"),
+                      _("当前答复时限"), _("批准后答复时限")], rows,
+                     [t.number for _r, t in page.rows], page.total)
+
+    def arbitration(self) -> Table:
+        page = figures.awaiting_arbitration(self.session)
+        rows = [[t.number, returns, self.districts.get(t.district, t.district or ""),
+                 _short(t.content)] for t, returns in page.rows]
+        return Table("arbitration", _("待仲裁退单"),
+                     [_("工单号"), _("退单次数"), _("区县"), _("诉求摘要")], rows,
+                     [t.number for t, _n in page.rows], page.total)
+
+    def review(self) -> Table:
+        page = figures.awaiting_review(self.session)
+        rows = [[t.number, self.units.get(t.department_id, ""), t.updated_at, _short(t.content)]
+                for (t,) in page.rows]
+        return Table("review", _("待审核答复"), [_("工单号"), _("单位"), _("答复时间"), _("诉求摘要")],
+                     rows, [t.number for (t,) in page.rows], page.total)
+
+    def supervision(self) -> Table:
+        _counts, page = self.orders
+        labels = state_labels()
+        rows = [[t.number, o.seq, labels.get(state, state), o.note, o.issued_by, o.issued_at,
+                 o.due, o.resolved_at] for o, t, state in page.rows]
+        return Table("orders", _("本期督办单明细"),
+                     [_("工单号"), _("督办序号"), _("状态"), _("督办意见"), _("督办人"), _("下达时间"),
+                      _("督办时限"), _("完成时间")], rows, [t.number for _o, t, _s in page.rows],
+                     page.total)
+
+    def ranking(self) -> Table:
+        rows = []
+        for i, (key, c) in enumerate(figures.ranked(self.figures.by["unit"]), start=1):
+            rows.append([i, *_count_row(self.units.get(key, str(key)), c), Rate(c.score)])
+        headers = [_("名次"), *_count_headers(_("单位")), _("综合得分")]
+        return Table("ranking", _("单位排名（三率均值）"), headers, rows,
+                     caption=_("综合得分为响应率、解决率、满意率三者的平均；重复件与未评价不计入。"))
+
+    def breakdown(self, dim: str) -> Table:
+        names = {"unit": _("单位"), "district": _("区县"), "topic": _("分类"), "line": _("热线"),
+                 "channel": _("渠道")}
+        rows = [_count_row(name, c) for name, c in self._labelled(dim)]
+        rows.append(_count_row(_("合计"), self.figures.total))
+        return Table(f"by_{dim}", _("按%(what)s统计", what=names[dim]), _count_headers(names[dim]),
+                     rows)
+
+    def trend_table(self) -> Table:
+        rows = [[d.day, d.volume, d.open, d.overdue] for d in self.trend]
+        return Table("trend", _("每日受理量"), [_("日期"), _("受理量"), _("其中在办"), _("其中超期")],
+                     rows)
+
+    def districts_table(self) -> Table:
+        rows = [[self.districts.get(d.district, d.district or ""), d.open, d.overdue]
+                for d in self.district_load]
+        return Table("districts", _("各区县在办与超期（当前）"), [_("区县"), _("在办"), _("超期")], rows)
+
+    def hot_table(self) -> Table:
+        rows = [[i, h.phrase, h.count] for i, h in enumerate(self.hot_topics(), start=1)]
+        return Table("hot", _("本周热点"), [_("名次"), _("热点词"), _("涉及工单")], rows,
+                     caption=_("近 7 天工单文本中比前 3 周明显增多的词语（分类器热点分析）。"))
+
+
+def _short(text: str | None, n: int = 40) -> str:
+    text = (text or "").replace("\n", " ")
+    return text if len(text) <= n else text[:n] + "…"
+
+
+BREAKDOWNS = ("district", "topic", "line", "channel")  # by unit is the ranking table
+TABLES: dict[str, Callable[[Dashboard], Table]] = {
+    "deadlines": Dashboard.deadlines,
+    "extensions": Dashboard.extensions,
+    "arbitration": Dashboard.arbitration,
+    "review": Dashboard.review,
+    "orders": Dashboard.supervision,
+    "ranking": Dashboard.ranking,
+    **{f"by_{dim}": (lambda d, dim=dim: d.breakdown(dim)) for dim in BREAKDOWNS},
+    "trend": Dashboard.trend_table,
+    "districts": Dashboard.districts_table,
+    "hot": Dashboard.hot_table,
+}
+
+
+def chart_data(board: Dashboard) -> dict[str, Any]:
+    """What the two ECharts charts draw; the tables beside them show the same numbers."""
+    return {
+        "trend": {"days": [d.day.strftime("%m-%d") for d in board.trend],
+                  "volume": [d.volume for d in board.trend],
+                  "overdue": [d.overdue for d in board.trend],
+                  "labels": {"volume": _("受理量"), "overdue": _("其中超期")}},
+        "districts": [{"name": board.districts.get(d.district, d.district or ""), "open": d.open,
+                       "overdue": d.overdue} for d in board.district_load],
+        "district_labels": {"open": _("在办"), "overdue": _("超期")},
+    }
+
+
+
+def period_links(today: date) -> list[tuple[str, date, date]]:
+    """The picker's quick choices: name, first and last day."""
+    return [(_("今日"), today, today),
+            (_("近 7 天"), today - timedelta(days=6), today),
+            (_("本月"), today.replace(day=1), today),
+            (_("近 30 天"), today - timedelta(days=29), today)]

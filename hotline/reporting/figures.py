@@ -1,0 +1,505 @@
+"""The supervisors' figures (考核指标), computed by SQL aggregates on SQLite and PostgreSQL.
+
+The period figures come from a daily rollup (`figures_daily`: per Asia/Shanghai day, per
+dimension and key, the additive counts). `refresh` recomputes, with one joined and flagged
+GROUP BY per run of days, the days whose tickets changed since the last refresh (a job runs it
+every minute), so the dashboard sums a few hundred rows a day instead of joining every ticket
+with its clocks and verdicts on each request: a year costs about the same as a week.
+What waits for a supervisor (deadlines, approvals, orders) is read live through the indexes of
+migrations 0007 and 0008. Python never loops over tickets; it only labels grouped rows.
+
+What counts (documented in README "三率"):
+- The period selects tickets by acceptance time (受理时间, Asia/Shanghai days, end inclusive).
+- A ticket counts for the unit that leads it now (`tickets.department_id`); a returned ticket
+  waiting for re-dispatch counts for the centre. Returns are counted against units separately.
+- Repeats (`repeat_of_id` set: 重复件) count in the volume and nowhere else: they are excluded
+  from all rates, as duplicates are excluded before rates are computed (domain.md §4).
+- 响应率 response rate = tickets signed for within the sign limit / tickets dispatched. Only the
+  ticket's latest dispatch counts (a re-dispatch re-arms the sign clock); a sign-for without a
+  known deadline (calendar missing) counts as within the limit.
+- Open and overdue count as of the refresh (overdue: still being worked on, reply deadline past).
+- 按时办结率 on-time rate = answers given by the reply deadline (after approved extensions) /
+  answers given.
+- 解决率 solution rate and 满意率 satisfaction rate come from the ticket's final follow-up round
+  (回访): the latest round that ended answered or not rated. Not rated (未评价, the citizen did
+  not answer in time) and unanswered questions are excluded from the denominator. 解决 counts
+  as solved (部分解决 and 未解决 do not); 满意 and 基本满意 count as satisfied.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    Date,
+    String,
+    and_,
+    case,
+    cast,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+
+from hotline.domain.errors import InvalidInput
+from hotline.domain.lifecycle import REPLY as REPLY_CLOCK
+from hotline.domain.lifecycle import RETURNS_BEFORE_ARBITRATION, SIGN
+from hotline.models import (
+    DeadlineClock,
+    ExtensionRequest,
+    FiguresDay,
+    FiguresState,
+    FollowUp,
+    Status,
+    SupervisionOrder,
+    Ticket,
+    TicketEvent,
+    utcnow,
+)
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+MAX_PERIOD_DAYS = 366
+DIMENSIONS = ("unit", "district", "topic", "line", "channel")
+SIGNED = (Status.SIGNED, Status.REPLIED, Status.CLOSED)
+ANSWERED = (Status.REPLIED, Status.CLOSED)
+WORKING = (Status.PENDING_DISPATCH, Status.DISPATCHED, Status.SIGNED, Status.RETURNED,
+           Status.AWAITING_TRANSCRIPTION)
+FINAL_ROUND = ("answered", "not_rated")
+
+
+# --- the period --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole days in Asia/Shanghai, both ends included."""
+
+    start: date
+    end: date
+
+    @property
+    def bounds(self) -> tuple[datetime, datetime]:
+        """The UTC instants [from, to) the days cover."""
+        lo = datetime.combine(self.start, time(), SHANGHAI).astimezone(UTC)
+        hi = datetime.combine(self.end + timedelta(days=1), time(), SHANGHAI).astimezone(UTC)
+        return lo, hi
+
+    @property
+    def days(self) -> list[date]:
+        return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
+
+    @classmethod
+    def parse(cls, start: str | None, end: str | None, today: date) -> Period:
+        """From the picker's YYYY-MM-DD fields; the default is the last 7 days."""
+        try:
+            hi = date.fromisoformat(end) if end else today
+            lo = date.fromisoformat(start) if start else hi - timedelta(days=6)
+        except ValueError:
+            raise InvalidInput("日期格式应为 YYYY-MM-DD / dates must be YYYY-MM-DD",
+                               field="start") from None
+        if lo > hi:
+            raise InvalidInput("开始日期晚于结束日期 / the start is after the end", field="start")
+        if (hi - lo).days >= MAX_PERIOD_DAYS:
+            raise InvalidInput(f"统计区间最长 {MAX_PERIOD_DAYS} 天 / at most {MAX_PERIOD_DAYS} "
+                               "days", field="start")
+        return cls(lo, hi)
+
+
+def today_in_shanghai(now: datetime) -> date:
+    return now.astimezone(SHANGHAI).date()
+
+
+class local_day(FunctionElement[date]):
+    """The Asia/Shanghai calendar day of a UTC timestamp (China keeps no summer time)."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(local_day, "postgresql")
+def _local_day_pg(element: local_day, compiler: Any, **kw: Any) -> str:
+    return f"CAST(timezone('Asia/Shanghai', {compiler.process(element.clauses, **kw)}) AS DATE)"
+
+
+@compiles(local_day, "sqlite")
+def _local_day_sqlite(element: local_day, compiler: Any, **kw: Any) -> str:
+    return f"date({compiler.process(element.clauses, **kw)}, '+8 hours')"
+
+
+# --- counts and rates ----------------------------------------------------------------------------
+
+
+@dataclass
+class Counts:
+    """Additive counts of one group; the rates are derived, so groups can be summed."""
+
+    volume: int = 0
+    repeats: int = 0
+    dispatched: int = 0
+    responded: int = 0
+    answered: int = 0
+    on_time: int = 0
+    open: int = 0
+    overdue: int = 0
+    rated_solved: int = 0
+    solved: int = 0
+    rated_satisfied: int = 0
+    satisfied: int = 0
+    not_rated: int = 0
+
+    def add(self, other: Counts) -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+    @staticmethod
+    def _rate(part: int, whole: int) -> float | None:
+        return round(part / whole, 4) if whole else None
+
+    @property
+    def response_rate(self) -> float | None:
+        return self._rate(self.responded, self.dispatched)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self._rate(self.on_time, self.answered)
+
+    @property
+    def solution_rate(self) -> float | None:
+        return self._rate(self.solved, self.rated_solved)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return self._rate(self.satisfied, self.rated_satisfied)
+
+    @property
+    def score(self) -> float | None:
+        """The ranking score: the mean of the three rates a unit has figures for."""
+        rates = [r for r in (self.response_rate, self.solution_rate, self.satisfaction_rate)
+                 if r is not None]
+        return round(sum(rates) / len(rates), 4) if rates else None
+
+
+_SIGN = aliased(DeadlineClock, name="sign_clock")
+_REPLY = aliased(DeadlineClock, name="reply_clock")
+_VERDICT = aliased(FollowUp, name="verdict")
+_LATER = aliased(FollowUp, name="later_round")
+
+
+def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return case((condition, 1), else_=0)
+
+
+def _n(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(_flag(condition)), 0)
+
+
+def _flags(now: datetime) -> list[ColumnElement[int]]:
+    """Per ticket, 1 or 0 for each Counts field (volume aside), from its clocks and verdict."""
+    sign, reply, verdict = _SIGN, _REPLY, _VERDICT
+    rated = Ticket.repeat_of_id.is_(None)
+    return [
+        _flag(Ticket.repeat_of_id.is_not(None)).label("repeats"),
+        _flag(and_(rated, sign.id.is_not(None))).label("dispatched"),
+        _flag(and_(rated, Ticket.status.in_(SIGNED), sign.stopped_at.is_not(None),
+                   or_(sign.due_at.is_(None), sign.stopped_at <= sign.due_at))).label("responded"),
+        _flag(and_(rated, Ticket.status.in_(ANSWERED), reply.stopped_at.is_not(None)))
+        .label("answered"),
+        _flag(and_(rated, Ticket.status.in_(ANSWERED), reply.stopped_at.is_not(None),
+                   or_(reply.due_at.is_(None), reply.stopped_at <= reply.due_at)))
+        .label("on_time"),
+        _flag(Ticket.status != Status.CLOSED).label("open"),
+        _flag(and_(Ticket.status.in_(WORKING), Ticket.reply_due < now)).label("overdue"),
+        _flag(and_(rated, verdict.status == "answered", verdict.solved.is_not(None)))
+        .label("rated_solved"),
+        _flag(and_(rated, verdict.status == "answered", verdict.solved == 1)).label("solved"),
+        _flag(and_(rated, verdict.status == "answered", verdict.satisfied.is_not(None)))
+        .label("rated_satisfied"),
+        _flag(and_(rated, verdict.status == "answered", verdict.satisfied.in_((1, 2))))
+        .label("satisfied"),
+        _flag(and_(rated, verdict.status == "not_rated")).label("not_rated"),
+    ]
+
+
+def _with_joins(stmt: Any) -> Any:
+    """Each ticket with its sign and reply clocks and its final follow-up round (or NULLs)."""
+    later = exists().where(_LATER.ticket_id == _VERDICT.ticket_id,
+                           _LATER.status.in_(FINAL_ROUND), _LATER.round > _VERDICT.round)
+    return (stmt
+            .outerjoin(_SIGN, and_(_SIGN.ticket_id == Ticket.id, _SIGN.kind == SIGN))
+            .outerjoin(_REPLY, and_(_REPLY.ticket_id == Ticket.id, _REPLY.kind == REPLY_CLOCK))
+            .outerjoin(_VERDICT, and_(_VERDICT.ticket_id == Ticket.id,
+                                      _VERDICT.status.in_(FINAL_ROUND), ~later)))
+
+
+def _counts(row: Any) -> Counts:
+    return Counts(**{f.name: int(getattr(row, f.name) or 0) for f in fields(Counts)})
+
+
+# --- the figures ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Breakdowns:
+    """The period's totals and the same counts by each dimension, keyed by raw id/code."""
+
+    total: Counts = field(default_factory=Counts)
+    by: dict[str, dict[Any, Counts]] = field(default_factory=lambda: {d: {} for d in DIMENSIONS})
+
+
+ROLLUP = "daily"  # the FiguresState row of the rollup
+# Transactions that started before a refresh may commit after it with older timestamps: each
+# refresh looks back this far past the previous one, so none of their changes is missed.
+OVERLAP = timedelta(minutes=5)
+_KEYS = {"unit": Ticket.department_id, "district": Ticket.district, "topic": Ticket.topic_id,
+         "line": Ticket.line, "channel": Ticket.channel}
+_COUNT_NAMES = [f.name for f in fields(Counts)]
+
+
+def _rollup(now: datetime, where: ColumnElement[bool] | None) -> Any:
+    """(day, dim, key, counts...) for the tickets `where` selects: each is joined and flagged
+    once (a CTE), then grouped per day for the total and for each dimension (UNION ALL)."""
+    day = local_day(Ticket.created_at).label("day")
+    stmt = _with_joins(select(day, *(k.label(d) for d, k in _KEYS.items()), *_flags(now))
+                       .select_from(Ticket))
+    flagged = (stmt.where(where) if where is not None else stmt).cte("flagged_tickets")
+    sums = [func.count().label("volume"),
+            *(func.sum(flagged.c[n]).label(n) for n in _COUNT_NAMES if n != "volume")]
+    parts = [select(flagged.c.day, literal("total").label("dim"),
+                    cast(null(), String).label("key"), *sums).group_by(flagged.c.day)]
+    parts += [select(flagged.c.day, literal(d).label("dim"), cast(flagged.c[d], String).label("key"),
+                     *sums).group_by(flagged.c.day, flagged.c[d]) for d in DIMENSIONS]
+    return union_all(*parts)
+
+
+def _touched_days(session: Session, since: datetime, now: datetime) -> set[date]:
+    """Creation days of tickets changed, rated or fallen overdue since the last refresh."""
+    day = local_day(Ticket.created_at)
+    rated = or_(FollowUp.created_at >= since, FollowUp.answered_at >= since)
+    queries = [
+        select(day).where(Ticket.updated_at >= since),
+        select(day).join(FollowUp, FollowUp.ticket_id == Ticket.id).where(rated),
+        select(day).where(Ticket.status.in_(WORKING), Ticket.reply_due >= since,
+                          Ticket.reply_due < now),
+    ]
+    return {_as_date(d) for q in queries for d in session.scalars(q.distinct())}
+
+
+def _runs(days: set[date]) -> list[tuple[date, date]]:
+    """Consecutive days as (first, last) runs, so each is one range on the created_at index."""
+    runs: list[tuple[date, date]] = []
+    for d in sorted(days):
+        if runs and d == runs[-1][1] + timedelta(days=1):
+            runs[-1] = (runs[-1][0], d)
+        else:
+            runs.append((d, d))
+    return runs
+
+
+def refresh(session: Session, now: datetime | None = None) -> dict[str, int]:
+    """Bring the daily rollup up to date: recompute the days whose tickets changed since the
+    last refresh (all days the first time). Idempotent; a periodic job calls it every minute."""
+    now = now or utcnow()
+    if session.get_bind().dialect.name == "postgresql":  # one refresh at a time
+        session.execute(select(func.pg_advisory_xact_lock(0x46494755)))
+    state = session.get(FiguresState, ROLLUP)
+    columns = ["day", "dim", "key", *_COUNT_NAMES]
+    if state is None:
+        session.execute(delete(FiguresDay))
+        session.execute(insert(FiguresDay).from_select(columns, _rollup(now, None)))
+        state = FiguresState(name=ROLLUP, refreshed_at=now)
+        session.add(state)
+        days = -1
+    else:
+        touched = _touched_days(session, state.refreshed_at - OVERLAP, now)
+        for first, last in _runs(touched):
+            lo, hi = Period(first, last).bounds
+            session.execute(delete(FiguresDay).where(FiguresDay.day.between(first, last)))
+            session.execute(insert(FiguresDay).from_select(
+                columns, _rollup(now, and_(Ticket.created_at >= lo, Ticket.created_at < hi))))
+        state.refreshed_at = now
+        days = len(touched)
+    session.commit()
+    return {"days": days}
+
+
+def refreshed_at(session: Session) -> datetime | None:
+    state = session.get(FiguresState, ROLLUP)
+    return state.refreshed_at if state else None
+
+
+def breakdowns(session: Session, period: Period,
+               topic_roots: dict[int, int] | None = None) -> Breakdowns:
+    """The period's counts from the rollup: a few hundred rows a day, summed by key in SQL.
+
+    `topic_roots` maps a topic id to its first-level topic, so sub-topics add up under it.
+    """
+    stmt = (select(FiguresDay.dim, FiguresDay.key,
+                   *(func.sum(getattr(FiguresDay, n)).label(n) for n in _COUNT_NAMES))
+            .where(FiguresDay.day.between(period.start, period.end))
+            .group_by(FiguresDay.dim, FiguresDay.key))
+    result = Breakdowns()
+    roots = topic_roots or {}
+    for row in session.execute(stmt):
+        counts = _counts(row)
+        if row.dim == "total":
+            result.total = counts
+            continue
+        key: Any = row.key
+        if key is not None and row.dim in ("unit", "topic"):
+            key = int(key)
+            key = roots.get(key, key) if row.dim == "topic" else key
+        result.by[row.dim].setdefault(key, Counts()).add(counts)
+    return result
+
+
+def ranked(groups: dict[Any, Counts]) -> list[tuple[Any, Counts]]:
+    """Units best first by score (mean of the three rates); units without rates last."""
+    return sorted(groups.items(), key=lambda kv: (kv[1].score is None, -(kv[1].score or 0),
+                                                  -kv[1].volume, str(kv[0])))
+
+
+@dataclass(frozen=True)
+class Day:
+    day: date
+    volume: int
+    open: int
+    overdue: int
+
+
+def daily_trend(session: Session, period: Period) -> list[Day]:
+    """Tickets accepted per day, with those still open and overdue; empty days included."""
+    stmt = (select(FiguresDay.day, FiguresDay.volume, FiguresDay.open, FiguresDay.overdue)
+            .where(FiguresDay.dim == "total", FiguresDay.day.between(period.start, period.end)))
+    found = {_as_date(r.day): r for r in session.execute(stmt)}
+    return [Day(d, found[d].volume, found[d].open, found[d].overdue)
+            if d in found else Day(d, 0, 0, 0) for d in period.days]
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+@dataclass(frozen=True)
+class DistrictLoad:
+    district: str | None
+    open: int
+    overdue: int
+
+
+def district_load(session: Session, now: datetime) -> list[DistrictLoad]:
+    """Open and overdue tickets by district now, whatever the period (the map of problems)."""
+    stmt = (select(Ticket.district, func.count(Ticket.id).label("open"),
+                   _n(Ticket.reply_due < now).label("overdue"))
+            .where(Ticket.status.in_(WORKING)).group_by(Ticket.district))
+    rows = [DistrictLoad(r.district, int(r.open), int(r.overdue)) for r in session.execute(stmt)]
+    return sorted(rows, key=lambda r: (-r.overdue, -r.open, r.district or ""))
+
+
+# --- what waits for a supervisor -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    """The first `limit` rows of a list and how many there are in all."""
+
+    rows: list[Any]
+    total: int
+
+
+def _page(session: Session, stmt: Any, limit: int) -> Page:
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    return Page(list(session.execute(stmt.limit(limit)).all()), int(total))
+
+
+def deadlines_due(session: Session, now: datetime, limit: int = 50) -> Page:
+    """Running clocks past their warning time, overdue first, then the nearest deadline.
+
+    Closing a ticket stops all its clocks, so running clocks are open tickets' and the count
+    needs no join: an index-only scan of the running-clock index.
+    """
+    warned = and_(DeadlineClock.stopped_at.is_(None), DeadlineClock.warn_at <= now)
+    total = session.scalar(select(func.count()).select_from(DeadlineClock).where(warned)) or 0
+    rows = session.execute(select(DeadlineClock, Ticket)
+                           .join(Ticket, Ticket.id == DeadlineClock.ticket_id).where(warned)
+                           .order_by(DeadlineClock.due_at, DeadlineClock.id).limit(limit)).all()
+    return Page(list(rows), int(total))
+
+
+def overdue_count(session: Session, now: datetime) -> int:
+    return session.scalar(select(func.count(DeadlineClock.id)).where(
+        DeadlineClock.stopped_at.is_(None), DeadlineClock.due_at <= now)) or 0
+
+
+def pending_extensions(session: Session, limit: int = 20) -> Page:
+    stmt = (select(ExtensionRequest, Ticket).join(Ticket, Ticket.id == ExtensionRequest.ticket_id)
+            .where(ExtensionRequest.status == "pending")
+            .order_by(ExtensionRequest.requested_at, ExtensionRequest.id))
+    return _page(session, stmt, limit)
+
+
+def awaiting_arbitration(session: Session, limit: int = 20) -> Page:
+    """Returned tickets the units refused twice: only a supervisor may re-dispatch them."""
+    returns = (select(func.count(TicketEvent.id))
+               .where(TicketEvent.ticket_id == Ticket.id, TicketEvent.kind == "returned")
+               .scalar_subquery())
+    stmt = (select(Ticket, returns.label("returns"))
+            .where(Ticket.status == Status.RETURNED, returns >= RETURNS_BEFORE_ARBITRATION)
+            .order_by(Ticket.updated_at, Ticket.id))
+    return _page(session, stmt, limit)
+
+
+def awaiting_review(session: Session, limit: int = 20) -> Page:
+    """Replies no one has approved yet: approval opens a follow-up round, so none is open."""
+    asked = exists().where(FollowUp.ticket_id == Ticket.id,
+                           FollowUp.status.in_(("pending", "needs_agent")))
+    stmt = (select(Ticket).where(Ticket.status == Status.REPLIED, ~asked)
+            .order_by(Ticket.updated_at, Ticket.id))
+    return _page(session, stmt, limit)
+
+
+ORDER_STATES = ("overdue", "open", "done_late", "done")
+
+
+def order_state_expr(now: datetime) -> ColumnElement[str]:
+    return case(
+        (and_(SupervisionOrder.resolved_at.is_(None), SupervisionOrder.due < now), "overdue"),
+        (SupervisionOrder.resolved_at.is_(None), "open"),
+        (SupervisionOrder.resolved_at > SupervisionOrder.due, "done_late"),
+        else_="done")
+
+
+def supervision_orders(session: Session, period: Period, now: datetime,
+                       limit: int = 20) -> tuple[dict[str, int], Page]:
+    """Orders issued in the period: how many in each state, and the unfinished ones first."""
+    lo, hi = period.bounds
+    state = order_state_expr(now)
+    issued = and_(SupervisionOrder.issued_at >= lo, SupervisionOrder.issued_at < hi)
+    counts = {s: 0 for s in ORDER_STATES}
+    for row in session.execute(select(state.label("state"), func.count(SupervisionOrder.id))
+                               .where(issued).group_by(state)):
+        counts[row[0]] = int(row[1])
+    stmt = (select(SupervisionOrder, Ticket, state.label("state"))
+            .join(Ticket, Ticket.id == SupervisionOrder.ticket_id).where(issued)
+            .order_by(SupervisionOrder.resolved_at.is_not(None), SupervisionOrder.due,
+                      SupervisionOrder.id))
+    return counts, _page(session, stmt, limit)
+
+
+def period_texts(session: Session, lo: datetime, hi: datetime, cap: int) -> list[str]:
+    """The latest `cap` ticket texts accepted in [lo, hi): the hot-topic sample."""
+    return list(session.scalars(select(Ticket.content).where(
+        Ticket.created_at >= lo, Ticket.created_at < hi, Ticket.repeat_of_id.is_(None))
+        .order_by(Ticket.created_at.desc()).limit(cap)))
+

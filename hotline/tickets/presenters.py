@@ -1,0 +1,68 @@
+"""Tickets and departments as JSON, shared by the API, Open311 and exports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from hotline.identity.access import citizen_view
+from hotline.models import Department, Ticket, TicketEvent, User
+from hotline.tickets.escalation import deadline_view
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def department_dict(dept: Department | None) -> dict[str, Any] | None:
+    if dept is None:
+        return None
+    return {
+        "code": dept.code,
+        "name": dept.name,
+        "level": dept.level.value,
+        "parent": dept.parent.code if dept.parent else None,
+        "district": dept.district,
+    }
+
+
+def event_dict(event: TicketEvent) -> dict[str, Any]:
+    return {
+        "at": iso(event.at),
+        "actor": event.actor,
+        "kind": event.kind,
+        "from_status": event.from_status,
+        "to_status": event.to_status,
+        "note": event.note,
+        "data": event.data,
+    }
+
+
+def ticket_dict(ticket: Ticket, viewer: User, *, events: bool = False) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "number": ticket.number,
+        "line": ticket.line.value,
+        "channel": ticket.channel.value,
+        "request_type": ticket.request_type.value,
+        "status": ticket.status.value,
+        "content": ticket.content,
+        "address": ticket.address,
+        "district": ticket.district,
+        "citizen": citizen_view(viewer, ticket),
+        "topic": ticket.topic.code if ticket.topic else None,
+        "topic_name": ticket.topic.name if ticket.topic else None,
+        "department": department_dict(ticket.department),
+        "urgency": ticket.urgency.value,
+        "classifier": {
+            "label": ticket.classifier_label,
+            "confidence": ticket.classifier_confidence,
+            "model": ticket.model_version,
+        },
+        "repeat_of": ticket.repeat_of.number if ticket.repeat_of else None,
+        "created_at": iso(ticket.created_at),
+        "updated_at": iso(ticket.updated_at),
+        "deadlines": deadline_view(ticket),
+    }
+    if events:
+        body["events"] = [event_dict(e) for e in ticket.events]
+    return body

@@ -1,0 +1,123 @@
+"""Staff pages: the home page, the manual dispatch queue and the ticket page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from hotline.app.extensions import db
+from hotline.app.i18n import Labels
+from hotline.app.labels import (
+    ACTOR_LABELS,
+    CHANNEL_LABELS,
+    EVENT_LABELS,
+    LINE_LABELS,
+    REQUEST_TYPE_LABELS,
+    STATUS_LABELS,
+    URGENCY_LABELS,
+)
+from hotline.domain.numbering import canonical
+from hotline.identity.access import check_view, citizen_view, reveal_phone, scope
+from hotline.identity.permissions import Permission, can, requires
+from hotline.models import Role, Status, Ticket
+from hotline.tickets.actions import find
+
+bp = Blueprint("web", __name__, template_folder="templates")
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@bp.app_context_processor
+def _labels() -> dict[str, Any]:
+    """Label tables in the reader's language, and the permission and privacy helpers."""
+    return {
+        "LINE_LABELS": Labels(LINE_LABELS),
+        "REQUEST_TYPE_LABELS": Labels(REQUEST_TYPE_LABELS),
+        "CHANNEL_LABELS": Labels(CHANNEL_LABELS),
+        "STATUS_LABELS": Labels(STATUS_LABELS),
+        "URGENCY_LABELS": Labels(URGENCY_LABELS),
+        "EVENT_LABELS": Labels(EVENT_LABELS),
+        "ACTOR_LABELS": Labels(ACTOR_LABELS),
+        "can": can,
+        "citizen_of": lambda t: citizen_view(current_user, t),
+    }
+
+
+@bp.route("/")
+def index() -> Any:
+    if current_user.is_authenticated:
+        return redirect(url_for("web.home"))
+    return render_template("index.html")
+
+
+@bp.route("/home")
+@requires(Permission.VIEW_TICKETS)
+def home() -> Any:
+    if current_user.role == Role.AGENT:
+        return redirect(url_for("agent.log_call"))
+    return redirect(url_for("web.tickets"))
+
+
+@bp.route("/tickets")
+@requires(Permission.VIEW_TICKETS)
+def tickets() -> Any:
+    """Ticket list; `?status=pending_dispatch` is the manual dispatch queue."""
+    status = request.args.get("status")
+    stmt = scope(select(Ticket), current_user)
+    if status in {s.value for s in Status}:
+        stmt = stmt.where(Ticket.status == status)
+    rows = db.session.scalars(stmt.order_by(Ticket.created_at.desc()).limit(200)).all()
+    return render_template("tickets/list.html", tickets=rows, status=status,
+                           citizen=lambda t: citizen_view(current_user, t))
+
+
+@bp.route("/tickets/<number>")
+@requires(Permission.VIEW_TICKETS)
+def ticket(number: str) -> Any:
+    key = canonical(number) or ""
+    found = db.session.scalars(select(Ticket).where(Ticket.number == key)).one_or_none()
+    return render_ticket(check_view(current_user, found))
+
+
+@dataclass(frozen=True)
+class Typed:
+    """What one action form posted and why it was refused, to show the form again as typed."""
+
+    form: str
+    values: dict[str, str]
+    message: str
+    field: str | None
+
+    def value(self, form: str, name: str, default: Any = "") -> Any:
+        return self.values.get(name, default) if form == self.form else default
+
+
+def render_ticket(t: Ticket, typed: Typed | None = None) -> str:
+    """The ticket page; `typed` puts a refused form back as it was, its reason beside the field."""
+    return render_template("tickets/show.html", t=t, citizen=citizen_view(current_user, t),
+                           typed=typed)
+
+
+@bp.post("/tickets/<number>/phone")
+@requires(Permission.REVEAL_PHONE)
+def phone(number: str) -> Any:
+    """Show a citizen's full number: a POST, because each look is audited (who, when, which
+    ticket). The page script asks for JSON and puts the number in place; without JavaScript
+    the answer is a small page with the number, a call link and the way back."""
+    t = find(db.session, current_user, number)
+    full = reveal_phone(db.session, current_user, t)
+    db.session.commit()
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(number=t.number, phone=full)
+    return render_template("tickets/phone.html", number=t.number, phone=full, back=None)
+
+
+@bp.app_template_filter("localtime")
+def localtime(value: datetime | None) -> str:
+    """Stored in UTC, shown in Asia/Shanghai (domain.md §3)."""
+    return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if value else ""

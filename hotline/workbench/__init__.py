@@ -1,0 +1,1 @@
+"""The unit's workbench: its inbox, reply templates, attachments and remaining time."""

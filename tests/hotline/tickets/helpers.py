@@ -1,0 +1,43 @@
+"""Tickets through the real intake pipeline, and API calls as a given staff member."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from hotline.app.extensions import db
+from hotline.identity.auth import issue_token
+from hotline.intake.accept import Request, accept
+from hotline.intake.process import process_intake
+from hotline.models import Channel, Ticket, User
+
+
+def new_ticket(content: str = "小区门口路灯坏了很久没人修", *, received_at: datetime | None = None,
+               line: str = "12345", address: str | None = None) -> Ticket:
+    """Accept and process an intake as the worker would; returns the routed ticket."""
+    intake, _ = accept(db.session, Request(channel=Channel.WEB, line=line, content=content,
+                                           phone="13812348000", address=address),
+                       received_at=received_at)
+    number = process_intake(db.session, intake.id)
+    return db.session.scalars(select(Ticket).where(Ticket.number == number)).one()
+
+
+_tokens: dict[tuple[int, str], str] = {}
+
+
+def token(username: str) -> str:
+    user = db.session.scalars(select(User).where(User.username == username)).one()
+    return issue_token(user)
+
+
+def act(client: FlaskClient, username: str, number: str, action: str,
+        body: dict[str, Any] | None = None) -> Any:
+    return client.post(f"/api/v1/tickets/{number}/{action}", json=body or {},
+                       headers={"Authorization": f"Bearer {token(username)}"})
+
+
+def get(client: FlaskClient, username: str, path: str) -> Any:
+    return client.get(path, headers={"Authorization": f"Bearer {token(username)}"})
