@@ -34,7 +34,9 @@ from hotline.tickets import catalogue
 from hotline.tickets.catalogue import ACTIONS, BY_NAME, TicketAction
 from hotline.tickets.workflow_views import form_arguments, offers
 
-TEMPLATE = Path(catalogue.__file__).parent / "templates" / "tickets" / "_workflow.html"
+TEMPLATES = Path(catalogue.__file__).parent / "templates"
+TICKET_PAGE = TEMPLATES / "tickets" / "_workflow.html"
+DASHBOARD = TEMPLATES / "work" / "supervise.html"  # its approval forms post to the same route
 UNIT = Department(id=1, code="zjj", name="住建局", level=Level.CITY, active=True)
 REFUSED_BY_STATE = "工单状态为"  # lifecycle._require's 409, as opposed to other refusals
 # Arguments a life-cycle function accepts; close has two forms (直接办结 takes `direct`).
@@ -86,8 +88,8 @@ def accepts_in(action: TicketAction, status: Status) -> bool:
     return False
 
 
-def names_in_template(pattern: str) -> set[str]:
-    return set(re.findall(pattern, TEMPLATE.read_text(encoding="utf-8")))
+def names_in(template: Path, pattern: str) -> set[str]:
+    return set(re.findall(pattern, template.read_text(encoding="utf-8")))
 
 
 # --- complete --------------------------------------------------------------------------------
@@ -155,11 +157,17 @@ def test_api_routes_come_from_the_table() -> None:
 
 
 def test_ticket_page_forms_and_buttons_come_from_the_table() -> None:
-    posted = names_in_template(r"form\('([a-z-]+)'") | names_in_template(r"action='([a-z-]+)'")
-    gated = names_in_template(r"w\.offers\('([a-z-]+)'\)")
-    asked = names_in_template(r"w\.applies\('([a-z-]+)'\)")
+    posted = (names_in(TICKET_PAGE, r"form\('([a-z-]+)'")
+              | names_in(TICKET_PAGE, r"action='([a-z-]+)'"))
+    gated = names_in(TICKET_PAGE, r"w\.offers\('([a-z-]+)'\)")
+    asked = names_in(TICKET_PAGE, r"w\.applies\('([a-z-]+)'\)")
     assert posted == gated == set(BY_NAME)  # every action has its form, offered by the table
     assert asked <= set(BY_NAME)
+
+
+def test_dashboard_forms_are_actions_of_the_table() -> None:
+    posted = names_in(DASHBOARD, r"act_form\(number, '([a-z-]+)'")
+    assert posted and posted <= set(BY_NAME)
 
 
 def test_the_form_is_read_by_the_actions_schema() -> None:
