@@ -135,12 +135,12 @@ def _urge_presets(planner: Planner | None) -> list[dict[str, str]]:
 def act(number: str, action: str) -> Any:
     """A ticket form: the action runs. A refused value brings the ticket page back (4xx) with
     everything as typed and the reason beside the field; other errors show as a 4xx page."""
-    spec = action_named(action)
+    entry = action_named(action)
     form = request.form.get("form") or action
     back = request.form.get("next")
     try:
-        data = form_arguments(spec, request.form)
-        uploads = checked_uploads() if spec.files else []
+        data = form_arguments(entry, request.form)
+        uploads = checked_uploads() if entry.files else []
         ticket = attach_then(current_user, number, uploads,
                              lambda: perform(db.session, current_user, number, action, data))
     except InvalidInput as exc:
@@ -148,7 +148,7 @@ def act(number: str, action: str) -> Any:
             raise
         typed = Typed(form, request.form.to_dict(), exc.message, exc.field)
         return render_ticket(find(db.session, current_user, number), typed), exc.status
-    label = _(spec.label)
+    label = _(entry.label)
     if back == url_for("work.supervise"):  # the dashboard's approval forms come back to it
         flash(_("已完成：%(action)s", action=label), "ok")
         return redirect(back)
@@ -184,7 +184,8 @@ def _whole_number(text: str, name: str, label: str) -> int:
     try:
         return int(text)
     except ValueError:
-        raise InvalidInput(f"{label}须为整数 / {name} must be a whole number", field=name) from None
+        raise InvalidInput(f"{label}须为整数 / {name} must be a whole number",
+                           field=name) from None
 
 
 def _still_visible(ticket: Ticket) -> bool:
