@@ -58,7 +58,8 @@ HINTS = {
     "years": _l("已完整录入放假安排的年份"),
     "lines": _l("来电号码对应的热线与语音问候"),
 }
-ACTION_LABELS = {
+# What an audit entry records (hotline.identity.audit), not the ticket actions.
+AUDIT_ACTION_LABELS = {
     audit.CREATE: _l("新增"), audit.UPDATE: _l("修改"), audit.DELETE: _l("删除"),
     audit.DEACTIVATE: _l("停用"), audit.RESET_PASSWORD: _l("重置密码"),
     audit.ACTIVATE: _l("启用模型"), audit.ROLLBACK: _l("回退模型"), audit.TRAIN: _l("训练候选模型"),
@@ -99,7 +100,7 @@ def home() -> Any:
     recent = db.session.scalars(audit.query(audit.Filters(entities=changes)).limit(8)).all()
     active_model = next((m for m in classifier_models.listing(db.session) if m.active), None)
     return render_template("admin/home.html", groups=GROUPS, hints=HINTS, counts=counts,
-                           recent=recent, actions=ACTION_LABELS, changed=audit.changed,
+                           recent=recent, actions=AUDIT_ACTION_LABELS, changed=audit.changed,
                            active_model=active_model)
 
 
@@ -136,7 +137,7 @@ def audit_log() -> Any:
 
     return render_template("admin/audit.html", entries=entries[:PAGE], more=len(entries) > PAGE,
                            page=page, page_url=page_url, args=request.args,
-                           actions=ACTION_LABELS, changed=audit.changed)
+                           actions=AUDIT_ACTION_LABELS, changed=audit.changed)
 
 
 # --- classifier models ------------------------------------------------------------------------
@@ -262,7 +263,7 @@ def _form_page(entity: str, spec: Entity, values: dict[str, Any], key: int | Non
         if entity == "users" and key is not None else []
     return render_template(
         "admin/form.html", entity=entity, spec=spec, values=values, key=key, errors=errors,
-        general=general, history=history, actions=ACTION_LABELS, changed=audit.changed,
+        general=general, history=history, actions=AUDIT_ACTION_LABELS, changed=audit.changed,
         tokens=tokens,
         choices={fld.name: fld.choices(db.session) for fld in spec.fields if fld.choices},
     ), status

@@ -68,12 +68,6 @@ EVENT_LABELS = {
     "reply_rejected": N_("答复退回"),
     "urged": N_("督办"),
 }
-ACTION_LABELS = {
-    "dispatch": N_("派单"), "sign": N_("签收"), "return": N_("退单"), "extend": N_("申请延期"),
-    "decide-extension": N_("延期审批"), "reply": N_("答复"), "review-reply": N_("审核答复"), "urge": N_("督办"),
-    "close": N_("办结"), "reopen": N_("重办"), "assist-reply": N_("协办反馈"), "waive-assist": N_("免除协办"),
-    "set-topic": N_("修改分类"),
-}
 ACTOR_LABELS = {"system": N_("系统"), "citizen": N_("市民")}
 URGENCY_LABELS = {Urgency.URGENT.value: N_("紧急"), Urgency.NORMAL.value: N_("一般")}
 

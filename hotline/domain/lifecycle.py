@@ -83,6 +83,15 @@ MAX_URGE_AHEAD = timedelta(days=366)
 UNIT_WORK = frozenset({Status.DISPATCHED, Status.SIGNED})
 WORKING = frozenset({Status.PENDING_DISPATCH, Status.DISPATCHED, Status.SIGNED, Status.RETURNED,
                      Status.REPLIED})
+# Where each ticket action applies (the checks below; hotline.tickets.catalogue names them per
+# action, and the ticket page offers a button only there).
+AT_CENTRE = frozenset({Status.PENDING_DISPATCH, Status.RETURNED})  # waiting to be (re)dispatched
+UNSIGNED = frozenset({Status.DISPATCHED})
+BEING_ANSWERED = frozenset({Status.SIGNED})
+ANSWERED = frozenset({Status.REPLIED})  # the centre reviews and closes
+BEFORE_REPLY = WORKING - ANSWERED  # a 督办 order still has work to hurry
+NEVER_DISPATCHED = frozenset({Status.PENDING_DISPATCH})  # 直接办结 of an enquiry
+REOPENABLE = frozenset({Status.REPLIED, Status.CLOSED})
 
 NEW_TICKET_COLLECTIONS = ("events", "clocks", "assist_tasks", "extensions", "orders",
                           "notifications")
@@ -349,7 +358,7 @@ def dispatch(ticket: Ticket, actor: Actor, department: Department, *, reason: di
     After two returns the ticket is disputed: only a supervisor may decide (仲裁), and that
     decision is marked in the event so later evaluation can tell arbitration from routing.
     """
-    _require(ticket, "dispatch", {Status.PENDING_DISPATCH, Status.RETURNED})
+    _require(ticket, "dispatch", AT_CENTRE)
     _require_centre(actor, Permission.DISPATCH, "dispatch")
     arbitration = needs_arbitration(ticket)
     if arbitration and not allows(actor.role, Permission.ARBITRATE):
@@ -418,7 +427,7 @@ def _add_assist(ticket: Ticket, helper: Department, planner: Planner | None, at:
 
 def sign(ticket: Ticket, actor: Actor, *, at: datetime | None = None) -> None:
     """签收: the unit acknowledges the ticket."""
-    _require(ticket, "sign", {Status.DISPATCHED})
+    _require(ticket, "sign", UNSIGNED)
     _require_unit(ticket, actor, Permission.SIGN, "sign")
     at = at or utcnow()
     _stop(ticket, SIGN, at)
@@ -602,7 +611,7 @@ def _require_assists_finished(ticket: Ticket, action: str) -> None:
 
 def reply(ticket: Ticket, actor: Actor, answer: str, *, at: datetime | None = None) -> None:
     """办理结果: the unit's answer to the citizen; open 督办 orders are answered with it."""
-    _require(ticket, "reply", {Status.SIGNED})
+    _require(ticket, "reply", BEING_ANSWERED)
     _require_unit(ticket, actor, Permission.REPLY, "reply")
     text = _text(answer, "answer", "答复内容")
     at = at or utcnow()
@@ -637,7 +646,7 @@ def _approve(ticket: Ticket, actor: Actor, note: str | None, at: datetime, impli
 def review_reply(ticket: Ticket, actor: Actor, *, accept: bool, note: str | None = None,
                  at: datetime | None = None) -> None:
     """审核: the centre accepts the unit's answer for the citizen, or sends it back for rework."""
-    _require(ticket, "review the reply", {Status.REPLIED})
+    _require(ticket, "review the reply", ANSWERED)
     _require_centre(actor, Permission.REVIEW_REPLY, "review the reply")
     at = at or utcnow()
     if accept:
@@ -654,8 +663,7 @@ def review_reply(ticket: Ticket, actor: Actor, *, accept: bool, note: str | None
 def urge(ticket: Ticket, actor: Actor, *, note: str, due: datetime,
          planner: Planner | None = None, at: datetime | None = None) -> SupervisionOrder:
     """督办: a supervisor's order with its own deadline, tracked and escalated like the others."""
-    _require(ticket, "urge", {Status.DISPATCHED, Status.SIGNED, Status.RETURNED,
-                              Status.PENDING_DISPATCH})
+    _require(ticket, "urge", BEFORE_REPLY)
     _require_supervisor(actor, Permission.URGE, "issue a supervision order")
     text = _text(note, "note", "督办意见")
     at = at or utcnow()
@@ -689,7 +697,7 @@ def close(ticket: Ticket, actor: Actor, *, note: str | None = None, direct: bool
     Closing a replied ticket approves its answer if nobody reviewed it yet, so the citizen is
     told exactly once either way.
     """
-    allowed = {Status.PENDING_DISPATCH} if direct else {Status.REPLIED}
+    allowed = NEVER_DISPATCHED if direct else ANSWERED
     _require(ticket, "close", allowed)
     _require_centre(actor, Permission.CLOSE, "close")
     at = at or utcnow()
@@ -705,7 +713,7 @@ def close(ticket: Ticket, actor: Actor, *, note: str | None = None, direct: bool
 def reopen(ticket: Ticket, actor: Actor, reason: str, *, planner: Planner | None = None,
            at: datetime | None = None) -> None:
     """重办: back to the same unit with the citizen's words; it signs and answers again."""
-    _require(ticket, "reopen", {Status.REPLIED, Status.CLOSED})
+    _require(ticket, "reopen", REOPENABLE)
     if actor is not CITIZEN:
         _require_centre(actor, Permission.REOPEN, "reopen")
     if ticket.department is None:

@@ -37,7 +37,7 @@ class Permission(enum.StrEnum):
     REVEAL_PHONE = "reveal_phone"  # show a citizen's full number (each time audited)
     MANAGE_REPLY_TEMPLATES = "manage_reply_templates"  # a unit's canned replies (admins: all)
     ATTACH_FILES = "attach_files"  # upload files to a ticket (which tickets: hotline.workbench.attachments)
-    # Ticket actions (hotline.domain.lifecycle).
+    # Ticket actions (hotline.domain.lifecycle; each needs one: hotline.tickets.catalogue).
     TRANSCRIBE = "transcribe"
     SET_TOPIC = "set_topic"
     DISPATCH = "dispatch"
@@ -75,14 +75,6 @@ GRANTS: dict[Role, frozenset[Permission]] = {
                                              P.MANAGE_REPLY_TEMPLATES}),
     Role.SUPERVISOR: frozenset(_SUPERVISOR),
     Role.ADMIN: frozenset(_SUPERVISOR | {P.ADMINISTER, P.MANAGE_REPLY_TEMPLATES}),
-}
-
-# The API action names (hotline.tickets.actions.ACTIONS) and what each needs.
-ACTION_PERMISSIONS: dict[str, Permission] = {
-    "dispatch": P.DISPATCH, "sign": P.SIGN, "return": P.RETURN, "extend": P.REQUEST_EXTENSION,
-    "decide-extension": P.DECIDE_EXTENSION, "reply": P.REPLY, "review-reply": P.REVIEW_REPLY,
-    "urge": P.URGE, "close": P.CLOSE, "reopen": P.REOPEN, "assist-reply": P.ASSIST_REPLY,
-    "waive-assist": P.WAIVE_ASSIST, "set-topic": P.SET_TOPIC,
 }
 
 # Endpoints anyone may call: citizens' pages, sign-in, and machine endpoints that authenticate

@@ -1,7 +1,8 @@
 """Staff pages of the workflow: unit inbox, ticket actions, supervisor view and staff notices.
 
 Every form posts with its CSRF token; every change goes through hotline.tickets.actions, the same code
-the API uses. The administrators' pages are in hotline.admin.views.
+the API uses, and the ticket page offers and reads its forms by the same table
+(hotline.tickets.catalogue). The administrators' pages are in hotline.admin.views.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from urllib.parse import quote
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from marshmallow import fields
 from sqlalchemy import and_, func, or_, select
+from werkzeug.datastructures import MultiDict
 
 from hotline.app import tables
 from hotline.app.extensions import db
-from hotline.app.labels import ACTION_LABELS
 from hotline.domain.deadlines import Planner, presets
 from hotline.domain.errors import InvalidInput, NotFound
 from hotline.domain.lifecycle import (
@@ -33,7 +35,7 @@ from hotline.models import (
     Department,
     Notification,
     NotificationRead,
-    Status,
+    Role,
     Ticket,
     Topic,
     User,
@@ -41,7 +43,8 @@ from hotline.models import (
 )
 from hotline.reporting import dashboard
 from hotline.reporting.figures import Period, today_in_shanghai
-from hotline.tickets.actions import find, perform
+from hotline.tickets.actions import action_named, find, perform
+from hotline.tickets.catalogue import BY_NAME, TicketAction
 from hotline.tickets.escalation import RANK, clock_state, deadline_view, kind_label
 from hotline.tickets.views import Typed, render_ticket
 from hotline.workbench import inbox as inbox_queries
@@ -83,20 +86,32 @@ def _workflow_helpers() -> dict[str, Any]:
         supervisor = allows(role, Permission.URGE)
         pending = pending_extension(t)
         planner = snapshot.current(db.session).planner if supervisor else None
-        dispatchable = centre and t.status in (Status.PENDING_DISPATCH, Status.RETURNED)
-        suggested = suggested_unit(db.session, t) if dispatchable else None
+        suggested = suggested_unit(db.session, t) if offers(BY_NAME["dispatch"], t, role) else None
         return {"view": deadline_view(t), "units": units, "topics": topics, "reasons": RETURN_REASONS,
-                "centre": centre, "supervisor": supervisor,
+                "supervisor": supervisor,
                 "mine": mine, "my_task": my_task, "arbitration": needs_arbitration(t),
                 "pending_extension": pending, "open_tasks": open_assist_tasks(t),
                 "suggested": next((u for u in units if u.code == suggested), None),
                 "extension_preview": planner.extension_preview(t.reply_due, pending.days, utcnow())
                 if pending and planner else None,
                 "reply_overdue": t.reply_due is not None and t.reply_due <= utcnow(),
-                "urge_presets": _urge_presets(planner)}
+                "urge_presets": _urge_presets(planner),
+                "applies": lambda name: applies(BY_NAME[name], t),
+                "offers": lambda name: offers(BY_NAME[name], t, role)}
 
     return {"workflow": workflow, "unread_count": unread_count, "STATE_LABELS": STATE_LABELS,
             "kind_label": kind_label}
+
+
+def applies(action: TicketAction, ticket: Ticket) -> bool:
+    """Whether the ticket is in a state where the life cycle accepts the action."""
+    return ticket.status in action.states
+
+
+def offers(action: TicketAction, ticket: Ticket, role: Role | None) -> bool:
+    """A button only for what will work: the action applies and the post may do it. (The page
+    adds what the table cannot know: whose unit leads, which tasks are open.)"""
+    return applies(action, ticket) and allows(role, action.permission)
 
 
 def _urge_presets(planner: Planner | None) -> list[dict[str, str]]:
@@ -120,11 +135,12 @@ def _urge_presets(planner: Planner | None) -> list[dict[str, str]]:
 def act(number: str, action: str) -> Any:
     """A ticket form: the action runs. A refused value brings the ticket page back (4xx) with
     everything as typed and the reason beside the field; other errors show as a 4xx page."""
+    entry = action_named(action)
     form = request.form.get("form") or action
     back = request.form.get("next")
     try:
-        data = _action_data()
-        uploads = checked_uploads() if action == "reply" else []
+        data = form_arguments(entry, request.form)
+        uploads = checked_uploads() if entry.files else []
         ticket = attach_then(current_user, number, uploads,
                              lambda: perform(db.session, current_user, number, action, data))
     except InvalidInput as exc:
@@ -132,7 +148,7 @@ def act(number: str, action: str) -> Any:
             raise
         typed = Typed(form, request.form.to_dict(), exc.message, exc.field)
         return render_ticket(find(db.session, current_user, number), typed), exc.status
-    label = _(ACTION_LABELS.get(action, action))
+    label = _(entry.label)
     if back == url_for("work.supervise"):  # the dashboard's approval forms come back to it
         flash(_("已完成：%(action)s", action=label), "ok")
         return redirect(back)
@@ -145,23 +161,31 @@ def act(number: str, action: str) -> Any:
     return redirect(url_for("web.ticket", number=ticket.number))
 
 
-def _action_data() -> dict[str, Any]:
-    """The form's fields as the action takes them (the API sends the same, as JSON)."""
-    data: dict[str, Any] = request.form.to_dict()
-    for key in ("csrf_token", "form", "next"):
-        data.pop(key, None)
-    if "assisting" in request.form:
-        data["assisting"] = [c for c in request.form.getlist("assisting") if c]
-    for flag in ("approve", "accept", "direct"):
-        if flag in data:
-            data[flag] = data[flag] in ("1", "true", "on", "yes")
-    if "days" in data:
-        try:
-            data["days"] = int(data["days"])
-        except ValueError:
-            raise InvalidInput("延期天数须为整数 / days must be a whole number",
-                               field="days") from None
+def form_arguments(action: TicketAction, form: MultiDict[str, str]) -> dict[str, Any]:
+    """The form's fields as the action takes them, read by its schema (the API sends the same,
+    as JSON, and the schema validates them there): lists from repeated fields, flags from
+    checkbox and hidden values, whole numbers from text. The life cycle checks the values."""
+    data: dict[str, Any] = {}
+    for name, spec in action.schema().fields.items():
+        if name not in form:
+            continue
+        if isinstance(spec, fields.List):
+            data[name] = [value for value in form.getlist(name) if value]
+        elif isinstance(spec, fields.Boolean):
+            data[name] = form[name] in ("1", "true", "on", "yes")
+        elif isinstance(spec, fields.Integer):
+            data[name] = _whole_number(form[name], name, spec.metadata["label"])
+        else:
+            data[name] = form[name]
     return data
+
+
+def _whole_number(text: str, name: str, label: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise InvalidInput(f"{label}须为整数 / {name} must be a whole number",
+                           field=name) from None
 
 
 def _still_visible(ticket: Ticket) -> bool:

@@ -31,9 +31,12 @@ from hotline.identity.permissions import Permission, allows, requires
 from hotline.intake import snapshot
 from hotline.models import Attachment, DeadlineClock, Department, Ticket, Topic, Urgency, utcnow
 from hotline.tickets.actions import find, guarded
+from hotline.tickets.catalogue import ACTIONS
 from hotline.workbench import attachments, remaining, reply_templates
 
 bp = Blueprint("unit", __name__, template_folder="templates")
+# Where files arrive: the upload form, and the ticket forms of actions that carry them (答复).
+UPLOAD_PATHS = ("/attachments", *(f"/act/{action.name}" for action in ACTIONS if action.files))
 
 
 def upload_limit() -> int:
@@ -75,7 +78,7 @@ def _commit(ticket: Ticket) -> Ticket:
 def _allow_uploads() -> None:
     """The global body limit is small (forms); upload routes may carry one file's worth more."""
     if request.method == "POST" and request.path.startswith("/tickets/") and (
-            request.path.endswith(("/attachments", "/act/reply"))):
+            request.path.endswith(UPLOAD_PATHS)):
         request.max_content_length = upload_limit() + 256 * 1024
 
 

@@ -17,14 +17,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
-from hotline.identity.permissions import (
-    ACTION_PERMISSIONS,
-    GRANTS,
-    PUBLIC_ENDPOINTS,
-    Permission,
-    allows,
-)
+from hotline.identity.permissions import GRANTS, PUBLIC_ENDPOINTS, Permission, allows
 from hotline.models import Role
+from hotline.tickets.catalogue import ACTION_PERMISSIONS
 from tests.conftest import csrf_token, login
 from tests.hotline.tickets.helpers import act, new_ticket, token
 

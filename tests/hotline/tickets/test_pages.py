@@ -97,3 +97,23 @@ def test_admin_api_for_the_catalogue(app: Flask, reference: None, client: FlaskC
     assert year.status_code == 201
     actions = [e.action for e in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
     assert actions == ["create", "update", "create"]
+
+
+def test_a_closed_ticket_offers_no_extension_decision(app: Flask, reference: None,
+                                                      client: FlaskClient) -> None:
+    """The ticket page offers an action only where the life cycle accepts it: an extension still
+    pending when the ticket closed can no longer be decided (409), so no buttons for it."""
+    t = new_ticket()
+    with app.test_client() as api:
+        act(api, "agent", t.number, "dispatch", {"unit": "zjj"})
+        act(api, "zjj", t.number, "sign")
+        act(api, "zjj-lead", t.number, "extend", {"days": 3, "reason": "需现场勘查"})
+        login(client, "supervisor")
+        assert 'id="form-approve-extension"' in client.get(f"/tickets/{t.number}").get_data(
+            as_text=True)
+        act(api, "zjj", t.number, "reply", {"answer": "已修复"})
+        assert act(api, "agent", t.number, "close").status_code == 200
+        assert act(api, "supervisor", t.number, "decide-extension",
+                   {"approve": True}).status_code == 409
+    page = client.get(f"/tickets/{t.number}").get_data(as_text=True)
+    assert 'id="form-approve-extension"' not in page and 'id="form-reopen"' in page

@@ -1,0 +1,288 @@
+"""Every ticket action, declared once: the table the API, the ticket page and the permission
+check all read.
+
+An entry says what the action is called (its URL segment and its Chinese label), where it applies
+(a named status set of hotline.domain.lifecycle, whose function refuses it elsewhere with 409),
+which post may do it (hotline.identity.permissions), what it takes (one marshmallow schema: the
+API validates a JSON body with it, the ticket page reads its form fields by it) and which
+life-cycle function it runs, with the request's values turned into that function's arguments
+(unit and topic codes looked up, the deadline parsed). Adding an action is one entry here;
+tests/hotline/tickets/test_catalogue.py fails when an entry is incomplete or a route, form or
+button names an action the table does not have.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.app.labels import N_
+from hotline.domain import lifecycle
+from hotline.domain.deadlines import Planner
+from hotline.domain.errors import InvalidInput
+from hotline.domain.lifecycle import MAX_EXTENSION_DAYS, RETURN_REASONS, Actor
+from hotline.identity.permissions import Permission
+from hotline.intake import snapshot
+from hotline.models import Department, Status, Ticket, Topic, TrainingExample
+from hotline.tickets.lookups import topic_by_code
+from routing.calendar import SHANGHAI
+
+P = Permission
+# set-topic corrects the classification at any stage (a closed ticket's too: it trains the model).
+EVERY_STATUS = frozenset(Status)
+
+# --- what each action takes ----------------------------------------------------------------------
+
+
+class DispatchSchema(Schema):
+    unit = fields.String(required=True, metadata={"description": "lead unit code (主办)"})
+    assisting = fields.List(fields.String(), load_default=list,
+                            metadata={"description": "assisting unit codes (协办)"})
+    note = fields.String(validate=validate.Length(max=500))
+
+
+class EmptySchema(Schema):
+    note = fields.String(validate=validate.Length(max=500))
+
+
+class ReturnSchema(Schema):
+    reason_code = fields.String(required=True, validate=validate.OneOf(list(RETURN_REASONS)))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class ExtendSchema(Schema):
+    # `label` names the field in the ticket form's messages (OpenAPI leaves it out).
+    days = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_EXTENSION_DAYS),
+                          metadata={"description": "working days", "label": "延期天数"})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class DecideExtensionSchema(Schema):
+    approve = fields.Boolean(required=True)
+    note = fields.String(validate=validate.Length(max=2000))
+
+
+class ReplySchema(Schema):
+    answer = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+
+
+class ReviewSchema(Schema):
+    accept = fields.Boolean(required=True)
+    note = fields.String(validate=validate.Length(max=2000),
+                         metadata={"description": "required when sending the reply back"})
+
+
+class UrgeSchema(Schema):
+    note = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    due = fields.AwareDateTime(required=True, metadata={"description": "the order's deadline"})
+
+
+class CloseSchema(Schema):
+    note = fields.String(validate=validate.Length(max=2000))
+    direct = fields.Boolean(load_default=False,
+                            metadata={"description": "直接办结 of a never-dispatched enquiry"})
+
+
+class ReopenSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class WaiveSchema(Schema):
+    unit = fields.String(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class TopicSchema(Schema):
+    topic = fields.String(required=True, validate=validate.Length(min=1, max=32),
+                          metadata={"description": "topic code (GET /api/v1/admin/topics)"})
+
+
+# --- from the request's values to the life-cycle function's arguments ---------------------------
+
+
+@dataclass
+class Context:
+    """What turning values into arguments may need: the session for lookups, and the deadline
+    planner, loaded only by the actions that move a deadline."""
+
+    session: Session
+
+    @cached_property
+    def planner(self) -> Planner:
+        return snapshot.current(self.session).planner
+
+
+Arguments = Callable[[Context, Actor, Mapping[str, Any]], dict[str, Any]]
+After = Callable[[Context, Ticket, Actor, dict[str, Any]], None]
+
+
+def _unit(session: Session, value: Any, field: str = "unit") -> Department:
+    """A unit by its code, or by the "名称（代码）" label the type-ahead field offers."""
+    text = str(value or "").strip()
+    if not text:
+        raise InvalidInput("请选择承办单位 / choose the responsible unit", field=field)
+    code = text[text.rindex("（") + 1:-1] if text.endswith("）") and "（" in text else text
+    unit = session.scalars(select(Department).where(Department.code == code)).one_or_none()
+    if unit is None:
+        raise InvalidInput(f"未知单位 / unknown unit: {text}", field=field)
+    return unit
+
+
+def _topic(session: Session, code: Any) -> Topic:
+    """An active topic by its code; an empty or unknown one is the reader's mistake (400)."""
+    if not str(code or "").strip():
+        raise InvalidInput("请选择分类 / choose a topic", field="topic")
+    topic = topic_by_code(session, str(code or ""))
+    if topic is None or not topic.active:
+        raise InvalidInput(f"未知分类 / unknown topic: {code}", field="topic")
+    return topic
+
+
+def _training_example(ctx: Context, ticket: Ticket, actor: Actor, kwargs: dict[str, Any]) -> None:
+    """A person's choice of topic is also a labelled example the next retraining learns from."""
+    ctx.session.add(TrainingExample(ticket_id=ticket.id, text=ticket.content,
+                                    label=kwargs["topic"].root.name, created_by=actor.label))
+
+
+def _due(value: Any) -> datetime:
+    """A deadline as people type it: `2026-12-09 17:30`, `2026-12-09T17:30` (what a
+    datetime-local field sends), with seconds or an offset; without an offset it is Shanghai
+    time, the zone every page shows."""
+    if isinstance(value, datetime):
+        return value
+    text = str(value or "").strip()
+    if not text:
+        raise InvalidInput("请填写督办时限 / due is required", field="due")
+    try:
+        due = datetime.fromisoformat(text.replace("/", "-"))
+    except ValueError:
+        raise InvalidInput("督办时限格式应为 2026-12-09 17:30 / due must look like "
+                           "2026-12-09 17:30", field="due") from None
+    return due if due.tzinfo is not None else due.replace(tzinfo=SHANGHAI)
+
+
+def _no_arguments(ctx: Context, actor: Actor, args: Mapping[str, Any]) -> dict[str, Any]:
+    return {}
+
+
+# --- the table -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TicketAction:
+    """One ticket action. `arguments` runs before `function`, so a bad value (400) is reported
+    before a wrong state (409), as the life-cycle function's own checks would order them."""
+
+    name: str  # the URL segment: POST /api/v1/tickets/<number>/<name>, /tickets/<number>/act/<name>
+    label: str  # Chinese msgid, translated where shown
+    permission: Permission
+    states: frozenset[Status]
+    schema: type[Schema]
+    summary: str  # the API operation's summary in the OpenAPI document
+    function: Callable[..., object]  # the hotline.domain.lifecycle function it runs
+    arguments: Arguments = _no_arguments
+    after: After | None = None  # what else the change records, once the function accepted it
+    files: bool = False  # the ticket form may carry attachments, stored with the change
+
+    def run(self, ctx: Context, ticket: Ticket, actor: Actor, args: Mapping[str, Any]) -> None:
+        kwargs = self.arguments(ctx, actor, args)
+        self.function(ticket, actor, **kwargs)
+        if self.after is not None:
+            self.after(ctx, ticket, actor, kwargs)
+
+
+ACTIONS: tuple[TicketAction, ...] = (
+    TicketAction(
+        name="dispatch", label=N_("派单"), permission=P.DISPATCH, states=lifecycle.AT_CENTRE,
+        schema=DispatchSchema, summary="派单 to a lead unit, optionally with assisting units.",
+        function=lifecycle.dispatch,
+        arguments=lambda ctx, actor, args: {
+            "department": _unit(ctx.session, args.get("unit")),
+            "reason": {"by": "person", "user": actor.label, "note": args.get("note")},
+            "assisting": [_unit(ctx.session, c, "assisting") for c in args.get("assisting") or []],
+            "planner": ctx.planner}),
+    TicketAction(
+        name="sign", label=N_("签收"), permission=P.SIGN, states=lifecycle.UNSIGNED,
+        schema=EmptySchema, summary="签收 by the lead unit.", function=lifecycle.sign),
+    TicketAction(
+        name="return", label=N_("退单"), permission=P.RETURN, states=lifecycle.UNIT_WORK,
+        schema=ReturnSchema,
+        summary="退单 by the lead unit; after two returns a supervisor arbitrates.",
+        function=lifecycle.return_ticket,
+        arguments=lambda ctx, actor, args: {"reason_code": args.get("reason_code", ""),
+                                            "reason": args.get("reason", ""),
+                                            "planner": ctx.planner}),
+    TicketAction(
+        name="extend", label=N_("申请延期"), permission=P.REQUEST_EXTENSION,
+        states=lifecycle.UNIT_WORK, schema=ExtendSchema,
+        summary="延期申请 by the lead unit; the deadline moves only on approval.",
+        function=lifecycle.request_extension,
+        arguments=lambda ctx, actor, args: {"days": args.get("days"),
+                                            "reason": args.get("reason", "")}),
+    TicketAction(
+        name="decide-extension", label=N_("延期审批"), permission=P.DECIDE_EXTENSION,
+        states=lifecycle.WORKING, schema=DecideExtensionSchema,
+        summary="Approve or refuse the pending extension.", function=lifecycle.decide_extension,
+        arguments=lambda ctx, actor, args: {"approve": bool(args.get("approve")),
+                                            "note": args.get("note"), "planner": ctx.planner}),
+    TicketAction(
+        name="reply", label=N_("答复"), permission=P.REPLY, states=lifecycle.BEING_ANSWERED,
+        schema=ReplySchema,
+        summary="The lead unit's answer (办理结果); the ticket becomes replied.",
+        function=lifecycle.reply,
+        arguments=lambda ctx, actor, args: {"answer": args.get("answer", "")}, files=True),
+    TicketAction(
+        name="review-reply", label=N_("审核答复"), permission=P.REVIEW_REPLY,
+        states=lifecycle.ANSWERED, schema=ReviewSchema,
+        summary="审核: accept the answer for the citizen or send it back.",
+        function=lifecycle.review_reply,
+        arguments=lambda ctx, actor, args: {"accept": bool(args.get("accept")),
+                                            "note": args.get("note")}),
+    TicketAction(
+        name="urge", label=N_("督办"), permission=P.URGE, states=lifecycle.BEFORE_REPLY,
+        schema=UrgeSchema, summary="督办: a supervisor's order with a note and its own deadline.",
+        function=lifecycle.urge,
+        arguments=lambda ctx, actor, args: {"note": args.get("note", ""),
+                                            "due": _due(args.get("due")),
+                                            "planner": ctx.planner}),
+    TicketAction(
+        # A replied ticket, or with `direct` (直接办结) an enquiry never dispatched.
+        name="close", label=N_("办结"), permission=P.CLOSE,
+        states=lifecycle.ANSWERED | lifecycle.NEVER_DISPATCHED, schema=CloseSchema,
+        summary="办结.", function=lifecycle.close,
+        arguments=lambda ctx, actor, args: {"note": args.get("note"),
+                                            "direct": bool(args.get("direct"))}),
+    TicketAction(
+        name="reopen", label=N_("重办"), permission=P.REOPEN, states=lifecycle.REOPENABLE,
+        schema=ReopenSchema, summary="重办: back to the unit.", function=lifecycle.reopen,
+        arguments=lambda ctx, actor, args: {"reason": args.get("reason", ""),
+                                            "planner": ctx.planner}),
+    TicketAction(
+        name="assist-reply", label=N_("协办反馈"), permission=P.ASSIST_REPLY,
+        states=lifecycle.WORKING, schema=ReplySchema,
+        summary="An assisting unit reports its part (协办意见).", function=lifecycle.assist_reply,
+        arguments=lambda ctx, actor, args: {"answer": args.get("answer", "")}),
+    TicketAction(
+        name="waive-assist", label=N_("免除协办"), permission=P.WAIVE_ASSIST,
+        states=lifecycle.WORKING, schema=WaiveSchema,
+        summary="The centre releases an assisting unit.", function=lifecycle.waive_assist,
+        arguments=lambda ctx, actor, args: {"department_code": str(args.get("unit", "")),
+                                            "reason": args.get("reason", "")}),
+    TicketAction(
+        name="set-topic", label=N_("修改分类"), permission=P.SET_TOPIC, states=EVERY_STATUS,
+        schema=TopicSchema,
+        summary="Set or correct the topic; it becomes a training example.",
+        function=lifecycle.set_topic,
+        arguments=lambda ctx, actor, args: {"topic": _topic(ctx.session, args.get("topic"))},
+        after=_training_example),
+)
+BY_NAME: dict[str, TicketAction] = {action.name: action for action in ACTIONS}
+# What each action needs, for the permission checks and the permission tests.
+ACTION_PERMISSIONS: dict[str, Permission] = {action.name: action.permission for action in ACTIONS}
