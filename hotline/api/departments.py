@@ -11,7 +11,7 @@ from sqlalchemy import select
 from hotline.api.schemas import ApiErrorSchema, DepartmentSchema
 from hotline.api.security import api_requires
 from hotline.app.extensions import db
-from hotline.identity.permissions import Permission
+from hotline.domain.roles import Permission
 from hotline.models import Department
 from hotline.tickets.presenters import department_dict
 

@@ -25,8 +25,8 @@ from hotline.domain import lifecycle
 from hotline.domain.errors import DomainError, InvalidInput
 from hotline.domain.lifecycle import CITIZEN, SYSTEM, Actor
 from hotline.domain.phones import normalise_phone
+from hotline.domain.roles import Permission, require
 from hotline.identity.access import hides_identity
-from hotline.identity.permissions import Permission, require
 from hotline.messaging import texts
 from hotline.messaging.hooks import SMS_ANSWER_CHANNELS, mobile, plan
 from hotline.models import Channel, FollowUp, Message, OutboundMessage, Status, Ticket, utcnow

@@ -34,7 +34,8 @@ from hotline.app.labels import LINE_LABELS, REQUEST_TYPE_LABELS, STATUS_LABELS, 
 from hotline.console import service as console
 from hotline.domain.errors import DomainError, InvalidInput
 from hotline.domain.lifecycle import Actor
-from hotline.identity.permissions import Permission, requires
+from hotline.domain.roles import Permission
+from hotline.identity.permissions import requires
 from hotline.knowledge import service as knowledge
 from hotline.models import Department
 from hotline.tickets.views import localtime

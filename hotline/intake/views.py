@@ -17,7 +17,8 @@ from hotline.app.forms import show_error
 from hotline.console.views import CallerForm
 from hotline.domain.content import displayable
 from hotline.domain.errors import InvalidInput
-from hotline.identity.permissions import Permission, requires
+from hotline.domain.roles import Permission
+from hotline.identity.permissions import requires
 from hotline.intake import failed as dead_letter
 from hotline.intake.accept import Request
 from hotline.intake.handover import hand_over

@@ -27,8 +27,9 @@ from hotline.domain.lifecycle import (
     open_assist_tasks,
     pending_extension,
 )
+from hotline.domain.roles import Permission, allows
 from hotline.identity.access import check_view
-from hotline.identity.permissions import Permission, allows, requires
+from hotline.identity.permissions import requires
 from hotline.intake import snapshot
 from hotline.intake.triage import suggested_unit
 from hotline.models import (

@@ -27,7 +27,8 @@ from sqlalchemy import select
 
 from hotline.app.extensions import db
 from hotline.domain.errors import InvalidInput, NotFound
-from hotline.identity.permissions import Permission, allows, requires
+from hotline.domain.roles import Permission, allows
+from hotline.identity.permissions import requires
 from hotline.intake import snapshot
 from hotline.models import Attachment, DeadlineClock, Department, Ticket, Topic, Urgency, utcnow
 from hotline.tickets.actions import find, guarded

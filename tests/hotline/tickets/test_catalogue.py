@@ -17,7 +17,7 @@ from werkzeug.datastructures import MultiDict
 
 from hotline.domain import lifecycle
 from hotline.domain.errors import DomainError, IllegalTransition, InvalidInput
-from hotline.identity.permissions import GRANTS, Permission, allows
+from hotline.domain.roles import GRANTS, Permission, allows
 from hotline.models import (
     Channel,
     Department,
