@@ -1,4 +1,10 @@
-"""The 12345 unified hotline: a Flask app factory wiring blueprints, extensions and the CLI."""
+"""The composition root: builds the Flask app, wiring extensions, every blueprint and the CLI.
+
+The one module that imports every feature; nothing imports it but the entry points that need a
+whole app (`hotline.create_app` for `flask --app hotline`, the `hotline` console script, and the
+worker process, workers.context). Features never import each other's views through it, so the
+package graph below it stays acyclic (tests/test_architecture.py).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import logging
 from typing import Any
 
 from flask import Flask
+from flask.cli import FlaskGroup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
@@ -14,7 +21,7 @@ from hotline.app.extensions import babel, csrf, db, limiter, login_manager, rest
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, template_folder="templates", static_folder="../../static")
+    app = Flask(__name__, template_folder="app/templates", static_folder="../static")
     app.config.from_mapping(config.load())
     app.config.update(
         API_TITLE="12345 Hotline API",
@@ -106,3 +113,8 @@ def _behind_proxies(app: Flask, hops: int) -> None:
         raise ValueError("TRUSTED_PROXIES must be 0 or more")
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
+
+def main() -> None:
+    """Entry point of the `hotline` console script."""
+    FlaskGroup(create_app=create_app)(prog_name="hotline")
