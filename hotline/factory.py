@@ -9,6 +9,7 @@ package graph below it stays acyclic (tests/test_architecture.py).
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from flask import Flask
@@ -98,7 +99,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         rest_api.register_blueprint(blp)
     app.extensions[auth.MACHINE_BLUEPRINTS] = frozenset(
         b.name for b in (twilio.bp, open311.bp, twilio_status.bp, *api_blps))
-    errors.register(app)
+    errors.register(app, unavailable={
+        open311.bp.name: partial(open311.error_response, 503, errors.UNAVAILABLE),
+        twilio.bp.name: twilio.sorry, twilio_status.bp.name: twilio.sorry})
     headers.register(app)
     cli.register(app)
     return app

@@ -12,9 +12,8 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from hotline import admin
-from hotline.api.schemas import ApiErrorSchema
 from hotline.api.security import api_requires, api_user
-from hotline.app.extensions import db
+from hotline.app.extensions import ApiErrorSchema, db
 from hotline.domain.roles import Permission
 
 blp = Blueprint("api_catalogue", __name__, url_prefix="/api/v1/admin",

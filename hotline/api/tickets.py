@@ -9,9 +9,9 @@ from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields
 from sqlalchemy import func, select
 
-from hotline.api.schemas import ApiErrorSchema, TicketPageSchema, TicketQuerySchema, TicketSchema
+from hotline.api.schemas import TicketPageSchema, TicketQuerySchema, TicketSchema
 from hotline.api.security import api_requires, api_user
-from hotline.app.extensions import db
+from hotline.app.extensions import ApiErrorSchema, db
 from hotline.domain.errors import NotFound
 from hotline.domain.numbering import canonical
 from hotline.domain.roles import Permission

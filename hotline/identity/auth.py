@@ -17,10 +17,8 @@ import contextlib
 import hashlib
 import secrets
 import time
-import unicodedata
 from datetime import timedelta
 from typing import Any, NamedTuple
-from urllib.parse import quote, urlsplit, urlunsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
@@ -45,6 +43,7 @@ from wtforms.validators import DataRequired, Length
 
 from hotline.app.errors import wants_json
 from hotline.app.extensions import db, limiter, login_manager
+from hotline.app.urls import safe_target
 from hotline.identity import audit
 from hotline.intake import snapshot
 from hotline.models import ApiToken, CatalogueVersion, Role, User, utcnow
@@ -238,31 +237,6 @@ def _attempt(username: str, password: str) -> tuple[str, User | None]:
     else:
         audit.record(db.session, user, "user", user.username, "login_failed")
     return outcome, user
-
-
-# Kept as they are when a target is rebuilt: URL syntax and escapes already there.
-_URL_SAFE = "/?=&%:@!$'()*+,;~-._"
-
-
-def safe_target(target: str | None, fallback: str = "web.home") -> str:
-    """`target` rebuilt as a path on this site, else `fallback`'s URL: an open redirect would let
-    a link send staff (or citizens switching language) elsewhere.
-
-    Browsers drop TAB, CR and LF inside a URL and read a backslash as a slash, so `/<TAB>/evil`
-    and `/<backslash>evil` mean `//evil`, another host: any whitespace, control or format
-    character and any backslash is refused outright rather than cleaned (a LF would also break
-    the Location header). What is left must start with a single slash and parse with no scheme
-    and no host; it is then re-assembled from its path and query with everything non-ASCII
-    percent-encoded, so no look-alike slash (`／`, `∕`) reaches the Location header as such.
-    """
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target \
-            or any(c.isspace() or unicodedata.category(c).startswith("C") for c in target):
-        return url_for(fallback)
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return url_for(fallback)
-    return urlunsplit(("", "", quote(parts.path, safe=_URL_SAFE),
-                       quote(parts.query, safe=_URL_SAFE), ""))
 
 
 @bp.route("/login", methods=["GET", "POST"])
