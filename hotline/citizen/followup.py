@@ -161,7 +161,7 @@ def ask(session: Session, ticket: Ticket, at: datetime | None = None) -> bool:
 def _planner(session: Session) -> lifecycle.Planner | None:
     """The deadline planner of the routing snapshot, so a redo gets a fresh reply deadline."""
     try:
-        from hotline.intake.snapshot import current
+        from hotline.catalogue.snapshot import current
     except ImportError:  # pragma: no cover - older trees without the workflow snapshot
         return None
     return current(session).planner

@@ -44,8 +44,8 @@ from wtforms.validators import DataRequired, Length
 from hotline.app.errors import wants_json
 from hotline.app.extensions import db, limiter, login_manager
 from hotline.app.urls import safe_target
+from hotline.catalogue import snapshot
 from hotline.identity import audit
-from hotline.intake import snapshot
 from hotline.models import ApiToken, CatalogueVersion, Role, User, utcnow
 
 bp = Blueprint("auth", __name__, template_folder="templates")

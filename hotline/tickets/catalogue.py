@@ -24,12 +24,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.app.labels import N_
+from hotline.catalogue import snapshot
 from hotline.domain import lifecycle
 from hotline.domain.deadlines import Planner
 from hotline.domain.errors import InvalidInput
 from hotline.domain.lifecycle import MAX_EXTENSION_DAYS, RETURN_REASONS, Actor
 from hotline.domain.roles import Permission
-from hotline.intake import snapshot
 from hotline.models import Department, Status, Ticket, Topic, TrainingExample
 from hotline.tickets.lookups import topic_by_code
 from routing.calendar import SHANGHAI
