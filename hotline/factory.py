@@ -79,10 +79,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from hotline.messaging import hooks  # noqa: F401  (registers the outbox session listeners)
     from hotline.messaging import views as messaging
     from hotline.tickets import views as tickets
-    from hotline.tickets import workflow_views
     from hotline.twilio import status as twilio_status
     from hotline.twilio import views as twilio
     from hotline.workbench import views as workbench
+    from hotline.workbench import workflow_views
 
     for blueprint in (auth.bp, tickets.bp, workflow_views.bp, workbench.bp, citizen.bp, console.bp,
                       tracking.bp, knowledge.bp, messaging.bp, admin_views.bp, intake.bp):

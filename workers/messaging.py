@@ -12,8 +12,8 @@ from hotline.app.extensions import db
 from hotline.app.queue import DEFAULT_QUEUE, queue, try_enqueue
 from hotline.citizen import followup
 from hotline.messaging import outbox
-from hotline.messaging.senders import configured_sender
 from hotline.models import utcnow
+from hotline.twilio.sender import configured_sender
 from workers.context import in_app
 
 log = logging.getLogger(__name__)

@@ -6,8 +6,6 @@ Commands are thin callers of the domain; bad input ends with one line on stderr 
 from __future__ import annotations
 
 import re
-import sys
-from typing import NoReturn
 
 import click
 from flask import Flask, current_app
@@ -16,12 +14,8 @@ from sqlalchemy import select
 
 from hotline.app import migrate
 from hotline.app.extensions import db
+from hotline.cli import fail
 from hotline.models import ApiToken, User
-
-
-def fail(message: str) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(2)
 
 
 @click.command("init-db")
