@@ -112,12 +112,6 @@ def check_password(user: User, password: str, *, max_failures: int, lock_for: ti
     return OK
 
 
-def issue_token(user: User) -> str:
-    """A new bearer token; only its hash is stored, so it is shown once."""
-    token, _row = issue_token_row(user)
-    return token
-
-
 def issue_token_row(user: User) -> tuple[str, ApiToken]:
     """A new bearer token and its row (whose id names it for revocation)."""
     token = secrets.token_urlsafe(32)
