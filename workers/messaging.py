@@ -47,7 +47,7 @@ def send_outbound_batch(message_ids: list[int]) -> list[str]:
 def sweep_outbox() -> int:
     """Re-queue outbox rows stuck in `queued`; flag rows a dead job left in `sending`."""
     now = utcnow()
-    age = timedelta(seconds=current_app.config.get("OUTBOX_REQUEUE_AFTER_SECONDS", 60))
+    age = timedelta(seconds=current_app.config["OUTBOX_REQUEUE_AFTER_SECONDS"])
     ids = outbox.due(db.session, now, age)
     db.session.rollback()
     for message_id in ids:

@@ -85,7 +85,7 @@ def configured_sender(app: Flask) -> Sender | None:
             auth_token=app.config["TWILIO_AUTH_TOKEN"],
             from_number=app.config["TWILIO_FROM_NUMBER"],
             api_base_url=app.config.get("TWILIO_API_BASE_URL") or None,
-            timeout=float(app.config.get("TWILIO_TIMEOUT_SECONDS", 10)),
+            timeout=float(app.config["TWILIO_TIMEOUT_SECONDS"]),
         )
         app.extensions["hotline.sender"] = sender
     return sender
