@@ -96,7 +96,7 @@ def _empty(app: Flask) -> None:
             for name in tables:
                 conn.execute(text(f"DELETE FROM {name}"))
     connection(app).flushdb()
-    from hotline.intake import snapshot
+    from hotline.catalogue import snapshot
 
     snapshot.forget()  # the per-process routing catalogue must not outlive the emptied tables
 
