@@ -25,6 +25,17 @@ from typing import Any
 
 from hotline.domain.deadlines import Planner, Window, due_phrase, shown
 from hotline.domain.errors import Forbidden, IllegalTransition, InvalidInput
+from hotline.domain.states import (
+    ANSWERED,
+    AT_CENTRE,
+    BEFORE_REPLY,
+    BEING_ANSWERED,
+    NEVER_DISPATCHED,
+    REOPENABLE,
+    UNIT_WORK,
+    UNSIGNED,
+    WORKING,
+)
 from hotline.identity.permissions import Permission, allows
 from hotline.models import (
     AssistTask,
@@ -80,18 +91,6 @@ MAX_EXTENSION_DAYS = 30
 # A 督办 order is about this ticket's handling, not next year's: a later date is a typing slip
 # (and 9999-12-31 would overflow the escalation arithmetic).
 MAX_URGE_AHEAD = timedelta(days=366)
-UNIT_WORK = frozenset({Status.DISPATCHED, Status.SIGNED})
-WORKING = frozenset({Status.PENDING_DISPATCH, Status.DISPATCHED, Status.SIGNED, Status.RETURNED,
-                     Status.REPLIED})
-# Where each ticket action applies (the checks below; hotline.tickets.catalogue names them per
-# action, and the ticket page offers a button only there).
-AT_CENTRE = frozenset({Status.PENDING_DISPATCH, Status.RETURNED})  # waiting to be (re)dispatched
-UNSIGNED = frozenset({Status.DISPATCHED})
-BEING_ANSWERED = frozenset({Status.SIGNED})
-ANSWERED = frozenset({Status.REPLIED})  # the centre reviews and closes
-BEFORE_REPLY = WORKING - ANSWERED  # a 督办 order still has work to hurry
-NEVER_DISPATCHED = frozenset({Status.PENDING_DISPATCH})  # 直接办结 of an enquiry
-REOPENABLE = frozenset({Status.REPLIED, Status.CLOSED})
 
 NEW_TICKET_COLLECTIONS = ("events", "clocks", "assist_tasks", "extensions", "orders",
                           "notifications")

@@ -60,8 +60,6 @@ class Status(enum.StrEnum):
     CLOSED = "closed"
 
 
-OPEN_STATUSES = frozenset(Status) - {Status.CLOSED}
-
 
 class IntakeStatus(enum.StrEnum):
     RECEIVED = "received"

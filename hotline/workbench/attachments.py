@@ -22,7 +22,8 @@ from werkzeug.datastructures import FileStorage
 
 from hotline.domain import lifecycle
 from hotline.domain.errors import Forbidden, InvalidInput
-from hotline.domain.lifecycle import UNIT_WORK, Actor
+from hotline.domain.lifecycle import Actor
+from hotline.domain.states import UNIT_WORK
 from hotline.identity.access import check_view
 from hotline.identity.permissions import Permission, allows
 from hotline.models import Attachment, Ticket, User
