@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from hotline.domain import lifecycle
 from hotline.domain.errors import DomainError, InvalidInput
+from hotline.domain.events import EventKind
 from hotline.domain.lifecycle import CITIZEN, SYSTEM, Actor
 from hotline.domain.phones import normalise_phone
 from hotline.identity.access import hides_identity
@@ -194,7 +195,7 @@ def record(session: Session, round_: FollowUp, verdict: Verdict, *, channel: str
     round_.status, round_.solved, round_.satisfied = ANSWERED, verdict.solved, verdict.satisfied
     round_.channel, round_.raw_text, round_.answered_at = channel, raw[:2000], now
     round_.recorded_by = recorded_by or actor.label
-    lifecycle.record(ticket, actor, "follow_up", note=describe(verdict), public=True, at=now,
+    lifecycle.record(ticket, actor, EventKind.FOLLOW_UP, note=describe(verdict), public=True, at=now,
                      data={"solved": verdict.solved, "satisfied": verdict.satisfied,
                            "channel": channel, "round": round_.round})
     outcome = "recorded"
@@ -307,7 +308,7 @@ def sweep(session: Session, now: datetime | None = None) -> dict[str, int]:
     ).all():
         round_.status, round_.answered_at, round_.channel = NOT_RATED, now, "none"
         ticket = round_.ticket
-        lifecycle.record(ticket, SYSTEM, "follow_up_expired", at=now, public=True,
+        lifecycle.record(ticket, SYSTEM, EventKind.FOLLOW_UP_EXPIRED, at=now, public=True,
                          note="回访期内未收到评价，按未评价办结 / no answer: closed as not rated")
         if ticket.status == Status.REPLIED:
             try:

@@ -38,7 +38,8 @@ from hotline.app.i18n import Labels
 from hotline.app.labels import EVENT_LABELS, N_, STATUS_LABELS
 from hotline.citizen.followup import PENDING, Verdict, pending_round, record
 from hotline.domain.errors import InvalidInput
-from hotline.domain.lifecycle import CITIZEN, REPLY_APPROVED
+from hotline.domain.events import EventKind
+from hotline.domain.lifecycle import CITIZEN
 from hotline.domain.numbering import canonical
 from hotline.domain.phones import normalise_phone
 from hotline.messaging import texts
@@ -62,10 +63,10 @@ NO_TICKET = 0
 NO_PHONE = "+86" + "0" * 11
 # Notes shown to the citizen: their own words and our follow-up summary. Staff notes (returns,
 # review comments, reopen reasons written by staff) stay internal.
-NOTE_KINDS = frozenset({"citizen_message", "follow_up", "follow_up_expired"})
-PUBLIC_LABELS = {**EVENT_LABELS, "reply_approved": N_("答复审核通过"), "follow_up": N_("回访评价"),
-                 "follow_up_expired": N_("回访未评价"), "extension_approved": N_("延期"),
-                 "urged": N_("督办")}
+NOTE_KINDS = frozenset({EventKind.CITIZEN_MESSAGE, EventKind.FOLLOW_UP, EventKind.FOLLOW_UP_EXPIRED})
+PUBLIC_LABELS = {**EVENT_LABELS, EventKind.REPLY_APPROVED: N_("答复审核通过"),
+                 EventKind.FOLLOW_UP: N_("回访评价"), EventKind.FOLLOW_UP_EXPIRED: N_("回访未评价"),
+                 EventKind.EXTENSION_APPROVED: N_("延期"), EventKind.URGED: N_("督办")}
 
 
 def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
@@ -251,10 +252,10 @@ def _allowed(number: str) -> Ticket:
 def latest_answer(ticket: Ticket) -> str | None:
     """The answer the centre approved (an unreviewed reply is not shown)."""
     for e in reversed(ticket.events):
-        if e.kind == REPLY_APPROVED:
+        if e.kind == EventKind.REPLY_APPROVED:
             return (e.data or {}).get("answer") or next(
-                (r.note for r in reversed(ticket.events) if r.kind == "replied" and r.note), None)
-        if e.kind == "reopened":
+                (r.note for r in reversed(ticket.events) if r.kind == EventKind.REPLIED and r.note), None)
+        if e.kind == EventKind.REOPENED:
             return None
     return None
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from hotline.classifier_models.active import active_model
 from hotline.domain import lifecycle
 from hotline.domain.content import normalise_text
+from hotline.domain.events import EventKind
 from hotline.domain.lifecycle import SYSTEM
 from hotline.intake import snapshot
 from hotline.intake.repeats import find_repeat
@@ -89,7 +90,7 @@ def route_ticket(session: Session, ticket_id: int) -> str | None:
     ticket = session.get(Ticket, ticket_id)
     if (ticket is None or ticket.status != lifecycle.Status.PENDING_DISPATCH
             or ticket.classifier_label is not None
-            or any(e.kind in ("dispatched", "routing_manual") for e in ticket.events)):
+            or any(e.kind in (EventKind.DISPATCHED, EventKind.ROUTING_MANUAL) for e in ticket.events)):
         session.rollback()
         return ticket.number if ticket else None
     _triage(session, ticket)

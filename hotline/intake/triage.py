@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from hotline.domain import lifecycle
+from hotline.domain.events import EventKind
 from hotline.domain.lifecycle import SYSTEM
 from hotline.intake.snapshot import Snapshot, current
 from hotline.models import Department, Ticket, Urgency
@@ -88,5 +89,5 @@ def suggested_unit(session: Session, ticket: Ticket) -> str | None:
     decision = decide_unit(snap, text=ticket.content, line=ticket.line.value,
                            district=ticket.district, topic_id=topic_id,
                            confident=topic_id is not None)
-    returned_by = {e.data.get("department") for e in ticket.events if e.kind == "returned"}
+    returned_by = {e.data.get("department") for e in ticket.events if e.kind == EventKind.RETURNED}
     return decision.department if decision.department not in returned_by else None

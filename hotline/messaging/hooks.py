@@ -21,7 +21,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from hotline.domain.lifecycle import REPLY_APPROVED
+from hotline.domain.events import EventKind
 from hotline.domain.phones import is_mobile
 from hotline.messaging import texts
 from hotline.messaging.outbox import TO_CALL
@@ -83,7 +83,7 @@ def _acknowledge(session: Session, intake: Intake) -> None:
 def answer_text(ticket: Ticket, approval: TicketEvent) -> str:
     answer = (approval.data or {}).get("answer")
     if not answer:
-        answer = next((e.note for e in reversed(ticket.events) if e.kind == "replied" and e.note), "")
+        answer = next((e.note for e in reversed(ticket.events) if e.kind == EventKind.REPLIED and e.note), "")
     return str(answer or "")
 
 
@@ -117,7 +117,7 @@ def _decide(session: Session, _context: Any, _instances: Any) -> None:
                 intake = session.get(Intake, obj.intake_id)  # the job holds it: no query
             if intake is not None:
                 _acknowledge(session, intake)
-        elif isinstance(obj, TicketEvent) and obj.kind == REPLY_APPROVED:
+        elif isinstance(obj, TicketEvent) and obj.kind == EventKind.REPLY_APPROVED:
             _answer(session, obj)
 
 

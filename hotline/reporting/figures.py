@@ -54,6 +54,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
 from hotline.domain.errors import InvalidInput
+from hotline.domain.events import EventKind
 from hotline.domain.lifecycle import REPLY as REPLY_CLOCK
 from hotline.domain.lifecycle import RETURNS_BEFORE_ARBITRATION, SIGN
 from hotline.domain.states import REPLIED_OR_CLOSED, SIGNED_OR_LATER, UNANSWERED
@@ -449,7 +450,7 @@ def pending_extensions(session: Session, limit: int = 20) -> Page:
 def awaiting_arbitration(session: Session, limit: int = 20) -> Page:
     """Returned tickets the units refused twice: only a supervisor may re-dispatch them."""
     returns = (select(func.count(TicketEvent.id))
-               .where(TicketEvent.ticket_id == Ticket.id, TicketEvent.kind == "returned")
+               .where(TicketEvent.ticket_id == Ticket.id, TicketEvent.kind == EventKind.RETURNED)
                .scalar_subquery())
     stmt = (select(Ticket, returns.label("returns"))
             .where(Ticket.status == Status.RETURNED, returns >= RETURNS_BEFORE_ARBITRATION)

@@ -24,6 +24,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from hotline.domain.deadlines import due_phrase
+from hotline.domain.events import EventKind
 from hotline.intake import snapshot
 from hotline.messaging import hooks, texts
 from hotline.models import (
@@ -211,7 +212,7 @@ def _step_rows(row: Any, step: str, mark: int, now: datetime, snap: snapshot.Sna
     unit = snap.units_by_id.get(row.department_id) if row.department_id else None
     what = f"工单 {row.number} {kind_label(row.kind)}时限"
     events.append({"ticket_id": row.ticket_id, "at": now, "actor": "system",
-                   "kind": f"deadline_{step}", "note": None, "public": False,
+                   "kind": EventKind.deadline(step), "note": None, "public": False,
                    "data": {"deadline": row.kind, "due": row.due_at.isoformat(),
                             "unit": unit.code if unit else None}})
 

@@ -13,8 +13,8 @@ def test_life_cycle_uses_the_domain_sets() -> None:
 
 
 def test_open_is_everything_but_closed() -> None:
-    assert states.OPEN == set(Status) - {Status.CLOSED}
-    assert states.EVERY == set(Status)
+    assert set(Status) - {Status.CLOSED} == states.OPEN
+    assert set(Status) == states.EVERY
 
 
 def test_the_centre_and_the_unit_never_hold_a_ticket_at_once() -> None:
@@ -23,7 +23,7 @@ def test_the_centre_and_the_unit_never_hold_a_ticket_at_once() -> None:
 
 
 def test_before_reply_is_work_not_yet_answered() -> None:
-    assert states.BEFORE_REPLY == states.WORKING - {Status.REPLIED}
+    assert states.WORKING - {Status.REPLIED} == states.BEFORE_REPLY
 
 
 def test_reports_count_an_unanswered_voice_message_as_work_but_not_a_reply_under_review() -> None:
@@ -34,6 +34,6 @@ def test_reports_count_an_unanswered_voice_message_as_work_but_not_a_reply_under
 
 
 def test_signed_or_later_and_replied_or_closed_include_the_end() -> None:
-    assert states.SIGNED_OR_LATER == {Status.SIGNED, Status.REPLIED, Status.CLOSED}
-    assert states.REPLIED_OR_CLOSED == states.SIGNED_OR_LATER - {Status.SIGNED}
+    assert {Status.SIGNED, Status.REPLIED, Status.CLOSED} == states.SIGNED_OR_LATER
+    assert states.SIGNED_OR_LATER - {Status.SIGNED} == states.REPLIED_OR_CLOSED
     assert Status.CLOSED not in states.OPEN
