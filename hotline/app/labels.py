@@ -50,6 +50,7 @@ EVENT_LABELS = {
     EventKind.INTAKE: N_("受理"),
     EventKind.TRANSCRIBED: N_("录音转写"),
     EventKind.CLASSIFIED: N_("智能分类"),
+    EventKind.TRIAGED: N_("分拣定级"),
     EventKind.TOPIC_SET: N_("设置分类"),
     EventKind.LINKED_REPEAT: N_("关联重复件"),
     EventKind.CITIZEN_MESSAGE: N_("市民补充"),

@@ -50,6 +50,7 @@ from hotline.models import (
     Ticket,
     TicketEvent,
     Topic,
+    Urgency,
     User,
     utcnow,
 )
@@ -307,6 +308,27 @@ def classify(ticket: Ticket, *, label: str, confidence: float, version: str,
         ticket.topic_id = topic_id
     record(ticket, SYSTEM, EventKind.CLASSIFIED,
            data={"label": label, "confidence": round(confidence, 4), "model": version})
+
+
+def triage(ticket: Ticket, *, reason: dict[str, Any], urgency: Urgency | None = None,
+           district: str | None = None, topic_id: int | None = None) -> None:
+    """分拣: the fields the intake's rules set (urgency, district, topic), with one event.
+
+    The event says what was set and which rule set it, so a ticket's urgency or district is
+    never unexplained. A field given as None is left alone; nothing changed, no event.
+    """
+    changed: dict[str, Any] = {}
+    if urgency is not None and ticket.urgency != urgency:
+        ticket.urgency = urgency
+        changed["urgency"] = urgency.value
+    if district is not None and ticket.district != district:
+        ticket.district = district
+        changed["district"] = district
+    if topic_id is not None and ticket.topic_id != topic_id:
+        ticket.topic_id = topic_id
+        changed["topic_id"] = topic_id
+    if changed:
+        record(ticket, SYSTEM, EventKind.TRIAGED, data={"set": changed, "reason": reason})
 
 
 def set_topic(ticket: Ticket, actor: Actor, topic: Topic) -> None:

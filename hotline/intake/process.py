@@ -20,7 +20,7 @@ from hotline.domain.lifecycle import SYSTEM
 from hotline.intake import snapshot
 from hotline.intake.repeats import find_repeat
 from hotline.intake.triage import route
-from hotline.models import Channel, Intake, IntakeStatus, Line, RequestType, Ticket, Urgency, utcnow
+from hotline.models import Channel, Intake, IntakeStatus, Line, RequestType, Ticket, utcnow
 
 log = logging.getLogger(__name__)
 # Intake payload key: "agent" when the agent logging the call chooses the outcome themselves.
@@ -68,9 +68,8 @@ def _classify_and_route(session: Session, ticket: Ticket, *, hold: bool = False)
         lifecycle.classify(ticket, label=suggestion.label, confidence=suggestion.confidence,
                            version=suggestion.version, topic=None,
                            topic_id=topic_id if confident else None)
-        if suggestion.urgent:
-            ticket.urgency = Urgency.URGENT
-    route(session, ticket, confident=confident, snapshot=snap, hold=hold)
+    route(session, ticket, confident=confident, urgent=suggestion is not None and suggestion.urgent,
+          snapshot=snap, hold=hold)
 
 
 def _triage(session: Session, ticket: Ticket, *, hold: bool = False) -> None:
