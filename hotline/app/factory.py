@@ -68,7 +68,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from hotline.identity import auth
     from hotline.intake import views as intake
     from hotline.knowledge import views as knowledge
-    from hotline.messaging import hooks  # noqa: F401  (registers the outbox session listeners)
     from hotline.messaging import views as messaging
     from hotline.tickets import views as tickets
     from hotline.tickets import workflow_views

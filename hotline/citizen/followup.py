@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.domain import lifecycle
+from hotline.domain.effects import SMS_ANSWER_CHANNELS
 from hotline.domain.errors import DomainError, InvalidInput
 from hotline.domain.events import EventKind
 from hotline.domain.lifecycle import CITIZEN, SYSTEM, Actor
@@ -29,7 +30,7 @@ from hotline.domain.phones import normalise_phone
 from hotline.identity.access import hides_identity
 from hotline.identity.permissions import Permission, require
 from hotline.messaging import texts
-from hotline.messaging.hooks import SMS_ANSWER_CHANNELS, mobile, plan
+from hotline.messaging.outbox import mobile, plan
 from hotline.models import Channel, FollowUp, Message, OutboundMessage, Status, Ticket, utcnow
 
 log = logging.getLogger(__name__)
@@ -255,7 +256,6 @@ def answer_by_sms(session: Session, *, sid: str, sender: str, body: str, region:
         round_.status, round_.raw_text, round_.channel = NEEDS_AGENT, body[:2000], "sms"
     else:
         record(session, round_, verdict, channel="sms", raw=body)
-    session.commit()
     return True
 
 
@@ -276,7 +276,6 @@ def record_by_agent(session: Session, ticket: Ticket, actor: Actor, *, solved: i
         raise lifecycle.IllegalTransition("该工单没有待回访的答复 / nothing awaits a follow-up")
     outcome = record(session, round_, verdict, channel="phone", raw=note, actor=actor,
                      recorded_by=actor.label)
-    session.commit()
     return outcome
 
 
@@ -316,5 +315,4 @@ def sweep(session: Session, now: datetime | None = None) -> dict[str, int]:
             except DomainError as exc:
                 log.warning("not-rated %s left open: %s", ticket.number, exc.message)
         expired += 1
-    session.commit()
     return {"asked": asked, "not_rated": expired}

@@ -33,6 +33,7 @@ from flask import (
 from flask_babel import gettext as _
 from sqlalchemy import String, func, insert, literal, select, text, update
 
+from hotline.app import unit_of_work
 from hotline.app.extensions import db, limiter
 from hotline.app.i18n import Labels
 from hotline.app.labels import EVENT_LABELS, N_, STATUS_LABELS
@@ -43,7 +44,7 @@ from hotline.domain.lifecycle import CITIZEN
 from hotline.domain.numbering import canonical
 from hotline.domain.phones import normalise_phone
 from hotline.messaging import texts
-from hotline.messaging.hooks import mobile, plan
+from hotline.messaging.outbox import mobile, plan
 from hotline.models import Ticket, TrackingCode, TrackingFailure, utcnow
 
 bp = Blueprint("track", __name__, template_folder="templates", url_prefix="/track")
@@ -187,7 +188,7 @@ def verify(number: str, phone: str, code: str, client: str) -> Ticket | None:
     ok = allowed and (phone_ok or code_ok)
     if not ok:
         _record_failure(ticket_id, client)
-    db.session.commit()
+    unit_of_work.commit(db.session)
     return ticket if ok else None
 
 
@@ -237,7 +238,7 @@ def send_code() -> Any:
         plan(db.session, kind=texts.TRACKING_CODE, line=ticket.line.value, number=ticket.number,
              to=ticket.phone, ticket=ticket, dedupe_key=f"code:{uuid.uuid4().hex}",
              values={"code": code})
-        db.session.commit()
+        unit_of_work.commit(db.session)
     return _page("track/start.html", number=number,
                  notice=_("如工单号正确，验证码已发送到登记的手机，10 分钟内有效。"))
 
@@ -289,7 +290,7 @@ def rate(number: str) -> Any:
         return redirect(url_for("track.show", number=ticket.number))
     outcome = record(db.session, round_, verdict, channel="web",
                      raw=(request.form.get("comment") or "").strip()[:1000], actor=CITIZEN)
-    db.session.commit()
+    unit_of_work.commit(db.session)
     flash(_("已收到您的意见，工单已退回重新办理。") if outcome == "reopened"
           else _("感谢您的评价。"), "ok")
     return redirect(url_for("track.show", number=ticket.number))

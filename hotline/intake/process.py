@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline.classifier_models.active import active_model
@@ -84,7 +83,8 @@ def _triage(session: Session, ticket: Ticket, *, hold: bool = False) -> None:
 def route_ticket(session: Session, ticket_id: int) -> str | None:
     """Triage a ticket whose text came after intake (a voice message once transcribed).
 
-    Safe to run twice: a ticket already classified, dispatched or closed is left alone.
+    Safe to run twice: a ticket already classified, dispatched or closed is left alone. The
+    caller commits.
     """
     ticket = session.get(Ticket, ticket_id)
     if (ticket is None or ticket.status != lifecycle.Status.PENDING_DISPATCH
@@ -93,7 +93,6 @@ def route_ticket(session: Session, ticket_id: int) -> str | None:
         session.rollback()
         return ticket.number if ticket else None
     _triage(session, ticket)
-    session.commit()
     return ticket.number
 
 
@@ -130,7 +129,11 @@ def open_by_hand(session: Session, intake: Intake, actor: lifecycle.Actor) -> Ti
 
 
 def process_intake(session: Session, intake_id: int) -> str | None:
-    """Create (or supplement) the ticket for `intake_id`; returns the ticket number."""
+    """Create (or supplement) the ticket for `intake_id`; returns the ticket number.
+
+    The caller commits (through the unit of work, which writes the acknowledgement); the unique
+    ticket number makes a concurrent second run fail there with an IntegrityError.
+    """
     intake = _lock(session, intake_id)
     if intake is None or intake.status == IntakeStatus.PROCESSED:
         session.rollback()
@@ -147,10 +150,4 @@ def process_intake(session: Session, intake_id: int) -> str | None:
             ticket = _open(session, intake, supplemented=target)
         intake.status = IntakeStatus.PROCESSED
         intake.processed_at = utcnow()
-    try:
-        session.commit()
-    except IntegrityError:
-        # Another worker created this ticket between our read and our commit: nothing to do.
-        session.rollback()
-        log.info("intake %s was processed concurrently", intake_id)
     return ticket.number

@@ -137,6 +137,12 @@ class TicketEvent(Base):
     ticket: Mapped[Ticket] = relationship(back_populates="events")
     actor_user: Mapped[User | None] = relationship()
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # Made here, not loaded (loading skips __init__): the effects of its kind
+        # (hotline.domain.effects) are due. The unit of work runs them and clears the mark.
+        self.effects_due = True
+
 
 class Intake(Base):
     """What a channel accepted, committed before it is queued so nothing accepted is ever lost.

@@ -1,0 +1,66 @@
+"""The unit of work: how an entry point (view, job, CLI command) ends a change.
+
+`commit(session)` runs the declared side effects (hotline.domain.effects, handled in
+hotline.messaging.effects) of the events the change appended, commits once, and only then
+queues the send jobs of the outbox rows it wrote. So the citizen's message commits atomically
+with the fact it reports, a rolled-back change sends nothing, and no caller of the life cycle
+can forget to tell the citizen. Services below the entry points do not commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from itertools import chain
+
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from hotline.app.queue import DEFAULT_QUEUE, try_enqueue_many
+from hotline.messaging import effects, outbox
+from hotline.models import TicketEvent
+
+# Messages per send job. A deadline scan decides hundreds at once, and an RQ job each cost more
+# than the rest of the scan; ten sends stay well inside RQ's default job timeout even when each
+# waits for TWILIO_TIMEOUT_SECONDS.
+SEND_BATCH = 10
+
+
+def appended_events(session: Session) -> list[TicketEvent]:
+    """The events made in this session whose effects have not run, oldest first."""
+    found = {id(o): o for o in chain(session.new, session.identity_map.values())
+             if isinstance(o, TicketEvent) and o.__dict__.get("effects_due")}
+    return sorted(found.values(), key=lambda e: e.at)
+
+
+def commit(session: Session) -> None:
+    """Effects, then one commit, then the send jobs; on failure the session is rolled back."""
+    try:
+        events = appended_events(session)
+        for event in events:
+            event.effects_due = False
+        effects.run(session, events)
+        session.flush()
+        sends = outbox.planned_sends(session)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    _queue_sends(sends)
+
+
+@contextmanager
+def unit_of_work(session: Session) -> Iterator[Session]:
+    """`with unit_of_work(db.session) as session:` … committed by `commit` at the end."""
+    yield session
+    commit(session)
+
+
+def _queue_sends(ids: list[int]) -> None:
+    if not ids or not current_app.config.get("RQ_ASYNC", True):
+        # Synchronous RQ would run the job inside the caller; the sweeper sends these instead.
+        return
+    from workers.messaging import send_outbound_batch  # the workers import the web tier
+
+    try_enqueue_many(DEFAULT_QUEUE, send_outbound_batch,
+                     [(ids[i:i + SEND_BATCH],) for i in range(0, len(ids), SEND_BATCH)])
