@@ -64,6 +64,7 @@ def seed_everything(app: Flask, *, password: str, tickets: int) -> str:
     seed.load_reference(db.session)
     users = seed.ensure_users(db.session, password)
     articles = knowledge.seed_demo(db.session, seed.read_json("knowledge.json"))
+    unit_of_work.commit(db.session)
     lines = [f"accounts added: {users}", f"knowledge articles added: {articles}",
              ensure_model(app)]
     if not seed.has_tickets(db.session):
