@@ -64,6 +64,7 @@ def _count_failure(intake_id: int, exc: Exception) -> None:
     try:
         status = dead_letter.record_failure(db.session, intake_id, exc,
                                             current_app.config["INTAKE_MAX_ATTEMPTS"])
+        unit_of_work.commit(db.session)
     except Exception:
         db.session.rollback()
         log.exception("could not count the failed attempt of intake %s", intake_id)

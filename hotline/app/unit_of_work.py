@@ -4,7 +4,19 @@
 hotline.messaging.effects) of the events the change appended, commits once, and only then
 queues the send jobs of the outbox rows it wrote. So the citizen's message commits atomically
 with the fact it reports, a rolled-back change sends nothing, and no caller of the life cycle
-can forget to tell the citizen. Services below the entry points do not commit.
+can forget to tell the citizen. Services below the entry points do not commit; a service that
+must commit more than once takes the unit of work as an argument (tickets.escalation.scan
+commits per batch).
+
+Commits that stay below the entry points, on purpose:
+- intake.accept (SQLite path): the intake and its reserved number are committed before the
+  intake is queued, so nothing accepted is lost (PostgreSQL autocommits one statement instead);
+- messaging.outbox: the send protocol commits the claim before talking to Twilio and the
+  result right after (at most once), and delivery receipts move rows forward on their own;
+- twilio.webhook.remember: the idempotency record commits with its change (through `commit`).
+Not yet moved (they write no ticket events, so no effect is lost): identity.auth (tokens,
+sign-in audit), admin.entity, admin.org, classifier_models.registry/admin, reporting.figures'
+refresh and seed.load.
 """
 
 from __future__ import annotations
