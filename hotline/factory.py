@@ -68,15 +68,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from hotline.api import departments as api_departments
     from hotline.api import intakes as api_intakes
     from hotline.api import tickets as api_tickets
-    from hotline.app import errors, headers
+    from hotline.app import errors, headers, unit_of_work
     from hotline.channels import citizen, open311
-    from hotline.citizen import tracking
+    from hotline.citizen import effects, tracking
     from hotline.cli import commands as cli
     from hotline.console import views as console
     from hotline.identity import auth
     from hotline.intake import views as intake
     from hotline.knowledge import views as knowledge
-    from hotline.messaging import hooks  # noqa: F401  (registers the outbox session listeners)
     from hotline.messaging import views as messaging
     from hotline.tickets import views as tickets
     from hotline.twilio import status as twilio_status
@@ -103,6 +102,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         open311.bp.name: partial(open311.error_response, 503, errors.UNAVAILABLE),
         twilio.bp.name: twilio.sorry, twilio_status.bp.name: twilio.sorry})
     headers.register(app)
+    unit_of_work.install(app, effects.settle)  # the declared side effects of every commit
     cli.register(app)
     return app
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from hotline.app import unit_of_work
 from hotline.app.extensions import db
 from hotline.tickets.escalation import scan
 from workers.context import in_app
@@ -14,7 +15,7 @@ log = logging.getLogger(__name__)
 @in_app
 def scan_deadlines() -> dict[str, int]:
     """One escalation scan; safe to run twice or concurrently (escalation marks are unique)."""
-    result = scan(db.session).as_dict()
+    result = scan(db.session, commit=unit_of_work.commit).as_dict()
     if result["warning"] or result["overdue"] or result["escalated"]:
         log.info("deadline scan: %s", result)
     return result

@@ -6,7 +6,9 @@ import logging
 from datetime import timedelta
 
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
+from hotline.app import unit_of_work
 from hotline.app.extensions import db
 from hotline.app.queue import INTAKE_QUEUE, try_enqueue
 from hotline.intake import accept as intake_service
@@ -35,7 +37,7 @@ def process_intakes(intake_ids: list[int]) -> list[str | None]:
     failed = []
     for intake_id in intake_ids:
         try:
-            numbers.append(process(db.session, intake_id))
+            numbers.append(_process(intake_id))
         except Exception as exc:
             db.session.rollback()
             log.exception("intake %s failed", intake_id)
@@ -46,12 +48,23 @@ def process_intakes(intake_ids: list[int]) -> list[str | None]:
     return numbers
 
 
+def _process(intake_id: int) -> str | None:
+    number = process(db.session, intake_id)
+    try:
+        unit_of_work.commit(db.session)
+    except IntegrityError:
+        # Another worker created this ticket between our read and our commit: nothing to do.
+        log.info("intake %s was processed concurrently", intake_id)
+    return number
+
+
 def _count_failure(intake_id: int, exc: Exception) -> None:
     """Count the attempt (dead_letter); if even that fails (the database is down), the intake
     stays received and the attempt is simply not counted."""
     try:
         status = dead_letter.record_failure(db.session, intake_id, exc,
                                             current_app.config["INTAKE_MAX_ATTEMPTS"])
+        unit_of_work.commit(db.session)
     except Exception:
         db.session.rollback()
         log.exception("could not count the failed attempt of intake %s", intake_id)
@@ -71,7 +84,9 @@ def enqueue_intakes(intake_ids: list[int]) -> None:
 @in_app
 def route_ticket(ticket_id: int) -> str | None:
     """Classify and dispatch a ticket whose text arrived late (a transcribed voice message)."""
-    return route(db.session, ticket_id)
+    number = route(db.session, ticket_id)
+    unit_of_work.commit(db.session)
+    return number
 
 
 @in_app

@@ -8,6 +8,7 @@ from datetime import timedelta
 import redis
 from flask import current_app
 
+from hotline.app import unit_of_work
 from hotline.app.extensions import db
 from hotline.app.queue import DEFAULT_QUEUE, queue, try_enqueue
 from hotline.citizen import followup
@@ -60,4 +61,6 @@ def sweep_outbox() -> int:
 
 @in_app
 def sweep_follow_ups() -> dict[str, int]:
-    return followup.sweep(db.session)
+    done = followup.sweep(db.session)
+    unit_of_work.commit(db.session)
+    return done

@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 
 from hotline.api.schemas import FailedIntakeSchema, IntakeAcceptedSchema, IntakeSchema
 from hotline.api.security import api_requires, api_user
+from hotline.app import unit_of_work
 from hotline.app.extensions import ApiErrorSchema, db
 from hotline.domain.content import idempotency_ref
 from hotline.domain.roles import Permission
@@ -79,6 +80,6 @@ class RetryIntake(MethodView):
     def post(self, intake_id: int) -> dict[str, Any]:
         """Put a failed intake back into processing with a fresh count of attempts (audited)."""
         intake = dead_letter.retry(db.session, intake_id, api_user())
-        db.session.commit()
+        unit_of_work.commit(db.session)
         hand_over(intake.id)
         return dead_letter.shown(intake)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from hotline.api.schemas import TicketPageSchema, TicketQuerySchema, TicketSchema
 from hotline.api.security import api_requires, api_user
+from hotline.app import unit_of_work
 from hotline.app.extensions import ApiErrorSchema, db
 from hotline.domain.errors import NotFound
 from hotline.domain.numbering import canonical
@@ -96,5 +97,5 @@ class TicketPhone(MethodView):
         user = api_user()
         ticket = find(db.session, user, number)
         phone = reveal_phone(db.session, user, ticket)
-        db.session.commit()
+        unit_of_work.commit(db.session)
         return {"number": ticket.number, "phone": phone}

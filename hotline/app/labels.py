@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext
 from wtforms.fields.choices import SelectChoice
 
+from hotline.domain.events import EventKind
 from hotline.models import Channel, Line, RequestType, Status, Urgency
 
 
@@ -46,27 +47,28 @@ STATUS_LABELS = {
     Status.CLOSED.value: N_("已办结"),
 }
 EVENT_LABELS = {
-    "intake": N_("受理"),
-    "transcribed": N_("录音转写"),
-    "classified": N_("智能分类"),
-    "topic_set": N_("设置分类"),
-    "linked_repeat": N_("关联重复件"),
-    "citizen_message": N_("市民补充"),
-    "dispatched": N_("派单"),
-    "signed": N_("签收"),
-    "returned": N_("退单"),
-    "replied": N_("答复"),
-    "closed": N_("办结"),
-    "closed_direct": N_("直接办结"),
-    "reopened": N_("重办"),
-    "attached": N_("上传附件"),
-    "routing_manual": N_("转人工分拨"),
-    "extension_requested": N_("申请延期"),
-    "extension_approved": N_("批准延期"),
-    "extension_refused": N_("不予延期"),
-    "assist_done": N_("协办反馈"),
-    "reply_rejected": N_("答复退回"),
-    "urged": N_("督办"),
+    EventKind.INTAKE: N_("受理"),
+    EventKind.TRANSCRIBED: N_("录音转写"),
+    EventKind.CLASSIFIED: N_("智能分类"),
+    EventKind.TRIAGED: N_("分拣定级"),
+    EventKind.TOPIC_SET: N_("设置分类"),
+    EventKind.LINKED_REPEAT: N_("关联重复件"),
+    EventKind.CITIZEN_MESSAGE: N_("市民补充"),
+    EventKind.DISPATCHED: N_("派单"),
+    EventKind.SIGNED: N_("签收"),
+    EventKind.RETURNED: N_("退单"),
+    EventKind.REPLIED: N_("答复"),
+    EventKind.CLOSED: N_("办结"),
+    EventKind.CLOSED_DIRECT: N_("直接办结"),
+    EventKind.REOPENED: N_("重办"),
+    EventKind.ATTACHED: N_("上传附件"),
+    EventKind.ROUTING_MANUAL: N_("转人工分拨"),
+    EventKind.EXTENSION_REQUESTED: N_("申请延期"),
+    EventKind.EXTENSION_APPROVED: N_("批准延期"),
+    EventKind.EXTENSION_REFUSED: N_("不予延期"),
+    EventKind.ASSIST_DONE: N_("协办反馈"),
+    EventKind.REPLY_REJECTED: N_("答复退回"),
+    EventKind.URGED: N_("督办"),
 }
 ACTOR_LABELS = {"system": N_("系统"), "citizen": N_("市民")}
 URGENCY_LABELS = {Urgency.URGENT.value: N_("紧急"), Urgency.NORMAL.value: N_("一般")}

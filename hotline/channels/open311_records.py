@@ -18,7 +18,7 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from hotline.app.labels import STATUS_LABELS
-from hotline.domain.lifecycle import REPLY_APPROVED
+from hotline.domain.events import EventKind
 from hotline.domain.phones import mask_personal
 from hotline.identity.access import hides_identity
 from hotline.models import Intake, RequestType, Status, Ticket, TicketEvent, Topic
@@ -189,7 +189,7 @@ def _latest_notes(session: Session, ticket_ids: list[int]) -> dict[int, str]:
         .order_by(TicketEvent.id)
     )
     for ticket_id, kind, note, data in rows:
-        text = (data or {}).get("answer") if kind == REPLY_APPROVED else note
+        text = (data or {}).get("answer") if kind == EventKind.REPLY_APPROVED else note
         if text:
             notes[ticket_id] = text
     return notes

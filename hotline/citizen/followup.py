@@ -22,13 +22,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.domain import lifecycle
+from hotline.domain.effects import SMS_ANSWER_CHANNELS
 from hotline.domain.errors import DomainError, InvalidInput
+from hotline.domain.events import EventKind
 from hotline.domain.lifecycle import CITIZEN, SYSTEM, Actor
 from hotline.domain.phones import normalise_phone
 from hotline.domain.roles import Permission, require
 from hotline.identity.access import hides_identity
 from hotline.messaging import texts
-from hotline.messaging.hooks import SMS_ANSWER_CHANNELS, mobile, plan
+from hotline.messaging.outbox import mobile, plan
 from hotline.models import Channel, FollowUp, Message, OutboundMessage, Status, Ticket, utcnow
 
 log = logging.getLogger(__name__)
@@ -194,7 +196,7 @@ def record(session: Session, round_: FollowUp, verdict: Verdict, *, channel: str
     round_.status, round_.solved, round_.satisfied = ANSWERED, verdict.solved, verdict.satisfied
     round_.channel, round_.raw_text, round_.answered_at = channel, raw[:2000], now
     round_.recorded_by = recorded_by or actor.label
-    lifecycle.record(ticket, actor, "follow_up", note=describe(verdict), public=True, at=now,
+    lifecycle.record(ticket, actor, EventKind.FOLLOW_UP, note=describe(verdict), public=True, at=now,
                      data={"solved": verdict.solved, "satisfied": verdict.satisfied,
                            "channel": channel, "round": round_.round})
     outcome = "recorded"
@@ -254,7 +256,6 @@ def answer_by_sms(session: Session, *, sid: str, sender: str, body: str, region:
         round_.status, round_.raw_text, round_.channel = NEEDS_AGENT, body[:2000], "sms"
     else:
         record(session, round_, verdict, channel="sms", raw=body)
-    session.commit()
     return True
 
 
@@ -275,7 +276,6 @@ def record_by_agent(session: Session, ticket: Ticket, actor: Actor, *, solved: i
         raise lifecycle.IllegalTransition("该工单没有待回访的答复 / nothing awaits a follow-up")
     outcome = record(session, round_, verdict, channel="phone", raw=note, actor=actor,
                      recorded_by=actor.label)
-    session.commit()
     return outcome
 
 
@@ -307,7 +307,7 @@ def sweep(session: Session, now: datetime | None = None) -> dict[str, int]:
     ).all():
         round_.status, round_.answered_at, round_.channel = NOT_RATED, now, "none"
         ticket = round_.ticket
-        lifecycle.record(ticket, SYSTEM, "follow_up_expired", at=now, public=True,
+        lifecycle.record(ticket, SYSTEM, EventKind.FOLLOW_UP_EXPIRED, at=now, public=True,
                          note="回访期内未收到评价，按未评价办结 / no answer: closed as not rated")
         if ticket.status == Status.REPLIED:
             try:
@@ -315,5 +315,4 @@ def sweep(session: Session, now: datetime | None = None) -> dict[str, int]:
             except DomainError as exc:
                 log.warning("not-rated %s left open: %s", ticket.number, exc.message)
         expired += 1
-    session.commit()
     return {"asked": asked, "not_rated": expired}

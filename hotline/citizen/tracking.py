@@ -33,16 +33,18 @@ from flask import (
 from flask_babel import gettext as _
 from sqlalchemy import String, func, insert, literal, select, text, update
 
+from hotline.app import unit_of_work
 from hotline.app.extensions import db, limiter
 from hotline.app.i18n import Labels
 from hotline.app.labels import EVENT_LABELS, N_, STATUS_LABELS
 from hotline.citizen.followup import PENDING, Verdict, pending_round, record
 from hotline.domain.errors import InvalidInput
-from hotline.domain.lifecycle import CITIZEN, REPLY_APPROVED
+from hotline.domain.events import EventKind
+from hotline.domain.lifecycle import CITIZEN
 from hotline.domain.numbering import canonical
 from hotline.domain.phones import normalise_phone
 from hotline.messaging import texts
-from hotline.messaging.hooks import mobile, plan
+from hotline.messaging.outbox import mobile, plan
 from hotline.models import Ticket, TrackingCode, TrackingFailure, utcnow
 
 bp = Blueprint("track", __name__, template_folder="templates", url_prefix="/track")
@@ -62,10 +64,10 @@ NO_TICKET = 0
 NO_PHONE = "+86" + "0" * 11
 # Notes shown to the citizen: their own words and our follow-up summary. Staff notes (returns,
 # review comments, reopen reasons written by staff) stay internal.
-NOTE_KINDS = frozenset({"citizen_message", "follow_up", "follow_up_expired"})
-PUBLIC_LABELS = {**EVENT_LABELS, "reply_approved": N_("答复审核通过"), "follow_up": N_("回访评价"),
-                 "follow_up_expired": N_("回访未评价"), "extension_approved": N_("延期"),
-                 "urged": N_("督办")}
+NOTE_KINDS = frozenset({EventKind.CITIZEN_MESSAGE, EventKind.FOLLOW_UP, EventKind.FOLLOW_UP_EXPIRED})
+PUBLIC_LABELS = {**EVENT_LABELS, EventKind.REPLY_APPROVED: N_("答复审核通过"),
+                 EventKind.FOLLOW_UP: N_("回访评价"), EventKind.FOLLOW_UP_EXPIRED: N_("回访未评价"),
+                 EventKind.EXTENSION_APPROVED: N_("延期"), EventKind.URGED: N_("督办")}
 
 
 def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
@@ -186,7 +188,7 @@ def verify(number: str, phone: str, code: str, client: str) -> Ticket | None:
     ok = allowed and (phone_ok or code_ok)
     if not ok:
         _record_failure(ticket_id, client)
-    db.session.commit()
+    unit_of_work.commit(db.session)
     return ticket if ok else None
 
 
@@ -236,7 +238,7 @@ def send_code() -> Any:
         plan(db.session, kind=texts.TRACKING_CODE, line=ticket.line.value, number=ticket.number,
              to=ticket.phone, ticket=ticket, dedupe_key=f"code:{uuid.uuid4().hex}",
              values={"code": code})
-        db.session.commit()
+        unit_of_work.commit(db.session)
     return _page("track/start.html", number=number,
                  notice=_("如工单号正确，验证码已发送到登记的手机，10 分钟内有效。"))
 
@@ -251,10 +253,10 @@ def _allowed(number: str) -> Ticket:
 def latest_answer(ticket: Ticket) -> str | None:
     """The answer the centre approved (an unreviewed reply is not shown)."""
     for e in reversed(ticket.events):
-        if e.kind == REPLY_APPROVED:
+        if e.kind == EventKind.REPLY_APPROVED:
             return (e.data or {}).get("answer") or next(
-                (r.note for r in reversed(ticket.events) if r.kind == "replied" and r.note), None)
-        if e.kind == "reopened":
+                (r.note for r in reversed(ticket.events) if r.kind == EventKind.REPLIED and r.note), None)
+        if e.kind == EventKind.REOPENED:
             return None
     return None
 
@@ -288,7 +290,7 @@ def rate(number: str) -> Any:
         return redirect(url_for("track.show", number=ticket.number))
     outcome = record(db.session, round_, verdict, channel="web",
                      raw=(request.form.get("comment") or "").strip()[:1000], actor=CITIZEN)
-    db.session.commit()
+    unit_of_work.commit(db.session)
     flash(_("已收到您的意见，工单已退回重新办理。") if outcome == "reopened"
           else _("感谢您的评价。"), "ok")
     return redirect(url_for("track.show", number=ticket.number))

@@ -12,7 +12,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from hotline.app import migrate
+from hotline.app import migrate, unit_of_work
 from hotline.app.extensions import db
 from hotline.cli import fail
 from hotline.models import ApiToken, User
@@ -150,7 +150,7 @@ def deadlines_scan(now_text: str | None) -> None:
         if now.tzinfo is None:
             fail("--now needs a UTC offset (e.g. 2026-10-16T09:00:00+08:00); "
                  "naive times are ambiguous")
-    click.echo(json.dumps(scan(db.session, now).as_dict()))
+    click.echo(json.dumps(scan(db.session, now, commit=unit_of_work.commit).as_dict()))
 
 
 @click.command("figures-refresh")

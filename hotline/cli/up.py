@@ -14,7 +14,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from hotline.app import migrate
+from hotline.app import migrate, unit_of_work
 from hotline.app.embedded_redis import ensure_running
 from hotline.app.extensions import db
 from hotline.app.queue import redis_url
@@ -47,6 +47,7 @@ def demo_tickets(count: int, seed_value: int = 12345) -> int:
             received_at=received,
         )
         process_intake(db.session, intake.id)
+        unit_of_work.commit(db.session)
     return count
 
 
@@ -63,6 +64,7 @@ def seed_everything(app: Flask, *, password: str, tickets: int) -> str:
     seed.load_reference(db.session)
     users = seed.ensure_users(db.session, password)
     articles = knowledge.seed_demo(db.session, seed.read_json("knowledge.json"))
+    unit_of_work.commit(db.session)
     lines = [f"accounts added: {users}", f"knowledge articles added: {articles}",
              ensure_model(app)]
     if not seed.has_tickets(db.session):

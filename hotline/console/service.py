@@ -178,7 +178,8 @@ def log_call(session: Session, actor: Actor, call: Call, *,
     the reason on the ticket's page."""
     plan = check(session, call, region)
     intake, _created = accept(session, _request(call), region=region)
-    number = process_intake(session, intake.id)
+    with guarded(session):
+        number = process_intake(session, intake.id)
     ticket = session.scalars(select(Ticket).where(Ticket.number == number)).one()
     try:
         with guarded(session):

@@ -25,7 +25,19 @@ from typing import Any
 
 from hotline.domain.deadlines import Planner, Window, due_phrase, shown
 from hotline.domain.errors import Forbidden, IllegalTransition, InvalidInput
+from hotline.domain.events import EventKind
 from hotline.domain.roles import Permission, allows
+from hotline.domain.states import (
+    ANSWERED,
+    AT_CENTRE,
+    BEFORE_REPLY,
+    BEING_ANSWERED,
+    NEVER_DISPATCHED,
+    REOPENABLE,
+    UNIT_WORK,
+    UNSIGNED,
+    WORKING,
+)
 from hotline.models import (
     AssistTask,
     DeadlineClock,
@@ -38,6 +50,7 @@ from hotline.models import (
     Ticket,
     TicketEvent,
     Topic,
+    Urgency,
     User,
     utcnow,
 )
@@ -74,24 +87,10 @@ RETURN_REASONS = {
     "other": "其他",
 }
 RETURNS_BEFORE_ARBITRATION = 2
-# The centre accepted an answer: the event others (SMS sender, tracking, Open311) listen for.
-REPLY_APPROVED = "reply_approved"
 MAX_EXTENSION_DAYS = 30
 # A 督办 order is about this ticket's handling, not next year's: a later date is a typing slip
 # (and 9999-12-31 would overflow the escalation arithmetic).
 MAX_URGE_AHEAD = timedelta(days=366)
-UNIT_WORK = frozenset({Status.DISPATCHED, Status.SIGNED})
-WORKING = frozenset({Status.PENDING_DISPATCH, Status.DISPATCHED, Status.SIGNED, Status.RETURNED,
-                     Status.REPLIED})
-# Where each ticket action applies (the checks below; hotline.tickets.catalogue names them per
-# action, and the ticket page offers a button only there).
-AT_CENTRE = frozenset({Status.PENDING_DISPATCH, Status.RETURNED})  # waiting to be (re)dispatched
-UNSIGNED = frozenset({Status.DISPATCHED})
-BEING_ANSWERED = frozenset({Status.SIGNED})
-ANSWERED = frozenset({Status.REPLIED})  # the centre reviews and closes
-BEFORE_REPLY = WORKING - ANSWERED  # a 督办 order still has work to hurry
-NEVER_DISPATCHED = frozenset({Status.PENDING_DISPATCH})  # 直接办结 of an enquiry
-REOPENABLE = frozenset({Status.REPLIED, Status.CLOSED})
 
 NEW_TICKET_COLLECTIONS = ("events", "clocks", "assist_tasks", "extensions", "orders",
                           "notifications")
@@ -102,7 +101,7 @@ DISPATCH, SIGN, REPLY = "dispatch", "sign", "reply"
 def record(
     ticket: Ticket,
     actor: Actor,
-    kind: str,
+    kind: EventKind,
     *,
     to_status: Status | None = None,
     note: str | None = None,
@@ -222,7 +221,7 @@ def next_check(clock: DeadlineClock) -> datetime | None:
 
 def _calendar_missing(ticket: Ticket, kind: str, exc: CalendarMissing, at: datetime) -> None:
     """Loud, not fatal: an event on the ticket and an alert to every administrator."""
-    record(ticket, SYSTEM, "calendar_missing", at=at, note=str(exc),
+    record(ticket, SYSTEM, EventKind.CALENDAR_MISSING, at=at, note=str(exc),
            data={"deadline": kind, "year": exc.year})
     ticket.notifications.append(Notification(
         role=Role.ADMIN.value, kind="calendar_missing", level="red", created_at=at,
@@ -282,7 +281,7 @@ def open_ticket(ticket: Ticket, actor: Actor, *, awaiting_transcription: bool = 
             setattr(ticket, name, [])
     status = Status.AWAITING_TRANSCRIPTION if awaiting_transcription else Status.PENDING_DISPATCH
     ticket.status = status
-    record(ticket, actor, "intake", to_status=status, public=True,
+    record(ticket, actor, EventKind.INTAKE, to_status=status, public=True,
            data={"channel": ticket.channel.value, "line": ticket.line.value})
 
 
@@ -291,7 +290,7 @@ def transcribe(ticket: Ticket, actor: Actor, content: str) -> None:
     _require(ticket, "transcribe", {Status.AWAITING_TRANSCRIPTION})
     _require_centre(actor, Permission.TRANSCRIBE, "transcribe")
     ticket.content = content
-    record(ticket, actor, "transcribed", to_status=Status.PENDING_DISPATCH)
+    record(ticket, actor, EventKind.TRANSCRIBED, to_status=Status.PENDING_DISPATCH)
 
 
 def classify(ticket: Ticket, *, label: str, confidence: float, version: str,
@@ -307,8 +306,29 @@ def classify(ticket: Ticket, *, label: str, confidence: float, version: str,
         ticket.topic = topic
     elif topic_id is not None:
         ticket.topic_id = topic_id
-    record(ticket, SYSTEM, "classified",
+    record(ticket, SYSTEM, EventKind.CLASSIFIED,
            data={"label": label, "confidence": round(confidence, 4), "model": version})
+
+
+def triage(ticket: Ticket, *, reason: dict[str, Any], urgency: Urgency | None = None,
+           district: str | None = None, topic_id: int | None = None) -> None:
+    """分拣: the fields the intake's rules set (urgency, district, topic), with one event.
+
+    The event says what was set and which rule set it, so a ticket's urgency or district is
+    never unexplained. A field given as None is left alone; nothing changed, no event.
+    """
+    changed: dict[str, Any] = {}
+    if urgency is not None and ticket.urgency != urgency:
+        ticket.urgency = urgency
+        changed["urgency"] = urgency.value
+    if district is not None and ticket.district != district:
+        ticket.district = district
+        changed["district"] = district
+    if topic_id is not None and ticket.topic_id != topic_id:
+        ticket.topic_id = topic_id
+        changed["topic_id"] = topic_id
+    if changed:
+        record(ticket, SYSTEM, EventKind.TRIAGED, data={"set": changed, "reason": reason})
 
 
 def set_topic(ticket: Ticket, actor: Actor, topic: Topic) -> None:
@@ -316,26 +336,26 @@ def set_topic(ticket: Ticket, actor: Actor, topic: Topic) -> None:
     _require_centre(actor, Permission.SET_TOPIC, "set the topic")
     before = ticket.topic.code if ticket.topic else None
     ticket.topic = topic
-    record(ticket, actor, "topic_set", data={"from": before, "to": topic.code})
+    record(ticket, actor, EventKind.TOPIC_SET, data={"from": before, "to": topic.code})
 
 
 def link_repeat(ticket: Ticket, original: Ticket, actor: Actor, reason: str) -> None:
     if original.id == ticket.id:
         raise InvalidInput("工单不能关联自身 / a ticket cannot repeat itself")
     ticket.repeat_of = original
-    record(ticket, actor, "linked_repeat", data={"original": original.number, "reason": reason})
+    record(ticket, actor, EventKind.LINKED_REPEAT, data={"original": original.number, "reason": reason})
 
 
 def add_citizen_message(ticket: Ticket, text: str, channel: str) -> None:
     """A follow-up message from the citizen on an open ticket (补充诉求)."""
     if ticket.status == Status.CLOSED:
         raise IllegalTransition("工单已办结 / ticket is closed")
-    record(ticket, CITIZEN, "citizen_message", note=text, data={"channel": channel}, public=True)
+    record(ticket, CITIZEN, EventKind.CITIZEN_MESSAGE, note=text, data={"channel": channel}, public=True)
 
 
 def routed_to_people(ticket: Ticket, reason: dict[str, Any]) -> None:
     """No rule or low confidence: the ticket waits in the manual dispatch queue, and says why."""
-    record(ticket, SYSTEM, "routing_manual", data={"reason": reason})
+    record(ticket, SYSTEM, EventKind.ROUTING_MANUAL, data={"reason": reason})
 
 
 # --- dispatch, sign, return --------------------------------------------------------------------
@@ -343,7 +363,7 @@ def routed_to_people(ticket: Ticket, reason: dict[str, Any]) -> None:
 
 def return_count(ticket: Ticket) -> int:
     """Returns are counted against units and decide when arbitration is needed."""
-    return sum(1 for e in ticket.events if e.kind == "returned")
+    return sum(1 for e in ticket.events if e.kind == EventKind.RETURNED)
 
 
 def needs_arbitration(ticket: Ticket) -> bool:
@@ -378,7 +398,7 @@ def dispatch(ticket: Ticket, actor: Actor, department: Department, *, reason: di
     ticket.department = department
     if arbitration:
         reason = {**reason, "arbitration": True}
-    record(ticket, actor, "dispatched", to_status=Status.DISPATCHED, public=True, at=at,
+    record(ticket, actor, EventKind.DISPATCHED, to_status=Status.DISPATCHED, public=True, at=at,
            data={"department": department.code, "reason": reason, "assisting": codes})
     if planner is not None:
         _stop(ticket, DISPATCH, at)
@@ -431,7 +451,7 @@ def sign(ticket: Ticket, actor: Actor, *, at: datetime | None = None) -> None:
     _require_unit(ticket, actor, Permission.SIGN, "sign")
     at = at or utcnow()
     _stop(ticket, SIGN, at)
-    record(ticket, actor, "signed", to_status=Status.SIGNED, public=True, at=at)
+    record(ticket, actor, EventKind.SIGNED, to_status=Status.SIGNED, public=True, at=at)
 
 
 def return_ticket(ticket: Ticket, actor: Actor, *, reason_code: str, reason: str,
@@ -449,7 +469,7 @@ def return_ticket(ticket: Ticket, actor: Actor, *, reason_code: str, reason: str
     text = _text(reason, "reason", "退单理由")
     at = at or utcnow()
     department = ticket.department
-    record(ticket, actor, "returned", to_status=Status.RETURNED, note=text, at=at,
+    record(ticket, actor, EventKind.RETURNED, to_status=Status.RETURNED, note=text, at=at,
            data={"reason_code": reason_code, "department": department.code if department else None})
     ticket.department = None
     _stop(ticket, SIGN, at)
@@ -458,7 +478,7 @@ def return_ticket(ticket: Ticket, actor: Actor, *, reason_code: str, reason: str
         _arm(ticket, DISPATCH, at, window, None)
         ticket.dispatch_due = window.due_at if window else None
     if return_count(ticket) >= RETURNS_BEFORE_ARBITRATION:
-        record(ticket, SYSTEM, "arbitration_required", at=at,
+        record(ticket, SYSTEM, EventKind.ARBITRATION_REQUIRED, at=at,
                data={"returns": return_count(ticket)})
         ticket.notifications.append(Notification(
             role=Role.SUPERVISOR.value, kind="arbitration_required", level="red", created_at=at,
@@ -488,7 +508,7 @@ def request_extension(ticket: Ticket, actor: Actor, *, days: int, reason: str,
                                requested_at=at, department_id=lead_unit_id(ticket),
                                old_due=ticket.reply_due)
     ticket.extensions.append(request)
-    record(ticket, actor, "extension_requested", note=text, at=at, data={"days": days})
+    record(ticket, actor, EventKind.EXTENSION_REQUESTED, note=text, at=at, data={"days": days})
     ticket.notifications.append(Notification(
         role=Role.SUPERVISOR.value, kind="extension_requested", created_at=at,
         body=f"工单 {ticket.number} 申请延期 {days} 个工作日：{text}"))
@@ -507,7 +527,7 @@ def decide_extension(ticket: Ticket, actor: Actor, *, approve: bool, note: str |
     request.decided_by, request.decided_at, request.decision_note = actor.label, at, note
     if not approve:
         request.status = "refused"
-        record(ticket, actor, "extension_refused", note=note, at=at, data={"days": request.days})
+        record(ticket, actor, EventKind.EXTENSION_REFUSED, note=note, at=at, data={"days": request.days})
         _tell_unit(ticket, "extension_refused", at,
                    f"工单 {ticket.number} 的延期申请未获批准"
                    f"{_reply_due_phrase(ticket.reply_due, at)}。{note or ''}")
@@ -532,7 +552,7 @@ def decide_extension(ticket: Ticket, actor: Actor, *, approve: bool, note: str |
         new = max(old, at) + timedelta(days=request.days)
     request.status, request.old_due, request.new_due = "approved", old, new
     ticket.reply_due = new
-    record(ticket, actor, "extension_approved", note=note, at=at, public=True,
+    record(ticket, actor, EventKind.EXTENSION_APPROVED, note=note, at=at, public=True,
            data={"days": request.days, "old_due": _iso(old), "new_due": _iso(new)})
     _tell_unit(ticket, "extension_approved", at,
                f"工单 {ticket.number} 延期 {request.days} 个工作日已批准"
@@ -576,7 +596,7 @@ def assist_reply(ticket: Ticket, actor: Actor, answer: str, *, at: datetime | No
     task.status, task.answer, task.finished_at = "done", text, at
     code = task.department.code if task.department else None
     _stop(ticket, f"assist:{code}", at)
-    record(ticket, actor, "assist_done", note=text, at=at, data={"department": code})
+    record(ticket, actor, EventKind.ASSIST_DONE, note=text, at=at, data={"department": code})
 
 
 def waive_assist(ticket: Ticket, actor: Actor, department_code: str, reason: str,
@@ -595,7 +615,7 @@ def waive_assist(ticket: Ticket, actor: Actor, department_code: str, reason: str
     at = at or utcnow()
     task.status, task.finished_at = "waived", at
     _stop(ticket, f"assist:{department_code}", at)
-    record(ticket, actor, "assist_waived", note=text, at=at, data={"department": department_code})
+    record(ticket, actor, EventKind.ASSIST_WAIVED, note=text, at=at, data={"department": department_code})
 
 
 def _require_assists_finished(ticket: Ticket, action: str) -> None:
@@ -620,26 +640,26 @@ def reply(ticket: Ticket, actor: Actor, answer: str, *, at: datetime | None = No
         if order.resolved_at is None:
             order.resolved_at = at
             _stop(ticket, f"urge:{order.seq}", at)
-    record(ticket, actor, "replied", to_status=Status.REPLIED, note=text, public=True, at=at)
+    record(ticket, actor, EventKind.REPLIED, to_status=Status.REPLIED, note=text, public=True, at=at)
 
 
 def _reply_approved(ticket: Ticket) -> bool:
     """Whether the latest reply has been accepted by the centre."""
     for event in reversed(ticket.events):
-        if event.kind == REPLY_APPROVED:
+        if event.kind == EventKind.REPLY_APPROVED:
             return True
-        if event.kind == "replied":
+        if event.kind == EventKind.REPLIED:
             return False
     return False
 
 
 def _latest_answer(ticket: Ticket) -> str | None:
-    return next((e.note for e in reversed(ticket.events) if e.kind == "replied"), None)
+    return next((e.note for e in reversed(ticket.events) if e.kind == EventKind.REPLIED), None)
 
 
 def _approve(ticket: Ticket, actor: Actor, note: str | None, at: datetime, implicit: bool) -> None:
     """`reply_approved` is the hook for telling the citizen (the SMS sender listens for it)."""
-    record(ticket, actor, REPLY_APPROVED, note=note, at=at, public=True,
+    record(ticket, actor, EventKind.REPLY_APPROVED, note=note, at=at, public=True,
            data={"answer": _latest_answer(ticket), "implicit": implicit})
 
 
@@ -656,7 +676,7 @@ def review_reply(ticket: Ticket, actor: Actor, *, accept: bool, note: str | None
         _approve(ticket, actor, note, at, implicit=False)
         return
     text = _text(note, "note", "退回理由")
-    record(ticket, actor, "reply_rejected", to_status=Status.SIGNED, note=text, at=at)
+    record(ticket, actor, EventKind.REPLY_REJECTED, to_status=Status.SIGNED, note=text, at=at)
     _resume(ticket, REPLY)
 
 
@@ -680,7 +700,7 @@ def urge(ticket: Ticket, actor: Actor, *, note: str, due: datetime,
     if planner is not None:
         _arm(ticket, f"urge:{order.seq}", at, planner.window_until(at, due, Unit.CALENDAR_HOURS),
              ticket.department)
-    record(ticket, actor, "urged", note=text, at=at, public=False,
+    record(ticket, actor, EventKind.URGED, note=text, at=at, public=False,
            data={"seq": order.seq, "due": _iso(due)})
     ticket.notifications.append(Notification(
         department=ticket.department, kind="urged", level="red", created_at=at,
@@ -706,7 +726,7 @@ def close(ticket: Ticket, actor: Actor, *, note: str | None = None, direct: bool
         if not _reply_approved(ticket):
             _approve(ticket, actor, None, at, implicit=True)
     stop_all_clocks(ticket, at)
-    record(ticket, actor, "closed_direct" if direct else "closed", to_status=Status.CLOSED,
+    record(ticket, actor, EventKind.CLOSED_DIRECT if direct else EventKind.CLOSED, to_status=Status.CLOSED,
            note=note, public=True, at=at, data=data)
 
 
@@ -720,7 +740,7 @@ def reopen(ticket: Ticket, actor: Actor, reason: str, *, planner: Planner | None
         raise IllegalTransition("工单未派单，不能重办 / ticket was never dispatched")
     text = _text(reason, "reason", "重办理由")
     at = at or utcnow()
-    record(ticket, actor, "reopened", to_status=Status.DISPATCHED, note=text, public=True, at=at)
+    record(ticket, actor, EventKind.REOPENED, to_status=Status.DISPATCHED, note=text, public=True, at=at)
     if planner is not None:
         policy = planner.choose(ticket).policy
         sign_window = _window(ticket, planner, SIGN, at, policy.sign, at)

@@ -42,7 +42,6 @@ def record_failure(session: Session, intake_id: int, exc: BaseException,
     intake.error = displayable(f"{type(exc).__name__}: {exc}")[:MAX_ERROR]
     if intake.attempts >= max_attempts:
         intake.status = IntakeStatus.FAILED
-    session.commit()
     return intake.status
 
 

@@ -9,17 +9,17 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline.catalogue import snapshot
 from hotline.classifier_models.active import active_model
 from hotline.domain import lifecycle
 from hotline.domain.content import normalise_text
+from hotline.domain.events import EventKind
 from hotline.domain.lifecycle import SYSTEM
 from hotline.intake.repeats import find_repeat
 from hotline.intake.triage import route
-from hotline.models import Channel, Intake, IntakeStatus, Line, RequestType, Ticket, Urgency, utcnow
+from hotline.models import Channel, Intake, IntakeStatus, Line, RequestType, Ticket, utcnow
 
 log = logging.getLogger(__name__)
 # Intake payload key: "agent" when the agent logging the call chooses the outcome themselves.
@@ -67,9 +67,8 @@ def _classify_and_route(session: Session, ticket: Ticket, *, hold: bool = False)
         lifecycle.classify(ticket, label=suggestion.label, confidence=suggestion.confidence,
                            version=suggestion.version, topic=None,
                            topic_id=topic_id if confident else None)
-        if suggestion.urgent:
-            ticket.urgency = Urgency.URGENT
-    route(session, ticket, confident=confident, snapshot=snap, hold=hold)
+    route(session, ticket, confident=confident, urgent=suggestion is not None and suggestion.urgent,
+          snapshot=snap, hold=hold)
 
 
 def _triage(session: Session, ticket: Ticket, *, hold: bool = False) -> None:
@@ -84,16 +83,16 @@ def _triage(session: Session, ticket: Ticket, *, hold: bool = False) -> None:
 def route_ticket(session: Session, ticket_id: int) -> str | None:
     """Triage a ticket whose text came after intake (a voice message once transcribed).
 
-    Safe to run twice: a ticket already classified, dispatched or closed is left alone.
+    Safe to run twice: a ticket already classified, dispatched or closed is left alone. The
+    caller commits.
     """
     ticket = session.get(Ticket, ticket_id)
     if (ticket is None or ticket.status != lifecycle.Status.PENDING_DISPATCH
             or ticket.classifier_label is not None
-            or any(e.kind in ("dispatched", "routing_manual") for e in ticket.events)):
+            or any(e.kind in (EventKind.DISPATCHED, EventKind.ROUTING_MANUAL) for e in ticket.events)):
         session.rollback()
         return ticket.number if ticket else None
     _triage(session, ticket)
-    session.commit()
     return ticket.number
 
 
@@ -130,7 +129,11 @@ def open_by_hand(session: Session, intake: Intake, actor: lifecycle.Actor) -> Ti
 
 
 def process_intake(session: Session, intake_id: int) -> str | None:
-    """Create (or supplement) the ticket for `intake_id`; returns the ticket number."""
+    """Create (or supplement) the ticket for `intake_id`; returns the ticket number.
+
+    The caller commits (through the unit of work, which writes the acknowledgement); the unique
+    ticket number makes a concurrent second run fail there with an IntegrityError.
+    """
     intake = _lock(session, intake_id)
     if intake is None or intake.status == IntakeStatus.PROCESSED:
         session.rollback()
@@ -147,10 +150,4 @@ def process_intake(session: Session, intake_id: int) -> str | None:
             ticket = _open(session, intake, supplemented=target)
         intake.status = IntakeStatus.PROCESSED
         intake.processed_at = utcnow()
-    try:
-        session.commit()
-    except IntegrityError:
-        # Another worker created this ticket between our read and our commit: nothing to do.
-        session.rollback()
-        log.info("intake %s was processed concurrently", intake_id)
     return ticket.number

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.models import OPEN_STATUSES, Status, Ticket, utcnow
+from hotline.domain import states
+from hotline.models import Status, Ticket, utcnow
 
 WINDOW = timedelta(days=30)
 THRESHOLD = 0.5
@@ -33,7 +34,7 @@ def find_repeat(session: Session, ticket: Ticket) -> Ticket | None:
         select(Ticket)
         .where(
             Ticket.phone == ticket.phone,
-            Ticket.status.in_(OPEN_STATUSES),
+            Ticket.status.in_(states.OPEN),
             Ticket.created_at >= ticket.created_at - WINDOW,
             Ticket.number != ticket.number,
             Ticket.repeat_of_id.is_(None),

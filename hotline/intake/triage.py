@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from hotline.catalogue.snapshot import Snapshot, current
 from hotline.domain import lifecycle
+from hotline.domain.events import EventKind
 from hotline.domain.lifecycle import SYSTEM
 from hotline.models import Department, Ticket, Urgency
 from routing.dispatch import Case, Decision, decide
@@ -21,10 +22,8 @@ URGENT_RULES = frozenset({"emergency"})
 
 
 def locate(snapshot: Snapshot, ticket: Ticket) -> dict[str, Any]:
-    """District and street from the address and the text; an explicit district is kept."""
+    """District and street from the address and the text (route keeps an explicit district)."""
     match = snapshot.gazetteer.find(ticket.content, ticket.address)
-    if ticket.district is None and match.district_code is not None:
-        ticket.district = match.district_code
     return {"district": match.district_code, "street": match.street_code,
             "matched": match.matched}
 
@@ -44,25 +43,34 @@ def keyword_rule(decision: Decision) -> int | None:
     return rule_id if decision.reason.get("by") == "keyword_rule" else None
 
 
-def route(session: Session, ticket: Ticket, *, confident: bool,
+def route(session: Session, ticket: Ticket, *, confident: bool, urgent: bool = False,
           snapshot: Snapshot | None = None, hold: bool = False) -> Decision:
     """Decide, set the deadlines, and dispatch when a unit is found; else the manual queue.
 
     A keyword rule overrides the classifier and may make the ticket urgent (gas leak: 1 h
-    dispatch), so urgency is settled before the deadlines are planned. `hold`: an agent on the
-    line chooses the outcome, so the deadlines are planned but nothing is dispatched here.
+    dispatch), so urgency is settled before the deadlines are planned. `urgent`: the
+    classifier found the text urgent. What they set goes through `lifecycle.triage`. `hold`: an
+    agent on the line chooses the outcome, so the deadlines are planned but nothing is
+    dispatched here.
     """
     snap = snapshot or current(session)
     place = locate(snap, ticket)
+    district = place["district"] if ticket.district is None else None
     decision = decide_unit(snap, text=ticket.content, line=ticket.line.value,
-                           district=ticket.district, topic_id=ticket.topic_id,
+                           district=ticket.district or district, topic_id=ticket.topic_id,
                            confident=confident)
+    set_by: dict[str, Any] = {"district": "place"} if district else {}
+    urgency = Urgency.URGENT if urgent else None
+    if urgent:
+        set_by["urgency"] = "classifier"
+    topic_id = None
     rule_id = keyword_rule(decision)
     if rule_id is not None:
         if snap.rule_urgency.get(rule_id) in URGENT_RULES:
-            ticket.urgency = Urgency.URGENT
+            urgency, set_by["urgency"] = Urgency.URGENT, {"keyword_rule": rule_id}
         if ticket.topic_id is None and snap.rule_topic.get(rule_id) is not None:
-            ticket.topic_id = snap.rule_topic[rule_id]
+            topic_id, set_by["topic_id"] = snap.rule_topic[rule_id], {"keyword_rule": rule_id}
+    lifecycle.triage(ticket, reason=set_by, urgency=urgency, district=district, topic_id=topic_id)
     planned = lifecycle.plan_intake(ticket, snap.planner)
     if hold:
         return decision
@@ -88,5 +96,5 @@ def suggested_unit(session: Session, ticket: Ticket) -> str | None:
     decision = decide_unit(snap, text=ticket.content, line=ticket.line.value,
                            district=ticket.district, topic_id=topic_id,
                            confident=topic_id is not None)
-    returned_by = {e.data.get("department") for e in ticket.events if e.kind == "returned"}
+    returned_by = {e.data.get("department") for e in ticket.events if e.kind == EventKind.RETURNED}
     return decision.department if decision.department not in returned_by else None

@@ -12,6 +12,7 @@ from flask_login import current_user
 from wtforms import StringField
 from wtforms.validators import Length, Optional
 
+from hotline.app import unit_of_work
 from hotline.app.extensions import db
 from hotline.app.forms import show_error
 from hotline.domain.content import displayable
@@ -47,7 +48,7 @@ def failed() -> Any:
 @requires(Permission.LOG_CALL)
 def retry(intake_id: int) -> Any:
     intake = dead_letter.retry(db.session, intake_id, current_user)
-    db.session.commit()
+    unit_of_work.commit(db.session)
     hand_over(intake.id)
     flash(_("已重新处理受理记录 %(number)s", number=intake.ticket_number), "ok")
     return redirect(url_for("intakes.failed"))
@@ -73,7 +74,7 @@ def make_ticket(intake_id: int) -> Any:
             db.session.rollback()
             show_error(form, exc)
         else:
-            db.session.commit()
+            unit_of_work.commit(db.session)
             flash(_("已生成工单 %(number)s，待人工分拨", number=ticket.number), "ok")
             return redirect(url_for("web.ticket", number=ticket.number))
     status = 400 if form.is_submitted() else 200

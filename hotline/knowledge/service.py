@@ -79,7 +79,6 @@ def save(session: Session, user: User | None, data: Mapping[str, Any],
     session.flush()
     audit.record(session, user, ENTITY, article.id,
                  audit.UPDATE if before else audit.CREATE, before, article_dict(article))
-    session.commit()
     return article
 
 
@@ -91,7 +90,6 @@ def retire(session: Session, user: User, article_id: int) -> KnowledgeArticle:
     article.updated_by, article.updated_at = user, utcnow()
     audit.record(session, user, ENTITY, article.id, audit.DEACTIVATE, before,
                  article_dict(article))
-    session.commit()
     return article
 
 

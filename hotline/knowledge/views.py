@@ -14,6 +14,7 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from hotline.app import unit_of_work
 from hotline.app.extensions import db
 from hotline.app.forms import show_error
 from hotline.domain.errors import InvalidInput
@@ -51,6 +52,7 @@ def _save(form: ArticleForm, article_id: int | None) -> Any:
         return None
     try:
         knowledge.save(db.session, current_user, form.data, article_id)
+        unit_of_work.commit(db.session)
     except InvalidInput as exc:
         db.session.rollback()
         show_error(form, exc)
@@ -86,5 +88,6 @@ def edit(article_id: int) -> Any:
 @requires(Permission.ADMINISTER)
 def retire(article_id: int) -> Any:
     knowledge.retire(db.session, current_user, article_id)
+    unit_of_work.commit(db.session)
     flash(_("已停用"), "ok")
     return redirect(url_for("knowledge.articles"))

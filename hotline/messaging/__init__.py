@@ -1,6 +1,6 @@
 """The citizen's side of the loop: outbox, message texts, delivery receipts and their pages.
 
-Who hears what, and how (see hooks.py for where it is decided):
+Who hears what, and how (hotline.domain.effects declares after which event, citizen.effects writes it):
 
 - Acknowledgement (受理回执, GB/T 33358: within 3 minutes): by SMS for voice messages and web
   requests with a mobile number. SMS requests get none from here: the inbound SMS webhook

@@ -18,11 +18,13 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
+from hotline.domain.phones import is_mobile
+from hotline.messaging import texts
 from hotline.messaging.sender import PermanentFailure, Sender, TemporaryFailure, UncertainFailure
 from hotline.messaging.texts import STAFF_NOTICE
-from hotline.models import Notification, OutboundMessage, Role, Ticket, utcnow
+from hotline.models import Intake, Notification, OutboundMessage, Role, Ticket, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,61 @@ STATUS_LABELS = {
     UNDELIVERED: "未送达", FAILED: "发送失败", UNCERTAIN: "结果未知，请核实", TO_CALL: "待电话告知",
     CALLED: "已电话告知",
 }
+# session.info key: (transaction, rows) whose send jobs wait for that transaction's commit.
+_SENDS = "hotline.outbox.sends"
+
+
+def mobile(phone: str | None) -> bool:
+    try:
+        return bool(phone) and is_mobile(phone or "")
+    except Exception:  # an unparsable stored number is simply not a mobile
+        return False
+
+
+def plan(session: Session, *, kind: str, line: str, number: str, to: str | None,
+         dedupe_key: str, values: dict[str, str] | None = None, ticket: Ticket | None = None,
+         intake: Intake | None = None, channel: str = "sms", body: str | None = None,
+         status: str = QUEUED) -> OutboundMessage | None:
+    """Add an outbox row (once per `dedupe_key`) to the session; the unit of work queues its
+    send job after the commit (hotline.app.unit_of_work)."""
+    with session.no_autoflush:
+        if session.scalar(select(OutboundMessage.id).where(OutboundMessage.dedupe_key == dedupe_key)):
+            return None
+        if body is None:
+            body = texts.render(session, line, kind, {"number": number, **(values or {})}).body
+    message = OutboundMessage(kind=kind, channel=channel, line=line, ticket=ticket, intake=intake,
+                              ticket_number=number, to_addr=to, body=body, status=status,
+                              dedupe_key=dedupe_key)
+    session.add(message)
+    if channel == "sms":
+        _sends(session).append(message)
+    return message
+
+
+def send_after_commit(session: Session, message_ids: list[int]) -> None:
+    """Queue the send jobs of outbox rows inserted without the ORM (bulk Core inserts) once the
+    session commits, exactly as for the rows `plan` adds; a rollback forgets them."""
+    _sends(session).extend(message_ids)
+
+
+def _sends(session: Session) -> list[OutboundMessage | int]:
+    """The rows planned in the session's current transaction (a rollback starts another, so
+    what it planned is forgotten without a listener)."""
+    actual = session() if isinstance(session, scoped_session) else session  # Flask's db.session
+    transaction = actual.get_transaction()
+    held = session.info.get(_SENDS)
+    if held is None or held[0] is not transaction:
+        held = session.info[_SENDS] = (transaction, [])
+    return held[1]
+
+
+def planned_sends(session: Session) -> list[int]:
+    """Ids of the sms rows planned in the current transaction, taken for queuing after its
+    commit; call after the flush that gave them ids."""
+    rows = _sends(session)
+    session.info.pop(_SENDS, None)
+    return [r if isinstance(r, int) else r.id for r in rows
+            if isinstance(r, int) or r.id is not None]
 
 
 def status_callback_url() -> str:

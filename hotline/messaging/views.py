@@ -20,6 +20,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
+from hotline.app import unit_of_work
 from hotline.app.extensions import db
 from hotline.domain.errors import DomainError
 from hotline.domain.lifecycle import Actor
@@ -67,6 +68,7 @@ def phone_follow_up(number: str) -> Any:
             db.session, ticket, Actor.of(current_user),
             solved=request.form.get("solved", type=int), satisfied=request.form.get("satisfied", type=int),
             note=(request.form.get("note") or "").strip())
+        unit_of_work.commit(db.session)
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -109,7 +111,7 @@ def callback_phone(message_id: int) -> Any:
     """The full number to call back: an agent needs it, and each look is audited."""
     message = _outbound(message_id)
     full = reveal_recipient(db.session, current_user, message)
-    db.session.commit()  # the audit entry first, then the number
+    unit_of_work.commit(db.session)  # the audit entry first, then the number
     if request.accept_mimetypes.best == "application/json":
         return jsonify(number=message.ticket_number, phone=full)
     return render_template("tickets/phone.html", number=message.ticket_number, phone=full,
@@ -122,7 +124,7 @@ def callback_done(message_id: int) -> Any:
     message = _outbound(message_id)
     if message.status == outbox.TO_CALL or message.status in outbox.PROBLEM_STATUSES:
         message.status, message.handled_by, message.updated_at = outbox.CALLED, current_user.username, utcnow()
-        db.session.commit()
+        unit_of_work.commit(db.session)
         flash(_("工单 %(number)s 已标记为电话告知。", number=message.ticket_number), "ok")
     return redirect(url_for("messaging.callbacks"))
 
@@ -153,7 +155,7 @@ def message_templates() -> Any:
             audit.record(db.session, current_user, "message_templates", row.id,
                          audit.UPDATE if before else audit.CREATE, before,
                          {"line": line, "kind": kind, "body": body})
-            db.session.commit()
+            unit_of_work.commit(db.session)
             flash(f"已保存 {line} 的「{texts.KIND_LABELS[kind]}」模板。", "ok")
             return redirect(url_for("messaging.message_templates"))
     rows = {(r.line, r.kind): r for r in db.session.scalars(select(MessageTemplate))}

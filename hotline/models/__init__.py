@@ -15,7 +15,6 @@ from hotline.models.messaging import (
 from hotline.models.org import ApiToken, Department, Level, Role, User
 from hotline.models.rules import DispatchRule, ModelVersion, TrainingExample
 from hotline.models.ticket import (
-    OPEN_STATUSES,
     Channel,
     Intake,
     IntakeStatus,
@@ -46,7 +45,6 @@ from hotline.models.workflow import (
 )
 
 __all__ = [
-    "OPEN_STATUSES",
     "ApiToken",
     "AssistTask",
     "Attachment",

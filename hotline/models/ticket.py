@@ -60,8 +60,6 @@ class Status(enum.StrEnum):
     CLOSED = "closed"
 
 
-OPEN_STATUSES = frozenset(Status) - {Status.CLOSED}
-
 
 class IntakeStatus(enum.StrEnum):
     RECEIVED = "received"
@@ -138,6 +136,12 @@ class TicketEvent(Base):
 
     ticket: Mapped[Ticket] = relationship(back_populates="events")
     actor_user: Mapped[User | None] = relationship()
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # Made here, not loaded (loading skips __init__): the effects of its kind
+        # (hotline.domain.effects) are due. The unit of work runs them and clears the mark.
+        self.effects_due = True
 
 
 class Intake(Base):

@@ -54,8 +54,10 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
 from hotline.domain.errors import InvalidInput
+from hotline.domain.events import EventKind
 from hotline.domain.lifecycle import REPLY as REPLY_CLOCK
 from hotline.domain.lifecycle import RETURNS_BEFORE_ARBITRATION, SIGN
+from hotline.domain.states import REPLIED_OR_CLOSED, SIGNED_OR_LATER, UNANSWERED
 from hotline.models import (
     DeadlineClock,
     ExtensionRequest,
@@ -72,10 +74,6 @@ from hotline.models import (
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_PERIOD_DAYS = 366
 DIMENSIONS = ("unit", "district", "topic", "line", "channel")
-SIGNED = (Status.SIGNED, Status.REPLIED, Status.CLOSED)
-ANSWERED = (Status.REPLIED, Status.CLOSED)
-WORKING = (Status.PENDING_DISPATCH, Status.DISPATCHED, Status.SIGNED, Status.RETURNED,
-           Status.AWAITING_TRANSCRIPTION)
 FINAL_ROUND = ("answered", "not_rated")
 
 
@@ -212,15 +210,15 @@ def _flags(now: datetime) -> list[ColumnElement[int]]:
     return [
         _flag(Ticket.repeat_of_id.is_not(None)).label("repeats"),
         _flag(and_(rated, sign.id.is_not(None))).label("dispatched"),
-        _flag(and_(rated, Ticket.status.in_(SIGNED), sign.stopped_at.is_not(None),
+        _flag(and_(rated, Ticket.status.in_(SIGNED_OR_LATER), sign.stopped_at.is_not(None),
                    or_(sign.due_at.is_(None), sign.stopped_at <= sign.due_at))).label("responded"),
-        _flag(and_(rated, Ticket.status.in_(ANSWERED), reply.stopped_at.is_not(None)))
+        _flag(and_(rated, Ticket.status.in_(REPLIED_OR_CLOSED), reply.stopped_at.is_not(None)))
         .label("answered"),
-        _flag(and_(rated, Ticket.status.in_(ANSWERED), reply.stopped_at.is_not(None),
+        _flag(and_(rated, Ticket.status.in_(REPLIED_OR_CLOSED), reply.stopped_at.is_not(None),
                    or_(reply.due_at.is_(None), reply.stopped_at <= reply.due_at)))
         .label("on_time"),
         _flag(Ticket.status != Status.CLOSED).label("open"),
-        _flag(and_(Ticket.status.in_(WORKING), Ticket.reply_due < now)).label("overdue"),
+        _flag(and_(Ticket.status.in_(UNANSWERED), Ticket.reply_due < now)).label("overdue"),
         _flag(and_(rated, verdict.status == "answered", verdict.solved.is_not(None)))
         .label("rated_solved"),
         _flag(and_(rated, verdict.status == "answered", verdict.solved == 1)).label("solved"),
@@ -290,7 +288,7 @@ def _touched_days(session: Session, since: datetime, now: datetime) -> set[date]
     queries = [
         select(day).where(Ticket.updated_at >= since),
         select(day).join(FollowUp, FollowUp.ticket_id == Ticket.id).where(rated),
-        select(day).where(Ticket.status.in_(WORKING), Ticket.reply_due >= since,
+        select(day).where(Ticket.status.in_(UNANSWERED), Ticket.reply_due >= since,
                           Ticket.reply_due < now),
     ]
     return {_as_date(d) for q in queries for d in session.scalars(q.distinct())}
@@ -402,7 +400,7 @@ def district_load(session: Session, now: datetime) -> list[DistrictLoad]:
     """Open and overdue tickets by district now, whatever the period (the map of problems)."""
     stmt = (select(Ticket.district, func.count(Ticket.id).label("open"),
                    _n(Ticket.reply_due < now).label("overdue"))
-            .where(Ticket.status.in_(WORKING)).group_by(Ticket.district))
+            .where(Ticket.status.in_(UNANSWERED)).group_by(Ticket.district))
     rows = [DistrictLoad(r.district, int(r.open), int(r.overdue)) for r in session.execute(stmt)]
     return sorted(rows, key=lambda r: (-r.overdue, -r.open, r.district or ""))
 
@@ -452,7 +450,7 @@ def pending_extensions(session: Session, limit: int = 20) -> Page:
 def awaiting_arbitration(session: Session, limit: int = 20) -> Page:
     """Returned tickets the units refused twice: only a supervisor may re-dispatch them."""
     returns = (select(func.count(TicketEvent.id))
-               .where(TicketEvent.ticket_id == Ticket.id, TicketEvent.kind == "returned")
+               .where(TicketEvent.ticket_id == Ticket.id, TicketEvent.kind == EventKind.RETURNED)
                .scalar_subquery())
     stmt = (select(Ticket, returns.label("returns"))
             .where(Ticket.status == Status.RETURNED, returns >= RETURNS_BEFORE_ARBITRATION)

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from hotline.app import unit_of_work
 from hotline.domain.errors import Conflict, NotFound
 from hotline.domain.lifecycle import Actor
 from hotline.domain.numbering import canonical
@@ -29,14 +30,15 @@ from hotline.tickets.catalogue import BY_NAME, Context, TicketAction
 
 @contextmanager
 def guarded(session: Session) -> Iterator[None]:
-    """Run a change and commit it, turning a concurrent change of the same ticket into 409.
+    """Run a change and commit it through the unit of work (its effects, then one commit),
+    turning a concurrent change of the same ticket into 409.
 
     The race can surface at commit or earlier, when an autoflush (loading the event list, say)
     writes the ticket row and finds its version already moved on.
     """
     try:
         yield
-        session.commit()
+        unit_of_work.commit(session)
     except (StaleDataError, IntegrityError) as exc:
         session.rollback()
         raise Conflict("工单已被他人修改，请刷新后重试 / the ticket was changed by someone else; "

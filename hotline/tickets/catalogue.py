@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from hotline.app.labels import N_
 from hotline.catalogue import snapshot
-from hotline.domain import lifecycle
+from hotline.domain import lifecycle, states
 from hotline.domain.deadlines import Planner
 from hotline.domain.errors import InvalidInput
 from hotline.domain.lifecycle import MAX_EXTENSION_DAYS, RETURN_REASONS, Actor
@@ -36,7 +36,6 @@ from routing.calendar import SHANGHAI
 
 P = Permission
 # set-topic corrects the classification at any stage (a closed ticket's too: it trains the model).
-EVERY_STATUS = frozenset(Status)
 
 # --- what each action takes ----------------------------------------------------------------------
 
@@ -200,7 +199,7 @@ class TicketAction:
 
 ACTIONS: tuple[TicketAction, ...] = (
     TicketAction(
-        name="dispatch", label=N_("派单"), permission=P.DISPATCH, states=lifecycle.AT_CENTRE,
+        name="dispatch", label=N_("派单"), permission=P.DISPATCH, states=states.AT_CENTRE,
         schema=DispatchSchema, summary="派单 to a lead unit, optionally with assisting units.",
         function=lifecycle.dispatch,
         arguments=lambda ctx, actor, args: {
@@ -209,10 +208,10 @@ ACTIONS: tuple[TicketAction, ...] = (
             "assisting": [_unit(ctx.session, c, "assisting") for c in args.get("assisting") or []],
             "planner": ctx.planner}),
     TicketAction(
-        name="sign", label=N_("签收"), permission=P.SIGN, states=lifecycle.UNSIGNED,
+        name="sign", label=N_("签收"), permission=P.SIGN, states=states.UNSIGNED,
         schema=EmptySchema, summary="签收 by the lead unit.", function=lifecycle.sign),
     TicketAction(
-        name="return", label=N_("退单"), permission=P.RETURN, states=lifecycle.UNIT_WORK,
+        name="return", label=N_("退单"), permission=P.RETURN, states=states.UNIT_WORK,
         schema=ReturnSchema,
         summary="退单 by the lead unit; after two returns a supervisor arbitrates.",
         function=lifecycle.return_ticket,
@@ -221,32 +220,32 @@ ACTIONS: tuple[TicketAction, ...] = (
                                             "planner": ctx.planner}),
     TicketAction(
         name="extend", label=N_("申请延期"), permission=P.REQUEST_EXTENSION,
-        states=lifecycle.UNIT_WORK, schema=ExtendSchema,
+        states=states.UNIT_WORK, schema=ExtendSchema,
         summary="延期申请 by the lead unit; the deadline moves only on approval.",
         function=lifecycle.request_extension,
         arguments=lambda ctx, actor, args: {"days": args.get("days"),
                                             "reason": args.get("reason", "")}),
     TicketAction(
         name="decide-extension", label=N_("延期审批"), permission=P.DECIDE_EXTENSION,
-        states=lifecycle.WORKING, schema=DecideExtensionSchema,
+        states=states.WORKING, schema=DecideExtensionSchema,
         summary="Approve or refuse the pending extension.", function=lifecycle.decide_extension,
         arguments=lambda ctx, actor, args: {"approve": bool(args.get("approve")),
                                             "note": args.get("note"), "planner": ctx.planner}),
     TicketAction(
-        name="reply", label=N_("答复"), permission=P.REPLY, states=lifecycle.BEING_ANSWERED,
+        name="reply", label=N_("答复"), permission=P.REPLY, states=states.BEING_ANSWERED,
         schema=ReplySchema,
         summary="The lead unit's answer (办理结果); the ticket becomes replied.",
         function=lifecycle.reply,
         arguments=lambda ctx, actor, args: {"answer": args.get("answer", "")}, files=True),
     TicketAction(
         name="review-reply", label=N_("审核答复"), permission=P.REVIEW_REPLY,
-        states=lifecycle.ANSWERED, schema=ReviewSchema,
+        states=states.ANSWERED, schema=ReviewSchema,
         summary="审核: accept the answer for the citizen or send it back.",
         function=lifecycle.review_reply,
         arguments=lambda ctx, actor, args: {"accept": bool(args.get("accept")),
                                             "note": args.get("note")}),
     TicketAction(
-        name="urge", label=N_("督办"), permission=P.URGE, states=lifecycle.BEFORE_REPLY,
+        name="urge", label=N_("督办"), permission=P.URGE, states=states.BEFORE_REPLY,
         schema=UrgeSchema, summary="督办: a supervisor's order with a note and its own deadline.",
         function=lifecycle.urge,
         arguments=lambda ctx, actor, args: {"note": args.get("note", ""),
@@ -255,28 +254,28 @@ ACTIONS: tuple[TicketAction, ...] = (
     TicketAction(
         # A replied ticket, or with `direct` (直接办结) an enquiry never dispatched.
         name="close", label=N_("办结"), permission=P.CLOSE,
-        states=lifecycle.ANSWERED | lifecycle.NEVER_DISPATCHED, schema=CloseSchema,
+        states=states.ANSWERED | states.NEVER_DISPATCHED, schema=CloseSchema,
         summary="办结.", function=lifecycle.close,
         arguments=lambda ctx, actor, args: {"note": args.get("note"),
                                             "direct": bool(args.get("direct"))}),
     TicketAction(
-        name="reopen", label=N_("重办"), permission=P.REOPEN, states=lifecycle.REOPENABLE,
+        name="reopen", label=N_("重办"), permission=P.REOPEN, states=states.REOPENABLE,
         schema=ReopenSchema, summary="重办: back to the unit.", function=lifecycle.reopen,
         arguments=lambda ctx, actor, args: {"reason": args.get("reason", ""),
                                             "planner": ctx.planner}),
     TicketAction(
         name="assist-reply", label=N_("协办反馈"), permission=P.ASSIST_REPLY,
-        states=lifecycle.WORKING, schema=ReplySchema,
+        states=states.WORKING, schema=ReplySchema,
         summary="An assisting unit reports its part (协办意见).", function=lifecycle.assist_reply,
         arguments=lambda ctx, actor, args: {"answer": args.get("answer", "")}),
     TicketAction(
         name="waive-assist", label=N_("免除协办"), permission=P.WAIVE_ASSIST,
-        states=lifecycle.WORKING, schema=WaiveSchema,
+        states=states.WORKING, schema=WaiveSchema,
         summary="The centre releases an assisting unit.", function=lifecycle.waive_assist,
         arguments=lambda ctx, actor, args: {"department_code": str(args.get("unit", "")),
                                             "reason": args.get("reason", "")}),
     TicketAction(
-        name="set-topic", label=N_("修改分类"), permission=P.SET_TOPIC, states=EVERY_STATUS,
+        name="set-topic", label=N_("修改分类"), permission=P.SET_TOPIC, states=states.EVERY,
         schema=TopicSchema,
         summary="Set or correct the topic; it becomes a training example.",
         function=lifecycle.set_topic,

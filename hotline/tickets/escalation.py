@@ -14,6 +14,7 @@ and the outbox sweeper sends what Redis lost.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,7 +26,8 @@ from sqlalchemy.orm import Session
 
 from hotline.catalogue import snapshot
 from hotline.domain.deadlines import due_phrase
-from hotline.messaging import hooks, texts
+from hotline.domain.events import EventKind
+from hotline.messaging import outbox, texts
 from hotline.models import (
     DeadlineClock,
     EscalationMark,
@@ -125,14 +127,19 @@ def _due_steps(row: Any, now: datetime) -> list[tuple[str, datetime]]:
             if instants[i] is not None and instants[i] <= now]
 
 
-def scan(session: Session, now: datetime | None = None, *, batch: int = BATCH) -> ScanResult:
-    """Run every escalation step that is due at `now`, exactly once each; commits per batch."""
+def scan(session: Session, now: datetime | None = None, *, commit: Callable[[Session], None],
+         batch: int = BATCH) -> ScanResult:
+    """Run every escalation step that is due at `now`, exactly once each.
+
+    `commit` is the caller's unit of work (hotline.app.unit_of_work.commit), run after each
+    batch: a batch's marks, events, notices and SMS commit together, and its SMS are queued.
+    """
     now = now or utcnow()
     result = ScanResult()
     snap = snapshot.current(session)
     while True:
         done = _scan_batch(session, now, batch, snap, result)
-        session.commit()
+        commit(session)
         # The clocks were updated with Core statements: objects of them this session already
         # holds must be re-read, or a later edit that sets the same value would be lost.
         for obj in list(session.identity_map.values()):
@@ -189,9 +196,9 @@ def _scan_batch(session: Session, now: datetime, batch: int, snap: snapshot.Snap
             # Core executemany: psycopg pipelines the rows in one round trip.
             session.execute(insert(model.__table__), values)
     if sms:
-        outbox = OutboundMessage.__table__
-        ids = session.scalars(insert(outbox).returning(outbox.c.id), sms).all()
-        hooks.send_after_commit(session, list(ids))
+        messages = OutboundMessage.__table__
+        ids = session.scalars(insert(messages).returning(messages.c.id), sms).all()
+        outbox.send_after_commit(session, list(ids))
     clocks = DeadlineClock.__table__
     session.execute(update(clocks).where(clocks.c.id == bindparam("b_id"))
                     .values(stage=bindparam("b_stage"), next_check_at=bindparam("b_next")),
@@ -211,7 +218,7 @@ def _step_rows(row: Any, step: str, mark: int, now: datetime, snap: snapshot.Sna
     unit = snap.units_by_id.get(row.department_id) if row.department_id else None
     what = f"工单 {row.number} {kind_label(row.kind)}时限"
     events.append({"ticket_id": row.ticket_id, "at": now, "actor": "system",
-                   "kind": f"deadline_{step}", "note": None, "public": False,
+                   "kind": EventKind.deadline(step), "note": None, "public": False,
                    "data": {"deadline": row.kind, "due": row.due_at.isoformat(),
                             "unit": unit.code if unit else None}})
 
@@ -221,7 +228,7 @@ def _step_rows(row: Any, step: str, mark: int, now: datetime, snap: snapshot.Sna
                         "created_at": now})
 
     def text(to: str | None, body: str) -> None:
-        if hooks.mobile(to):
+        if outbox.mobile(to):
             sms.append({"kind": texts.STAFF_NOTICE, "channel": "sms", "ticket_id": row.ticket_id,
                         "ticket_number": row.number, "to_addr": to, "body": body,
                         "status": "queued", "dedupe_key": f"escalation:{mark}",

@@ -11,6 +11,7 @@ from flask import Blueprint, jsonify, redirect, render_template, request, url_fo
 from flask_login import current_user
 from sqlalchemy import select
 
+from hotline.app import unit_of_work
 from hotline.app.extensions import db
 from hotline.app.i18n import Labels
 from hotline.app.labels import (
@@ -112,7 +113,7 @@ def phone(number: str) -> Any:
     the answer is a small page with the number, a call link and the way back."""
     t = find(db.session, current_user, number)
     full = reveal_phone(db.session, current_user, t)
-    db.session.commit()
+    unit_of_work.commit(db.session)
     if request.accept_mimetypes.best == "application/json":
         return jsonify(number=t.number, phone=full)
     return render_template("tickets/phone.html", number=t.number, phone=full, back=None)

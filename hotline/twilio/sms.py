@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.domain import states
 from hotline.domain.content import MAX_CONTENT, InvalidCharacter, normalise_text
 from hotline.domain.errors import InvalidInput
 from hotline.domain.numbering import find_numbers
 from hotline.domain.phones import normalise_phone
 from hotline.intake.accept import Accepted, Request, find_existing
 from hotline.intake.handover import submit
-from hotline.models import OPEN_STATUSES, Channel, Line, Message, Ticket
+from hotline.models import Channel, Line, Message, Ticket
 from hotline.twilio.webhook import remember
 
 REPLY_NEW = "【{line}】您的诉求已受理，工单号：{number}。凭工单号和本手机号可查询办理进度。"
@@ -69,7 +70,7 @@ def quoted_open_ticket(session: Session, body: str, phone: str) -> Ticket | None
         return None
     return session.scalars(
         select(Ticket)
-        .where(Ticket.number.in_(numbers), Ticket.phone == phone, Ticket.status.in_(OPEN_STATUSES))
+        .where(Ticket.number.in_(numbers), Ticket.phone == phone, Ticket.status.in_(states.OPEN))
         .order_by(Ticket.created_at.desc())
         .limit(1)
     ).first()

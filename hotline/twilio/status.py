@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
+from hotline.app import unit_of_work
 from hotline.app.extensions import db
 from hotline.messaging import outbox, texts
 from hotline.twilio.webhook import Fields, webhook
@@ -39,5 +40,5 @@ def twilio_status(form: Fields) -> Response:
     if moved and message is not None and message.status == outbox.DELIVERED \
             and message.kind == texts.ANSWER and message.ticket is not None:
         ask(db.session, message.ticket)
-        db.session.commit()
+        unit_of_work.commit(db.session)
     return Response(status=204)

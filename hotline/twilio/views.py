@@ -16,6 +16,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 
+from hotline.app import unit_of_work
 from hotline.app.extensions import db
 from hotline.citizen.followup import answer_by_sms
 from hotline.domain.errors import InvalidInput
@@ -62,6 +63,7 @@ def sms(form: Fields) -> Response:
         return _sms_reply(earlier.reply)
     if answer_by_sms(db.session, sid=form["MessageSid"], sender=form["From"], body=body,
                      region=current_app.config["DEFAULT_REGION"]):
+        unit_of_work.commit(db.session)
         return twiml(MessagingResponse())  # a follow-up answer; its reply goes via the outbox
     try:
         receipt = twilio_sms.receive(

@@ -26,6 +26,7 @@ from twilio.request_validator import (
 )
 from twilio.twiml import TwiML
 
+from hotline.app import unit_of_work
 from hotline.app.extensions import db
 from hotline.models import Line, LineNumber, Message
 
@@ -164,7 +165,7 @@ def remember(session: Session, message: Message) -> bool:
         return False
     session.add(message)
     try:
-        session.commit()
+        unit_of_work.commit(session)  # the idempotency record: committed here, with its change
     except IntegrityError:  # a concurrent delivery of the same callback won
         session.rollback()
         return False

@@ -22,8 +22,10 @@ from werkzeug.datastructures import FileStorage
 
 from hotline.domain import lifecycle
 from hotline.domain.errors import Forbidden, InvalidInput
-from hotline.domain.lifecycle import UNIT_WORK, Actor
+from hotline.domain.events import EventKind
+from hotline.domain.lifecycle import Actor
 from hotline.domain.roles import Permission, allows
+from hotline.domain.states import UNIT_WORK
 from hotline.identity.access import check_view
 from hotline.models import Attachment, Ticket, User
 
@@ -141,7 +143,7 @@ def save(session: Session, user: User, ticket: Ticket, uploads: list[Upload],
                          content_type=upload.kind.content_type, size=len(upload.data),
                          sha256=hashlib.sha256(upload.data).hexdigest(), storage_key=key)
         session.add(row)
-        lifecycle.record(ticket, Actor.of(user), "attached", note=upload.name,
+        lifecycle.record(ticket, Actor.of(user), EventKind.ATTACHED, note=upload.name,
                          data={"size": len(upload.data), "type": upload.kind.content_type})
         rows.append(row)
     return rows

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from hotline.domain import states
 from hotline.domain.errors import InvalidInput
 from hotline.identity.access import scope
 from hotline.models import AssistTask, DeadlineClock, Line, Status, Ticket, Topic, User, utcnow
@@ -103,7 +104,7 @@ def _assisting(user: User) -> Any:
 def _tab_condition(tab: str, user: User) -> Any:
     led = Ticket.department_id == user.department_id
     return {
-        "open": or_(and_(led, Ticket.status.in_((Status.DISPATCHED, Status.SIGNED))),
+        "open": or_(and_(led, Ticket.status.in_(states.UNIT_WORK)),
                     _assisting(user)),
         "dispatched": and_(led, Ticket.status == Status.DISPATCHED),
         "signed": and_(led, Ticket.status == Status.SIGNED),

@@ -66,7 +66,8 @@ def _get(session: Session, user: User, key: int) -> ReplyTemplate:
 
 
 def save(session: Session, user: User, form: dict[str, Any], key: int | None = None) -> ReplyTemplate:
-    """Create or update from form fields (title, body, topic code, unit code, active); commits."""
+    """Create or update from form fields (title, body, topic code, unit code, active); the
+    caller commits."""
     _check_editor(user)
     title = str(form.get("title") or "").strip()
     body = str(form.get("body") or "").strip()
@@ -88,7 +89,6 @@ def save(session: Session, user: User, form: dict[str, Any], key: int | None = N
     session.refresh(row)
     audit.record(session, user, "reply_templates", row.id,
                  audit.UPDATE if key is not None else audit.CREATE, before, as_dict(row))
-    session.commit()
     return row
 
 
@@ -97,7 +97,6 @@ def delete(session: Session, user: User, key: int) -> None:
     row = _get(session, user, key)
     audit.record(session, user, "reply_templates", row.id, audit.DELETE, as_dict(row), None)
     session.delete(row)
-    session.commit()
 
 
 def _unit(session: Session, user: User, code: str) -> int | None:

@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from hotline.app import unit_of_work
 from hotline.app.extensions import db
 from hotline.catalogue import snapshot
 from hotline.domain.errors import InvalidInput, NotFound
@@ -152,6 +153,7 @@ def templates() -> Any:
         form = _form()
         try:
             reply_templates.save(db.session, current_user, form)
+            unit_of_work.commit(db.session)
         except InvalidInput as exc:
             db.session.rollback()
             return _render(form, exc), 400
@@ -165,11 +167,13 @@ def templates() -> Any:
 def template_update(key: int) -> Any:
     if request.form.get("_delete"):
         reply_templates.delete(db.session, current_user, key)
+        unit_of_work.commit(db.session)
         flash(_("已删除"), "ok")
         return redirect(url_for("unit.templates"))
     form = _form()
     try:
         reply_templates.save(db.session, current_user, form, key)
+        unit_of_work.commit(db.session)
     except InvalidInput as exc:
         db.session.rollback()
         return _render(form, exc, key), 400

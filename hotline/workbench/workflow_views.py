@@ -17,7 +17,7 @@ from marshmallow import fields
 from sqlalchemy import and_, func, or_, select
 from werkzeug.datastructures import MultiDict
 
-from hotline.app import tables
+from hotline.app import tables, unit_of_work
 from hotline.app.extensions import db
 from hotline.catalogue import snapshot
 from hotline.domain.deadlines import Planner, presets
@@ -264,7 +264,7 @@ def notifications() -> Any:
         for n in items:
             if n.id not in read:
                 db.session.add(NotificationRead(notification_id=n.id, user_id=current_user.id))
-        db.session.commit()
+        unit_of_work.commit(db.session)
         return redirect(url_for("work.notifications"))
     return render_template("work/notifications.html", items=items, read=read)
 

@@ -7,6 +7,7 @@ from flask import Flask
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from hotline.app import unit_of_work
 from hotline.app.extensions import db
 from hotline.knowledge import service as knowledge
 from hotline.models import Status, Ticket, User
@@ -61,6 +62,7 @@ def test_agent_answers_from_the_knowledge_base_and_closes_directly(
     knowledge.save(db.session, admin, {
         "title": "住房公积金租房提取", "keywords": "公积金, 提取, 租房",
         "body": "租房提取公积金：登录公积金网上服务大厅，上传租房合同，3个工作日内到账。"})
+    unit_of_work.commit(db.session)  # the live server reads it from its own connection
     page.set_viewport_size({"width": 390, "height": 844})
     _open_console(page, live_server)
     page.keyboard.type("13912345678")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from hotline.app import unit_of_work
 from hotline.app.extensions import db
 from hotline.domain import lifecycle
 from hotline.domain.lifecycle import Actor
@@ -30,7 +31,7 @@ def dispatch(t: Ticket) -> Department:
                                   .order_by(Department.id)).first()
         assert unit is not None
         lifecycle.dispatch(t, user("agent"), unit, reason={"by": "test"})
-        db.session.commit()
+        unit_of_work.commit(db.session)
     assert t.department is not None
     return t.department
 
@@ -43,8 +44,8 @@ def answer(number: str, text: str, *, approve: bool = True) -> Ticket:
     if t.status == Status.DISPATCHED:
         lifecycle.sign(t, staff)
     lifecycle.reply(t, staff, text)
-    db.session.commit()
+    unit_of_work.commit(db.session)
     if approve:
         lifecycle.review_reply(t, user("agent"), accept=True)
-        db.session.commit()
+        unit_of_work.commit(db.session)
     return t

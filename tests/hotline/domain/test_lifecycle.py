@@ -356,3 +356,21 @@ def test_planner_window_matches_routing_checkpoint(policy: str) -> None:
         window = PLANNER.window(T0, limit)
         assert window.warn_at == checkpoint(T0, limit, PLANNER.calendar, 0.75)
         assert window.escalate_at - window.due_at == timedelta(hours=24)
+
+
+def test_triage_sets_what_the_rules_decide_and_says_why() -> None:
+    t = ticket()
+    lc.triage(t, reason={"urgency": {"keyword_rule": 7}, "district": "place"},
+              urgency=Urgency.URGENT, district="A1", topic_id=None)
+    assert (t.urgency, t.district, t.topic_id) == (Urgency.URGENT, "A1", None)
+    (event,) = t.events
+    assert event.kind == "triaged" and event.actor == "system"
+    assert event.data == {"set": {"urgency": "urgent", "district": "A1"},
+                          "reason": {"urgency": {"keyword_rule": 7}, "district": "place"}}
+
+
+def test_triage_that_changes_nothing_leaves_no_event() -> None:
+    t = ticket(urgency=Urgency.URGENT)
+    lc.triage(t, reason={"urgency": "classifier"}, urgency=Urgency.URGENT)
+    lc.triage(t, reason={})
+    assert kinds(t) == [] and t.urgency == Urgency.URGENT

@@ -7,13 +7,14 @@ import re
 from flask import Flask
 from sqlalchemy import select
 
+from hotline.app import unit_of_work
 from hotline.app.extensions import db
 from hotline.app.queue import connection
 from hotline.intake.accept import Request
 from hotline.intake.handover import submit
 from hotline.intake.process import process_intake
 from hotline.messaging import outbox
-from hotline.messaging.hooks import plan
+from hotline.messaging.outbox import plan
 from hotline.models import Channel, Intake, Notification, OutboundMessage, utcnow
 from tests.conftest import drain
 from tests.fakes.fixtures import ACCOUNT_SID, FROM_NUMBER, PUBLIC_BASE
@@ -120,6 +121,7 @@ def _processed_but_send_job_lost(app: Flask) -> None:
     _web()
     connection(app).flushdb()
     process_intake(db.session, db.session.scalars(select(Intake.id)).one())
+    unit_of_work.commit(db.session)
     connection(app).flushdb()
 
 
@@ -156,7 +158,7 @@ def test_plan_is_idempotent_per_key(app: Flask, fake_twilio: FakeTwilio) -> None
     for _ in range(2):
         plan(db.session, kind="ack", line="12345", number="20240101-000001", to=MOBILE,
              dedupe_key="k1", values={"link": "x"})
-        db.session.commit()
+        unit_of_work.commit(db.session)
     assert len(_rows()) == 1
     drain(app)
     assert len(fake_twilio.sent) == 1
@@ -171,7 +173,7 @@ def test_failure_notifies_agents(app: Flask, fake_twilio: FakeTwilio, reference:
     t = flow.ticket(number)
     plan(db.session, kind="answer", line="12345", number=number, to=MOBILE, ticket=t,
          dedupe_key="x", values={"answer": "已处理。", "link": "l"})
-    db.session.commit()
+    unit_of_work.commit(db.session)
     drain(app)
     notes = db.session.scalars(select(Notification).where(Notification.kind == "sms_failed")).all()
     assert len(notes) == 1 and number in notes[0].body and notes[0].role == "agent"

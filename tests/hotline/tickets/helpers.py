@@ -8,6 +8,7 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from hotline.app import unit_of_work
 from hotline.app.extensions import db
 from hotline.identity.auth import issue_token_row
 from hotline.intake.accept import Request, accept
@@ -22,6 +23,7 @@ def new_ticket(content: str = "小区门口路灯坏了很久没人修", *, rece
                                            phone="13812348000", address=address),
                        received_at=received_at)
     number = process_intake(db.session, intake.id)
+    unit_of_work.commit(db.session)
     return db.session.scalars(select(Ticket).where(Ticket.number == number)).one()
 
 

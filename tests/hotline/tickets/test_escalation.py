@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from sqlalchemy import func, select
 
+from hotline.app import unit_of_work
 from hotline.app.extensions import db
 from hotline.catalogue import snapshot
 from hotline.domain import lifecycle
@@ -69,13 +70,13 @@ def count(model: type, *where: object) -> int:
 
 def test_steps_happen_once_with_notices_and_sms(app: Flask, reference: None) -> None:
     dispatched_ticket()
-    first = scan(db.session, at(2026, 10, 16, 10, 0))
+    first = scan(db.session, at(2026, 10, 16, 10, 0), commit=unit_of_work.commit)
     assert first.as_dict() == {"clocks": 2, "warning": 2, "overdue": 2, "escalated": 1}
     assert sorted(steps()) == sorted([
         ("deadline_warning", "sign"), ("deadline_overdue", "sign"),
         ("deadline_escalated", "sign"), ("deadline_warning", "reply"),
         ("deadline_overdue", "reply")])
-    assert scan(db.session, at(2026, 10, 16, 10, 0)).as_dict()["warning"] == 0  # run twice
+    assert scan(db.session, at(2026, 10, 16, 10, 0), commit=unit_of_work.commit).as_dict()["warning"] == 0  # run twice
     assert len(steps()) == 5
     zjj, gov = (db.session.scalars(select(Department).where(Department.code == c)).one()
                 for c in ("zjj", "gov"))
@@ -88,9 +89,9 @@ def test_steps_happen_once_with_notices_and_sms(app: Flask, reference: None) -> 
     texts = staff_sms()
     assert [(m.channel, m.status) for m in texts] == [("sms", "queued")] * 3
     assert {m.to_addr for m in texts} == {zjj.duty_phone, gov.duty_phone}
-    later = scan(db.session, at(2026, 10, 17, 10, 0))
+    later = scan(db.session, at(2026, 10, 17, 10, 0), commit=unit_of_work.commit)
     assert later.as_dict() == {"clocks": 1, "warning": 0, "overdue": 0, "escalated": 1}
-    assert scan(db.session, at(2026, 10, 30, 10, 0)).clocks == 0  # nothing left to check
+    assert scan(db.session, at(2026, 10, 30, 10, 0), commit=unit_of_work.commit).clocks == 0  # nothing left to check
 
 
 def test_duty_phones_receive_the_overdue_and_escalation_sms_once(
@@ -98,8 +99,8 @@ def test_duty_phones_receive_the_overdue_and_escalation_sms_once(
     t = dispatched_ticket()
     zjj, gov = (db.session.scalars(select(Department).where(Department.code == c)).one()
                 for c in ("zjj", "gov"))
-    scan(db.session, at(2026, 10, 16, 10, 0))
-    scan(db.session, at(2026, 10, 16, 10, 0))  # a second scheduler, or the next minute's run
+    scan(db.session, at(2026, 10, 16, 10, 0), commit=unit_of_work.commit)
+    scan(db.session, at(2026, 10, 16, 10, 0), commit=unit_of_work.commit)  # a second scheduler, or the next minute's run
     drain(app)  # the RQ worker sends what the scan queued
     sent = sorted((r.to, r.body) for r in fake_twilio.sent if r.to != t.phone)
     assert sent == sorted([
@@ -111,7 +112,7 @@ def test_duty_phones_receive_the_overdue_and_escalation_sms_once(
     rows = staff_sms()
     assert {r.status for r in rows} == {outbox.ACCEPTED} and all(r.provider_sid for r in rows)
 
-    scan(db.session, at(2026, 10, 16, 10, 5))
+    scan(db.session, at(2026, 10, 16, 10, 5), commit=unit_of_work.commit)
     drain(app)
     assert len([r for r in fake_twilio.requests if r.to != t.phone]) == 3  # nothing sent twice
 
@@ -123,13 +124,13 @@ def test_a_duty_phone_that_takes_no_sms_gets_none(app: Flask, reference: None) -
     zjj.duty_phone = "+8657188001234"  # a landline: the inbox notices still tell the unit
     snapshot.bump(db.session)  # as an administrator's edit does
     db.session.commit()
-    scan(db.session, at(2026, 10, 16, 10, 0))
+    scan(db.session, at(2026, 10, 16, 10, 0), commit=unit_of_work.commit)
     assert [m.to_addr for m in staff_sms()] == [gov.duty_phone]
 
 
 def test_extension_gives_the_new_deadline_its_own_steps(app: Flask, reference: None) -> None:
     t = dispatched_ticket()
-    scan(db.session, at(2026, 10, 16, 10, 0))
+    scan(db.session, at(2026, 10, 16, 10, 0), commit=unit_of_work.commit)
     sup = db.session.scalars(select(User).where(User.username == "supervisor")).one()
     lead = db.session.scalars(select(User).where(User.username == "zjj-lead")).one()
     lifecycle.sign(t, lifecycle.Actor.of(lead), at=at(2026, 10, 16, 9, 0))
@@ -140,7 +141,7 @@ def test_extension_gives_the_new_deadline_its_own_steps(app: Flask, reference: N
                                at=at(2026, 10, 16, 10, 0))
     db.session.commit()
     assert t.reply_due == at(2026, 10, 23, 17, 30)  # 5 working days from the (late) approval
-    scan(db.session, at(2026, 10, 26, 10, 0))
+    scan(db.session, at(2026, 10, 26, 10, 0), commit=unit_of_work.commit)
     reply_overdue = count(EscalationMark, EscalationMark.deadline_kind == "reply",
                           EscalationMark.step == "overdue")
     assert reply_overdue == 2  # one per deadline value
@@ -150,8 +151,8 @@ def test_warnings_are_worded_by_tense_when_written(app: Flask, reference: None) 
     """A scan that runs late (a scheduler down over the holiday) writes the warning after the
     deadline: it says 已于…超期, never promises time that is gone."""
     dispatched_ticket()
-    scan(db.session, at(2026, 9, 30, 14, 0))  # the sign warning, in time (due 14:30)
-    scan(db.session, at(2026, 10, 16, 10, 0))  # the reply warning, a day late (due 10-15)
+    scan(db.session, at(2026, 9, 30, 14, 0), commit=unit_of_work.commit)  # the sign warning, in time (due 14:30)
+    scan(db.session, at(2026, 10, 16, 10, 0), commit=unit_of_work.commit)  # the reply warning, a day late (due 10-15)
     bodies = db.session.scalars(select(Notification.body).where(
         Notification.kind == "deadline_warning").order_by(Notification.id)).all()
     assert "签收时限将于 2026-09-30 14:30 到期" in bodies[0]
@@ -169,7 +170,7 @@ def test_two_schedulers_at_once_do_each_step_once(app: Flask, reference: None) -
         with app.app_context():  # its own context, so its own session and connection
             try:
                 barrier.wait()
-                scan(db.session, at(2026, 10, 16, 10, 0))
+                scan(db.session, at(2026, 10, 16, 10, 0), commit=unit_of_work.commit)
             except BaseException as exc:  # pragma: no cover - reported below
                 errors.append(exc)
             finally:

@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from hotline.app import unit_of_work
 from hotline.app.extensions import db
 from hotline.models import AuditEntry, Status, Ticket
 from hotline.tickets.escalation import scan
@@ -66,7 +67,7 @@ def test_supervisor_page_and_notices(app: Flask, reference: None, client: FlaskC
     t = new_ticket(received_at=datetime(2026, 9, 30, 10, 0, tzinfo=SH))
     with app.test_client() as api:
         act(api, "agent", t.number, "dispatch", {"unit": "zjj"})
-    scan(db.session)
+    scan(db.session, commit=unit_of_work.commit)
     login(client, "supervisor")
     page = client.get("/supervise").get_data(as_text=True)
     assert t.number in page and "A市住房和城乡建设局" in page

@@ -1,0 +1,50 @@
+"""What happens after which event: the one table of the ticket's side effects.
+
+Pure data. The life cycle appends events; the unit of work (hotline.app.unit_of_work) looks each
+new event's kind up here and runs the named effects' handlers (hotline.citizen.effects) in
+the same transaction, before the commit, so a message commits atomically with the fact it
+reports and a rolled-back fact sends nothing. Send jobs are queued after the commit.
+
+The deadline scan (hotline.tickets.escalation) writes its events in bulk, without ORM objects;
+it reads the same table for its steps' notices and duty-phone SMS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from types import MappingProxyType
+
+from hotline.domain.events import EventKind
+from hotline.models import Channel
+
+# Who hears what (hotline.messaging explains why): voice and web callers with a mobile get the
+# acknowledgement by SMS; callers reached by phone or SMS get the answer by SMS (or a call),
+# while web and Open311 users read it on the tracking page / the Open311 feed.
+ACK_CHANNELS = frozenset({Channel.VOICE, Channel.WEB})
+SMS_ANSWER_CHANNELS = frozenset({Channel.SMS, Channel.VOICE, Channel.PHONE})
+
+
+class Effect(StrEnum):
+    # The citizen (hotline.messaging documents who hears what, and how).
+    ACKNOWLEDGE = "acknowledge"  # 受理回执: the ticket number and tracking link by SMS
+    FOLLOW_UP_ROUND = "follow_up_round"  # 回访: a new round for the approved answer
+    ANSWER = "answer"  # 答复: by SMS, or on the agents' call-back list without a mobile
+    # Staff.
+    NOTIFY = "notify"  # inbox notices (a unit, a post, the administrators)
+    STAFF_SMS = "staff_sms"  # the duty phone of the unit that must act
+
+
+EFFECTS: Mapping[EventKind, tuple[Effect, ...]] = MappingProxyType({
+    EventKind.INTAKE: (Effect.ACKNOWLEDGE,),
+    # The round first: the answer's dedupe key carries the round's number.
+    EventKind.REPLY_APPROVED: (Effect.FOLLOW_UP_ROUND, Effect.ANSWER),
+    EventKind.DEADLINE_WARNING: (Effect.NOTIFY,),
+    EventKind.DEADLINE_OVERDUE: (Effect.NOTIFY, Effect.STAFF_SMS),
+    EventKind.DEADLINE_ESCALATED: (Effect.NOTIFY, Effect.STAFF_SMS),
+})
+
+
+def effects_of(kind: str) -> tuple[Effect, ...]:
+    """The effects of an event kind, in the order they run; most events have none."""
+    return EFFECTS.get(kind, ())  # type: ignore[call-overload]  # a stored str equals its kind

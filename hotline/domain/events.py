@@ -1,0 +1,55 @@
+"""The kinds of event a ticket's immutable log holds, named once.
+
+A StrEnum: the stored `ticket_events.kind` values are these strings, so old rows, the API's
+event lists, Open311 notes and the tracking page read exactly as before.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class EventKind(StrEnum):
+    # intake and classification
+    INTAKE = "intake"
+    TRANSCRIBED = "transcribed"
+    CLASSIFIED = "classified"
+    TRIAGED = "triaged"
+    TOPIC_SET = "topic_set"
+    LINKED_REPEAT = "linked_repeat"
+    CITIZEN_MESSAGE = "citizen_message"
+    ROUTING_MANUAL = "routing_manual"
+    ATTACHED = "attached"
+    # dispatch, sign, return
+    DISPATCHED = "dispatched"
+    SIGNED = "signed"
+    RETURNED = "returned"
+    ARBITRATION_REQUIRED = "arbitration_required"
+    # extensions and assisting units
+    EXTENSION_REQUESTED = "extension_requested"
+    EXTENSION_REFUSED = "extension_refused"
+    EXTENSION_APPROVED = "extension_approved"
+    ASSIST_DONE = "assist_done"
+    ASSIST_WAIVED = "assist_waived"
+    # reply, review, 督办, close, reopen
+    REPLIED = "replied"
+    # The centre accepted an answer: the citizen is told (hotline.domain.effects).
+    REPLY_APPROVED = "reply_approved"
+    REPLY_REJECTED = "reply_rejected"
+    URGED = "urged"
+    CLOSED = "closed"
+    CLOSED_DIRECT = "closed_direct"
+    REOPENED = "reopened"
+    # the citizen's verdict
+    FOLLOW_UP = "follow_up"
+    FOLLOW_UP_EXPIRED = "follow_up_expired"
+    # deadlines
+    CALENDAR_MISSING = "calendar_missing"
+    DEADLINE_WARNING = "deadline_warning"
+    DEADLINE_OVERDUE = "deadline_overdue"
+    DEADLINE_ESCALATED = "deadline_escalated"
+
+    @classmethod
+    def deadline(cls, step: str) -> EventKind:
+        """The event of an escalation step ("warning", "overdue", "escalated")."""
+        return cls(f"deadline_{step}")

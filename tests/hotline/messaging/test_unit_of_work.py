@@ -1,0 +1,44 @@
+"""The unit of work runs the table's effects with the fact, in its transaction, once."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import select
+
+from hotline.app import unit_of_work
+from hotline.app.extensions import db
+from hotline.domain import lifecycle
+from hotline.models import Channel, OutboundMessage
+from tests.fakes import flow
+from tests.hotline.tickets.helpers import new_ticket
+
+
+def _answers(number: str) -> list[OutboundMessage]:
+    return list(db.session.scalars(select(OutboundMessage).where(
+        OutboundMessage.ticket_number == number, OutboundMessage.kind == "answer")))
+
+
+def _replied_by_phone() -> str:
+    ticket = new_ticket()
+    ticket.channel = Channel.VOICE  # a caller with a mobile: the answer goes by SMS
+    unit_of_work.commit(db.session)
+    flow.answer(ticket.number, "路灯已修复", approve=False)
+    return ticket.number
+
+
+def test_a_rolled_back_approval_sends_nothing(app: Flask, reference: None) -> None:
+    number = _replied_by_phone()
+    lifecycle.review_reply(flow.ticket(number), flow.user("agent"), accept=True)
+    db.session.rollback()
+    assert _answers(number) == []
+
+
+def test_an_approval_commits_with_its_answer_once(app: Flask, reference: None) -> None:
+    number = _replied_by_phone()
+    lifecycle.review_reply(flow.ticket(number), flow.user("agent"), accept=True)
+    unit_of_work.commit(db.session)
+    unit_of_work.commit(db.session)  # a second commit finds no new event
+    (sms,) = _answers(number)
+    assert (sms.channel, sms.dedupe_key, sms.to_addr) == ("sms", f"answer:{number}:1",
+                                                          flow.ticket(number).phone)
+    assert "路灯已修复" in sms.body
