@@ -18,7 +18,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import settings
-from sqlalchemy import Connection, DateTime, create_engine, select, text
+from sqlalchemy import Connection, DateTime, Integer, create_engine, select, text
 
 from hotline import create_app
 from hotline.app.embedded_redis import ensure_running
@@ -32,6 +32,13 @@ settings.register_profile("explore", derandomize=False)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 PASSWORD = "test-pass-123"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first (they mostly wait on processes and clocks): under xdist each starts
+    at once on a worker while the others share out the quick ones, instead of one of them
+    starting last and running on alone."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture(scope="session")
@@ -148,7 +155,7 @@ def _empty(app: Flask) -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            _empty_postgresql(conn, tables)
         else:
             # intakes.target_ticket_id and tickets.intake_id point at each other: check at commit.
             conn.execute(text("PRAGMA defer_foreign_keys=ON"))
@@ -158,6 +165,26 @@ def _empty(app: Flask) -> None:
     from hotline.intake import snapshot
 
     snapshot.forget()  # the per-process routing catalogue must not outlive the emptied tables
+
+
+def _empty_postgresql(conn: Connection, tables: list[str]) -> None:
+    """Delete the rows of the tables holding any and restart the sequences that moved, as
+    TRUNCATE ... RESTART IDENTITY would: TRUNCATE costs milliseconds per table, so truncating
+    the forty tables cost a tenth of a second per test, and a test touches a handful."""
+    holding = set(conn.scalars(text(" UNION ALL ".join(
+        f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM {t})" for t in tables))))
+    # The foreign keys that close a cycle (intakes.target_ticket_id) go first.
+    for table in Base.metadata.sorted_tables:
+        for fk in table.foreign_keys:
+            if fk.use_alter and table.name in holding:
+                conn.execute(text(f"UPDATE {table.name} SET {fk.parent.name} = NULL"))
+    for name in tables:  # those pointing at others first
+        if name in holding:
+            conn.execute(text(f"DELETE FROM {name}"))
+    for sequence in conn.scalars(text("SELECT sequencename FROM pg_sequences "
+                                      "WHERE schemaname = current_schema() "
+                                      "AND last_value IS NOT NULL")):
+        conn.execute(text(f"ALTER SEQUENCE {sequence} RESTART"))
 
 
 @pytest.fixture
@@ -201,7 +228,8 @@ class _Rows:
             stamps = [c.name for c in table.columns if isinstance(c.type, DateTime)]
             conn.execute(table.insert(), [_shifted(row, stamps, shift) for row in rows])
             if conn.dialect.name == "postgresql":
-                _advance_sequences(conn, table.name, [c.name for c in table.primary_key])
+                _advance_sequences(conn, table.name, [c.name for c in table.primary_key
+                                                      if isinstance(c.type, Integer)])
 
 
 def _shifted(row: dict[str, Any], stamps: list[str], shift: timedelta) -> dict[str, Any]:
