@@ -18,7 +18,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import settings
-from sqlalchemy import Connection, DateTime, Integer, create_engine, select, text
+from sqlalchemy import Column, Connection, DateTime, Integer, create_engine, select, text
 
 from hotline import create_app
 from hotline.app.embedded_redis import ensure_running
@@ -88,12 +88,14 @@ def redis_url(instance_dir: Path) -> str:
     url = os.environ.get("REDIS_URL")
     if not url:
         return ensure_running(instance_dir / "redis")  # one embedded server per worker
-    if not WORKER:
-        return url
-    # Worker n uses REDIS_URL's database number + n (redis://host/0 -> /0, /1, ...).
+    return worker_redis_url(url, _worker_index()) if WORKER else url
+
+
+def worker_redis_url(url: str, index: int) -> str:
+    """Worker n uses REDIS_URL's database number + n (redis://host/0 -> /0, /1, ...)."""
     match = re.fullmatch(r"(.*/)(\d+)", url)
     base, number = (match.group(1), int(match.group(2))) if match else (url.rstrip("/") + "/", 0)
-    return f"{base}{number + _worker_index()}"
+    return f"{base}{number + index}"
 
 
 @pytest.fixture(scope="session")
@@ -225,11 +227,17 @@ class _Rows:
             rows = self.tables.get(table.name)
             if not rows:
                 continue
-            stamps = [c.name for c in table.columns if isinstance(c.type, DateTime)]
+            stamps = [c.name for c in table.columns if is_timestamp(c)]
             conn.execute(table.insert(), [_shifted(row, stamps, shift) for row in rows])
             if conn.dialect.name == "postgresql":
                 _advance_sequences(conn, table.name, [c.name for c in table.primary_key
                                                       if isinstance(c.type, Integer)])
+
+
+def is_timestamp(column: Column[Any]) -> bool:
+    """A date-time column, whatever its type (the models' UTC type decorates DateTime)."""
+    kind = column.type
+    return isinstance(getattr(kind, "impl_instance", kind), DateTime)
 
 
 def _shifted(row: dict[str, Any], stamps: list[str], shift: timedelta) -> dict[str, Any]:
@@ -248,8 +256,12 @@ def _advance_sequences(conn: Connection, table: str, key: list[str]) -> None:
 @pytest.fixture
 def reference(app: Flask, _reference_rows: _Rows) -> None:
     """The seed catalogue (topics, units, dispatch rules) and the demo accounts."""
+    from hotline.intake import snapshot
+
     with db.engine.begin() as conn:
         _reference_rows.insert(conn)
+    snapshot.bump(db.session)  # a catalogue stamp of its own, as the seed gives it
+    db.session.commit()
 
 
 def drain(app: Flask) -> None:
