@@ -172,9 +172,17 @@ def _empty(app: Flask) -> None:
 def _empty_postgresql(conn: Connection, tables: list[str]) -> None:
     """Delete the rows of the tables holding any and restart the sequences that moved, as
     TRUNCATE ... RESTART IDENTITY would: TRUNCATE costs milliseconds per table, so truncating
-    the forty tables cost a tenth of a second per test, and a test touches a handful."""
+    the forty tables cost a tenth of a second per test, and a test touches a handful. CASCADE
+    may empty tables that reference a truncated one: they are being emptied anyway."""
     holding = set(conn.scalars(text(" UNION ALL ".join(
         f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM {t})" for t in tables))))
+    # Tables whose triggers refuse a DELETE (ticket_events is append-only) are truncated.
+    guarded = holding & set(conn.scalars(text(
+        "SELECT c.relname FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid "
+        "WHERE NOT g.tgisinternal")))
+    if guarded:
+        conn.execute(text(f"TRUNCATE {', '.join(sorted(guarded))} CASCADE"))
+        holding -= guarded
     # The foreign keys that close a cycle (intakes.target_ticket_id) go first.
     for table in Base.metadata.sorted_tables:
         for fk in table.foreign_keys:
