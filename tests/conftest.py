@@ -35,9 +35,9 @@ PASSWORD = "test-pass-123"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The slow tests first (they mostly wait on processes and clocks): under xdist each starts
-    at once on a worker while the others share out the quick ones, instead of one of them
-    starting last and running on alone."""
+    """The slow tests first (they mostly wait on processes and clocks). `make test` hands tests
+    out one at a time (--maxschedchunk 1), so they start together on different workers while
+    the quick ones fill the gaps, instead of one of them starting last and running on alone."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
