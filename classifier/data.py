@@ -1,27 +1,19 @@
 """Reading labelled CSV files: the CLI's input and the TipDM 2020 C research data.
 
-The TipDM data is read in place from ``HOTLINE_DATA_DIR`` (default: ``shared/data/tipdm2020c``
-beside the repository) and never copied: its licence is unknown.
+The TipDM data is read in place and never copied (its licence is unknown), from the directory
+the caller names: ``HOTLINE_DATA_DIR`` of config.py, the one module that reads the environment.
 """
 
 from __future__ import annotations
 
 import csv
-import os
 from collections.abc import Iterable
 from pathlib import Path
 
 from classifier.errors import DataError
 
-REPO = Path(__file__).resolve().parent.parent
 BODIES = "tipdm2020c_attachment2_details_only.csv"
 TITLES = "tipdm2020c_attachment2_subjects.csv"
-
-
-def data_dir(path: str | Path | None = None) -> Path:
-    """The TipDM directory: ``path``, else ``$HOTLINE_DATA_DIR``, else the shared default."""
-    chosen = path or os.environ.get("HOTLINE_DATA_DIR")
-    return Path(chosen) if chosen else REPO.parent / "shared" / "data" / "tipdm2020c"
 
 
 def read_rows(path: str | Path) -> list[dict[str, str]]:
@@ -57,23 +49,22 @@ def _true(value: str | None) -> bool:
     return (value or "").strip().lower() in ("true", "1", "yes")
 
 
-def tipdm_bodies(directory: str | Path | None = None) -> tuple[list[str], list[str]]:
+def tipdm_bodies(directory: Path) -> tuple[list[str], list[str]]:
     """Message bodies and first-level labels, the 5 conflicting rows dropped."""
-    path = data_dir(directory) / BODIES
+    path = directory / BODIES
     rows = [r for r in read_rows(path) if not _true(r.get("label_conflict"))]
     texts, labels = columns(rows, path, "text", "label")
     return texts, labels
 
 
-def tipdm_titles(directory: str | Path | None = None) -> tuple[list[str], list[str]]:
+def tipdm_titles(directory: Path) -> tuple[list[str], list[str]]:
     """Titles and labels, conflicting rows dropped; identical titles stay (grouped by
     :func:`classifier.evaluate`'s default groups)."""
-    path = data_dir(directory) / TITLES
+    path = directory / TITLES
     rows = [r for r in read_rows(path) if not _true(r.get("subject_label_conflict"))]
     texts, labels = columns(rows, path, "text", "label")
     return texts, labels
 
 
-def available(directory: str | Path | None = None, files: Iterable[str] = (BODIES, TITLES)
-              ) -> bool:
-    return all((data_dir(directory) / name).is_file() for name in files)
+def available(directory: Path, files: Iterable[str] = (BODIES, TITLES)) -> bool:
+    return all((directory / name).is_file() for name in files)

@@ -1,7 +1,7 @@
 """The 12345 unified hotline. `flask --app hotline` finds `create_app` here.
 
-The factory itself lives in `hotline.app.factory` and is imported only when an app is built,
-so that importing the domain (`hotline.domain`) loads no web framework.
+The factory itself lives in the composition root `hotline.factory` and is imported only when an
+app is built, so that importing the domain (`hotline.domain`) loads no web framework.
 """
 
 from __future__ import annotations
@@ -13,6 +13,6 @@ if TYPE_CHECKING:
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
-    from hotline.app.factory import create_app as build
+    from hotline.factory import create_app as build
 
     return build(overrides)

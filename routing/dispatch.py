@@ -6,7 +6,7 @@ why, so every routing decision can be explained and replayed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,19 +100,3 @@ def topic_chain(code: str, parents: Mapping[str, str | None]) -> tuple[str, ...]
         chain.append(current)
         current = parents.get(current)
     return tuple(chain)
-
-
-def rules_from_rows(rows: Sequence[Mapping[str, Any]]) -> list[Rule]:
-    """Rules from plain mappings (database rows or the seed file)."""
-    return [
-        Rule(
-            id=int(row["id"]),
-            department=row["department"],
-            priority=int(row.get("priority") or 100),
-            topic=row.get("topic"),
-            district=row.get("district"),
-            line=row.get("line"),
-            keywords=tuple(w.strip() for w in (row.get("keywords") or "").split(",") if w.strip()),
-        )
-        for row in rows
-    ]

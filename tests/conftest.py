@@ -164,7 +164,7 @@ def _empty(app: Flask) -> None:
             for name in tables:
                 conn.execute(text(f"DELETE FROM {name}"))
     connection(app).flushdb()
-    from hotline.intake import snapshot
+    from hotline.catalogue import snapshot
 
     snapshot.forget()  # the per-process routing catalogue must not outlive the emptied tables
 
@@ -264,7 +264,7 @@ def _advance_sequences(conn: Connection, table: str, key: list[str]) -> None:
 @pytest.fixture
 def reference(app: Flask, _reference_rows: _Rows) -> None:
     """The seed catalogue (topics, units, dispatch rules) and the demo accounts."""
-    from hotline.intake import snapshot
+    from hotline.catalogue import snapshot
 
     with db.engine.begin() as conn:
         _reference_rows.insert(conn)

@@ -14,7 +14,7 @@ R = TypeVar("R")
 
 @cache
 def app() -> Flask:
-    from hotline import create_app
+    from hotline.factory import create_app
 
     return create_app()
 

@@ -12,8 +12,8 @@ from hotline.app.extensions import db
 from hotline.app.queue import DEFAULT_QUEUE, queue, try_enqueue
 from hotline.citizen import followup
 from hotline.messaging import outbox
-from hotline.messaging.senders import configured_sender
 from hotline.models import utcnow
+from hotline.twilio.sender import configured_sender
 from workers.context import in_app
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def send_outbound_batch(message_ids: list[int]) -> list[str]:
 def sweep_outbox() -> int:
     """Re-queue outbox rows stuck in `queued`; flag rows a dead job left in `sending`."""
     now = utcnow()
-    age = timedelta(seconds=current_app.config.get("OUTBOX_REQUEUE_AFTER_SECONDS", 60))
+    age = timedelta(seconds=current_app.config["OUTBOX_REQUEUE_AFTER_SECONDS"])
     ids = outbox.due(db.session, now, age)
     db.session.rollback()
     for message_id in ids:

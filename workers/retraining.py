@@ -10,12 +10,6 @@ from hotline.classifier_models import registry as model_registry
 from workers.context import in_app
 
 
-@in_app
-def retrain_model() -> str:
-    row, result = model_registry.retrain(current_app, db.session)
-    return f"{row.version}: {result.reason}"
-
-
 def _note(**values: str) -> None:
     """Save progress in the job's meta, where the admin page reads it while the job runs."""
     job = get_current_job()

@@ -28,6 +28,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 import classifier  # noqa: E402
+import config  # noqa: E402
 from classifier import data  # noqa: E402
 from classifier.card import library_versions  # noqa: E402
 
@@ -144,7 +145,7 @@ def main() -> int:
                         help="keep the bodies/titles cross-validation figures already in --out "
                              "(they are deterministic) and measure only time, speed and memory")
     args = parser.parse_args()
-    directory = data.data_dir(args.data_dir)
+    directory = args.data_dir or config.load()["HOTLINE_DATA_DIR"]
     if not data.available(directory):
         print(f"error: TipDM data not found in {directory}", file=sys.stderr)
         return 2

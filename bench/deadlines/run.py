@@ -113,8 +113,8 @@ def routing_figures(app: Any, count: int) -> dict[str, Any]:
     """Tickets per second through route() — place, catalogue, deadlines, dispatch — with the
     per-job catalogue check, and with inserting the routed tickets (commit every 500)."""
     from hotline.app.extensions import db
+    from hotline.catalogue import snapshot
     from hotline.domain import lifecycle
-    from hotline.intake import snapshot
     from hotline.intake.triage import route
     from hotline.models import Channel, Line, RequestType, Status, Ticket
 

@@ -16,9 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.admin.fields import Field
+from hotline.catalogue import snapshot
 from hotline.domain.errors import InvalidInput, NotFound
 from hotline.identity import audit
-from hotline.intake import snapshot
 from hotline.models import User
 
 Fill = Callable[[Session, Any, Mapping[str, Any], User], None]

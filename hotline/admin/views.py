@@ -33,8 +33,9 @@ from hotline.admin.entity import Entity
 from hotline.app.extensions import db
 from hotline.classifier_models import admin as classifier_models
 from hotline.domain.errors import DomainError, InvalidInput
+from hotline.domain.roles import Permission
 from hotline.identity import audit, auth
-from hotline.identity.permissions import Permission, requires
+from hotline.identity.permissions import requires
 from hotline.models import ApiToken
 
 bp = Blueprint("admin", __name__, template_folder="templates", url_prefix="/admin")

@@ -12,9 +12,9 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from hotline.api.schemas import ApiErrorSchema, TicketSchema
+from hotline.api.schemas import TicketSchema
 from hotline.api.security import api_requires, api_user
-from hotline.app.extensions import db
+from hotline.app.extensions import ApiErrorSchema, db
 from hotline.tickets.actions import perform
 from hotline.tickets.catalogue import ACTIONS, TicketAction
 from hotline.tickets.presenters import ticket_dict

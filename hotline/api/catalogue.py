@@ -12,10 +12,9 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from hotline import admin
-from hotline.api.schemas import ApiErrorSchema
 from hotline.api.security import api_requires, api_user
-from hotline.app.extensions import db
-from hotline.identity.permissions import Permission
+from hotline.app.extensions import ApiErrorSchema, db
+from hotline.domain.roles import Permission
 
 blp = Blueprint("api_catalogue", __name__, url_prefix="/api/v1/admin",
                 description="派单目录、时限与工作日历 Dispatch catalogue, SLA policies, calendar")

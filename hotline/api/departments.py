@@ -8,10 +8,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from hotline.api.schemas import ApiErrorSchema, DepartmentSchema
+from hotline.api.schemas import DepartmentSchema
 from hotline.api.security import api_requires
-from hotline.app.extensions import db
-from hotline.identity.permissions import Permission
+from hotline.app.extensions import ApiErrorSchema, db
+from hotline.domain.roles import Permission
 from hotline.models import Department
 from hotline.tickets.presenters import department_dict
 

@@ -8,16 +8,11 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from hotline.api.schemas import (
-    ApiErrorSchema,
-    FailedIntakeSchema,
-    IntakeAcceptedSchema,
-    IntakeSchema,
-)
+from hotline.api.schemas import FailedIntakeSchema, IntakeAcceptedSchema, IntakeSchema
 from hotline.api.security import api_requires, api_user
-from hotline.app.extensions import db
+from hotline.app.extensions import ApiErrorSchema, db
 from hotline.domain.content import idempotency_ref
-from hotline.identity.permissions import Permission
+from hotline.domain.roles import Permission
 from hotline.intake import failed as dead_letter
 from hotline.intake.accept import Request
 from hotline.intake.handover import hand_over, submit

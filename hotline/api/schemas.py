@@ -7,10 +7,6 @@ from marshmallow import Schema, fields, validate
 from hotline.models import Channel, Line, RequestType, Status
 
 
-class ApiErrorSchema(Schema):
-    error = fields.Dict(required=True)
-
-
 class DepartmentSchema(Schema):
     code = fields.String(required=True)
     name = fields.String(required=True)

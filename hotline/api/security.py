@@ -10,8 +10,9 @@ from flask import g, request
 from flask_smorest import abort
 
 from hotline.app.extensions import db
+from hotline.domain.roles import Permission, allows
 from hotline.identity.auth import token_holder
-from hotline.identity.permissions import Permission, allows, mark
+from hotline.identity.permissions import mark
 from hotline.models import User
 
 F = TypeVar("F", bound=Callable[..., Any])

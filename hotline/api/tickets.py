@@ -9,13 +9,13 @@ from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields
 from sqlalchemy import func, select
 
-from hotline.api.schemas import ApiErrorSchema, TicketPageSchema, TicketQuerySchema, TicketSchema
+from hotline.api.schemas import TicketPageSchema, TicketQuerySchema, TicketSchema
 from hotline.api.security import api_requires, api_user
-from hotline.app.extensions import db
+from hotline.app.extensions import ApiErrorSchema, db
 from hotline.domain.errors import NotFound
 from hotline.domain.numbering import canonical
+from hotline.domain.roles import Permission
 from hotline.identity.access import check_view, reveal_phone, scope
-from hotline.identity.permissions import Permission
 from hotline.models import Department, Ticket, Topic
 from hotline.tickets.actions import find
 from hotline.tickets.presenters import ticket_dict

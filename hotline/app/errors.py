@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable, Mapping
 from contextlib import suppress
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -100,17 +101,12 @@ def database_unreachable(exc: BaseException) -> bool:
     return False
 
 
-def _unavailable() -> Response:
-    """503 in the caller's own format. Twilio hears a sorry message with 200 instead (see
-    channels.twilio.sorry)."""
-    if request.blueprint == "open311":
-        from hotline.channels.open311 import error_response
-
-        response = error_response(503, UNAVAILABLE)
-    elif request.path.startswith("/twilio/"):
-        from hotline.twilio.views import sorry
-
-        response = sorry()
+def _unavailable(answers: Mapping[str, Callable[[], Response]]) -> Response:
+    """503 in the caller's own format: a blueprint that speaks its own (Open311, Twilio) answers
+    through `answers`; Twilio hears a sorry message with 200 instead (hotline.twilio.views.sorry)."""
+    answer = answers.get(request.blueprint or "")
+    if answer is not None:
+        response = answer()
         if response.status_code == 200:
             return response
     elif wants_json():
@@ -126,7 +122,11 @@ def _unavailable() -> Response:
     return response
 
 
-def register(app: Flask) -> None:
+def register(app: Flask, unavailable: Mapping[str, Callable[[], Response]]) -> None:
+    """Install the hooks and handlers; `unavailable` maps a blueprint with a format of its own
+    to the answer it gives while the database is unreachable (the composition root knows them,
+    so this shell imports no feature)."""
+
     @app.before_request
     def _no_nul() -> None:
         """A NUL in a path or query parameter is never meant, and PostgreSQL text cannot hold one:
@@ -165,7 +165,7 @@ def register(app: Flask) -> None:
         with suppress(Exception):
             db.session.rollback()
         log.warning("%s %s -> 503, database unreachable: %s", request.method, request.path, exc)
-        return _unavailable()
+        return _unavailable(unavailable)
 
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError) -> Any:

@@ -10,8 +10,8 @@ from flask_login import LoginManager
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from marshmallow import Schema, fields
 
-from hotline.api.schemas import ApiErrorSchema
 from hotline.models import Base
 
 # Objects stay readable after commit: a view that commits and then shows the ticket number
@@ -47,6 +47,12 @@ class RouteLimiter(Limiter):
 
 limiter = RouteLimiter(key_func=get_remote_address)
 babel = Babel()
+
+
+class ApiErrorSchema(Schema):
+    """The API's error body, `{"error": {"code", "message"}}` (hotline.app.errors.respond)."""
+
+    error = fields.Dict(required=True)
 
 
 class HotlineApi(Api):

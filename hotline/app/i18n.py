@@ -15,7 +15,7 @@ from flask import Blueprint, Flask, current_app, g, redirect, request, url_for
 from flask_babel import get_locale, gettext, refresh
 from werkzeug.wrappers import Response
 
-from hotline.identity.auth import safe_target
+from hotline.app.urls import safe_target
 
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 DEFAULT = "zh_CN"

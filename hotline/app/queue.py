@@ -24,6 +24,15 @@ TRAINING_QUEUE = "training"
 # into `process_intakes` jobs, many ids to a job.
 ACCEPTED = "hotline:intakes:accepted"
 
+# Jobs the web tier queues, named by dotted path: RQ imports the function in the worker, so the
+# code that queues a job does not import the workers, which import that code back.
+# (tests/hotline/app/test_queue.py checks each name is a worker's job.)
+PROCESS_INTAKES = "workers.jobs.process_intakes"
+ROUTE_TICKET = "workers.jobs.route_ticket"
+SEND_OUTBOUND_BATCH = "workers.messaging.send_outbound_batch"
+TRAIN_CANDIDATE = "workers.retraining.train_candidate"
+Job = Callable[..., Any] | str
+
 
 def redis_url(app: Flask) -> str:
     url = app.config.get("REDIS_URL")
@@ -60,7 +69,7 @@ def announce(intake_id: int) -> None:
         log.warning("intake %s left for the sweeper: %s", intake_id, exc)
 
 
-def try_enqueue(name: str, func: Callable[..., Any], *args: Any, job_id: str | None = None) -> bool:
+def try_enqueue(name: str, func: Job, *args: Any, job_id: str | None = None) -> bool:
     """Enqueue, or log and return False when Redis is down; a sweeper retries from the database."""
     target = queue(name)
     try:
@@ -76,7 +85,7 @@ def try_enqueue(name: str, func: Callable[..., Any], *args: Any, job_id: str | N
     return True
 
 
-def try_enqueue_many(name: str, func: Callable[..., Any], calls: Sequence[tuple[Any, ...]]) -> bool:
+def try_enqueue_many(name: str, func: Job, calls: Sequence[tuple[Any, ...]]) -> bool:
     """`try_enqueue` for many calls of one function in one round trip: a deadline scan can
     decide hundreds of SMS at once, and a round trip each would be most of its time."""
     target = queue(name)

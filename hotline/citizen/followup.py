@@ -25,8 +25,8 @@ from hotline.domain import lifecycle
 from hotline.domain.errors import DomainError, InvalidInput
 from hotline.domain.lifecycle import CITIZEN, SYSTEM, Actor
 from hotline.domain.phones import normalise_phone
+from hotline.domain.roles import Permission, require
 from hotline.identity.access import hides_identity
-from hotline.identity.permissions import Permission, require
 from hotline.messaging import texts
 from hotline.messaging.hooks import SMS_ANSWER_CHANNELS, mobile, plan
 from hotline.models import Channel, FollowUp, Message, OutboundMessage, Status, Ticket, utcnow
@@ -161,7 +161,7 @@ def ask(session: Session, ticket: Ticket, at: datetime | None = None) -> bool:
 def _planner(session: Session) -> lifecycle.Planner | None:
     """The deadline planner of the routing snapshot, so a redo gets a fresh reply deadline."""
     try:
-        from hotline.intake.snapshot import current
+        from hotline.catalogue.snapshot import current
     except ImportError:  # pragma: no cover - older trees without the workflow snapshot
         return None
     return current(session).planner

@@ -73,7 +73,7 @@ def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
 
 
 def _rate() -> str:
-    return str(current_app.config.get("TRACK_RATE_LIMIT", "10 per minute;60 per hour"))
+    return str(current_app.config["TRACK_RATE_LIMIT"])
 
 
 def _keyed(text: str) -> str:

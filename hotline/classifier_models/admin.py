@@ -22,7 +22,7 @@ from rq.job import Job, JobStatus
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.app.queue import TRAINING_QUEUE, connection, queue
+from hotline.app.queue import TRAIN_CANDIDATE, TRAINING_QUEUE, connection, queue
 from hotline.classifier_models import registry as model_registry
 from hotline.domain.errors import Conflict, InvalidInput, NotFound
 from hotline.identity import audit
@@ -123,8 +123,6 @@ def training() -> Training | None:
 def train_candidate(session: Session, actor: User) -> None:
     """Queue a retraining that registers a candidate without activating it; refused while
     another one is queued or running (two would only compete for the same CPU)."""
-    from workers.retraining import train_candidate as job
-
     conn = connection()
     try:
         if not conn.set(STARTING, 1, nx=True, ex=30):
@@ -134,7 +132,7 @@ def train_candidate(session: Session, actor: User) -> None:
             if latest is not None and latest.busy:
                 raise Conflict(_("已有训练任务正在排队或进行，请等它结束后再试"))
             enqueued = queue(TRAINING_QUEUE).enqueue(
-                job, job_timeout=int(current_app.config["TRAINING_TIMEOUT_SECONDS"]),
+                TRAIN_CANDIDATE, job_timeout=int(current_app.config["TRAINING_TIMEOUT_SECONDS"]),
                 result_ttl=86400, failure_ttl=7 * 86400)
             conn.set(CURRENT_JOB, enqueued.id)
         finally:

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 import classifier
-from hotline.intake.snapshot import place_words
+from hotline.catalogue.snapshot import place_words
 from hotline.models import ModelVersion, TrainingExample, utcnow
 from hotline.seed.load import corpus_rows
 

@@ -6,22 +6,16 @@ Commands are thin callers of the domain; bad input ends with one line on stderr 
 from __future__ import annotations
 
 import re
-import sys
-from typing import NoReturn
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from hotline.app import migrate
 from hotline.app.extensions import db
+from hotline.cli import fail
 from hotline.models import ApiToken, User
-
-
-def fail(message: str) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(2)
 
 
 @click.command("init-db")
@@ -178,14 +172,3 @@ def register(app: Flask) -> None:
     for command in (init_db, seed_demo, create_token, revoke_token, worker, scheduler, up,
                     import_command, deadlines, model, figures_refresh, trainer):
         app.cli.add_command(command)
-
-
-def _create_app() -> Flask:
-    from hotline import create_app
-
-    return create_app()
-
-
-def main() -> None:
-    """Entry point of the `hotline` console script."""
-    FlaskGroup(create_app=_create_app)(prog_name="hotline")

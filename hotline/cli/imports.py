@@ -15,7 +15,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from hotline.app.extensions import db
-from hotline.cli.commands import fail
+from hotline.cli import fail
 from hotline.imports.cases import Summary, column_indexes, import_rows, load_mapping
 from hotline.imports.files import TableError, read_table
 from hotline.intake.accept import Request, find_existing

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.catalogue.snapshot import Snapshot, current
 from hotline.classifier_models.active import active_model
 from hotline.domain import lifecycle
 from hotline.domain.content import clean_content, normalise_text
@@ -24,7 +25,6 @@ from hotline.domain.phones import normalise_phone
 from hotline.intake.accept import Request, accept, parse_line, validated_payload
 from hotline.intake.process import HELD_FOR, process_intake
 from hotline.intake.repeats import similar_open
-from hotline.intake.snapshot import Snapshot, current
 from hotline.intake.triage import decide_unit, keyword_rule
 from hotline.knowledge.service import get as get_article
 from hotline.models import Channel, Department, Ticket

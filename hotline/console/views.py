@@ -22,37 +22,26 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import Length, Optional
 
 from hotline.app.extensions import db
 from hotline.app.forms import show_error
-from hotline.app.labels import LINE_LABELS, REQUEST_TYPE_LABELS, STATUS_LABELS, choices
+from hotline.app.labels import STATUS_LABELS
 from hotline.console import service as console
 from hotline.domain.errors import DomainError, InvalidInput
 from hotline.domain.lifecycle import Actor
-from hotline.identity.permissions import Permission, requires
+from hotline.domain.roles import Permission
+from hotline.identity.permissions import requires
+from hotline.intake.forms import CallerForm
 from hotline.knowledge import service as knowledge
 from hotline.models import Department
 from hotline.tickets.views import localtime
 
 bp = Blueprint("agent", __name__, template_folder="templates", url_prefix="/agent")
 OUTCOME_LABELS = {"dispatch": _l("派单"), "direct": _l("直接办结"), "manual": _l("待人工分拨")}
-
-
-class CallerForm(FlaskForm):
-    """What the citizen said and who they are: the call, or a failed intake being repaired."""
-
-    phone = StringField(_l("来电号码"), validators=[DataRequired(), Length(max=32)])
-    line = SelectField(_l("热线"), choices=choices(LINE_LABELS), default="12345")
-    request_type = SelectField(_l("诉求类型"), choices=choices(REQUEST_TYPE_LABELS),
-                               default="complaint")
-    content = TextAreaField(_l("诉求内容"), validators=[DataRequired(), Length(max=4000)])
-    name = StringField(_l("来电人姓名"), validators=[Optional(), Length(max=80)])
-    address = StringField(_l("地址"), validators=[Optional(), Length(max=200)])
 
 
 class CallForm(CallerForm):

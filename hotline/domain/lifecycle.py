@@ -25,7 +25,7 @@ from typing import Any
 
 from hotline.domain.deadlines import Planner, Window, due_phrase, shown
 from hotline.domain.errors import Forbidden, IllegalTransition, InvalidInput
-from hotline.identity.permissions import Permission, allows
+from hotline.domain.roles import Permission, allows
 from hotline.models import (
     AssistTask,
     DeadlineClock,
@@ -63,7 +63,7 @@ SYSTEM = Actor("system")
 CITIZEN = Actor("citizen")
 
 # Posts that belong to a unit (and act only on its tickets); what each post may do is in
-# hotline.identity.permissions.
+# hotline.domain.roles.
 UNIT_ROLES = frozenset({Role.UNIT_STAFF, Role.UNIT_LEAD})
 
 RETURN_REASONS = {
@@ -139,7 +139,7 @@ def _require(ticket: Ticket, action: str, allowed: Iterable[Status]) -> None:
 
 
 def _require_centre(actor: Actor, permission: Permission, action: str) -> None:
-    """A centre post's permission (hotline.identity.permissions); the system may act for the centre."""
+    """A centre post's permission (hotline.domain.roles); the system may act for the centre."""
     if actor is not SYSTEM and not allows(actor.role, permission):
         raise Forbidden(f"只有中心人员可以 {action} / only centre staff may {action}")
 

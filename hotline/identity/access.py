@@ -1,6 +1,6 @@
 """Which tickets a user may see and how citizens' personal data is shown: checked here only.
 
-What a post may *do* is in hotline.identity.permissions; this module applies it to rows and fields.
+What a post may *do* is in hotline.domain.roles; this module applies it to rows and fields.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from hotline.domain.errors import NotFound
 from hotline.domain.phones import mask_phone
+from hotline.domain.roles import Permission, allows, require
 from hotline.identity import audit
-from hotline.identity.permissions import Permission, allows, require
 from hotline.models import AssistTask, OutboundMessage, RequestType, Ticket, User
 
 PHONE_REVEALED = "phone_reveal"  # audit action: a full number was shown to someone

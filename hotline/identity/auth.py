@@ -17,10 +17,8 @@ import contextlib
 import hashlib
 import secrets
 import time
-import unicodedata
 from datetime import timedelta
 from typing import Any, NamedTuple
-from urllib.parse import quote, urlsplit, urlunsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
@@ -45,8 +43,9 @@ from wtforms.validators import DataRequired, Length
 
 from hotline.app.errors import wants_json
 from hotline.app.extensions import db, limiter, login_manager
+from hotline.app.urls import safe_target
+from hotline.catalogue import snapshot
 from hotline.identity import audit
-from hotline.intake import snapshot
 from hotline.models import ApiToken, CatalogueVersion, Role, User, utcnow
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -111,12 +110,6 @@ def check_password(user: User, password: str, *, max_failures: int, lock_for: ti
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
     return OK
-
-
-def issue_token(user: User) -> str:
-    """A new bearer token; only its hash is stored, so it is shown once."""
-    token, _row = issue_token_row(user)
-    return token
 
 
 def issue_token_row(user: User) -> tuple[str, ApiToken]:
@@ -238,31 +231,6 @@ def _attempt(username: str, password: str) -> tuple[str, User | None]:
     else:
         audit.record(db.session, user, "user", user.username, "login_failed")
     return outcome, user
-
-
-# Kept as they are when a target is rebuilt: URL syntax and escapes already there.
-_URL_SAFE = "/?=&%:@!$'()*+,;~-._"
-
-
-def safe_target(target: str | None, fallback: str = "web.home") -> str:
-    """`target` rebuilt as a path on this site, else `fallback`'s URL: an open redirect would let
-    a link send staff (or citizens switching language) elsewhere.
-
-    Browsers drop TAB, CR and LF inside a URL and read a backslash as a slash, so `/<TAB>/evil`
-    and `/<backslash>evil` mean `//evil`, another host: any whitespace, control or format
-    character and any backslash is refused outright rather than cleaned (a LF would also break
-    the Location header). What is left must start with a single slash and parse with no scheme
-    and no host; it is then re-assembled from its path and query with everything non-ASCII
-    percent-encoded, so no look-alike slash (`／`, `∕`) reaches the Location header as such.
-    """
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target \
-            or any(c.isspace() or unicodedata.category(c).startswith("C") for c in target):
-        return url_for(fallback)
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return url_for(fallback)
-    return urlunsplit(("", "", quote(parts.path, safe=_URL_SAFE),
-                       quote(parts.query, safe=_URL_SAFE), ""))
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 
 from hotline.app.extensions import db
-from hotline.app.queue import INTAKE_QUEUE, announce, try_enqueue
+from hotline.app.queue import INTAKE_QUEUE, PROCESS_INTAKES, announce, try_enqueue
 from hotline.intake.accept import Accepted, Request, accept
 
 
@@ -33,6 +33,4 @@ def hand_over(intake_id: int) -> None:
     if current_app.config["RQ_ASYNC"]:
         announce(intake_id)
         return
-    from workers.jobs import process_intakes
-
-    try_enqueue(INTAKE_QUEUE, process_intakes, [intake_id])
+    try_enqueue(INTAKE_QUEUE, PROCESS_INTAKES, [intake_id])

@@ -12,11 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hotline.catalogue import snapshot
 from hotline.classifier_models.active import active_model
 from hotline.domain import lifecycle
 from hotline.domain.content import normalise_text
 from hotline.domain.lifecycle import SYSTEM
-from hotline.intake import snapshot
 from hotline.intake.repeats import find_repeat
 from hotline.intake.triage import route
 from hotline.models import Channel, Intake, IntakeStatus, Line, RequestType, Ticket, Urgency, utcnow

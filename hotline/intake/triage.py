@@ -1,6 +1,6 @@
 """The routing step: place, topic and catalogue -> the responsible unit, with the reason why.
 
-Works from the per-process `Snapshot` (hotline.intake.snapshot), so routing a ticket costs no queries
+Works from the per-process `Snapshot` (hotline.catalogue.snapshot), so routing a ticket costs no queries
 beyond loading the chosen unit (usually from the session's identity map): the worker reaches
 thousands of tickets per second excluding the classifier (bench/deadlines).
 """
@@ -11,9 +11,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from hotline.catalogue.snapshot import Snapshot, current
 from hotline.domain import lifecycle
 from hotline.domain.lifecycle import SYSTEM
-from hotline.intake.snapshot import Snapshot, current
 from hotline.models import Department, Ticket, Urgency
 from routing.dispatch import Case, Decision, decide
 

@@ -14,12 +14,13 @@ from wtforms.validators import Length, Optional
 
 from hotline.app.extensions import db
 from hotline.app.forms import show_error
-from hotline.console.views import CallerForm
 from hotline.domain.content import displayable
 from hotline.domain.errors import InvalidInput
-from hotline.identity.permissions import Permission, requires
+from hotline.domain.roles import Permission
+from hotline.identity.permissions import requires
 from hotline.intake import failed as dead_letter
 from hotline.intake.accept import Request
+from hotline.intake.forms import CallerForm
 from hotline.intake.handover import hand_over
 
 bp = Blueprint("intakes", __name__, template_folder="templates", url_prefix="/intakes")

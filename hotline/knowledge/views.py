@@ -17,7 +17,8 @@ from wtforms.validators import DataRequired, Length, Optional
 from hotline.app.extensions import db
 from hotline.app.forms import show_error
 from hotline.domain.errors import InvalidInput
-from hotline.identity.permissions import Permission, requires
+from hotline.domain.roles import Permission
+from hotline.identity.permissions import requires
 from hotline.knowledge import service as knowledge
 from hotline.models import Topic
 

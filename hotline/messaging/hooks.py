@@ -148,8 +148,7 @@ def _enqueue(session: Session) -> None:
     if not current_app.config.get("RQ_ASYNC", True):
         # Synchronous RQ would run the job inside this commit; the sweeper sends these instead.
         return
-    from hotline.app.queue import DEFAULT_QUEUE, try_enqueue_many
-    from workers.messaging import send_outbound_batch
+    from hotline.app.queue import DEFAULT_QUEUE, SEND_OUTBOUND_BATCH, try_enqueue_many
 
-    try_enqueue_many(DEFAULT_QUEUE, send_outbound_batch,
+    try_enqueue_many(DEFAULT_QUEUE, SEND_OUTBOUND_BATCH,
                      [(ids[i:i + SEND_BATCH],) for i in range(0, len(ids), SEND_BATCH)])

@@ -20,7 +20,7 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from hotline.messaging.senders import PermanentFailure, Sender, TemporaryFailure, UncertainFailure
+from hotline.messaging.sender import PermanentFailure, Sender, TemporaryFailure, UncertainFailure
 from hotline.messaging.texts import STAFF_NOTICE
 from hotline.models import Notification, OutboundMessage, Role, Ticket, utcnow
 

@@ -24,9 +24,10 @@ from hotline.app.extensions import db
 from hotline.domain.errors import DomainError
 from hotline.domain.lifecycle import Actor
 from hotline.domain.numbering import canonical
+from hotline.domain.roles import Permission
 from hotline.identity import audit
 from hotline.identity.access import recipient_view, reveal_recipient
-from hotline.identity.permissions import Permission, requires
+from hotline.identity.permissions import requires
 from hotline.messaging import outbox, texts
 from hotline.models import FollowUp, Line, MessageTemplate, OutboundMessage, Ticket, utcnow
 

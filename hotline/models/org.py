@@ -5,7 +5,6 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -48,7 +47,7 @@ class Department(Base):
         return f"{self.name}（{self.code}）"
 
 
-class User(UserMixin, Base):
+class User(Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,9 +66,21 @@ class User(UserMixin, Base):
 
     department: Mapped[Department | None] = relationship()
 
+    # What Flask-Login asks of a user, written out rather than inherited from its UserMixin so
+    # that the models (and the domain above them) load no web framework.
+    is_anonymous = False
+
     @property
-    def is_active(self) -> bool:  # Flask-Login reads this
+    def is_active(self) -> bool:
         return self.active
+
+    @property
+    def is_authenticated(self) -> bool:
+        """A deactivated account counts as signed out, as with Flask-Login's UserMixin."""
+        return self.active
+
+    def get_id(self) -> str:
+        return str(self.id)
 
 
 class ApiToken(Base):

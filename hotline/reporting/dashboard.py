@@ -21,7 +21,7 @@ from classifier.trends import hot_topics
 from hotline.app.i18n import Labels
 from hotline.app.labels import CHANNEL_LABELS, LINE_LABELS
 from hotline.app.tables import Rate, Table
-from hotline.intake import snapshot
+from hotline.catalogue import snapshot
 from hotline.models import Department, Place, Topic
 from hotline.reporting import figures
 from hotline.reporting.figures import Counts, Period

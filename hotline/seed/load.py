@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hotline.catalogue import snapshot
 from hotline.identity.auth import hash_password
-from hotline.intake import snapshot
 from hotline.models import (
     Department,
     DispatchRule,

@@ -21,8 +21,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from hotline.domain.errors import Conflict, NotFound
 from hotline.domain.lifecycle import Actor
 from hotline.domain.numbering import canonical
+from hotline.domain.roles import require
 from hotline.identity.access import check_view
-from hotline.identity.permissions import require
 from hotline.models import Ticket, User
 from hotline.tickets.catalogue import BY_NAME, Context, TicketAction
 

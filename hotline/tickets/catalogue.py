@@ -3,7 +3,7 @@ check all read.
 
 An entry says what the action is called (its URL segment and its Chinese label), where it applies
 (a named status set of hotline.domain.lifecycle, whose function refuses it elsewhere with 409),
-which post may do it (hotline.identity.permissions), what it takes (one marshmallow schema: the
+which post may do it (hotline.domain.roles), what it takes (one marshmallow schema: the
 API validates a JSON body with it, the ticket page reads its form fields by it) and which
 life-cycle function it runs, with the request's values turned into that function's arguments
 (unit and topic codes looked up, the deadline parsed). Adding an action is one entry here;
@@ -24,12 +24,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.app.labels import N_
+from hotline.catalogue import snapshot
 from hotline.domain import lifecycle
 from hotline.domain.deadlines import Planner
 from hotline.domain.errors import InvalidInput
 from hotline.domain.lifecycle import MAX_EXTENSION_DAYS, RETURN_REASONS, Actor
-from hotline.identity.permissions import Permission
-from hotline.intake import snapshot
+from hotline.domain.roles import Permission
 from hotline.models import Department, Status, Ticket, Topic, TrainingExample
 from hotline.tickets.lookups import topic_by_code
 from routing.calendar import SHANGHAI

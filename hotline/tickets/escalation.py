@@ -23,8 +23,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from hotline.catalogue import snapshot
 from hotline.domain.deadlines import due_phrase
-from hotline.intake import snapshot
 from hotline.messaging import hooks, texts
 from hotline.models import (
     DeadlineClock,

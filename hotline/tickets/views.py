@@ -23,8 +23,9 @@ from hotline.app.labels import (
     URGENCY_LABELS,
 )
 from hotline.domain.numbering import canonical
+from hotline.domain.roles import Permission
 from hotline.identity.access import check_view, citizen_view, reveal_phone, scope
-from hotline.identity.permissions import Permission, can, requires
+from hotline.identity.permissions import can, requires
 from hotline.models import Role, Status, Ticket
 from hotline.tickets.actions import find
 

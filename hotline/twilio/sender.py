@@ -9,12 +9,14 @@ deployment can point at a regional gateway or a recording proxy.
 from __future__ import annotations
 
 import requests
+from flask import Flask
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from hotline.messaging.sender import (
     PermanentFailure,
+    Sender,
     SendResult,
     TemporaryFailure,
     UncertainFailure,
@@ -68,3 +70,22 @@ def _classify(exc: TwilioRestException) -> TemporaryFailure | PermanentFailure:
     if exc.status >= 500 or exc.status == 429:
         return TemporaryFailure(text, code=exc.code, status=exc.status)
     return PermanentFailure(text, code=exc.code, status=exc.status)
+
+
+def configured_sender(app: Flask) -> Sender | None:
+    """The app's sender, built once per process (the SDK client keeps its HTTP connections).
+
+    None when no SMS provider is configured: the outbox then marks messages as failed for an
+    agent to phone rather than pretend they went out.
+    """
+    sender = app.extensions.get("hotline.sender")
+    if sender is None and app.config.get("TWILIO_ACCOUNT_SID") and app.config.get("TWILIO_FROM_NUMBER"):
+        sender = TwilioSender(
+            account_sid=app.config["TWILIO_ACCOUNT_SID"],
+            auth_token=app.config["TWILIO_AUTH_TOKEN"],
+            from_number=app.config["TWILIO_FROM_NUMBER"],
+            api_base_url=app.config.get("TWILIO_API_BASE_URL") or None,
+            timeout=float(app.config["TWILIO_TIMEOUT_SECONDS"]),
+        )
+        app.extensions["hotline.sender"] = sender
+    return sender

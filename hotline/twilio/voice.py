@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from twilio.twiml.voice_response import VoiceResponse
 
-from hotline.app.queue import DEFAULT_QUEUE, try_enqueue
+from hotline.app.queue import DEFAULT_QUEUE, ROUTE_TICKET, try_enqueue
 from hotline.domain import lifecycle
 from hotline.domain.content import clean_content
 from hotline.domain.errors import InvalidInput
@@ -210,13 +210,11 @@ def _apply(session: Session, t: Transcript, region: str) -> str:
             outcome = "kept_existing_text"
     if not remember(session, _transcript_message(t, text, intake.id, ticket)):
         return "duplicate"
-    from workers.jobs import route_ticket
-
     if outcome == "intake_updated":
         # The worker may have skipped the intake while we held it; processing twice is harmless.
         hand_over(intake.id)
     elif ticket is not None and outcome == "ticket_transcribed":
-        try_enqueue(DEFAULT_QUEUE, route_ticket, ticket.id)
+        try_enqueue(DEFAULT_QUEUE, ROUTE_TICKET, ticket.id)
     return outcome
 
 

@@ -23,8 +23,8 @@ from werkzeug.datastructures import FileStorage
 from hotline.domain import lifecycle
 from hotline.domain.errors import Forbidden, InvalidInput
 from hotline.domain.lifecycle import UNIT_WORK, Actor
+from hotline.domain.roles import Permission, allows
 from hotline.identity.access import check_view
-from hotline.identity.permissions import Permission, allows
 from hotline.models import Attachment, Ticket, User
 
 

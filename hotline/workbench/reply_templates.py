@@ -13,8 +13,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from hotline.domain.errors import Forbidden, InvalidInput, NotFound
+from hotline.domain.roles import Permission, allows
 from hotline.identity import audit
-from hotline.identity.permissions import Permission, allows
 from hotline.models import Department, ReplyTemplate, Role, Ticket, Topic, User
 from hotline.tickets.lookups import topic_by_code
 

@@ -26,9 +26,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from hotline.app.extensions import db
+from hotline.catalogue import snapshot
 from hotline.domain.errors import InvalidInput, NotFound
-from hotline.identity.permissions import Permission, allows, requires
-from hotline.intake import snapshot
+from hotline.domain.roles import Permission, allows
+from hotline.identity.permissions import requires
 from hotline.models import Attachment, DeadlineClock, Department, Ticket, Topic, Urgency, utcnow
 from hotline.tickets.actions import find, guarded
 from hotline.tickets.catalogue import ACTIONS

@@ -9,10 +9,12 @@ import pytest
 from sklearn.metrics import f1_score
 
 import classifier
+import config
 from classifier import data
 
+TIPDM = config.load()["HOTLINE_DATA_DIR"]
 pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not data.available(), reason="TipDM data absent")]
+              pytest.mark.skipif(not data.available(TIPDM), reason="TipDM data absent")]
 
 
 def _split(texts, labels, n_train: int, n_test: int, seed: int = 0):
@@ -24,14 +26,14 @@ def _split(texts, labels, n_train: int, n_test: int, seed: int = 0):
 @pytest.mark.parametrize(("loader", "floor"), [(data.tipdm_bodies, 0.8),
                                                (data.tipdm_titles, 0.7)])
 def test_subsample_scores_well_above_chance(loader, floor: float) -> None:
-    train, test = _split(*loader(), 1500, 500)
+    train, test = _split(*loader(TIPDM), 1500, 500)
     model = classifier.train([t for t, _ in train], [lab for _, lab in train])
     predicted = [p.label for p in model.predict([t for t, _ in test])]
     assert f1_score([lab for _, lab in test], predicted, average="macro") > floor  # chance ~0.14
 
 
 def test_loaders_drop_conflicting_rows() -> None:
-    bodies, body_labels = data.tipdm_bodies()
-    titles, _ = data.tipdm_titles()
+    bodies, body_labels = data.tipdm_bodies(TIPDM)
+    titles, _ = data.tipdm_titles(TIPDM)
     assert len(bodies) == len(body_labels) == 7082 and len(titles) == 9202
     assert len(set(body_labels)) == 7

@@ -7,10 +7,13 @@ import unicodedata
 import jieba
 import pytest
 
+import config
 from classifier import data
 from classifier import text as text_module
 from classifier.text import Segmenter, normalize, stop_words
 from tests.classifier.conftest import synthetic_corpus
+
+TIPDM = config.load()["HOTLINE_DATA_DIR"]
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -89,9 +92,9 @@ def test_rjieba_segments_synthetic_texts_like_jieba() -> None:
 
 @pytest.mark.slow
 @needs_rjieba
-@pytest.mark.skipif(not data.available(files=[data.BODIES]), reason="TipDM data absent")
+@pytest.mark.skipif(not data.available(TIPDM, files=[data.BODIES]), reason="TipDM data absent")
 def test_rjieba_segments_the_real_bodies_like_jieba() -> None:
-    texts, _ = data.tipdm_bodies()
+    texts, _ = data.tipdm_bodies(TIPDM)
     assert _assert_same_or_tied(texts[:500], []) == 0
     _assert_same_or_tied(texts[:500], ["a0区", "雨花区", "人社局", "住建局", "万家丽路"])
 

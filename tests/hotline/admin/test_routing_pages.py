@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from hotline.app.extensions import db
-from hotline.intake import snapshot
+from hotline.catalogue import snapshot
 from hotline.models import CalendarDay, DispatchRule, Line, LineNumber, SlaPolicyRow, Topic
 from hotline.twilio.voice import greeting
 from hotline.twilio.webhook import dialled_line

@@ -8,14 +8,13 @@ from sqlalchemy import select
 
 from hotline.app.extensions import db
 from hotline.domain.lifecycle import Actor, dispatch
-from hotline.identity.auth import issue_token
 from hotline.models import AuditEntry, Department, Ticket, User
 from tests.conftest import drain
+from tests.hotline.tickets.helpers import token as bearer
 
 
 def token(username: str) -> dict[str, str]:
-    user = db.session.scalars(select(User).where(User.username == username)).one()
-    return {"Authorization": f"Bearer {issue_token(user)}"}
+    return {"Authorization": f"Bearer {bearer(username)}"}
 
 
 def intake(client: FlaskClient, headers: dict[str, str], **body: object) -> str:

@@ -17,7 +17,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
-from hotline.identity.permissions import GRANTS, PUBLIC_ENDPOINTS, Permission, allows
+from hotline.domain.roles import GRANTS, Permission, allows
+from hotline.identity.permissions import PUBLIC_ENDPOINTS
 from hotline.models import Role
 from hotline.tickets.catalogue import ACTION_PERMISSIONS
 from tests.conftest import csrf_token, login

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from hotline.app.extensions import db
-from hotline.identity.auth import issue_token
+from hotline.identity.auth import issue_token_row
 from hotline.intake.accept import Request, accept
 from hotline.intake.process import process_intake
 from hotline.models import Channel, Ticket, User
@@ -29,8 +29,9 @@ _tokens: dict[tuple[int, str], str] = {}
 
 
 def token(username: str) -> str:
+    """A new bearer token for `username` (only its hash is stored, so it is shown once)."""
     user = db.session.scalars(select(User).where(User.username == username)).one()
-    return issue_token(user)
+    return issue_token_row(user)[0]
 
 
 def act(client: FlaskClient, username: str, number: str, action: str,

@@ -17,7 +17,7 @@ from werkzeug.datastructures import MultiDict
 
 from hotline.domain import lifecycle
 from hotline.domain.errors import DomainError, IllegalTransition, InvalidInput
-from hotline.identity.permissions import GRANTS, Permission, allows
+from hotline.domain.roles import GRANTS, Permission, allows
 from hotline.models import (
     Channel,
     Department,
@@ -32,11 +32,13 @@ from hotline.models import (
 )
 from hotline.tickets import catalogue
 from hotline.tickets.catalogue import ACTIONS, BY_NAME, TicketAction
-from hotline.tickets.workflow_views import form_arguments, offers
+from hotline.workbench import workflow_views
+from hotline.workbench.workflow_views import form_arguments, offers
 
 TEMPLATES = Path(catalogue.__file__).parent / "templates"
 TICKET_PAGE = TEMPLATES / "tickets" / "_workflow.html"
-DASHBOARD = TEMPLATES / "work" / "supervise.html"  # its approval forms post to the same route
+# The dashboard's approval forms post to the same route.
+DASHBOARD = Path(workflow_views.__file__).parent / "templates" / "work" / "supervise.html"
 UNIT = Department(id=1, code="zjj", name="住建局", level=Level.CITY, active=True)
 REFUSED_BY_STATE = "工单状态为"  # lifecycle._require's 409, as opposed to other refusals
 # Arguments a life-cycle function accepts; close has two forms (直接办结 takes `direct`).

@@ -13,8 +13,8 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from hotline.app.extensions import db
+from hotline.catalogue import snapshot
 from hotline.domain import lifecycle
-from hotline.intake import snapshot
 from hotline.messaging import outbox
 from hotline.models import (
     Department,

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from hotline.app.extensions import db
-from hotline.intake import snapshot
+from hotline.catalogue import snapshot
 from hotline.models import Notification, Status, SupervisionOrder, Ticket, utcnow
 from routing.calendar import SHANGHAI
 from tests.conftest import csrf_token, login

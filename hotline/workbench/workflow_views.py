@@ -19,6 +19,7 @@ from werkzeug.datastructures import MultiDict
 
 from hotline.app import tables
 from hotline.app.extensions import db
+from hotline.catalogue import snapshot
 from hotline.domain.deadlines import Planner, presets
 from hotline.domain.errors import InvalidInput, NotFound
 from hotline.domain.lifecycle import (
@@ -27,9 +28,9 @@ from hotline.domain.lifecycle import (
     open_assist_tasks,
     pending_extension,
 )
+from hotline.domain.roles import Permission, allows
 from hotline.identity.access import check_view
-from hotline.identity.permissions import Permission, allows, requires
-from hotline.intake import snapshot
+from hotline.identity.permissions import requires
 from hotline.intake.triage import suggested_unit
 from hotline.models import (
     Department,

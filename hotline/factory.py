@@ -1,11 +1,19 @@
-"""The 12345 unified hotline: a Flask app factory wiring blueprints, extensions and the CLI."""
+"""The composition root: builds the Flask app, wiring extensions, every blueprint and the CLI.
+
+The one module that imports every feature; nothing imports it but the entry points that need a
+whole app (`hotline.create_app` for `flask --app hotline`, the `hotline` console script, and the
+worker process, workers.context). Features never import each other's views through it, so the
+package graph below it stays acyclic (tests/test_architecture.py).
+"""
 
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from flask import Flask
+from flask.cli import FlaskGroup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
@@ -14,7 +22,7 @@ from hotline.app.extensions import babel, csrf, db, limiter, login_manager, rest
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, template_folder="templates", static_folder="../../static")
+    app = Flask(__name__, template_folder="app/templates", static_folder="../static")
     app.config.from_mapping(config.load())
     app.config.update(
         API_TITLE="12345 Hotline API",
@@ -71,10 +79,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from hotline.messaging import hooks  # noqa: F401  (registers the outbox session listeners)
     from hotline.messaging import views as messaging
     from hotline.tickets import views as tickets
-    from hotline.tickets import workflow_views
     from hotline.twilio import status as twilio_status
     from hotline.twilio import views as twilio
     from hotline.workbench import views as workbench
+    from hotline.workbench import workflow_views
 
     for blueprint in (auth.bp, tickets.bp, workflow_views.bp, workbench.bp, citizen.bp, console.bp,
                       tracking.bp, knowledge.bp, messaging.bp, admin_views.bp, intake.bp):
@@ -91,7 +99,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         rest_api.register_blueprint(blp)
     app.extensions[auth.MACHINE_BLUEPRINTS] = frozenset(
         b.name for b in (twilio.bp, open311.bp, twilio_status.bp, *api_blps))
-    errors.register(app)
+    errors.register(app, unavailable={
+        open311.bp.name: partial(open311.error_response, 503, errors.UNAVAILABLE),
+        twilio.bp.name: twilio.sorry, twilio_status.bp.name: twilio.sorry})
     headers.register(app)
     cli.register(app)
     return app
@@ -106,3 +116,8 @@ def _behind_proxies(app: Flask, hops: int) -> None:
         raise ValueError("TRUSTED_PROXIES must be 0 or more")
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
+
+def main() -> None:
+    """Entry point of the `hotline` console script."""
+    FlaskGroup(create_app=create_app)(prog_name="hotline")

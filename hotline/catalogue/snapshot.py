@@ -88,16 +88,16 @@ def parse_hours(value: str) -> tuple[tuple[time, time], ...]:
 
 
 def settings() -> tuple[tuple[tuple[time, time], ...], float, timedelta]:
-    """Working hours, warning share and escalation delay from the app config, with defaults."""
+    """Working hours, warning share and escalation delay from the app config (outside an app,
+    the domain's defaults)."""
     if not has_app_context():
         return DEFAULT_HOURS, DEFAULT_WARN_FRACTION, DEFAULT_ESCALATE_AFTER
     config = current_app.config
     hours = config.get("WORKING_HOURS")
     return (
         parse_hours(hours) if isinstance(hours, str) else DEFAULT_HOURS,
-        float(config.get("DEADLINE_WARN_FRACTION", DEFAULT_WARN_FRACTION)),
-        timedelta(hours=float(config.get("ESCALATE_AFTER_HOURS",
-                                         DEFAULT_ESCALATE_AFTER.total_seconds() / 3600))),
+        float(config["DEADLINE_WARN_FRACTION"]),
+        timedelta(hours=float(config["ESCALATE_AFTER_HOURS"])),
     )
 
 
