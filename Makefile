@@ -25,9 +25,14 @@ browser-deps:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	  else echo "chromium missing: browser tests will be skipped (sudo apt-get install chromium)"; fi; }
 
+# The suite runs in 4 processes (pytest-xdist), each with its own database and Redis database
+# (tests/conftest.py): more than the 2 cores of CI because the slow tests mostly wait on other
+# processes and clocks. They come first and are handed out one at a time (--maxschedchunk 1),
+# so they start together on different processes. TEST_WORKERS=0 runs it in this process alone.
+TEST_WORKERS ?= 4
 test: $(STAMP) browser-deps
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --maxschedchunk 1
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

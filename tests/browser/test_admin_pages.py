@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -84,6 +85,7 @@ def test_admin_edits_a_routing_rule_and_the_next_ticket_follows_it(
     shot(page, "admin-audit-1366")
 
 
+@pytest.mark.slow
 def test_admin_pages_fit_a_phone(app: Flask, reference: None, live_server: str, browser,  # type: ignore[no-untyped-def]
                                  tmp_path: Path) -> None:
     app.config["HOTLINE_DATA_DIR"] = tmp_path / "absent"  # train on the repository's corpus

@@ -41,6 +41,7 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], fragment: st
     assert "Traceback" not in result.stderr and result.stdout == ""
 
 
+@pytest.mark.slow
 def test_train_then_predict_json_lines(csv_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "model"
     trained = run("train", "--data", str(csv_file), "--label-col", "topic", "--out", str(out))

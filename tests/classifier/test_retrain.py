@@ -49,6 +49,7 @@ def test_harmful_corrections_are_not_activated(base) -> None:
     assert "keep the active model" in result.reason
 
 
+@pytest.mark.slow
 def test_active_metrics_are_reused_only_for_the_same_protocol(base, counted) -> None:
     first = classifier.retrain(*base, [], folds=3)
     assert first.activate  # same data, same folds: equal figures

@@ -34,11 +34,11 @@ def _free_port() -> int:
 class Up:
     """`flask --app hotline up` on a fresh instance folder, started and answering."""
 
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, **settings: str) -> None:
         self.env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
         self.env |= {"HOTLINE_INSTANCE_DIR": str(tmp_path / "instance"),
                      "HOTLINE_DATA_DIR": str(tmp_path / "no-real-data"),  # the repository's corpus
-                     "LOG_LEVEL": "WARNING"}
+                     "LOG_LEVEL": "WARNING", **settings}
         self.instance = tmp_path / "instance"
         port = _free_port()
         self.log = tmp_path / "up.log"
@@ -105,8 +105,12 @@ def test_up_serves_web_worker_and_model(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_up_outlives_its_redis_and_its_children_dying(tmp_path: Path) -> None:
     """What systemd does in production, `up` does on one machine: the embedded Redis and a
-    worker killed outright come back, and new requests still become tickets."""
-    up = Up(tmp_path)
+    worker killed outright come back, and new requests still become tickets.
+
+    The request filed while Redis is down is announced to nobody: the sweeper brings it to a
+    worker. It re-queues intakes at once instead of after the default minute, which this test
+    would only sit through (workers/test_outage.py does the same)."""
+    up = Up(tmp_path, INTAKE_REQUEUE_AFTER_SECONDS="0")
     try:
         embedded = redis.Redis(unix_socket_path=str(up.instance / "redis" / "redis.sock"))
         os.kill(embedded.info()["process_id"], signal.SIGKILL)

@@ -58,6 +58,7 @@ def test_intake_accepted_while_redis_is_down_becomes_a_ticket(app: Flask, tmp_pa
     stop(own)
 
 
+@pytest.mark.slow
 def test_the_relay_outlives_a_redis_outage(app: Flask, tmp_path: Path) -> None:
     own = tmp_path / "redis"
     _use_redis(app, ensure_running(own))
@@ -106,6 +107,7 @@ def _wait(condition, seconds: float = 30.0) -> None:  # type: ignore[no-untyped-
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 def test_worker_killed_mid_job_still_gives_exactly_one_ticket(app: Flask) -> None:
     intake, _ = submit(_request("小区停水三天了，没有任何通知"))
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
@@ -16,6 +17,7 @@ from tests.hotline.api.test_api import token
 CHECKS = [status_code_conformance, response_schema_conformance, negative_data_rejection]
 
 
+@pytest.mark.slow
 def test_api_never_fails(app: Flask, reference: None) -> None:
     headers = token("agent")
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)

@@ -111,6 +111,7 @@ def test_static_files_and_the_starting_page_need_no_database(down: Flask) -> Non
     assert client.get("/").status_code == 200
 
 
+@pytest.mark.own_app
 def test_other_database_errors_stay_errors(app: Flask) -> None:
     """A missing table is a bug, not an outage: it is not dressed up as a 503."""
     def broken() -> str:

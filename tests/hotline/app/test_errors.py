@@ -10,6 +10,7 @@ from hotline.app.extensions import db
 from hotline.models import Department
 
 
+@pytest.mark.own_app
 def test_a_value_the_database_refuses_is_a_400_and_the_session_recovers(app: Flask) -> None:
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite is typeless: it refuses no such value")
