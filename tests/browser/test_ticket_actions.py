@@ -4,6 +4,7 @@ deadline, a refused form that keeps what was typed, and 退单 landing in the in
 from __future__ import annotations
 
 from flask import Flask
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from hotline.app.extensions import db
@@ -44,7 +45,9 @@ def test_supervisor_urges_with_a_preset_and_a_refused_form_keeps_the_note(
     assert "督办时限须晚于当前时间" in page.locator("#error-urge-due").inner_text()
     assert page.get_by_label("督办意见").input_value() == "市民多次来电，请加快办理"
     preset = page.locator(".presets button", has_text="3 个工作日")
-    assert preset.is_visible()  # the script shows the presets
+    # The script shows the presets once it has run: the error above is in the page before the
+    # deferred script runs, so wait for it rather than look at once (a race under load).
+    expect(preset).to_be_visible()
     preset.click()
     chosen = page.get_by_label("督办时限").input_value()
     assert chosen == preset.get_attribute("data-value") and chosen.endswith("17:30")
