@@ -71,6 +71,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from hotline.app import errors, headers, unit_of_work
     from hotline.channels import citizen, open311
     from hotline.citizen import effects, tracking
+    from hotline.citizen import views as followup
     from hotline.cli import commands as cli
     from hotline.console import views as console
     from hotline.identity import auth
@@ -82,9 +83,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from hotline.twilio import views as twilio
     from hotline.workbench import views as workbench
     from hotline.workbench import workflow_views
+    from workers import context
 
     for blueprint in (auth.bp, tickets.bp, workflow_views.bp, workbench.bp, citizen.bp, console.bp,
-                      tracking.bp, knowledge.bp, messaging.bp, admin_views.bp, intake.bp):
+                      tracking.bp, followup.bp, knowledge.bp, messaging.bp, admin_views.bp, intake.bp):
         app.register_blueprint(blueprint)
     # Machine-to-machine endpoints authenticate by signature, API key or bearer token instead:
     # no CSRF token, and no staff session to time out (auth._idle_timeout).
@@ -103,6 +105,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         twilio.bp.name: twilio.sorry, twilio_status.bp.name: twilio.sorry})
     headers.register(app)
     unit_of_work.install(app, effects.settle)  # the declared side effects of every commit
+    app.extensions[context.FACTORY] = create_app  # a worker's forked jobs build their own
     cli.register(app)
     return app
 

@@ -25,7 +25,7 @@ from rq.exceptions import StopRequested
 from rq.scheduler import RQScheduler
 
 from hotline.app.queue import QUEUES, TRAINING_QUEUE, connection
-from workers import relay
+from workers import context, relay
 from workers.outage import Backoff, FoldRqConnectionErrors, outage, stop_on_signals, wait_for_redis
 
 log = logging.getLogger(__name__)
@@ -121,6 +121,7 @@ def _bury(worker: Worker | Trainer) -> None:
 def run_worker(app: Flask, *, burst: bool = False) -> None:
     """Work the intake and default queues, with RQ's scheduler and the intake relay, until
     stopped by a signal (or, `burst`, until the queues are empty)."""
+    context.bind(app)
     conn = connection(app)
     if burst:
         relay.relay_all(conn)
@@ -134,6 +135,7 @@ def run_trainer(app: Flask, *, burst: bool = False) -> None:
     """Work the training queue only, so a training that takes minutes never delays intake."""
     import workers.retraining  # noqa: F401  (loaded once here, not in every forked job)
 
+    context.bind(app)
     conn = connection(app)
     if burst:
         Trainer([TRAINING_QUEUE], connection=conn).work(burst=True)

@@ -1,5 +1,6 @@
-"""Pages of the outbox: the administrators' message templates, the agents' call-back list
-and the phone follow-up form on the ticket page (Twilio's delivery receipts: hotline.twilio.status)."""
+"""Pages of the outbox: the administrators' message templates, the agents' call-back list and
+the ticket page's message panel (Twilio's delivery receipts: hotline.twilio.status; the phone
+follow-up form posts to hotline.citizen.views)."""
 
 from __future__ import annotations
 
@@ -22,9 +23,6 @@ from sqlalchemy.orm import joinedload
 
 from hotline.app import unit_of_work
 from hotline.app.extensions import db
-from hotline.domain.errors import DomainError
-from hotline.domain.lifecycle import Actor
-from hotline.domain.numbering import canonical
 from hotline.domain.roles import Permission
 from hotline.identity import audit
 from hotline.identity.access import recipient_view, reveal_recipient
@@ -52,30 +50,6 @@ def _panel() -> dict[str, Any]:
 
     return {"ticket_messages": ticket_messages, "ticket_follow_ups": ticket_follow_ups,
             "OUTBOX_LABELS": outbox.STATUS_LABELS, "MESSAGE_KIND_LABELS": texts.KIND_LABELS}
-
-
-@bp.post("/tickets/<number>/follow-up")
-@requires(Permission.RECORD_FOLLOW_UP)
-def phone_follow_up(number: str) -> Any:
-    """电话回访: the agent records what the citizen said on the phone."""
-    from hotline.citizen.followup import record_by_agent
-
-    ticket = db.session.scalars(select(Ticket).where(Ticket.number == (canonical(number) or ""))).first()
-    if ticket is None:
-        abort(404)
-    try:
-        outcome = record_by_agent(
-            db.session, ticket, Actor.of(current_user),
-            solved=request.form.get("solved", type=int), satisfied=request.form.get("satisfied", type=int),
-            note=(request.form.get("note") or "").strip())
-        unit_of_work.commit(db.session)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        flash({"reopened": "已记录回访，工单已退回承办单位重办。", "closed": "已记录回访，工单已办结。"}
-              .get(outcome, "已记录回访。"), "ok")
-    return redirect(url_for("web.ticket", number=ticket.number))
 
 
 # --- call-back list ----------------------------------------------------------------------------
