@@ -93,7 +93,6 @@ class Registry(dict[str, Entity]):
             audit.record(session, user, entity, after["id"],
                          audit.UPDATE if key is not None else audit.CREATE, before, after)
             self._changed(session, spec, row, before, after)
-        session.commit()
         return after
 
     def deactivate(self, session: Session, user: User, entity: str, key: int) -> dict[str, Any]:
@@ -110,7 +109,6 @@ class Registry(dict[str, Entity]):
         after = spec.as_dict(row)
         audit.record(session, user, entity, key, audit.DEACTIVATE, before, after)
         self._changed(session, spec, row, before, after)
-        session.commit()
         return after
 
     def delete(self, session: Session, user: User, entity: str, key: int) -> None:
@@ -122,7 +120,6 @@ class Registry(dict[str, Entity]):
         session.delete(row)
         audit.record(session, user, entity, key, audit.DELETE, before, None)
         self._changed(session, spec)
-        session.commit()
 
     @staticmethod
     def _changed(session: Session, spec: Entity, row: Any = None,

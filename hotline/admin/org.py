@@ -201,4 +201,3 @@ def reset_password(session: Session, actor: User, u: User, data: Mapping[str, An
     sign_out_everywhere(session, u)
     audit.record(session, actor, "users", u.id, audit.RESET_PASSWORD, None,
                  {"username": u.username})
-    session.commit()

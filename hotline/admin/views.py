@@ -30,6 +30,7 @@ from sqlalchemy import func, select
 
 from hotline.admin import ENTITIES, org
 from hotline.admin.entity import Entity
+from hotline.app import unit_of_work
 from hotline.app.extensions import db
 from hotline.classifier_models import admin as classifier_models
 from hotline.domain.errors import DomainError, InvalidInput
@@ -280,6 +281,7 @@ def create(entity: str) -> Any:
     data = _posted(spec, creating=True)
     try:
         saved = ENTITIES.save(db.session, current_user, entity, data)
+        unit_of_work.commit(db.session)
     except InvalidInput as exc:
         data.pop("password", None)  # never echo a password back into the page
         return _form_page(entity, spec, data, None, exc, 400)
@@ -296,27 +298,29 @@ def edit(entity: str, key: int) -> Any:
         return _form_page(entity, spec, spec.as_dict(row), key)
     action = request.form.get("_action", "save")
     data = _posted(spec, creating=False)
+    target = url_for("admin.listing", entity=entity)
     try:
         if action == "deactivate":
             ENTITIES.deactivate(db.session, current_user, entity, key)
-            flash(_("已停用"), "ok")
+            done = _("已停用")
         elif action == "delete":
             ENTITIES.delete(db.session, current_user, entity, key)
-            flash(_("已删除"), "ok")
+            done = _("已删除")
         elif action == "reset_password" and entity == "users":
             org.reset_password(db.session, current_user, row, request.form)
-            flash(_("已重置密码，账号已解锁"), "ok")
-            return redirect(url_for("admin.edit", entity=entity, key=key))
+            done, target = _("已重置密码，账号已解锁"), url_for("admin.edit", entity=entity, key=key)
         else:
             ENTITIES.save(db.session, current_user, entity, data, key)
-            flash(_("已保存"), "ok")
+            done = _("已保存")
+        unit_of_work.commit(db.session)
     except InvalidInput as exc:
         db.session.rollback()
         values = spec.as_dict(ENTITIES.find(db.session, entity, key))
         if action == "save":
             values |= data
         return _form_page(entity, spec, values, key, exc, 400)
-    return redirect(url_for("admin.listing", entity=entity))
+    flash(done, "ok")
+    return redirect(target)
 
 
 @bp.route("/users/<int:key>/tokens/<int:token_id>/revoke", methods=["POST"])

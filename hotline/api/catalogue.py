@@ -13,6 +13,7 @@ from marshmallow import Schema, fields
 
 from hotline import admin
 from hotline.api.security import api_requires, api_user
+from hotline.app import unit_of_work
 from hotline.app.extensions import ApiErrorSchema, db
 from hotline.domain.roles import Permission
 
@@ -77,13 +78,18 @@ def _wire(path: str, entity: str, schema: type[Schema]) -> None:
         return [as_dict(row) for row in admin.rows(db.session, entity)]
 
     def create(args: dict[str, Any]) -> tuple[dict[str, Any], int]:
-        return admin.save(db.session, api_user(), entity, args), 201
+        saved = admin.save(db.session, api_user(), entity, args)
+        unit_of_work.commit(db.session)
+        return saved, 201
 
     def change(args: dict[str, Any], key: int) -> dict[str, Any]:
-        return admin.save(db.session, api_user(), entity, args, key)
+        saved = admin.save(db.session, api_user(), entity, args, key)
+        unit_of_work.commit(db.session)
+        return saved
 
     def remove(key: int) -> tuple[str, int]:
         admin.delete(db.session, api_user(), entity, key)
+        unit_of_work.commit(db.session)
         return "", 204
 
     errors = [blp.alt_response(code, schema=ApiErrorSchema) for code in (400, 401, 403, 404)]
