@@ -15,7 +15,7 @@ Commits that stay below the entry points, on purpose:
   result right after (at most once), and delivery receipts move rows forward on their own;
 - twilio.webhook.remember: the idempotency record commits with its change (through `commit`).
 Not yet moved (they write no ticket events, so no effect is lost): identity.auth (tokens,
-sign-in audit), admin.entity, admin.org, classifier_models.registry/admin, reporting.figures'
+sign-in audit), classifier_models.registry/admin, reporting.figures'
 refresh and seed.load.
 
 The handlers write to features above this app shell, so the composition root plugs them in
