@@ -58,6 +58,7 @@ def load(conn: Any, start: int, count: int, unit_ids: list[int], *, due: bool) -
 
 
 def scan_figures(app: Any, sizes: list[int]) -> list[dict[str, Any]]:
+    from hotline.app import unit_of_work
     from hotline.app.extensions import db
     from hotline.models import Department
     from hotline.tickets.escalation import scan
@@ -92,11 +93,11 @@ def scan_figures(app: Any, sizes: list[int]) -> list[dict[str, Any]]:
                         "WHERE ticket_id >= :lo"), {"lo": next_id - DUE})
                     db.session.commit()
                 t0 = time.perf_counter()
-                result = scan(db.session, NOW)
+                result = scan(db.session, NOW, commit=unit_of_work.commit)
                 timings.append(time.perf_counter() - t0)
             scan_seconds = sorted(timings)[1]
             t0 = time.perf_counter()
-            again = scan(db.session, NOW)
+            again = scan(db.session, NOW, commit=unit_of_work.commit)
             idle_seconds = time.perf_counter() - t0
             row = {"open_tickets": size, "due": DUE, "scan_seconds": round(scan_seconds, 3),
                    "scan_seconds_all": [round(t, 3) for t in timings],
