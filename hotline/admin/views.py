@@ -332,5 +332,6 @@ def revoke_token(key: int, token_id: int) -> Any:
         abort(404)
     if not row.revoked:
         auth.revoke(db.session, current_user, [row])
+        unit_of_work.commit(db.session)
     flash(_("已撤销 API 令牌 #%(id)s", id=token_id), "ok")
     return redirect(url_for("admin.edit", entity="users", key=key))

@@ -14,9 +14,8 @@ Commits that stay below the entry points, on purpose:
 - messaging.outbox: the send protocol commits the claim before talking to Twilio and the
   result right after (at most once), and delivery receipts move rows forward on their own;
 - twilio.webhook.remember: the idempotency record commits with its change (through `commit`).
-Not yet moved (they write no ticket events, so no effect is lost): identity.auth (tokens,
-sign-in audit), classifier_models.registry/admin, reporting.figures'
-refresh and seed.load.
+Not yet moved (they write no ticket events, so no effect is lost): classifier_models.registry
+and its admin service, reporting.figures' refresh and seed.load.
 
 The handlers write to features above this app shell, so the composition root plugs them in
 (`install`) rather than this module importing them: the layers contract stays whole, and a

@@ -49,6 +49,7 @@ def create_token(username: str) -> None:
     from hotline.identity.auth import issue_token_row
 
     token, row = issue_token_row(_user(username))
+    unit_of_work.commit(db.session)
     click.echo(f"token id {row.id} for {username}", err=True)
     click.echo(token)
 
@@ -79,6 +80,7 @@ def revoke_token(token_id: str | None, username: str | None) -> None:
             fail(f"token {row.id} is already revoked")
         tokens = [row]
     revoke(db.session, None, tokens)
+    unit_of_work.commit(db.session)
     click.echo(f"revoked token {', '.join(str(t.id) for t in tokens)}", err=True)
 
 

@@ -117,7 +117,7 @@ def issue_token_row(user: User) -> tuple[str, ApiToken]:
     token = secrets.token_urlsafe(32)
     row = ApiToken(user_id=user.id, token_hash=_digest(token))
     db.session.add(row)
-    db.session.commit()
+    db.session.flush()
     return token, row
 
 
@@ -128,13 +128,12 @@ def tokens_changed(db_session: Session) -> None:
 
 
 def revoke(db_session: Session, actor: User | None, tokens: list[ApiToken]) -> None:
-    """Revoke `tokens` (audited on their holder, actor None = the command line) and commit."""
+    """Revoke `tokens` (audited on their holder, actor None = the command line)."""
     for row in tokens:
         row.revoked = True
         audit.record(db_session, actor, "users", row.user_id, audit.REVOKE_TOKEN,
                      {"token": row.id, "revoked": False}, {"token": row.id, "revoked": True})
     tokens_changed(db_session)
-    db_session.commit()
 
 
 def _digest(token: str) -> str:

@@ -8,8 +8,9 @@ import re
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from hotline.app import unit_of_work
 from hotline.app.extensions import db
 from hotline.identity import auth
 from hotline.identity.auth import issue_token_row
@@ -24,7 +25,9 @@ def _user(username: str) -> User:
 
 
 def _issued(username: str = "agent") -> tuple[str, ApiToken]:
-    return issue_token_row(_user(username))
+    issued = issue_token_row(_user(username))
+    unit_of_work.commit(db.session)
+    return issued
 
 
 def _get(client: FlaskClient, token: str, path: str = DEPARTMENTS) -> int:
@@ -94,6 +97,8 @@ def test_create_token_names_its_id_on_stderr(app: Flask, reference: None) -> Non
     row = db.session.scalars(select(ApiToken)).one()
     assert result.exit_code == 0 and result.stderr == f"token id {row.id} for agent\n"
     assert auth._digest(result.stdout.strip()) == row.token_hash
+    with db.engine.connect() as other:  # another process sees only what the command committed
+        assert other.scalar(select(func.count(ApiToken.id))) == 1
 
 
 def test_admin_page_lists_the_tokens_and_revokes_one(

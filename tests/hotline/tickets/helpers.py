@@ -33,7 +33,9 @@ _tokens: dict[tuple[int, str], str] = {}
 def token(username: str) -> str:
     """A new bearer token for `username` (only its hash is stored, so it is shown once)."""
     user = db.session.scalars(select(User).where(User.username == username)).one()
-    return issue_token_row(user)[0]
+    issued = issue_token_row(user)[0]
+    unit_of_work.commit(db.session)
+    return issued
 
 
 def act(client: FlaskClient, username: str, number: str, action: str,
