@@ -60,7 +60,6 @@ class Status(enum.StrEnum):
     CLOSED = "closed"
 
 
-
 class IntakeStatus(enum.StrEnum):
     RECEIVED = "received"
     PROCESSED = "processed"
