@@ -76,7 +76,9 @@ def flask(env: dict[str, str], *args: str, nice: int = 0, **kwargs: Any) -> subp
 def prepare(env: dict[str, str]) -> str:
     """Schema, reference data, a trained model when the classifier is available; an API token."""
     code = (
-        "from hotline import create_app, seed, migrate\n"
+        "from hotline import create_app\n"
+        "from hotline.app import migrate\n"
+        "from hotline.seed import load as seed\n"
         "from hotline.app.extensions import db\n"
         "from hotline.cli.up import ensure_model\n"
         "app = create_app(); migrate.upgrade(app)\n"
