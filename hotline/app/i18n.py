@@ -11,10 +11,11 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, current_app, g, redirect, request, url_for
+from flask import Blueprint, Flask, g, redirect, request, url_for
 from flask_babel import get_locale, gettext, refresh
 from werkzeug.wrappers import Response
 
+from hotline.app import settings
 from hotline.app.urls import safe_target
 
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
@@ -45,7 +46,7 @@ def current() -> str:
 
 def _remember(response: Response, code: str) -> None:
     response.set_cookie(COOKIE, code, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",
-                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+                        secure=settings.current().https)
 
 
 @bp.route("/lang/<code>")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, render_template
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from hotline.app import settings
 from hotline.app.extensions import limiter
 from hotline.app.forms import show_error
 from hotline.app.labels import LINE_LABELS, REQUEST_TYPE_LABELS, choices
@@ -31,7 +32,7 @@ class RequestForm(FlaskForm):
 
 
 def _rate() -> str:
-    return str(current_app.config["WEB_INTAKE_RATE_LIMIT"])
+    return settings.current().web_intake_rate_limit
 
 
 @bp.route("/submit", methods=["GET", "POST"])
@@ -49,7 +50,7 @@ def submit_form() -> Any:
                 name=form.name.data,
                 address=form.address.data,
                 confidential=bool(form.confidential.data),
-            ))
+            ), region=settings.current().default_region)
         except InvalidInput as exc:
             show_error(form, exc)
         else:

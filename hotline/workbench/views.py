@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from hotline.app import unit_of_work
+from hotline.app import settings, unit_of_work
 from hotline.app.extensions import db
 from hotline.catalogue import snapshot
 from hotline.domain.errors import InvalidInput, NotFound
@@ -42,11 +42,11 @@ UPLOAD_PATHS = ("/attachments", *(f"/act/{action.name}" for action in ACTIONS if
 
 
 def upload_limit() -> int:
-    return int(current_app.config["ATTACHMENT_MAX_BYTES"])
+    return settings.current().attachment_max_bytes
 
 
-def storage() -> Any:
-    return current_app.config["ATTACHMENT_DIR"]
+def storage() -> Path:
+    return settings.current().attachment_dir
 
 
 def checked_uploads() -> list[attachments.Upload]:
