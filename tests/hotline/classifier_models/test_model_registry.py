@@ -9,12 +9,13 @@ from flask import Flask, current_app
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from hotline.app import settings as app_settings
 from hotline.app.extensions import db
 from hotline.app.queue import DEFAULT_QUEUE, try_enqueue
 from hotline.classifier_models import registry as model_registry
 from hotline.classifier_models.active import ActiveModel
 from hotline.models import ModelVersion, TrainingExample
-from tests.conftest import drain
+from tests.conftest import ChangeSettings, drain
 from tests.hotline.tickets.helpers import act, new_ticket
 from workers.context import in_app
 
@@ -27,15 +28,17 @@ def retrain_model() -> str:
 
 
 @pytest.fixture
-def corpus_app(app: Flask, reference: None, tmp_path: Path) -> Flask:
+def corpus_app(app: Flask, reference: None, tmp_path: Path, settings: ChangeSettings) -> Flask:
     """Train from the repository's own corpus, whatever is on this machine."""
-    app.config["HOTLINE_DATA_DIR"] = tmp_path / "absent"
+    settings(data_dir=tmp_path / "absent")
     return app
 
 
 def _train(app: Flask) -> ModelVersion:
-    texts, labels, source = model_registry.training_data(app)
-    return model_registry.train_and_activate(app, db.session, texts, labels, source=source)
+    configured = app_settings.current(app)
+    texts, labels, source = model_registry.training_data(configured.data_dir)
+    return model_registry.train_and_activate(configured.model_dir, db.session, texts, labels,
+                                             source=source)
 
 
 def test_workers_pick_up_a_newly_activated_model_without_restart(corpus_app: Flask) -> None:
