@@ -67,7 +67,7 @@ def _stage() -> str | None:
 def test_an_intake_becomes_a_ticket_promptly_while_a_model_trains(app: Flask,
                                                                    processes: None) -> None:
     admin = db.session.scalars(select(User).where(User.username == "admin")).one()
-    classifier_models.train_candidate(db.session, admin)
+    classifier_models.train_candidate(db.session, admin, timeout_seconds=1800)
     _wait(lambda: _stage() == "evaluating", 60, "the training to run")
 
     started = time.monotonic()

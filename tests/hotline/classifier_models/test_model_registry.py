@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from flask import Flask, current_app
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
@@ -23,7 +23,8 @@ from workers.context import in_app
 @in_app
 def retrain_model() -> str:
     """A retraining as an RQ job (the test queues it, as the admin page queues its training)."""
-    row, result = model_registry.retrain(current_app, db.session)
+    configured = app_settings.current()
+    row, result = model_registry.retrain(configured.data_dir, configured.model_dir, db.session)
     return f"{row.version}: {result.reason}"
 
 
@@ -91,13 +92,14 @@ def test_topics_people_set_become_examples_for_the_retraining_job(corpus_app: Fl
 @pytest.mark.slow
 def test_retraining_keeps_the_active_model_when_the_candidate_is_worse(corpus_app: Flask) -> None:
     active = _train(corpus_app)
-    texts, labels, _ = model_registry.training_data(corpus_app)
+    configured = app_settings.current(corpus_app)
+    texts, labels, _ = model_registry.training_data(configured.data_dir)
     wrong = {label: next(other for other in sorted(set(labels)) if other != label) for label in labels}
     # Many confidently wrong "corrections" of new texts: a candidate trained on them gets worse.
     db.session.add_all([TrainingExample(text=f"{text}（补充{i}）", label=wrong[label], created_by="agent")
                         for i, (text, label) in enumerate(zip(texts, labels, strict=True))])
     db.session.commit()
-    row, result = model_registry.retrain(corpus_app, db.session)
+    row, result = model_registry.retrain(configured.data_dir, configured.model_dir, db.session)
     assert not result.activate and "keep the active model" in result.reason
     db.session.expire_all()
     assert model_registry.active(db.session).version == active.version

@@ -139,13 +139,13 @@ def test_session_cookie_flags(app: Flask, reference: None, client: FlaskClient) 
 
 
 def test_secure_cookie_and_idle_limit_follow_the_environment() -> None:
-    settings = config.load({"PUBLIC_BASE_URL": "https://12345.example.gov.cn",
-                            "SESSION_IDLE_MINUTES": "20", "SECRET_KEY": "k",
-                            "HOTLINE_INSTANCE_DIR": "/tmp/hotline-config-test"})
-    assert settings["SESSION_COOKIE_SECURE"] is True
-    assert settings["PERMANENT_SESSION_LIFETIME"] == 20 * 60
+    flask = config.load({"PUBLIC_BASE_URL": "https://12345.example.gov.cn",
+                         "SESSION_IDLE_MINUTES": "20", "SECRET_KEY": "k",
+                         "HOTLINE_INSTANCE_DIR": "/tmp/hotline-config-test"}).flask_config()
+    assert flask["SESSION_COOKIE_SECURE"] is True
+    assert flask["PERMANENT_SESSION_LIFETIME"] == timedelta(minutes=20)
     assert config.load({"SECRET_KEY": "k", "HOTLINE_INSTANCE_DIR": "/tmp/hotline-config-test"}
-                       )["SESSION_COOKIE_SECURE"] is False
+                       ).flask_config()["SESSION_COOKIE_SECURE"] is False
 
 
 CSRF_EXEMPT_PREFIXES = ("/api/", "/twilio/", "/open311/")
