@@ -62,9 +62,10 @@ def test_intake_accepted_while_redis_is_down_becomes_a_ticket(app: Flask, tmp_pa
 
 
 @pytest.mark.slow
-def test_the_relay_outlives_a_redis_outage(app: Flask, tmp_path: Path) -> None:
+def test_the_relay_outlives_a_redis_outage(app: Flask, tmp_path: Path,
+                                           settings: ChangeSettings) -> None:
     own = tmp_path / "redis"
-    _use_redis(app, ensure_running(own))
+    _use_redis(app, settings, ensure_running(own))
     stop(own)
     stop_relay = relay.start(app)
     try:
