@@ -17,15 +17,15 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
-from flask import Flask, g
+from flask import Flask, current_app, g
 from flask.testing import FlaskClient
 from sqlalchemy import String, Text, select
 
 from hotline.app import unit_of_work
 from hotline.app.extensions import db
 from hotline.messaging import texts
-from hotline.models import Base, Ticket
-from tests.conftest import login
+from hotline.models import Base, Ticket, User
+from tests.conftest import drain, login
 from tests.hotline.tickets.helpers import act, new_ticket
 
 # Ideographs only: full-width punctuation around an English phrase is a typographic slip, not a
@@ -60,7 +60,9 @@ class _Visible(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
-        hidden = tag in ("script", "style", "template") or (tag != "html" and bool(values.get("lang")))
+        # Script, commands and codes (<code>), and words marked as another language on purpose.
+        hidden = (tag in ("script", "style", "template", "code")
+                  or (tag != "html" and bool(values.get("lang"))))
         if tag not in VOID:
             self._open.append((tag, hidden))
         if hidden or self._hidden():
@@ -139,10 +141,18 @@ def _living_centre(client: FlaskClient) -> dict[str, str]:
     act(client, "supervisor", closed, "review-reply", {"accept": True})
     act(client, "agent", closed, "close", {})
     act(client, "zjj", returned, "return", {"reason_code": "not_ours", "reason": "不属于本单位职责"})
+    from hotline.admin import ENTITIES
     from hotline.tickets.escalation import scan
+
+    admin = db.session.scalars(select(User).where(User.username == "admin")).one()
+    with current_app.test_request_context():  # the audit trail records who asked from where
+        ENTITIES.save(db.session, admin, "users", {
+            "username": "wang", "display_name": "王芳", "role": "unit_staff", "department": "zjj",
+            "password": "a-long-password-1", "active": "y"})
 
     scan(db.session, datetime.now(UTC) + timedelta(days=30), commit=unit_of_work.commit)
     unit_of_work.commit(db.session)
+    drain(current_app)  # the SMS go out, and fail: no provider is configured here
     return {"waiting": waiting, "signed": signed, "answered": answered, "closed": closed,
             "returned": returned}
 
@@ -165,7 +175,9 @@ def _visits(numbers: dict[str, str]) -> Iterator[Visit]:
         "admin": ["/admin/", "/admin/audit", "/admin/models", "/admin/knowledge/",
                   "/admin/message-templates",
                   *(f"/admin/{name}" for name in entities),
-                  *(f"/admin/{name}/new" for name in entities)],
+                  *(f"/admin/{name}/new" for name in entities),
+                  *(f"/admin/{name}/{rows[0].id}" for name in entities
+                    if (rows := entities.rows(db.session, name)))],
     }.items():
         for path in paths:
             yield Visit(user, path)
