@@ -20,6 +20,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, scoped_session
 
 from config import OutboxSettings
+from hotline.domain.marks import N_
 from hotline.domain.phones import is_mobile
 from hotline.messaging import texts
 from hotline.messaging.sender import PermanentFailure, Sender, TemporaryFailure, UncertainFailure
@@ -35,9 +36,9 @@ TO_CALL, CALLED = "to_call", "called"
 RANK = {QUEUED: 0, SENDING: 1, ACCEPTED: 2, SENT: 3, DELIVERED: 4, UNDELIVERED: 4, FAILED: 4}
 PROBLEM_STATUSES = frozenset({FAILED, UNDELIVERED, UNCERTAIN})
 STATUS_LABELS = {
-    QUEUED: "待发送", SENDING: "发送中", ACCEPTED: "已提交", SENT: "已发出", DELIVERED: "已送达",
-    UNDELIVERED: "未送达", FAILED: "发送失败", UNCERTAIN: "结果未知，请核实", TO_CALL: "待电话告知",
-    CALLED: "已电话告知",
+    QUEUED: N_("待发送"), SENDING: N_("发送中"), ACCEPTED: N_("已提交"), SENT: N_("已发出"), DELIVERED: N_("已送达"),
+    UNDELIVERED: N_("未送达"), FAILED: N_("发送失败"), UNCERTAIN: N_("结果未知，请核实"), TO_CALL: N_("待电话告知"),
+    CALLED: N_("已电话告知"),
 }
 # session.info key: (transaction, rows) whose send jobs wait for that transaction's commit.
 _SENDS = "hotline.outbox.sends"
