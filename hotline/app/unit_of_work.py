@@ -24,7 +24,7 @@ process without them (an app built without the factory) fails loudly instead of 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import chain
 
@@ -32,11 +32,12 @@ from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 from hotline.app.queue import DEFAULT_QUEUE, SEND_OUTBOUND_BATCH, try_enqueue_many
+from hotline.domain.lifecycle import DeadlineStep
 from hotline.models import TicketEvent
 
-# Runs the effects of the events in the session and returns the outbox rows to send after the
-# commit (hotline.citizen.effects.settle).
-Settle = Callable[[Session, list[TicketEvent]], list[int]]
+# Runs the effects of the events in the session, and of the steps written in bulk, and returns
+# the outbox rows to send after the commit (hotline.citizen.effects.settle).
+Settle = Callable[[Session, list[TicketEvent], Sequence[DeadlineStep]], list[int]]
 _EXTENSION = "hotline.unit_of_work"
 
 # Messages per send job. A deadline scan decides hundreds at once, and an RQ job each cost more
@@ -57,13 +58,17 @@ def appended_events(session: Session) -> list[TicketEvent]:
     return sorted(found.values(), key=lambda e: e.at)
 
 
-def commit(session: Session) -> None:
-    """Effects, then one commit, then the send jobs; on failure the session is rolled back."""
+def commit(session: Session, steps: Sequence[DeadlineStep] = ()) -> None:
+    """Effects, then one commit, then the send jobs; on failure the session is rolled back.
+
+    `steps` are the deadline scan's, whose events it inserted in bulk (no ORM objects to find
+    in the session): their effects run here like every other event's.
+    """
     try:
         events = appended_events(session)
         for event in events:
             event.effects_due = False
-        sends = current_app.extensions[_EXTENSION](session, events)
+        sends = current_app.extensions[_EXTENSION](session, events, steps)
         session.commit()
     except BaseException:
         session.rollback()

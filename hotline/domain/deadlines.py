@@ -49,6 +49,18 @@ def shown(moment: datetime) -> str:
     return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 
+KIND_LABELS = {"dispatch": "分拨", "sign": "签收", "reply": "答复"}
+
+
+def kind_label(kind: str) -> str:
+    """A clock kind as staff read it: 分拨, 签收, 答复, 协办(unit), 督办#n."""
+    if kind.startswith("assist:"):
+        return f"协办({kind.split(':', 1)[1]})"
+    if kind.startswith("urge:"):
+        return f"督办#{kind.split(':', 1)[1]}"
+    return KIND_LABELS.get(kind, kind)
+
+
 def due_phrase(due: datetime, now: datetime) -> str:
     """"将于…到期" or "已于…超期", by the tense at the moment the notice is written: a notice
     written late, or about a deadline already past, must not promise time that is gone."""
