@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from rq import get_current_job
 
+from hotline.app import unit_of_work
 from hotline.app.extensions import db
 from hotline.classifier_models import registry as model_registry
 from workers.context import in_app
@@ -26,5 +27,6 @@ def train_candidate() -> str:
     """
     row, result = model_registry.retrain(current_app, db.session, activate_if_better=False,
                                          progress=lambda stage: _note(stage=stage))
+    unit_of_work.commit(db.session)
     _note(stage="done", version=row.version)
     return f"{row.version}: candidate ({result.reason})"

@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from hotline.app import unit_of_work
 from hotline.app.extensions import db
 from hotline.classifier_models import registry as model_registry
 from hotline.models import ModelVersion
@@ -30,6 +31,7 @@ def train() -> None:
     """Train on the base data and activate the result."""
     texts, labels, source = model_registry.training_data(current_app)
     row = model_registry.train_and_activate(current_app, db.session, texts, labels, source=source)
+    unit_of_work.commit(db.session)
     click.echo(row.version)
 
 
@@ -37,6 +39,7 @@ def train() -> None:
 def retrain() -> None:
     """Train a candidate with people's corrections; activate it only if it is not worse."""
     row, result = model_registry.retrain(current_app, db.session)
+    unit_of_work.commit(db.session)
     click.echo(f"{row.version}: {result.reason}")
 
 
@@ -48,4 +51,5 @@ def activate(version: str) -> None:
         click.echo(f"error: no model version {version!r}", err=True)
         sys.exit(2)
     model_registry.activate(db.session, version)
+    unit_of_work.commit(db.session)
     click.echo(version)

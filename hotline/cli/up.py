@@ -57,6 +57,7 @@ def ensure_model(app: Flask, *, corpus_only: bool = False) -> str:
         return "model: already active"
     texts, labels, source = model_registry.training_data(app, corpus_only=corpus_only)
     row = model_registry.train_and_activate(app, db.session, texts, labels, source=source)
+    unit_of_work.commit(db.session)
     return f"model: trained {row.version} on {len(texts)} texts from {source}"
 
 

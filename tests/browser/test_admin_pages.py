@@ -8,6 +8,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from hotline.app import unit_of_work
 from hotline.app.extensions import db
 from hotline.classifier_models import registry as model_registry
 from hotline.models import AuditEntry, Ticket
@@ -91,6 +92,7 @@ def test_admin_pages_fit_a_phone(app: Flask, reference: None, live_server: str, 
     app.config["HOTLINE_DATA_DIR"] = tmp_path / "absent"  # train on the repository's corpus
     first, _ = model_registry.retrain(app, db.session)
     model_registry.retrain(app, db.session, activate_if_better=False)  # a candidate beside it
+    unit_of_work.commit(db.session)
     assert model_registry.active(db.session).version == first.version
     context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844},
                                   is_mobile=True, has_touch=True)

@@ -17,6 +17,7 @@ from flask import Flask
 from rq import Worker
 from sqlalchemy import select
 
+from hotline.app import unit_of_work
 from hotline.app.extensions import db
 from hotline.app.queue import connection
 from hotline.classifier_models import admin as classifier_models
@@ -66,6 +67,7 @@ def test_an_intake_becomes_a_ticket_promptly_while_a_model_trains(app: Flask,
                                                                    processes: None) -> None:
     admin = db.session.scalars(select(User).where(User.username == "admin")).one()
     classifier_models.train_candidate(db.session, admin)
+    unit_of_work.commit(db.session)
     _wait(lambda: _stage() == "evaluating", 60, "the training to run")
 
     started = time.monotonic()

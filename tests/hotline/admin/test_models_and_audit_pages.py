@@ -10,6 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from hotline.app import unit_of_work
 from hotline.app.extensions import db
 from hotline.classifier_models import registry as model_registry
 from hotline.models import ModelVersion
@@ -23,6 +24,7 @@ def test_train_a_candidate_compare_activate_and_roll_back(app: Flask, reference:
     app.config["HOTLINE_DATA_DIR"] = tmp_path / "absent"  # the repository's own corpus
     texts, labels, source = model_registry.training_data(app)
     first = model_registry.train_and_activate(app, db.session, texts, labels, source=source)
+    unit_of_work.commit(db.session)
     sign_in(client, "admin")
     assert "没有可回退" in post(client, "/admin/models/rollback", {}).get_data(as_text=True)
 
