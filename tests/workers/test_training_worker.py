@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from rq import Worker
+from rq.command import send_stop_job_command
 from sqlalchemy import select
 
 from hotline.app import unit_of_work
@@ -52,9 +53,22 @@ def processes(app: Flask, reference: None, tmp_path: Path) -> Iterator[None]:
         _wait(lambda: len(Worker.all(connection=connection(app))) == 2, 60, "both workers")
         yield
     finally:
-        for child in children:  # the trainer's forked job is in the same process group
+        _stop_training(app)
+        for child in children:
             os.killpg(child.pid, signal.SIGKILL)
             child.wait()
+
+
+def _stop_training(app: Flask) -> None:
+    """Have the trainer kill its work horse first: RQ puts the horse in a process group of its
+    own, so killing the trainer's group leaves it training, and its commit would land in
+    whichever test runs when it finishes."""
+    conn = connection(app)
+    for worker in Worker.all(connection=conn):
+        job_id = worker.get_current_job_id()
+        if job_id:
+            send_stop_job_command(conn, job_id)
+            _wait(lambda w=worker: w.get_current_job_id() is None, 30, "the training to stop")
 
 
 def _stage() -> str | None:
