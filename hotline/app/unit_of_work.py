@@ -4,18 +4,18 @@
 hotline.citizen.effects) of the events the change appended, commits once, and only then
 queues the send jobs of the outbox rows it wrote. So the citizen's message commits atomically
 with the fact it reports, a rolled-back change sends nothing, and no caller of the life cycle
-can forget to tell the citizen. Services below the entry points do not commit; a service that
-must commit more than once takes the unit of work as an argument (tickets.escalation.scan
-commits per batch).
+can forget to tell the citizen or a unit. Services below the entry points do not commit; a
+service that must commit more than once takes the unit of work as an argument
+(tickets.escalation.scan commits per batch, handing each batch's deadline steps to `commit`).
 
-Commits that stay below the entry points, on purpose:
+Commits that stay below the entry points, on purpose (tests/test_architecture.py holds the list):
 - intake.accept (SQLite path): the intake and its reserved number are committed before the
   intake is queued, so nothing accepted is lost (PostgreSQL autocommits one statement instead);
 - messaging.outbox: the send protocol commits the claim before talking to Twilio and the
   result right after (at most once), and delivery receipts move rows forward on their own;
+- identity.auth's sign-in and sign-out views: the failure count, the lock and the session
+  generation must be stored before the answer, whatever the rest of the request does;
 - twilio.webhook.remember: the idempotency record commits with its change (through `commit`).
-Not yet moved (they write no ticket events, so no effect is lost): classifier_models.registry
-and its admin service, reporting.figures' refresh and seed.load.
 
 The handlers write to features above this app shell, so the composition root plugs them in
 (`install`) rather than this module importing them: the layers contract stays whole, and a
