@@ -16,7 +16,7 @@ from typing import Any
 
 from hotline.domain.deadlines import due_phrase, kind_label, shown
 from hotline.domain.events import EventKind
-from hotline.domain.lifecycle import DeadlineStep
+from hotline.domain.lifecycle import DeadlineStep, lead_unit_id
 from hotline.models import Role, Ticket, TicketEvent
 
 
@@ -39,10 +39,6 @@ class StaffText:
     body: str
 
 
-def _lead_unit_id(ticket: Ticket) -> int | None:
-    return ticket.department.id if ticket.department is not None else ticket.department_id
-
-
 def _reply_due_phrase(due: datetime | None, at: datetime) -> str:
     return f"，答复时限{due_phrase(due, at)}" if due is not None else ""
 
@@ -63,13 +59,13 @@ def _extension_requested(ticket: Ticket, event: TicketEvent) -> list[Notice]:
 
 def _extension_refused(ticket: Ticket, event: TicketEvent) -> list[Notice]:
     phrase = _reply_due_phrase(_due(event.data.get("reply_due")), event.at)
-    return [Notice("extension_refused", department_id=_lead_unit_id(ticket),
+    return [Notice("extension_refused", department_id=lead_unit_id(ticket),
                    body=f"工单 {ticket.number} 的延期申请未获批准{phrase}。{event.note or ''}")]
 
 
 def _extension_approved(ticket: Ticket, event: TicketEvent) -> list[Notice]:
     phrase = _reply_due_phrase(_due(event.data.get("new_due")), event.at)
-    return [Notice("extension_approved", department_id=_lead_unit_id(ticket),
+    return [Notice("extension_approved", department_id=lead_unit_id(ticket),
                    body=f"工单 {ticket.number} 延期 {event.data['days']} 个工作日已批准"
                         f"{phrase}。{event.note or ''}")]
 
@@ -77,7 +73,7 @@ def _extension_approved(ticket: Ticket, event: TicketEvent) -> list[Notice]:
 def _urged(ticket: Ticket, event: TicketEvent) -> list[Notice]:
     due = _due(event.data["due"])
     assert due is not None  # an order always has its deadline
-    return [Notice("urged", level="red", department_id=_lead_unit_id(ticket),
+    return [Notice("urged", level="red", department_id=lead_unit_id(ticket),
                    body=f"督办：工单 {ticket.number} 须于 {shown(due)} 前办理。{event.note}")]
 
 
