@@ -77,13 +77,14 @@ def prepare(env: dict[str, str]) -> str:
     """Schema, reference data, a trained model when the classifier is available; an API token."""
     code = (
         "from hotline import create_app\n"
-        "from hotline.app import migrate\n"
+        "from hotline.app import migrate, unit_of_work\n"
         "from hotline.seed import load as seed\n"
         "from hotline.app.extensions import db\n"
         "from hotline.cli.up import ensure_model\n"
         "app = create_app(); migrate.upgrade(app)\n"
         "with app.app_context():\n"
         "    seed.load_reference(db.session); seed.ensure_users(db.session, 'bench-pass-123')\n"
+        "    unit_of_work.commit(db.session)\n"
         "    print(ensure_model(app, corpus_only=True), file=__import__('sys').stderr)\n"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True)

@@ -108,8 +108,8 @@ def create_app(settings: Settings | None = None,
         twilio.bp.name: twilio.sorry, twilio_status.bp.name: twilio.sorry})
     headers.register(app)
     # The declared side effects of every commit, with the settings of the moment.
-    unit_of_work.install(app, lambda session, events: effects.settle(
-        session, events, public_base_url=app_settings.current(app).public_base_url))
+    unit_of_work.install(app, lambda session, events, steps: effects.settle(
+        session, events, steps, public_base_url=app_settings.current(app).public_base_url))
     # A worker's forked jobs build their own app, from the same settings.
     app.extensions[context.FACTORY] = partial(create_app, settings, flask_config)
     cli.register(app)

@@ -24,6 +24,7 @@ import config
 from config import Settings
 from hotline import create_app
 from hotline.app import settings as app_settings
+from hotline.app import unit_of_work
 from hotline.app.embedded_redis import ensure_running
 from hotline.app.extensions import db, limiter
 from hotline.models import Base
@@ -244,6 +245,7 @@ def _reference_rows(_shared_app: Flask) -> _Rows:
         _empty(_shared_app)
         seed.load_reference(db.session)
         seed.ensure_users(db.session, PASSWORD)
+        unit_of_work.commit(db.session)
         db.session.remove()
         with db.engine.connect() as conn:
             rows = _Rows(datetime.now(), {t.name: [dict(r) for r in conn.execute(select(t)).mappings()]

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
+from hotline.app import unit_of_work
 from hotline.app.extensions import db
 from hotline.identity.auth import hasher
 from hotline.models import Base, User
@@ -36,6 +37,7 @@ def test_the_reinserted_seed_is_what_the_seed_code_writes(app: Flask, reference:
     _empty(app)
     seed.load_reference(db.session)
     seed.ensure_users(db.session, PASSWORD)
+    unit_of_work.commit(db.session)
     assert _rows() == reinserted
     assert sum(map(len, reinserted.values())) > 100
 

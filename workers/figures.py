@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hotline.app import unit_of_work
 from hotline.app.extensions import db
 from hotline.reporting.figures import refresh
 from workers.context import in_app
@@ -10,4 +11,5 @@ from workers.context import in_app
 @in_app
 def refresh_figures() -> dict[str, int]:
     """Recompute the rollup days whose tickets changed; idempotent, one at a time."""
-    return refresh(db.session)
+    with unit_of_work.unit_of_work(db.session) as session:
+        return refresh(session)

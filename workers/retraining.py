@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rq import get_current_job
 
-from hotline.app import settings
+from hotline.app import settings, unit_of_work
 from hotline.app.extensions import db
 from hotline.classifier_models import registry as model_registry
 from workers.context import in_app
@@ -28,5 +28,6 @@ def train_candidate() -> str:
     row, result = model_registry.retrain(configured.data_dir, configured.model_dir, db.session,
                                          activate_if_better=False,
                                          progress=lambda stage: _note(stage=stage))
+    unit_of_work.commit(db.session)
     _note(stage="done", version=row.version)
     return f"{row.version}: candidate ({result.reason})"

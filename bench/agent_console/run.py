@@ -45,6 +45,7 @@ def _app(url: str, instance: Path) -> Any:
 def _load(app: Any, tickets: int) -> list[str]:
     """Reference data, accounts, a model, the demo articles and `tickets` open tickets."""
     from hotline.app import settings as app_settings
+    from hotline.app import unit_of_work
     from hotline.app.extensions import db
     from hotline.classifier_models import registry as model_registry
     from hotline.knowledge import service as knowledge
@@ -57,6 +58,7 @@ def _load(app: Any, tickets: int) -> list[str]:
     texts, labels, _source = model_registry.training_data(configured.data_dir, corpus_only=True)
     model_registry.train_and_activate(configured.model_dir, db.session, texts, labels,
                                       source="corpus")
+    unit_of_work.commit(db.session)
     knowledge.seed_demo(db.session, seed.read_json("knowledge.json"))
     rng = random.Random(7)
     now = utcnow()

@@ -170,12 +170,14 @@ def timed(fn: Callable[[], Any], repeat: int) -> dict[str, float]:
 def refresh_figures(app: Any, now: datetime) -> dict[str, Any]:
     """The rollup's first build (every day), then one minute's worth of changes: 300 tickets
     signed or answered and 100 follow-up verdicts, spread over the last 30 days."""
+    from hotline.app import unit_of_work
     from hotline.app.extensions import db
     from hotline.reporting import figures
 
     with app.app_context():
         t0 = time.perf_counter()
         first = figures.refresh(db.session, now)
+        unit_of_work.commit(db.session)
         full = time.perf_counter() - t0
         later = now + timedelta(minutes=1)
         db.session.execute(text(
@@ -187,6 +189,7 @@ def refresh_figures(app: Any, now: datetime) -> dict[str, Any]:
         db.session.commit()
         t0 = time.perf_counter()
         step = figures.refresh(db.session, later + timedelta(seconds=30))
+        unit_of_work.commit(db.session)
         incremental = time.perf_counter() - t0
         rows = db.session.scalar(text("SELECT count(*) FROM figures_daily"))
     out = {"full_seconds": round(full, 1), "full": first, "rollup_rows": rows,
@@ -272,7 +275,7 @@ def main() -> None:
     url = bench_database("bench_dashboard")
     import config
     from hotline import create_app
-    from hotline.app import migrate
+    from hotline.app import migrate, unit_of_work
     from hotline.app.extensions import db
     from hotline.reporting.figures import Period, today_in_shanghai
     from hotline.seed import load as seed
@@ -286,6 +289,7 @@ def main() -> None:
     with app.app_context():
         seed.load_reference(db.session)
         seed.ensure_users(db.session, PASSWORD)
+        unit_of_work.commit(db.session)
     now = datetime.now(UTC).replace(microsecond=0)
     started = time.perf_counter()
     loaded = load(app, args.tickets, now)

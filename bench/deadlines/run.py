@@ -172,7 +172,7 @@ def main() -> None:
     os.environ.setdefault("RQ_ASYNC", "0")
     import config
     from hotline import create_app
-    from hotline.app import migrate
+    from hotline.app import migrate, unit_of_work
     from hotline.app.extensions import db
     from hotline.seed import load as seed
 
@@ -182,6 +182,7 @@ def main() -> None:
     migrate.upgrade(app)
     with app.app_context():
         seed.load_reference(db.session)
+        unit_of_work.commit(db.session)
     started = time.perf_counter()
     routing = routing_figures(app, args.routing)
     print({"routing": routing}, flush=True)

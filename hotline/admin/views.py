@@ -171,6 +171,7 @@ def training_status() -> Any:
 def train_model() -> Any:
     classifier_models.train_candidate(
         db.session, current_user, timeout_seconds=settings.current().training_timeout_seconds)
+    unit_of_work.commit(db.session)
     flash(_("已提交训练任务；训练完成后候选模型会出现在列表中（通常需要几分钟）。"), "ok")
     return redirect(url_for("admin.models"))
 
@@ -179,6 +180,7 @@ def train_model() -> Any:
 @requires(Permission.ADMINISTER)
 def activate_model(version: str) -> Any:
     classifier_models.activate(db.session, current_user, version)
+    unit_of_work.commit(db.session)
     flash(_("已启用模型 %(v)s，工作进程将在下一个任务时加载。", v=version), "ok")
     return redirect(url_for("admin.models"))
 
@@ -187,6 +189,7 @@ def activate_model(version: str) -> Any:
 @requires(Permission.ADMINISTER)
 def rollback_model() -> Any:
     version = classifier_models.rollback(db.session, current_user)
+    unit_of_work.commit(db.session)
     flash(_("已回退到模型 %(v)s。", v=version), "ok")
     return redirect(url_for("admin.models"))
 

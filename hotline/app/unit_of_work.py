@@ -4,18 +4,18 @@
 hotline.citizen.effects) of the events the change appended, commits once, and only then
 queues the send jobs of the outbox rows it wrote. So the citizen's message commits atomically
 with the fact it reports, a rolled-back change sends nothing, and no caller of the life cycle
-can forget to tell the citizen. Services below the entry points do not commit; a service that
-must commit more than once takes the unit of work as an argument (tickets.escalation.scan
-commits per batch).
+can forget to tell the citizen or a unit. Services below the entry points do not commit; a
+service that must commit more than once takes the unit of work as an argument
+(tickets.escalation.scan commits per batch, handing each batch's deadline steps to `commit`).
 
-Commits that stay below the entry points, on purpose:
+Commits that stay below the entry points, on purpose (tests/test_architecture.py holds the list):
 - intake.accept (SQLite path): the intake and its reserved number are committed before the
   intake is queued, so nothing accepted is lost (PostgreSQL autocommits one statement instead);
 - messaging.outbox: the send protocol commits the claim before talking to Twilio and the
   result right after (at most once), and delivery receipts move rows forward on their own;
+- identity.auth's sign-in and sign-out views: the failure count, the lock and the session
+  generation must be stored before the answer, whatever the rest of the request does;
 - twilio.webhook.remember: the idempotency record commits with its change (through `commit`).
-Not yet moved (they write no ticket events, so no effect is lost): classifier_models.registry
-and its admin service, reporting.figures' refresh and seed.load.
 
 The handlers write to features above this app shell, so the composition root plugs them in
 (`install`) rather than this module importing them: the layers contract stays whole, and a
@@ -24,7 +24,7 @@ process without them (an app built without the factory) fails loudly instead of 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import chain
 
@@ -32,11 +32,12 @@ from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 from hotline.app.queue import DEFAULT_QUEUE, SEND_OUTBOUND_BATCH, is_async, try_enqueue_many
+from hotline.domain.lifecycle import DeadlineStep
 from hotline.models import TicketEvent
 
-# Runs the effects of the events in the session and returns the outbox rows to send after the
-# commit (hotline.citizen.effects.settle).
-Settle = Callable[[Session, list[TicketEvent]], list[int]]
+# Runs the effects of the events in the session, and of the steps written in bulk, and returns
+# the outbox rows to send after the commit (hotline.citizen.effects.settle).
+Settle = Callable[[Session, list[TicketEvent], Sequence[DeadlineStep]], list[int]]
 _EXTENSION = "hotline.unit_of_work"
 
 # Messages per send job. A deadline scan decides hundreds at once, and an RQ job each cost more
@@ -57,13 +58,17 @@ def appended_events(session: Session) -> list[TicketEvent]:
     return sorted(found.values(), key=lambda e: e.at)
 
 
-def commit(session: Session) -> None:
-    """Effects, then one commit, then the send jobs; on failure the session is rolled back."""
+def commit(session: Session, steps: Sequence[DeadlineStep] = ()) -> None:
+    """Effects, then one commit, then the send jobs; on failure the session is rolled back.
+
+    `steps` are the deadline scan's, whose events it inserted in bulk (no ORM objects to find
+    in the session): their effects run here like every other event's.
+    """
     try:
         events = appended_events(session)
         for event in events:
             event.effects_due = False
-        sends = current_app.extensions[_EXTENSION](session, events)
+        sends = current_app.extensions[_EXTENSION](session, events, steps)
         session.commit()
     except BaseException:
         session.rollback()

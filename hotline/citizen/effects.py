@@ -1,8 +1,9 @@
 """The handlers of the side-effect table (hotline.domain.effects): what each effect writes.
 
-The unit of work calls `run` for the events appended in its session, before the commit; the
-handlers add rows to that session only (outbox rows, follow-up rounds), so everything commits
-or rolls back with the fact. Sending happens after the commit, in jobs.
+The unit of work calls `settle` for the events appended in its session, and for the steps the
+deadline scan wrote in bulk, before the commit; the handlers add rows to that session only
+(outbox rows, follow-up rounds, staff notices), so everything commits or rolls back with the
+fact. Sending happens after the commit, in jobs.
 
 SMS intakes get no acknowledgement: the inbound SMS webhook already answers with TwiML
 carrying the ticket number, and a second SMS would only cost money and confuse. The
@@ -12,17 +13,21 @@ page or call already shows the number, and the accept path stays short under loa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from hotline.citizen.followup import open_round
+from hotline.domain import notices
 from hotline.domain.effects import ACK_CHANNELS, SMS_ANSWER_CHANNELS, Effect, effects_of
 from hotline.domain.events import EventKind
+from hotline.domain.lifecycle import DeadlineStep
 from hotline.messaging import texts
-from hotline.messaging.outbox import TO_CALL, mobile, plan, planned_sends
-from hotline.models import Intake, Ticket, TicketEvent
+from hotline.messaging.outbox import TO_CALL, mobile, plan, plan_staff_texts, planned_sends
+from hotline.models import Intake, Notification, Ticket, TicketEvent
 
 
 @dataclass
@@ -86,12 +91,50 @@ def answer(occasion: Occasion) -> None:
              body=text, status=TO_CALL)
 
 
-# Effects of ORM events; NOTIFY and STAFF_SMS of the deadline steps are written in bulk by the
-# scan (hotline.tickets.escalation), which has no event objects.
+def notify(occasion: Occasion) -> None:
+    """The staff notices of a life-cycle event (arbitration, extensions, 督办, calendar)."""
+    ticket, event = occasion.ticket, occasion.event
+    for n in notices.of_event(ticket, event):
+        occasion.session.add(Notification(ticket=ticket, department_id=n.department_id,
+                                          role=n.role, kind=n.kind, level=n.level, body=n.body,
+                                          created_at=event.at))
+
+
+# Effects of events appended through the ORM.
 HANDLERS: dict[Effect, Callable[[Occasion], None]] = {
     Effect.ACKNOWLEDGE: acknowledge,
     Effect.FOLLOW_UP_ROUND: follow_up_round,
     Effect.ANSWER: answer,
+    Effect.NOTIFY: notify,
+}
+
+
+@dataclass
+class Rows:
+    """What the effects of bulk-written steps insert: one statement per table per batch."""
+
+    notices: list[dict[str, Any]] = field(default_factory=list)
+    texts: list[dict[str, Any]] = field(default_factory=list)
+
+
+def notify_step(step: DeadlineStep, rows: Rows) -> None:
+    rows.notices += [{"department_id": n.department_id, "role": n.role, "ticket_id": step.ticket_id,
+                      "kind": n.kind, "level": n.level, "body": n.body, "created_at": step.at}
+                     for n in notices.of_step(step)]
+
+
+def text_step(step: DeadlineStep, rows: Rows) -> None:
+    """The duty phone's SMS, once per step: its dedupe key is the step's escalation mark."""
+    rows.texts += [{"ticket_id": step.ticket_id, "ticket_number": step.number, "to_addr": t.to,
+                    "body": t.body, "dedupe_key": f"escalation:{step.mark}",
+                    "created_at": step.at}
+                   for t in notices.texts_of_step(step)]
+
+
+# Effects of the deadline scan's steps, which it writes with Core, not as ORM events.
+STEP_HANDLERS: dict[Effect, Callable[[DeadlineStep, Rows], None]] = {
+    Effect.NOTIFY: notify_step,
+    Effect.STAFF_SMS: text_step,
 }
 
 
@@ -107,9 +150,23 @@ def run(session: Session, events: Iterable[TicketEvent], public_base_url: str) -
             HANDLERS[effect](occasion)
 
 
-def settle(session: Session, events: list[TicketEvent], *, public_base_url: str) -> list[int]:
+def run_steps(session: Session, steps: Sequence[DeadlineStep]) -> None:
+    """The table's effects of the scan's steps, gathered and inserted in one go per table."""
+    rows = Rows()
+    for step in steps:
+        for effect in effects_of(step.kind):
+            STEP_HANDLERS[effect](step, rows)
+    if rows.notices:
+        # Core executemany: psycopg pipelines the rows in one round trip.
+        session.execute(insert(Notification.__table__), rows.notices)
+    plan_staff_texts(session, rows.texts)
+
+
+def settle(session: Session, events: list[TicketEvent], steps: Sequence[DeadlineStep] = (), *,
+           public_base_url: str) -> list[int]:
     """What the unit of work runs before its commit: the effects, then the sends they planned
     (the factory binds PUBLIC_BASE_URL, for the tracking links)."""
     run(session, events, public_base_url)
+    run_steps(session, steps)
     session.flush()
     return planned_sends(session)

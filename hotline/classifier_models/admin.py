@@ -140,7 +140,6 @@ def train_candidate(session: Session, actor: User, *, timeout_seconds: int) -> N
     except redis.RedisError as exc:
         raise Conflict(_("任务队列暂不可用，请稍后再试")) from exc
     audit.record(session, actor, ENTITY, "candidate", audit.TRAIN)
-    session.commit()
 
 
 def _version(session: Session, version: str) -> ModelVersion:
@@ -165,7 +164,7 @@ def activate(session: Session, actor: User, version: str, *, action: str = audit
     current = model_registry.active(session)
     audit.record(session, actor, ENTITY, target.version, action,
                  {"active": current.version if current else None}, {"active": target.version})
-    model_registry.activate(session, target.version)  # commits the audit entry with it
+    model_registry.activate(session, target.version)  # the caller commits the audit entry with it
 
 
 def rollback(session: Session, actor: User) -> str:

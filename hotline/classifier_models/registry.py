@@ -1,4 +1,8 @@
-"""Training, registering and activating classifier models (the registry table)."""
+"""Training, registering and activating classifier models (the registry table).
+
+Nothing here commits: the entry points (the `model` and `up` commands, the retraining job, the
+admin pages) end with the unit of work, so a version is registered and activated together.
+"""
 
 from __future__ import annotations
 
@@ -35,19 +39,20 @@ def new_version(now: datetime | None = None) -> str:
 
 
 def register(session: Session, model_dir: Path, version: str, card: dict) -> ModelVersion:
+    """Add the version to the registry; the caller's unit of work commits it."""
     row = ModelVersion(version=version, path=str(model_dir), card=card)
     session.add(row)
-    session.commit()
+    session.flush()
     return row
 
 
 def activate(session: Session, version: str) -> None:
-    """Exactly one active version; workers notice the change on their next job."""
+    """Exactly one active version; workers notice the change on their next job, once the
+    caller's unit of work has committed it."""
     target = session.scalars(select(ModelVersion).where(ModelVersion.version == version)).one()
     session.execute(update(ModelVersion).where(ModelVersion.active).values(active=False))
     target.active = True
     target.activated_at = utcnow()
-    session.commit()
 
 
 def _store(models: Path, session: Session, model: classifier.Model, card: dict) -> ModelVersion:

@@ -163,7 +163,9 @@ def figures_refresh() -> None:
 
     from hotline.reporting.figures import refresh
 
-    click.echo(json.dumps(refresh(db.session)))
+    with unit_of_work.unit_of_work(db.session) as session:
+        done = refresh(session)
+    click.echo(json.dumps(done))
 
 
 def register(app: Flask) -> None:

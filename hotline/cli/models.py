@@ -8,7 +8,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from hotline.app import settings
+from hotline.app import settings, unit_of_work
 from hotline.app.extensions import db
 from hotline.classifier_models import registry as model_registry
 from hotline.models import ModelVersion
@@ -32,6 +32,7 @@ def train() -> None:
     texts, labels, source = model_registry.training_data(configured.data_dir)
     row = model_registry.train_and_activate(configured.model_dir, db.session, texts, labels,
                                             source=source)
+    unit_of_work.commit(db.session)
     click.echo(row.version)
 
 
@@ -40,6 +41,7 @@ def retrain() -> None:
     """Train a candidate with people's corrections; activate it only if it is not worse."""
     configured = settings.current()
     row, result = model_registry.retrain(configured.data_dir, configured.model_dir, db.session)
+    unit_of_work.commit(db.session)
     click.echo(f"{row.version}: {result.reason}")
 
 
@@ -51,4 +53,5 @@ def activate(version: str) -> None:
         click.echo(f"error: no model version {version!r}", err=True)
         sys.exit(2)
     model_registry.activate(db.session, version)
+    unit_of_work.commit(db.session)
     click.echo(version)

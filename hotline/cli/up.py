@@ -60,6 +60,7 @@ def ensure_model(app: Flask, *, corpus_only: bool = False) -> str:
                                                          corpus_only=corpus_only)
     row = model_registry.train_and_activate(configured.model_dir, db.session, texts, labels,
                                             source=source)
+    unit_of_work.commit(db.session)
     return f"model: trained {row.version} on {len(texts)} texts from {source}"
 
 

@@ -7,12 +7,13 @@ tested with plain objects and the worker pays no queries per ticket for them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING
 
+from hotline.domain.marks import N_
 from routing.calendar import SHANGHAI, WorkingCalendar
 from routing.errors import CalendarMissing
 from routing.sla import Limit, SlaPolicy, Unit, deadline, extend, load_default_policies
@@ -47,6 +48,19 @@ def shown(moment: datetime) -> str:
     """A deadline as staff read it: Shanghai wall time (domain.md §3), with the year, because
     an extension or a 督办 order may fall in the next one."""
     return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+KIND_LABELS = {"dispatch": N_("分拨"), "sign": N_("签收"), "reply": N_("答复")}
+
+
+def kind_label(kind: str, translate: Callable[[str], str] = str) -> str:
+    """A clock kind as staff read it: 分拨, 签收, 答复, 协办(unit), 督办#n — Chinese in the
+    notices the domain writes, `translate`d on pages."""
+    if kind.startswith("assist:"):
+        return f"{translate(N_('协办'))}({kind.split(':', 1)[1]})"
+    if kind.startswith("urge:"):
+        return f"{translate(N_('督办'))}#{kind.split(':', 1)[1]}"
+    return translate(KIND_LABELS.get(kind, kind))
 
 
 def due_phrase(due: datetime, now: datetime) -> str:

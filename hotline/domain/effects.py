@@ -5,8 +5,10 @@ new event's kind up here and runs the named effects' handlers (hotline.citizen.e
 the same transaction, before the commit, so a message commits atomically with the fact it
 reports and a rolled-back fact sends nothing. Send jobs are queued after the commit.
 
-The deadline scan (hotline.tickets.escalation) writes its events in bulk, without ORM objects;
-it reads the same table for its steps' notices and duty-phone SMS.
+The deadline scan (hotline.tickets.escalation) writes its events in bulk, without ORM objects,
+and hands the life cycle's steps (lifecycle.DeadlineStep) to the unit of work, which looks them
+up here too: their notices and duty-phone SMS are inserted in one statement each per batch.
+What each notice says, and to whom, is hotline.domain.notices.
 """
 
 from __future__ import annotations
@@ -39,6 +41,14 @@ EFFECTS: Mapping[EventKind, tuple[Effect, ...]] = MappingProxyType({
     EventKind.INTAKE: (Effect.ACKNOWLEDGE,),
     # The round first: the answer's dedupe key carries the round's number.
     EventKind.REPLY_APPROVED: (Effect.FOLLOW_UP_ROUND, Effect.ANSWER),
+    # Staff notices of the life cycle's decisions (hotline.domain.notices).
+    EventKind.ARBITRATION_REQUIRED: (Effect.NOTIFY,),
+    EventKind.EXTENSION_REQUESTED: (Effect.NOTIFY,),
+    EventKind.EXTENSION_REFUSED: (Effect.NOTIFY,),
+    EventKind.EXTENSION_APPROVED: (Effect.NOTIFY,),
+    EventKind.URGED: (Effect.NOTIFY,),
+    EventKind.CALENDAR_MISSING: (Effect.NOTIFY,),
+    # The deadline scan's steps.
     EventKind.DEADLINE_WARNING: (Effect.NOTIFY,),
     EventKind.DEADLINE_OVERDUE: (Effect.NOTIFY, Effect.STAFF_SMS),
     EventKind.DEADLINE_ESCALATED: (Effect.NOTIFY, Effect.STAFF_SMS),

@@ -9,7 +9,10 @@ into a Conflict (see hotline.tickets.actions.commit).
 Deadlines: functions that start or move a deadline take a `Planner` (policies + working
 calendar). Without one they change state only, which is what the older callers and the pure
 state tests need. A deadline that falls in a year without a calendar is left empty, recorded as a
-`calendar_missing` event and raised to the administrators as an alert — never guessed.
+`calendar_missing` event (whose effect alerts the administrators) — never guessed.
+
+Notices to staff are not written here: each event's effects (hotline.domain.effects, the words
+in hotline.domain.notices) are run by the unit of work when the caller commits.
 
 States: 待分拨 pending_dispatch → 已派单 dispatched → 已签收 signed → 已答复 replied → 已办结
 closed; 已退单 returned goes back to the centre (after two returns only a supervisor may
@@ -18,12 +21,12 @@ re-dispatch: arbitration); 重办 reopen sends a replied or closed ticket back t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from hotline.domain.deadlines import Planner, Window, due_phrase, shown
+from hotline.domain.deadlines import Planner, Window
 from hotline.domain.errors import Forbidden, IllegalTransition, InvalidInput
 from hotline.domain.events import EventKind
 from hotline.domain.marks import N_
@@ -44,7 +47,6 @@ from hotline.models import (
     DeadlineClock,
     Department,
     ExtensionRequest,
-    Notification,
     Role,
     Status,
     SupervisionOrder,
@@ -221,13 +223,9 @@ def next_check(clock: DeadlineClock) -> datetime | None:
 
 
 def _calendar_missing(ticket: Ticket, kind: str, exc: CalendarMissing, at: datetime) -> None:
-    """Loud, not fatal: an event on the ticket and an alert to every administrator."""
+    """Loud, not fatal: an event on the ticket; its effect alerts every administrator."""
     record(ticket, SYSTEM, EventKind.CALENDAR_MISSING, at=at, note=str(exc),
            data={"deadline": kind, "year": exc.year})
-    ticket.notifications.append(Notification(
-        role=Role.ADMIN.value, kind="calendar_missing", level="red", created_at=at,
-        body=f"工单 {ticket.number} 的{kind}时限无法计算：缺少 {exc.year} 年工作日历，请录入。"
-             f" / Deadline '{kind}' of ticket {ticket.number} needs the {exc.year} calendar."))
 
 
 def _window(ticket: Ticket, planner: Planner, kind: str, start: datetime, limit: Limit,
@@ -481,9 +479,6 @@ def return_ticket(ticket: Ticket, actor: Actor, *, reason_code: str, reason: str
     if return_count(ticket) >= RETURNS_BEFORE_ARBITRATION:
         record(ticket, SYSTEM, EventKind.ARBITRATION_REQUIRED, at=at,
                data={"returns": return_count(ticket)})
-        ticket.notifications.append(Notification(
-            role=Role.SUPERVISOR.value, kind="arbitration_required", level="red", created_at=at,
-            body=f"工单 {ticket.number} 已退单 {return_count(ticket)} 次，请仲裁派单。"))
 
 
 # --- extensions --------------------------------------------------------------------------------
@@ -510,9 +505,6 @@ def request_extension(ticket: Ticket, actor: Actor, *, days: int, reason: str,
                                old_due=ticket.reply_due)
     ticket.extensions.append(request)
     record(ticket, actor, EventKind.EXTENSION_REQUESTED, note=text, at=at, data={"days": days})
-    ticket.notifications.append(Notification(
-        role=Role.SUPERVISOR.value, kind="extension_requested", created_at=at,
-        body=f"工单 {ticket.number} 申请延期 {days} 个工作日：{text}"))
     return request
 
 
@@ -528,10 +520,9 @@ def decide_extension(ticket: Ticket, actor: Actor, *, approve: bool, note: str |
     request.decided_by, request.decided_at, request.decision_note = actor.label, at, note
     if not approve:
         request.status = "refused"
-        record(ticket, actor, EventKind.EXTENSION_REFUSED, note=note, at=at, data={"days": request.days})
-        _tell_unit(ticket, "extension_refused", at,
-                   f"工单 {ticket.number} 的延期申请未获批准"
-                   f"{_reply_due_phrase(ticket.reply_due, at)}。{note or ''}")
+        # The reply deadline that stands, for the unit's notice (hotline.domain.notices).
+        record(ticket, actor, EventKind.EXTENSION_REFUSED, note=note, at=at,
+               data={"days": request.days, "reply_due": _iso(ticket.reply_due)})
         return
     if ticket.reply_due is None:
         raise IllegalTransition("答复时限未知（缺少工作日历），无法延期 / the reply deadline is "
@@ -555,19 +546,6 @@ def decide_extension(ticket: Ticket, actor: Actor, *, approve: bool, note: str |
     ticket.reply_due = new
     record(ticket, actor, EventKind.EXTENSION_APPROVED, note=note, at=at, public=True,
            data={"days": request.days, "old_due": _iso(old), "new_due": _iso(new)})
-    _tell_unit(ticket, "extension_approved", at,
-               f"工单 {ticket.number} 延期 {request.days} 个工作日已批准"
-               f"{_reply_due_phrase(new, at)}。{note or ''}")
-
-
-def _reply_due_phrase(due: datetime | None, at: datetime) -> str:
-    return f"，答复时限{due_phrase(due, at)}" if due is not None else ""
-
-
-def _tell_unit(ticket: Ticket, kind: str, at: datetime, body: str) -> None:
-    """A notice in the lead unit's inbox about a decision on its ticket."""
-    ticket.notifications.append(Notification(department=ticket.department, kind=kind,
-                                             created_at=at, body=body))
 
 
 # --- assisting units ---------------------------------------------------------------------------
@@ -703,9 +681,6 @@ def urge(ticket: Ticket, actor: Actor, *, note: str, due: datetime,
              ticket.department)
     record(ticket, actor, EventKind.URGED, note=text, at=at, public=False,
            data={"seq": order.seq, "due": _iso(due)})
-    ticket.notifications.append(Notification(
-        department=ticket.department, kind="urged", level="red", created_at=at,
-        body=f"督办：工单 {ticket.number} 须于 {shown(due)} 前办理。{text}"))
     return order
 
 
@@ -750,3 +725,110 @@ def reopen(ticket: Ticket, actor: Actor, reason: str, *, planner: Planner | None
         _arm(ticket, REPLY, at, reply_window, ticket.department)
         ticket.sign_due = sign_window.due_at if sign_window else None
         ticket.reply_due = reply_window.due_at if reply_window else None
+
+
+# --- deadline steps (the escalation scan) ------------------------------------------------------
+
+STEPS = ("warning", "overdue", "escalated")  # a clock's stage counts the steps taken
+
+
+class DueClock(Protocol):
+    """What the scan reads of a due clock (a Core row of deadline_clocks joined to tickets)."""
+
+    @property
+    def ticket_id(self) -> int: ...
+    @property
+    def number(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def department_id(self) -> int | None: ...
+    @property
+    def warn_at(self) -> datetime | None: ...
+    @property
+    def due_at(self) -> datetime | None: ...
+    @property
+    def escalate_at(self) -> datetime | None: ...
+    @property
+    def stage(self) -> int: ...
+
+
+class UnitLike(Protocol):
+    """What a step needs of a unit (hotline.catalogue.snapshot.Unit, read once per scan)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def parent_id(self) -> int | None: ...
+    @property
+    def duty_phone(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class DeadlinePassed:
+    """The steps a clock owes at `now`, and where the clock stands once they are taken."""
+
+    steps: tuple[str, ...]
+    stage: int
+    next_check_at: datetime | None
+
+
+def deadline_passed(clock: DueClock, now: datetime) -> DeadlinePassed:
+    """Warning, overdue, escalated: every step from the clock's stage whose instant has passed.
+
+    A scan that ran late takes the steps it missed together, in order, and the clock waits
+    for the next one (none after escalation).
+    """
+    instants = (clock.warn_at, clock.due_at, clock.escalate_at)
+    steps = tuple(STEPS[i] for i in range(clock.stage, len(STEPS))
+                  if instants[i] is not None and instants[i] <= now)  # type: ignore[operator]
+    stage = clock.stage + len(steps)
+    return DeadlinePassed(steps, stage, instants[stage] if stage < len(STEPS) else None)
+
+
+@dataclass(frozen=True)
+class DeadlineStep:
+    """One escalation step as the life cycle decided it; the scan writes it in bulk.
+
+    `event` is the row of its ticket event; `mark` is the escalation mark that made the step
+    happen exactly once (its duty-phone SMS is deduplicated on it). `unit` is the clock's unit,
+    `above` the level an escalated step goes up to.
+    """
+
+    step: str
+    ticket_id: int
+    number: str
+    deadline: str
+    due_at: datetime
+    at: datetime
+    mark: int
+    unit: UnitLike | None
+    above: UnitLike | None
+
+    @property
+    def kind(self) -> EventKind:
+        return EventKind.deadline(self.step)
+
+    @property
+    def event(self) -> dict[str, Any]:
+        return {"ticket_id": self.ticket_id, "at": self.at, "actor": SYSTEM.label,
+                "kind": self.kind.value, "note": None, "public": False,
+                "data": {"deadline": self.deadline, "due": _iso(self.due_at),
+                         "unit": self.unit.code if self.unit else None}}
+
+
+def deadline_step(clock: DueClock, step: str, *, at: datetime, mark: int,
+                  units: Mapping[int, UnitLike]) -> DeadlineStep:
+    """A step of a due clock: its unit, and for escalation the unit above (提级), else the
+    supervisors (the effects' notices say so when there is no level above)."""
+    unit = units.get(clock.department_id) if clock.department_id else None
+    above = None
+    if step == "escalated" and unit is not None and unit.parent_id:
+        above = units.get(unit.parent_id)
+    assert clock.due_at is not None  # a clock without a deadline is never due
+    return DeadlineStep(step, clock.ticket_id, clock.number, clock.kind, clock.due_at, at, mark,
+                        unit, above)

@@ -15,8 +15,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session, scoped_session
 
 from config import OutboxSettings
@@ -71,10 +72,18 @@ def plan(session: Session, *, kind: str, line: str, number: str, to: str | None,
     return message
 
 
-def send_after_commit(session: Session, message_ids: list[int]) -> None:
-    """Queue the send jobs of outbox rows inserted without the ORM (bulk Core inserts) once the
-    session commits, exactly as for the rows `plan` adds; a rollback forgets them."""
-    _sends(session).extend(message_ids)
+def plan_staff_texts(session: Session, messages: list[dict[str, Any]]) -> None:
+    """Outbox rows of duty-phone SMS in one INSERT (the deadline scan's hundreds at once).
+
+    Each of `messages` gives ticket_id, ticket_number, to_addr, body, dedupe_key and created_at;
+    numbers that are not mobiles get no row. The send jobs are queued after the commit, as for
+    `plan`'s rows; a rollback forgets them.
+    """
+    rows = [{"kind": STAFF_NOTICE, "channel": "sms", "status": QUEUED,
+             "updated_at": m["created_at"], **m} for m in messages if mobile(m["to_addr"])]
+    if rows:
+        table = OutboundMessage.__table__
+        _sends(session).extend(session.scalars(insert(table).returning(table.c.id), rows).all())
 
 
 def _sends(session: Session) -> list[OutboundMessage | int]:

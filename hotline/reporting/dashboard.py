@@ -22,10 +22,11 @@ from hotline.app.i18n import Labels
 from hotline.app.labels import CHANNEL_LABELS, LINE_LABELS
 from hotline.app.tables import Rate, Table
 from hotline.catalogue import snapshot
+from hotline.domain.deadlines import kind_label
 from hotline.models import Department, Place, Topic
 from hotline.reporting import figures
 from hotline.reporting.figures import Counts, Period
-from hotline.tickets.escalation import clock_state, kind_label
+from hotline.tickets.escalation import clock_state
 
 HOT_TOPIC_SAMPLE = 1500  # latest texts of the week (and of the baseline) the phrases come from
 HOT_TOPIC_TTL = 900.0  # seconds a computed week of hot topics is reused

@@ -307,7 +307,8 @@ def _runs(days: set[date]) -> list[tuple[date, date]]:
 
 def refresh(session: Session, now: datetime | None = None) -> dict[str, int]:
     """Bring the daily rollup up to date: recompute the days whose tickets changed since the
-    last refresh (all days the first time). Idempotent; a periodic job calls it every minute."""
+    last refresh (all days the first time). Idempotent; a periodic job calls it every minute.
+    The caller commits (which, on PostgreSQL, also releases the one-at-a-time lock)."""
     now = now or utcnow()
     if session.get_bind().dialect.name == "postgresql":  # one refresh at a time
         session.execute(select(func.pg_advisory_xact_lock(0x46494755)))
@@ -328,7 +329,6 @@ def refresh(session: Session, now: datetime | None = None) -> dict[str, int]:
                 columns, _rollup(now, and_(Ticket.created_at >= lo, Ticket.created_at < hi))))
         state.refreshed_at = now
         days = len(touched)
-    session.commit()
     return {"days": days}
 
 

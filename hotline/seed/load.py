@@ -1,7 +1,8 @@
 """Loading the project's seed data (hotline/seed/*.json) and the demo city into the database.
 
 Reference data (topics, units, dispatch rules) is upserted by code, so running it twice changes
-nothing; demo tickets are only added to an empty database.
+nothing; demo tickets are only added to an empty database. Nothing here commits: the caller
+(`flask up`, a bench, the test fixtures) ends with the unit of work.
 """
 
 from __future__ import annotations
@@ -134,13 +135,13 @@ def load_sla_policies(session: Session, topics: dict[str, Topic]) -> None:
 
 
 def load_reference(session: Session) -> None:
+    """Topics, units, dispatch rules, places and SLA policies, then a new catalogue version."""
     topics = load_topics(session)
     depts = load_departments(session)
     load_dispatch_rules(session, topics, depts)
     load_places(session)
     load_sla_policies(session, topics)
     snapshot.bump(session)
-    session.commit()
 
 
 STAFF = (("admin", "系统管理员", Role.ADMIN), ("agent", "坐席员", Role.AGENT),
@@ -162,7 +163,6 @@ def ensure_users(session: Session, password: str) -> int:
             session.add(User(username=username, display_name=name, role=role,
                              department_id=dept_id, password_hash=hashed))
             added += 1
-    session.commit()
     return added
 
 

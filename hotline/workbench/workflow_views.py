@@ -22,7 +22,7 @@ from hotline.app import tables, unit_of_work
 from hotline.app.extensions import db
 from hotline.app.i18n import Labels
 from hotline.catalogue import snapshot
-from hotline.domain.deadlines import Planner, presets
+from hotline.domain.deadlines import Planner, kind_label, presets
 from hotline.domain.errors import InvalidInput, NotFound
 from hotline.domain.lifecycle import (
     RETURN_REASONS,
@@ -49,7 +49,7 @@ from hotline.reporting import dashboard
 from hotline.reporting.figures import Period, today_in_shanghai
 from hotline.tickets.actions import action_named, find, perform
 from hotline.tickets.catalogue import BY_NAME, TicketAction
-from hotline.tickets.escalation import RANK, clock_state, deadline_view, kind_label
+from hotline.tickets.escalation import RANK, clock_state, deadline_view
 from hotline.tickets.views import Typed, render_ticket
 from hotline.workbench import inbox as inbox_queries
 from hotline.workbench.views import attach_then, checked_uploads

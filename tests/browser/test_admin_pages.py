@@ -9,6 +9,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from hotline.app import settings as app_settings
+from hotline.app import unit_of_work
 from hotline.app.extensions import db
 from hotline.classifier_models import registry as model_registry
 from hotline.models import AuditEntry, Ticket
@@ -92,6 +93,7 @@ def test_admin_pages_fit_a_phone(app: Flask, reference: None, live_server: str, 
     corpus, models = tmp_path / "absent", app_settings.current(app).model_dir  # the repo's corpus
     first, _ = model_registry.retrain(corpus, models, db.session)
     model_registry.retrain(corpus, models, db.session, activate_if_better=False)  # a candidate
+    unit_of_work.commit(db.session)
     assert model_registry.active(db.session).version == first.version
     context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844},
                                   is_mobile=True, has_touch=True)

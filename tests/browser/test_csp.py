@@ -11,6 +11,7 @@ from flask import Flask
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from hotline.app import unit_of_work
 from hotline.app.extensions import db
 from hotline.models import Department, ReplyTemplate
 from hotline.reporting import figures
@@ -67,6 +68,7 @@ def test_supervisor_dashboard_draws_its_charts_under_the_csp(
     with app.test_client() as api:
         assert act(api, "agent", number, "dispatch", {"unit": "zjj"}).status_code == 200
     figures.refresh(db.session)
+    unit_of_work.commit(db.session)
     watched = Watched(page)
     sign_in(page, live_server, "supervisor")
     watched.goto(f"{live_server}/supervise")

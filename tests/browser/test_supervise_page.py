@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy import select
 
+from hotline.app import unit_of_work
 from hotline.app.extensions import db
 from hotline.models import ExtensionRequest
 from hotline.reporting import figures
@@ -23,6 +24,7 @@ def test_supervisor_sees_the_ticket_in_the_figures_and_approves_an_extension(
         assert act(api, "zjj-lead", number, "extend",
                    {"days": 3, "reason": "需协调供电公司现场勘查"}).status_code == 200
     figures.refresh(db.session)  # the scheduler's minute job
+    unit_of_work.commit(db.session)
 
     sign_in(page, live_server, "supervisor")
     page.get_by_role("link", name="督办").first.click()

@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from rq import Worker
+from rq.command import send_stop_job_command
 from sqlalchemy import select
 
+from hotline.app import unit_of_work
 from hotline.app.extensions import db
 from hotline.app.queue import connection
 from hotline.classifier_models import admin as classifier_models
@@ -53,9 +55,22 @@ def processes(app: Flask, reference: None, tmp_path: Path,
         _wait(lambda: len(Worker.all(connection=connection(app))) == 2, 60, "both workers")
         yield
     finally:
-        for child in children:  # the trainer's forked job is in the same process group
+        _stop_training(app)
+        for child in children:
             os.killpg(child.pid, signal.SIGKILL)
             child.wait()
+
+
+def _stop_training(app: Flask) -> None:
+    """Have the trainer kill its work horse first: RQ puts the horse in a process group of its
+    own, so killing the trainer's group leaves it training, and its commit would land in
+    whichever test runs when it finishes."""
+    conn = connection(app)
+    for worker in Worker.all(connection=conn):
+        job_id = worker.get_current_job_id()
+        if job_id:
+            send_stop_job_command(conn, job_id)
+            _wait(lambda w=worker: w.get_current_job_id() is None, 30, "the training to stop")
 
 
 def _stage() -> str | None:
@@ -68,6 +83,7 @@ def test_an_intake_becomes_a_ticket_promptly_while_a_model_trains(app: Flask,
                                                                    processes: None) -> None:
     admin = db.session.scalars(select(User).where(User.username == "admin")).one()
     classifier_models.train_candidate(db.session, admin, timeout_seconds=1800)
+    unit_of_work.commit(db.session)
     _wait(lambda: _stage() == "evaluating", 60, "the training to run")
 
     started = time.monotonic()

@@ -10,6 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from hotline.app import unit_of_work
 from hotline.app.extensions import db
 from hotline.classifier_models import registry as model_registry
 from hotline.models import ModelVersion
@@ -26,6 +27,7 @@ def test_train_a_candidate_compare_activate_and_roll_back(app: Flask, reference:
     texts, labels, source = model_registry.training_data(corpus.data_dir)
     first = model_registry.train_and_activate(corpus.model_dir, db.session, texts, labels,
                                               source=source)
+    unit_of_work.commit(db.session)
     sign_in(client, "admin")
     assert "没有可回退" in post(client, "/admin/models/rollback", {}).get_data(as_text=True)
 

@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from hotline.app import settings as app_settings
+from hotline.app import unit_of_work
 from hotline.app.extensions import db
 from hotline.app.queue import DEFAULT_QUEUE, try_enqueue
 from hotline.classifier_models import registry as model_registry
@@ -25,6 +26,7 @@ def retrain_model() -> str:
     """A retraining as an RQ job (the test queues it, as the admin page queues its training)."""
     configured = app_settings.current()
     row, result = model_registry.retrain(configured.data_dir, configured.model_dir, db.session)
+    unit_of_work.commit(db.session)
     return f"{row.version}: {result.reason}"
 
 
@@ -49,6 +51,7 @@ def test_workers_pick_up_a_newly_activated_model_without_restart(corpus_app: Fla
     second = _train(corpus_app)
     assert worker_view.get(db.session)[0] == second.version
     model_registry.activate(db.session, first.version)  # roll back
+    unit_of_work.commit(db.session)
     assert worker_view.get(db.session)[0] == first.version
     assert db.session.scalar(select(func.count()).where(ModelVersion.active)) == 1
     suggestion = worker_view.suggest(db.session, "小区物业乱收费，停车费涨了三次")
@@ -100,6 +103,7 @@ def test_retraining_keeps_the_active_model_when_the_candidate_is_worse(corpus_ap
                         for i, (text, label) in enumerate(zip(texts, labels, strict=True))])
     db.session.commit()
     row, result = model_registry.retrain(configured.data_dir, configured.model_dir, db.session)
+    unit_of_work.commit(db.session)
     assert not result.activate and "keep the active model" in result.reason
     db.session.expire_all()
     assert model_registry.active(db.session).version == active.version

@@ -31,8 +31,23 @@ def test_overdue_and_escalated_steps_text_the_duty_phone_a_warning_does_not() ->
 def test_every_orm_effect_has_a_handler() -> None:
     from hotline.citizen.effects import HANDLERS
 
-    bulk = {Effect.NOTIFY, Effect.STAFF_SMS}  # written by the deadline scan in bulk
-    assert {e for kinds in EFFECTS.values() for e in kinds} - bulk <= set(HANDLERS)
+    bulk_only = {Effect.STAFF_SMS}  # only the deadline scan's steps text a duty phone
+    assert {e for kinds in EFFECTS.values() for e in kinds} - bulk_only <= set(HANDLERS)
+
+
+def test_every_effect_of_a_deadline_step_has_a_bulk_handler() -> None:
+    from hotline.citizen.effects import STEP_HANDLERS
+
+    for step in ("warning", "overdue", "escalated"):
+        assert set(effects_of(EventKind.deadline(step))) <= set(STEP_HANDLERS)
+
+
+def test_every_event_that_notifies_has_its_words() -> None:
+    from hotline.domain.notices import EVENT_NOTICES
+
+    deadline = {EventKind.deadline(s) for s in ("warning", "overdue", "escalated")}
+    notifying = {k for k, kinds in EFFECTS.items() if Effect.NOTIFY in kinds}
+    assert notifying - deadline == set(EVENT_NOTICES)
 
 
 def test_sms_intakes_get_no_acknowledgement_web_and_open311_no_answer_sms() -> None:

@@ -5,14 +5,18 @@ for every change."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from hotline.domain import lifecycle as lc
+from hotline.domain import notices
 from hotline.domain.deadlines import Planner
+from hotline.domain.effects import Effect, effects_of
 from hotline.domain.errors import Forbidden, IllegalTransition, InvalidInput
+from hotline.domain.notices import Notice
 from hotline.models import (
     Channel,
     Department,
@@ -57,6 +61,12 @@ def ticket(status: Status = Status.PENDING_DISPATCH, *, unit: Department | None 
 
 def kinds(t: Ticket) -> list[str]:
     return [e.kind for e in t.events]
+
+
+def notices_of(t: Ticket) -> list[Notice]:
+    """The staff notices the unit of work writes for the ticket's events (the NOTIFY effect)."""
+    return [n for e in t.events if Effect.NOTIFY in effects_of(e.kind)
+            for n in notices.of_event(t, e)]
 
 
 def dispatched(**kw: Any) -> Ticket:
@@ -184,7 +194,7 @@ def test_two_returns_need_a_supervisor_to_arbitrate() -> None:
     lc.return_ticket(t, STRANGER_LEAD, reason_code="wrong_district", reason="不在辖区")
     assert kinds(t)[-1] == "arbitration_required" and lc.needs_arbitration(t)
     assert any(n.kind == "arbitration_required" and n.role == "supervisor"
-               for n in t.notifications)
+               and n.body == "工单 20260930-000001 已退单 2 次，请仲裁派单。" for n in notices_of(t))
     with pytest.raises(Forbidden):
         lc.dispatch(t, AGENT, UNIT, reason={"by": "person"})
     lc.dispatch(t, SUPERVISOR, HELPER, reason={"by": "person"})
@@ -234,8 +244,8 @@ def test_extension_of_an_overdue_ticket_counts_from_the_approval() -> None:
     assert t.extensions[0].old_due == cst(2026, 10, 15, 17, 30)
     reply_clock = next(c for c in t.clocks if c.kind == "reply")
     assert reply_clock.due_at == t.reply_due and reply_clock.next_check_at > approved
-    notice = t.notifications[-1]
-    assert notice.kind == "extension_approved" and notice.department is UNIT
+    notice = notices_of(t)[-1]
+    assert notice.kind == "extension_approved" and notice.department_id == UNIT.id
     assert "答复时限将于 2026-10-22 17:30 到期" in notice.body
 
 
@@ -244,12 +254,12 @@ def test_refused_extension_tells_the_unit_in_the_right_tense() -> None:
     lc.request_extension(t, LEAD, days=3, reason="需协调", at=T0)
     lc.decide_extension(t, SUPERVISOR, approve=False, note="请按期办结", planner=PLANNER,
                         at=cst(2026, 10, 16, 9, 0))
-    assert t.notifications[-1].body == ("工单 20260930-000001 的延期申请未获批准，答复时限已于 "
+    assert notices_of(t)[-1].body == ("工单 20260930-000001 的延期申请未获批准，答复时限已于 "
                                         "2026-10-15 17:30 超期。请按期办结")
     t = signed()
     lc.request_extension(t, LEAD, days=3, reason="需协调", at=T0)
     lc.decide_extension(t, SUPERVISOR, approve=False, planner=PLANNER, at=T0)
-    assert "答复时限将于 2026-10-15 17:30 到期。" in t.notifications[-1].body
+    assert "答复时限将于 2026-10-15 17:30 到期。" in notices_of(t)[-1].body
 
 
 def test_urge_deadline_must_be_within_a_year() -> None:
@@ -342,7 +352,7 @@ def test_calendar_missing_leaves_deadline_empty_and_alerts_admins() -> None:
     assert t.reply_due is None and t.dispatch_due is not None  # calendar hours need no calendar
     assert kinds(t) == ["calendar_missing"]
     assert t.events[0].data == {"deadline": "reply", "year": 2027}
-    (alert,) = t.notifications
+    (alert,) = notices_of(t)
     assert alert.role == "admin" and "2027" in alert.body
 
 
@@ -374,3 +384,47 @@ def test_triage_that_changes_nothing_leaves_no_event() -> None:
     lc.triage(t, reason={"urgency": "classifier"}, urgency=Urgency.URGENT)
     lc.triage(t, reason={})
     assert kinds(t) == [] and t.urgency == Urgency.URGENT
+
+
+@dataclass(frozen=True)
+class DueClock:
+    ticket_id: int
+    number: str
+    kind: str
+    department_id: int | None
+    warn_at: datetime | None
+    due_at: datetime | None
+    escalate_at: datetime | None
+    stage: int
+
+
+def due_clock(stage: int = 0, department_id: int | None = 2) -> DueClock:
+    return DueClock(7, "20260930-000001", "reply", department_id, T0, T0 + timedelta(hours=4),
+                    T0 + timedelta(hours=28), stage)
+
+
+def test_a_late_scan_takes_every_step_it_missed_and_waits_for_the_next() -> None:
+    clock = due_clock()
+    assert lc.deadline_passed(clock, T0 - timedelta(minutes=1)) == lc.DeadlinePassed((), 0, T0)
+    assert lc.deadline_passed(clock, T0) == lc.DeadlinePassed(("warning",), 1, clock.due_at)
+    assert lc.deadline_passed(clock, T0 + timedelta(hours=5)) == lc.DeadlinePassed(
+        ("warning", "overdue"), 2, clock.escalate_at)
+    assert lc.deadline_passed(due_clock(stage=1), T0 + timedelta(days=9)) == lc.DeadlinePassed(
+        ("overdue", "escalated"), 3, None)
+    assert lc.deadline_passed(due_clock(stage=3), T0 + timedelta(days=9)).steps == ()
+
+
+def test_a_deadline_step_is_an_event_of_its_unit_escalated_to_the_level_above() -> None:
+    units = {1: UNIT, 2: Department(id=2, code="a1-zjj", name="A1区住建局", level=Level.DISTRICT,
+                                    parent_id=1)}
+    overdue = lc.deadline_step(due_clock(), "overdue", at=T0, mark=5, units=units)
+    assert overdue.event == {
+        "ticket_id": 7, "at": T0, "actor": "system", "kind": "deadline_overdue", "note": None,
+        "public": False, "data": {"deadline": "reply", "due": (T0 + timedelta(hours=4)).isoformat(),
+                                  "unit": "a1-zjj"}}
+    assert overdue.above is None  # only escalation goes up
+    escalated = lc.deadline_step(due_clock(), "escalated", at=T0, mark=6, units=units)
+    assert (escalated.kind, escalated.unit, escalated.above, escalated.mark) == (
+        "deadline_escalated", units[2], UNIT, 6)
+    centre = lc.deadline_step(due_clock(department_id=None), "escalated", at=T0, mark=7, units=units)
+    assert centre.unit is None and centre.above is None and centre.event["data"]["unit"] is None

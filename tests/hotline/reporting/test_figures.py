@@ -24,6 +24,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from hotline.app import unit_of_work
 from hotline.app.extensions import db
 from hotline.domain.errors import InvalidInput
 from hotline.models import (
@@ -134,6 +135,7 @@ def fixture(app: Flask) -> dict[str, object]:
     ])
     db.session.commit()
     figures.refresh(db.session, NOW)
+    unit_of_work.commit(db.session)
     return {"a": a.id, "b": b.id, "r1": r1.id, "r2": r2.id, "t9": t9.id}
 
 
@@ -188,12 +190,14 @@ def test_a_refresh_recomputes_only_the_days_that_changed(fixture: dict[str, int]
     sign.stopped_at = at(9, 10)
     db.session.commit()  # updated_at moves to the real now, after the first refresh's NOW
     assert figures.refresh(db.session) == {"days": 1}  # 03-06 only
+    unit_of_work.commit(db.session)
     total = figures.breakdowns(db.session, PERIOD).total
     assert (total.volume, total.dispatched, total.responded) == (8, 6, 3)
     t6.status = Status.REPLIED  # answered on 03-10, well before its reply deadline
     next(c for c in t6.clocks if c.kind == "reply").stopped_at = at(10)
     db.session.commit()
     figures.refresh(db.session)
+    unit_of_work.commit(db.session)
     total = figures.breakdowns(db.session, PERIOD).total
     assert (total.answered, total.on_time, total.volume) == (4, 3, 8)  # never counted twice
 
@@ -202,6 +206,7 @@ def test_nothing_before_the_first_refresh(app: Flask) -> None:
     assert figures.refreshed_at(db.session) is None
     assert figures.breakdowns(db.session, PERIOD).total.volume == 0
     assert figures.refresh(db.session, NOW) == {"days": -1}
+    unit_of_work.commit(db.session)
     assert figures.refreshed_at(db.session) == NOW
 
 

@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from hotline.app import unit_of_work
 from hotline.app.extensions import db
 from hotline.models import ExtensionRequest, Ticket
 from hotline.reporting import figures
@@ -30,6 +31,7 @@ def waiting(app: Flask, reference: None) -> str:
         assert act(api, "zjj-lead", n, "extend", {"days": 3, "reason": "需现场勘查"}) \
             .status_code == 200
     figures.refresh(db.session)  # what the scheduler's job does every minute
+    unit_of_work.commit(db.session)
     return n
 
 

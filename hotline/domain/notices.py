@@ -1,0 +1,139 @@
+"""What the staff notices of an event say, and to whom: the NOTIFY and STAFF_SMS effects' words.
+
+Pure functions of the event (and, for the deadline scan's steps, the units it names). The life
+cycle only appends events; the side-effect table (hotline.domain.effects) says which events
+notify, and its handlers (hotline.citizen.effects) turn these values into inbox rows and
+duty-phone SMS, through the ORM for ordinary events and in one INSERT per batch for the scan's.
+Keeping the texts here keeps them testable without a database, next to the rules they report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from hotline.domain.deadlines import due_phrase, kind_label, shown
+from hotline.domain.events import EventKind
+from hotline.domain.lifecycle import DeadlineStep, lead_unit_id
+from hotline.models import Role, Ticket, TicketEvent
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One inbox notice: to a unit, to a post, to a post of a unit, or (neither) to everyone."""
+
+    kind: str
+    body: str
+    level: str = "info"
+    department_id: int | None = None
+    role: str | None = None
+
+
+@dataclass(frozen=True)
+class StaffText:
+    """An SMS to a unit's duty phone (the number may be empty or not a mobile: then none)."""
+
+    to: str | None
+    body: str
+
+
+def _reply_due_phrase(due: datetime | None, at: datetime) -> str:
+    return f"，答复时限{due_phrase(due, at)}" if due is not None else ""
+
+
+def _due(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _arbitration(ticket: Ticket, event: TicketEvent) -> list[Notice]:
+    return [Notice("arbitration_required", level="red", role=Role.SUPERVISOR.value,
+                   body=f"工单 {ticket.number} 已退单 {event.data['returns']} 次，请仲裁派单。")]
+
+
+def _extension_requested(ticket: Ticket, event: TicketEvent) -> list[Notice]:
+    return [Notice("extension_requested", role=Role.SUPERVISOR.value,
+                   body=f"工单 {ticket.number} 申请延期 {event.data['days']} 个工作日：{event.note}")]
+
+
+def _extension_refused(ticket: Ticket, event: TicketEvent) -> list[Notice]:
+    phrase = _reply_due_phrase(_due(event.data.get("reply_due")), event.at)
+    return [Notice("extension_refused", department_id=lead_unit_id(ticket),
+                   body=f"工单 {ticket.number} 的延期申请未获批准{phrase}。{event.note or ''}")]
+
+
+def _extension_approved(ticket: Ticket, event: TicketEvent) -> list[Notice]:
+    phrase = _reply_due_phrase(_due(event.data.get("new_due")), event.at)
+    return [Notice("extension_approved", department_id=lead_unit_id(ticket),
+                   body=f"工单 {ticket.number} 延期 {event.data['days']} 个工作日已批准"
+                        f"{phrase}。{event.note or ''}")]
+
+
+def _urged(ticket: Ticket, event: TicketEvent) -> list[Notice]:
+    due = _due(event.data["due"])
+    assert due is not None  # an order always has its deadline
+    return [Notice("urged", level="red", department_id=lead_unit_id(ticket),
+                   body=f"督办：工单 {ticket.number} 须于 {shown(due)} 前办理。{event.note}")]
+
+
+def _calendar_missing(ticket: Ticket, event: TicketEvent) -> list[Notice]:
+    kind, year = event.data["deadline"], event.data["year"]
+    return [Notice("calendar_missing", level="red", role=Role.ADMIN.value,
+                   body=f"工单 {ticket.number} 的{kind}时限无法计算：缺少 {year} 年工作日历，请录入。"
+                        f" / Deadline '{kind}' of ticket {ticket.number} needs the {year} calendar.")]
+
+
+EVENT_NOTICES: Mapping[EventKind, Callable[[Ticket, TicketEvent], list[Notice]]] = {
+    EventKind.ARBITRATION_REQUIRED: _arbitration,
+    EventKind.EXTENSION_REQUESTED: _extension_requested,
+    EventKind.EXTENSION_REFUSED: _extension_refused,
+    EventKind.EXTENSION_APPROVED: _extension_approved,
+    EventKind.URGED: _urged,
+    EventKind.CALENDAR_MISSING: _calendar_missing,
+}
+
+
+def of_event(ticket: Ticket, event: TicketEvent) -> list[Notice]:
+    """The notices of a life-cycle event (the deadline steps have `of_step`)."""
+    return EVENT_NOTICES[EventKind(event.kind)](ticket, event)
+
+
+def _step_what(step: DeadlineStep) -> str:
+    return f"工单 {step.number} {kind_label(step.deadline)}时限"
+
+
+def _escalated_body(step: DeadlineStep) -> str:
+    return (f"{_step_what(step)}超期未办（{step.unit.name if step.unit else '中心'}），已提级至"
+            f"{step.above.name if step.above else '督办'}。")
+
+
+def of_step(step: DeadlineStep) -> list[Notice]:
+    """A deadline step's inbox notices.
+
+    Warning: the unit (without one, the supervisors), yellow. Overdue: the unit's lead and the
+    supervisors, red. Escalated: the level above and the supervisors, red.
+    """
+    unit, kind, what = step.unit, step.kind.value, _step_what(step)
+    if step.kind == EventKind.DEADLINE_WARNING:
+        body = f"{what}{due_phrase(step.due_at, step.at)}，请抓紧办理。"
+        if unit:
+            return [Notice(kind, body, "yellow", department_id=unit.id)]
+        return [Notice(kind, body, "yellow", role=Role.SUPERVISOR.value)]
+    if step.kind == EventKind.DEADLINE_OVERDUE:
+        body = f"{what}{due_phrase(step.due_at, step.at)}。"
+        first = [Notice(kind, body, "red", unit.id, Role.UNIT_LEAD.value)] if unit else []
+    else:
+        body = _escalated_body(step)
+        first = [Notice(kind, body, "red", step.above.id)] if step.above else []
+    return [*first, Notice(kind, body, "red", role=Role.SUPERVISOR.value)]
+
+
+def texts_of_step(step: DeadlineStep) -> list[StaffText]:
+    """A deadline step's SMS: overdue to the unit's duty phone, escalated to the level above's."""
+    if step.kind == EventKind.DEADLINE_OVERDUE and step.unit:
+        body = f"{_step_what(step)}{due_phrase(step.due_at, step.at)}。"
+        return [StaffText(step.unit.duty_phone, f"【12345】{body}请尽快办理。")]
+    if step.kind == EventKind.DEADLINE_ESCALATED and step.above:
+        return [StaffText(step.above.duty_phone, f"【12345】{_escalated_body(step)}")]
+    return []
