@@ -84,6 +84,14 @@ class UnsupportedFile(InvalidInput):
     code = "unsupported_file"
 
 
+def size(n: int) -> str:
+    """A byte count as people read a limit: 10 MB, 512 KB, 900 B (both languages write it so)."""
+    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
+        if n >= scale:
+            return f"{n / scale:g} {unit}"
+    return f"{n} B"
+
+
 class FileTooLarge(InvalidInput):
     status = 413
     code = "file_too_large"
@@ -119,8 +127,9 @@ def check(files: list[FileStorage], max_bytes: int) -> list[Upload]:
         name = clean_name(file.filename)
         data = file.stream.read(max_bytes + 1)
         if len(data) > max_bytes:
-            raise FileTooLarge(f"文件超过 {max_bytes // (1024 * 1024) or 1} MB 上限 / file larger "
-                               f"than {max_bytes} bytes: {name}", field="attachment")
+            limit = size(max_bytes)
+            raise FileTooLarge(f"文件超过 {limit} 上限：{name} / file larger than {limit}: {name}",
+                               field="attachment")
         if not data:
             raise InvalidInput(f"文件为空 / empty file: {name}", field="attachment")
         uploads.append(Upload(name, kind_of(name, data), data))

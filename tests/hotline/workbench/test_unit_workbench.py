@@ -147,7 +147,7 @@ def test_too_big_file_is_413(three: list[Ticket], client: FlaskClient,
     settings(attachment_max_bytes=1024)
     login(client, "zjj")
     response = upload(client, three[0].number, "big.pdf", PDF + b"x" * 2048)
-    assert response.status_code == 413 and "1024" in response.get_data(as_text=True)
+    assert response.status_code == 413 and "文件超过 1 KB 上限" in response.get_data(as_text=True)
     assert db.session.scalars(select(Attachment)).all() == []
 
 
