@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import os
-import random
 import signal
 import subprocess
 import sys
 import threading
-from datetime import timedelta
 
 import click
 from flask import Flask, current_app
@@ -19,36 +17,11 @@ from hotline.app.embedded_redis import ensure_running
 from hotline.app.extensions import db
 from hotline.app.queue import redis_url
 from hotline.classifier_models import registry as model_registry
-from hotline.intake.accept import Request, accept
-from hotline.intake.process import process_intake
+from hotline.demo import history
 from hotline.knowledge import service as knowledge
-from hotline.models import Channel, utcnow
 from hotline.seed import load as seed
 
-DEMO_PHONES = 60
 WATCH_SECONDS = 1
-
-
-def demo_tickets(count: int, seed_value: int = 12345) -> int:
-    """Demo tickets through the real pipeline (accept, then process), spread over 30 days."""
-    rng = random.Random(seed_value)
-    rows = list(seed.corpus_rows())
-    phones = [f"+86139{rng.randrange(10**8):08d}" for _ in range(DEMO_PHONES)]
-    now = utcnow()
-    for i in range(count):
-        row = rows[i % len(rows)]
-        received = now - timedelta(minutes=rng.randrange(30 * 24 * 60))
-        intake, _ = accept(
-            db.session,
-            Request(channel=Channel(row["channel"]), line=row["line"], content=row["text"],
-                    request_type=row["request_type"], phone=rng.choice(phones),
-                    address=row.get("address") or None,
-                    extra={"district": row.get("district") or None}),
-            received_at=received,
-        )
-        process_intake(db.session, intake.id)
-        unit_of_work.commit(db.session)
-    return count
 
 
 def ensure_model(app: Flask, *, corpus_only: bool = False) -> str:
@@ -60,7 +33,7 @@ def ensure_model(app: Flask, *, corpus_only: bool = False) -> str:
     return f"model: trained {row.version} on {len(texts)} texts from {source}"
 
 
-def seed_everything(app: Flask, *, password: str, tickets: int) -> str:
+def seed_everything(app: Flask, *, password: str, days: int = history.DAYS) -> str:
     seed.load_reference(db.session)
     users = seed.ensure_users(db.session, password)
     articles = knowledge.seed_demo(db.session, seed.read_json("knowledge.json"))
@@ -68,7 +41,7 @@ def seed_everything(app: Flask, *, password: str, tickets: int) -> str:
     lines = [f"accounts added: {users}", f"knowledge articles added: {articles}",
              ensure_model(app)]
     if not seed.has_tickets(db.session):
-        lines.append(f"demo tickets: {demo_tickets(tickets)}")
+        lines.append(f"demo history: {history.build(db.session, days=days)}")
     return "\n".join(lines)
 
 
@@ -109,7 +82,7 @@ def up(host: str, port: int, password: str, workers: int) -> None:
     except OSError as exc:
         raise click.ClickException(f"无法监听 / cannot listen on {host}:{port}: {exc}") from None
     migrate.upgrade(app)
-    click.echo(seed_everything(app, password=password, tickets=300), err=True)
+    click.echo(seed_everything(app, password=password), err=True)
     env = {**os.environ, "REDIS_URL": redis_url(app)}
     # The trainer takes only the training queue: a candidate model trained from /admin/models
     # never holds up the intake worker(s).
