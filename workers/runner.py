@@ -24,7 +24,9 @@ from rq.cron import create_cron
 from rq.exceptions import StopRequested
 from rq.scheduler import RQScheduler
 
+from hotline.app.extensions import db
 from hotline.app.queue import QUEUES, TRAINING_QUEUE, connection
+from hotline.classifier_models.active import active_model
 from workers import context, relay
 from workers.outage import Backoff, FoldRqConnectionErrors, outage, stop_on_signals, wait_for_redis
 
@@ -127,8 +129,18 @@ def run_worker(app: Flask, *, burst: bool = False) -> None:
         relay.relay_all(conn)
         Worker(list(QUEUES), connection=conn).work(with_scheduler=True, burst=True)
         return
+    warm(app)
     relay.start(app)
     _ride_out(app, conn, Worker, list(QUEUES))
+
+
+def warm(app: Flask) -> None:
+    """Load the active model and the tokenizer's dictionary before taking jobs: done in the
+    first job instead, they held the first ticket after a start for seconds. The worker
+    registers with RQ only after this, which is what `up` waits for before saying "ready"."""
+    with app.app_context():
+        active_model.suggest(db.session, "路灯不亮")
+        db.session.remove()
 
 
 def run_trainer(app: Flask, *, burst: bool = False) -> None:

@@ -38,7 +38,8 @@ def seed_demo(password: str, days: int) -> None:
 
     if len(password) < 8:
         fail("--password must have at least 8 characters")
-    report = seed_everything(current_app, password=password, days=days)
+    report = seed_everything(current_app, password=password, days=days,
+                             say=lambda _step, message: click.echo(message, err=True))
     click.echo(report, err=True)
 
 
