@@ -28,3 +28,10 @@ def train_candidate() -> str:
                                          progress=lambda stage: _note(stage=stage))
     _note(stage="done", version=row.version)
     return f"{row.version}: candidate ({result.reason})"
+
+
+@in_app
+def replace_starter() -> str:
+    """The first start's full model, trained behind the quick starter model (hotline.cli.up)."""
+    row = model_registry.replace_starter(current_app, db.session)
+    return f"{row.version}: trained on the real data" if row else "nothing to replace"

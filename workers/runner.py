@@ -159,6 +159,8 @@ def _ride_out(app: Flask, conn: redis.Redis, worker_class: type[Worker] | type[T
               queues: list[str]) -> None:
     """Run fresh workers of `worker_class` one after another while Redis comes and goes."""
     _fold_rq_logs(app)
+    # RQ sets its loggers to INFO unless told: the app's level holds for them too.
+    level = app.config["LOG_LEVEL"]
     stop, previous = threading.Event(), None
     while wait_for_redis(app, conn, stop):
         if previous is not None:
@@ -169,10 +171,10 @@ def _ride_out(app: Flask, conn: redis.Redis, worker_class: type[Worker] | type[T
             previous = worker_class(queues, connection=conn)
             # Our scheduler in place of RQ's (work(with_scheduler=True)); the worker's
             # teardown stops it all the same.
-            previous.scheduler = Scheduler(previous.queues, connection=conn)
+            previous.scheduler = Scheduler(previous.queues, connection=conn, logging_level=level)
             previous.scheduler.retry_cap = app.config["REDIS_RETRY_MAX_SECONDS"]
             previous.scheduler.acquire_locks(auto_start=True)
-            previous.work()
+            previous.work(logging_level=level)
         except (redis.RedisError, RedisLost) as exc:
             outage(app).failed(exc)
         if previous is not None:

@@ -17,6 +17,7 @@ from hotline.models import ModelVersion, TrainingExample, utcnow
 from hotline.seed.load import corpus_rows
 
 REAL_BODIES = "tipdm2020c_attachment2_details_only.csv"
+STARTER = "starter"  # model card key of the first start's quick model
 
 
 def training_data(app: Flask, *, corpus_only: bool = False) -> tuple[list[str], list[str], str]:
@@ -58,11 +59,39 @@ def _store(app: Flask, session: Session, model: classifier.Model, card: dict) ->
 
 
 def train_and_activate(app: Flask, session: Session, texts: Sequence[str], labels: Sequence[str],
-                       *, source: str) -> ModelVersion:
-    """Train on `texts` with the city's place names in the tokenizer, and make it active."""
+                       *, source: str, starter: bool = False) -> ModelVersion:
+    """Train on `texts` with the city's place names in the tokenizer, and make it active.
+
+    `starter`: a model trained on the small demo corpus so that the first start is ready in
+    seconds; `replace_starter` trains the real one behind it.
+    """
     model = classifier.train(texts, labels, user_words=place_words(session))
-    row = _store(app, session, model, {"source": source})
+    row = _store(app, session, model, {"source": source, **({STARTER: True} if starter else {})})
     activate(session, row.version)
+    return row
+
+
+def has_real_data(app: Flask) -> bool:
+    return (Path(app.config["HOTLINE_DATA_DIR"]) / REAL_BODIES).exists()
+
+
+def replace_starter(app: Flask, session: Session) -> ModelVersion | None:
+    """Train on the real labelled messages and activate the result, if the active model is
+    still the starter (an administrator who activated another one meanwhile is not overruled).
+
+    The first start activates the starter at once and leaves this to the trainer process:
+    the full training takes 20 s of an idle core and minutes of a busy one, and the newcomer
+    should not wait for it. The published figures (bench/classifier) are this model's.
+    """
+    current = active(session)
+    if current is None or not current.card.get(STARTER) or not has_real_data(app):
+        return None
+    texts, labels, source = training_data(app)
+    model = classifier.train(texts, labels, user_words=place_words(session))
+    row = _store(app, session, model, {"source": source, "replaced_starter": current.version})
+    still = active(session)
+    if still is not None and still.version == current.version:
+        activate(session, row.version)
     return row
 
 

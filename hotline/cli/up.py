@@ -30,7 +30,7 @@ from sqlalchemy import select
 from hotline.app import migrate, unit_of_work
 from hotline.app.embedded_redis import ensure_running
 from hotline.app.extensions import db
-from hotline.app.queue import INTAKE_QUEUE, connection, redis_url
+from hotline.app.queue import INTAKE_QUEUE, TRAINING_QUEUE, connection, queue, redis_url
 from hotline.app.starting import Gate
 from hotline.classifier_models import registry as model_registry
 from hotline.cli import fail
@@ -45,34 +45,51 @@ STOP_SECONDS = 10
 # How long `up` waits for the workers to load the model and register before saying "ready".
 WORKERS_READY_SECONDS = 120
 Say = Callable[[str, str], None]
+REPLACE_STARTER = "workers.retraining.replace_starter"
 
 
 def _quiet_say(_step: str, _message: str) -> None:
     """A `Say` for callers that want no progress."""
 
 
-def ensure_model(app: Flask, *, corpus_only: bool = False, say: Say = _quiet_say) -> str:
-    """Train and activate a model unless one is active (the corpus alone trains in seconds)."""
+def ensure_model(app: Flask, *, quick: bool = False, say: Say = _quiet_say) -> str:
+    """Train and activate a model unless one is active.
+
+    `quick` (the first start of `up`): with the real data present, a starter model on the demo
+    corpus now (seconds) and the real one later by the trainer (`queue_real_model`).
+    """
     if model_registry.has_active(db.session):
         return "model: already active"
-    texts, labels, source = model_registry.training_data(app, corpus_only=corpus_only)
-    say("model", f"训练分类模型 / training the classifier on {len(texts):,} labelled texts "
-                 f"from {source} (about half a minute)…")
-    row = model_registry.train_and_activate(app, db.session, texts, labels, source=source)
+    starter = quick and model_registry.has_real_data(app)
+    texts, labels, source = model_registry.training_data(app, corpus_only=starter)
+    say("model", f"训练分类模型 / training the {'starter ' if starter else ''}classifier on "
+                 f"{len(texts):,} labelled texts from {source}…")
+    row = model_registry.train_and_activate(app, db.session, texts, labels, source=source,
+                                            starter=starter)
     return f"model: trained {row.version} on {len(texts)} texts from {source}"
 
 
+def queue_real_model(app: Flask) -> bool:
+    """Have the trainer replace a starter model by one trained on the real data."""
+    current = model_registry.active(db.session)
+    if current is None or not current.card.get(model_registry.STARTER):
+        return False
+    queue(TRAINING_QUEUE, app).enqueue(REPLACE_STARTER,
+                                       job_timeout=int(app.config["TRAINING_TIMEOUT_SECONDS"]))
+    return True
+
+
 def seed_everything(app: Flask, *, password: str, days: int = history.DAYS,
-                    say: Say = _quiet_say) -> str:
+                    say: Say = _quiet_say, quick: bool = False) -> str:
     """Reference data, accounts, the knowledge base, a model and (on an empty database) the
-    demo city's past; returns what was done, a line each."""
+    demo city's past; returns what was done, a line each. `quick`: see `ensure_model`."""
     say("seed", "载入城市、单位和账号 / loading the city, its units and accounts…")
     seed.load_reference(db.session)
     users = seed.ensure_users(db.session, password)
     articles = knowledge.seed_demo(db.session, seed.read_json("knowledge.json"))
     unit_of_work.commit(db.session)
     lines = [f"accounts added: {users}", f"knowledge articles added: {articles}",
-             ensure_model(app, say=say)]
+             ensure_model(app, quick=quick, say=say)]
     if not seed.has_tickets(db.session):
         say("history", f"生成演示历史 / living the demo city's last {days} days…")
         lines.append(f"demo history: {history.build(db.session, days=days)}")
@@ -176,7 +193,7 @@ def _wait_for_workers(app: Flask, count: int, children: dict[str, subprocess.Pop
 
 
 def _interrupt(*_: object) -> None:
-    """SIGTERM ends `up` the way Ctrl-C does."""
+    """SIGTERM (and SIGINT, whatever the parent shell set) end `up` the way Ctrl-C does."""
     raise KeyboardInterrupt
 
 
@@ -217,7 +234,9 @@ def up(host: str, port_text: str, password: str, workers: int, reset: bool) -> N
         server = create_server(gate, host=host, port=port, threads=8)
     except OSError as exc:
         raise click.ClickException(f"无法监听 / cannot listen on {host}:{port}: {exc}") from None
+    # Ctrl-C and SIGTERM alike, also when started in the background (SIGINT ignored then)
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     url = f"http://{host}:{port}/"
     children: dict[str, subprocess.Popen[bytes]] = {}
     watching = threading.Event()
@@ -229,7 +248,7 @@ def up(host: str, port_text: str, password: str, workers: int, reset: bool) -> N
         if reset:
             say("database", f"重置演示 / reset the demo: removed {reset_demo(app)}")
         migrate.upgrade(app)
-        report = seed_everything(app, password=password, say=say)
+        report = seed_everything(app, password=password, say=say, quick=True)
         say("workers", report.splitlines()[-1])
         env = {**os.environ, "REDIS_URL": redis_url(app)}
         if quiet:
@@ -244,6 +263,9 @@ def up(host: str, port_text: str, password: str, workers: int, reset: bool) -> N
         _wait_for_workers(app, workers, children)
         gate.open()
         say("workers", "就绪 / ready")
+        if queue_real_model(app):
+            say("workers", "分类模型 / the classifier trained on the real data replaces the "
+                           "starter in the background (about a minute; /admin/models)")
         click.echo(f"\n12345 热线已启动 / hotline is running at {url}\n{accounts_text(password)}\n"
                    f"Ctrl-C 停止 / stops everything; make reset-demo starts the demo afresh.\n")
         while serving.is_alive():
