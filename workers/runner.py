@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from contextlib import suppress
 from typing import Any
 
@@ -33,6 +34,7 @@ from workers.outage import Backoff, FoldRqConnectionErrors, outage, stop_on_sign
 log = logging.getLogger(__name__)
 RQ_LOGGERS = ("rq.worker", "rq.scheduler", "rq.cron")
 RESTART_PAUSE_SECONDS = 1.0
+MODEL_CHECK_SECONDS = 5
 
 
 class RedisLost(Exception):
@@ -130,6 +132,7 @@ def run_worker(app: Flask, *, burst: bool = False) -> None:
         Worker(list(QUEUES), connection=conn).work(with_scheduler=True, burst=True)
         return
     warm(app)
+    threading.Thread(target=_follow_model, args=(app,), name="model-loader", daemon=True).start()
     relay.start(app)
     _ride_out(app, conn, Worker, list(QUEUES))
 
@@ -141,6 +144,18 @@ def warm(app: Flask) -> None:
     with app.app_context():
         active_model.suggest(db.session, "路灯不亮")
         db.session.remove()
+
+
+def _follow_model(app: Flask) -> None:
+    """Load a newly activated model between jobs (one indexed query every few seconds), so
+    that the next ticket does not wait for the load: the first start's real model replaces
+    its starter a minute after "ready", and administrators activate others."""
+    while True:
+        time.sleep(MODEL_CHECK_SECONDS)
+        try:
+            warm(app)
+        except Exception:  # the database away: jobs meet that themselves; try again later
+            log.debug("model check failed", exc_info=True)
 
 
 def run_trainer(app: Flask, *, burst: bool = False) -> None:

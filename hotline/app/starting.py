@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import Flask, render_template
 from flask_babel import lazy_gettext as _l
+from flask_babel import refresh
 from werkzeug.wrappers import Request
 
 from hotline.app.i18n import COOKIE, DEFAULT, LANGUAGES
@@ -71,6 +72,7 @@ class Gate:
 
     def _text(self, lang: str) -> str:
         with self.app.test_request_context("/", query_string={"lang": lang}):
+            refresh()  # the locale of this context, not one cached in an outer app context
             return f"{_l('12345 热线正在启动')}：{STEPS[self.step]}"
 
     def _page(self, lang: str) -> bytes:
@@ -79,6 +81,7 @@ class Gate:
         with self._lock:
             if key not in self._pages:
                 with self.app.test_request_context("/", query_string={"lang": lang}):
+                    refresh()
                     self._pages[key] = render_template(
                         "starting.html", lang=lang, step=STEPS[self.step],
                         refresh=RETRY_SECONDS).encode()

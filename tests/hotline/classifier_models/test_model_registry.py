@@ -14,6 +14,7 @@ from hotline.app.queue import DEFAULT_QUEUE, try_enqueue
 from hotline.classifier_models import registry as model_registry
 from hotline.classifier_models.active import ActiveModel
 from hotline.models import ModelVersion, TrainingExample
+from hotline.seed.load import corpus_rows
 from tests.conftest import drain
 from tests.hotline.tickets.helpers import act, new_ticket
 from workers.context import in_app
@@ -99,3 +100,56 @@ def test_retraining_keeps_the_active_model_when_the_candidate_is_worse(corpus_ap
     db.session.expire_all()
     assert model_registry.active(db.session).version == active.version
     assert row.active is False and row.card["activated"] is False
+
+
+def _real_data(app: Flask, tmp_path: Path) -> None:
+    """A small stand-in for the real labelled messages: the corpus under the real file's name."""
+    import csv
+
+    folder = tmp_path / "real"
+    folder.mkdir()
+    rows = list(corpus_rows())
+    with (folder / model_registry.REAL_BODIES).open("w", encoding="utf-8", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=["text", "label", "label_conflict"])
+        writer.writeheader()
+        writer.writerows({"text": r["text"], "label": r["topic"], "label_conflict": "False"}
+                         for r in rows)
+    app.config["HOTLINE_DATA_DIR"] = folder
+
+
+def test_the_starter_model_is_replaced_by_one_on_the_real_data(corpus_app: Flask,
+                                                               tmp_path: Path) -> None:
+    texts, labels, source = model_registry.training_data(corpus_app, corpus_only=True)
+    starter = model_registry.train_and_activate(corpus_app, db.session, texts, labels,
+                                                source=source, starter=True)
+    assert model_registry.replace_starter(corpus_app, db.session) is None  # no real data yet
+    _real_data(corpus_app, tmp_path)
+
+    real = model_registry.replace_starter(corpus_app, db.session)
+
+    assert real is not None and model_registry.active(db.session).version == real.version
+    assert real.card["source"].endswith(model_registry.REAL_BODIES)
+    assert real.card["replaced_starter"] == starter.version
+    assert model_registry.replace_starter(corpus_app, db.session) is None  # once only
+
+
+def test_a_model_activated_meanwhile_is_not_overruled(corpus_app: Flask, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    texts, labels, source = model_registry.training_data(corpus_app, corpus_only=True)
+    model_registry.train_and_activate(corpus_app, db.session, texts, labels, source=source,
+                                      starter=True)
+    _real_data(corpus_app, tmp_path)
+    chosen: list[str] = []
+    train = model_registry.classifier.train
+
+    def admin_activates_during_training(*args: object, **kwargs: object) -> object:
+        if not chosen:  # an administrator's choice, mid-training (which trains too)
+            chosen.append("")
+            chosen[0] = _train(corpus_app).version
+        return train(*args, **kwargs)
+
+    monkeypatch.setattr(model_registry.classifier, "train", admin_activates_during_training)
+    real = model_registry.replace_starter(corpus_app, db.session)
+
+    assert real is not None  # registered, for comparison
+    assert model_registry.active(db.session).version == chosen[0]
