@@ -153,7 +153,9 @@ def _follow_model(app: Flask) -> None:
     while True:
         time.sleep(MODEL_CHECK_SECONDS)
         try:
-            warm(app)
+            with app.app_context():
+                active_model.get(db.session)
+                db.session.remove()
         except Exception:  # the database away: jobs meet that themselves; try again later
             log.debug("model check failed", exc_info=True)
 
