@@ -57,8 +57,12 @@ def appended_events(session: Session) -> list[TicketEvent]:
     return sorted(found.values(), key=lambda e: e.at)
 
 
-def commit(session: Session) -> None:
-    """Effects, then one commit, then the send jobs; on failure the session is rolled back."""
+def commit(session: Session, *, send: bool = True) -> None:
+    """Effects, then one commit, then the send jobs; on failure the session is rolled back.
+
+    `send=False` writes the effects' rows for the record without queuing their sends: the demo
+    city's past (hotline.demo.history), whose messages went out back then.
+    """
     try:
         events = appended_events(session)
         for event in events:
@@ -68,7 +72,8 @@ def commit(session: Session) -> None:
     except BaseException:
         session.rollback()
         raise
-    _queue_sends(sends)
+    if send:
+        _queue_sends(sends)
 
 
 @contextmanager

@@ -80,9 +80,11 @@ def queue_real_model(app: Flask) -> bool:
 
 
 def seed_everything(app: Flask, *, password: str, days: int = history.DAYS,
-                    say: Say = _quiet_say, quick: bool = False) -> str:
+                    say: Say = _quiet_say, quick: bool = False,
+                    model_ready: Callable[[], None] | None = None) -> str:
     """Reference data, accounts, the knowledge base, a model and (on an empty database) the
-    demo city's past; returns what was done, a line each. `quick`: see `ensure_model`."""
+    demo city's past; returns what was done, a line each. `quick`: see `ensure_model`;
+    `model_ready` is called once the model is active, before the history is lived."""
     say("seed", "载入城市、单位和账号 / loading the city, its units and accounts…")
     seed.load_reference(db.session)
     users = seed.ensure_users(db.session, password)
@@ -90,6 +92,8 @@ def seed_everything(app: Flask, *, password: str, days: int = history.DAYS,
     unit_of_work.commit(db.session)
     lines = [f"accounts added: {users}", f"knowledge articles added: {articles}",
              ensure_model(app, quick=quick, say=say)]
+    if model_ready is not None:
+        model_ready()
     if not seed.has_tickets(db.session):
         say("history", f"生成演示历史 / living the demo city's last {days} days…")
         lines.append(f"demo history: {history.build(db.session, days=days)}")
@@ -177,7 +181,7 @@ def _stop_children(children: dict[str, subprocess.Popen[bytes]]) -> None:
             child.wait()
 
 
-def _wait_for_workers(app: Flask, count: int, children: dict[str, subprocess.Popen[bytes]]) -> None:
+def _wait_for_workers(app: Flask, count: int) -> None:
     """Until `count` intake workers are registered: each loads the model before it registers
     (workers.runner), so the first ticket after "ready" is routed at once."""
     from rq import Worker
@@ -248,19 +252,25 @@ def up(host: str, port_text: str, password: str, workers: int, reset: bool) -> N
         if reset:
             say("database", f"重置演示 / reset the demo: removed {reset_demo(app)}")
         migrate.upgrade(app)
-        report = seed_everything(app, password=password, say=say, quick=True)
-        say("workers", report.splitlines()[-1])
         env = {**os.environ, "REDIS_URL": redis_url(app)}
         if quiet:
             env["LOG_LEVEL"] = "WARNING"
-        # The trainer takes only the training queue: a candidate model trained from
-        # /admin/models never holds up the intake worker(s).
-        names = [f"worker {i + 1}" for i in range(workers)] + ["trainer", "scheduler"]
-        say("workers", f"启动 / starting {', '.join(names)}…")
-        children.update({name: _spawn(name.split()[:1], env) for name in names})
+
+        def start(names: list[str]) -> None:
+            say("workers", f"启动 / starting {', '.join(names)}…")
+            children.update({name: _spawn(name.split()[:1], env) for name in names})
+
+        # Workers and trainer start (and load the model) while the history is lived: they
+        # take no work before the first intake. The trainer takes only the training queue, so
+        # a model trained from /admin/models never holds up the intake worker(s). The
+        # scheduler waits for the history: its figures rollup must see the finished past.
+        report = seed_everything(app, password=password, say=say, quick=True, model_ready=lambda: start(
+            [f"worker {i + 1}" for i in range(workers)] + ["trainer"]))
+        say("workers", report.splitlines()[-1])
+        start(["scheduler"])
         threading.Thread(target=_watch, args=(app, children, env), daemon=True,
                          kwargs={"embedded_redis": embedded_redis, "stop": watching}).start()
-        _wait_for_workers(app, workers, children)
+        _wait_for_workers(app, workers)
         gate.open()
         say("workers", "就绪 / ready")
         if queue_real_model(app):

@@ -119,11 +119,11 @@ class _City:
         """Commit through the unit of work, then date the messages it wrote to `at`.
 
         Those messages went out back then: the demo city's SMS history reads as delivered (and
-        the call-backs as made), not as hundreds of failures today for want of an SMS provider.
-        The send jobs already queued find the rows no longer queued and do nothing. The dating
-        commits with the next step (or `finish`): a commit each would double the run's time.
+        the call-backs as made), not as hundreds of failures today for want of an SMS provider,
+        and no send job is queued for them. The dating commits with the next step (or
+        `finish`): a commit each would double the run's time.
         """
-        unit_of_work.commit(self.session)
+        unit_of_work.commit(self.session, send=False)
         dated = self.session.execute(
             update(OutboundMessage)
             .where(OutboundMessage.id > self.last_message,

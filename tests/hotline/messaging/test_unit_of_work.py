@@ -42,3 +42,15 @@ def test_an_approval_commits_with_its_answer_once(app: Flask, reference: None) -
     assert (sms.channel, sms.dedupe_key, sms.to_addr) == ("sms", f"answer:{number}:1",
                                                           flow.ticket(number).phone)
     assert "路灯已修复" in sms.body
+
+
+def test_a_commit_for_the_record_writes_the_answer_but_queues_no_send(
+        app: Flask, reference: None) -> None:
+    from hotline.app.queue import DEFAULT_QUEUE, queue
+
+    number = _replied_by_phone()
+    waiting = queue(DEFAULT_QUEUE).count
+    lifecycle.review_reply(flow.ticket(number), flow.user("agent"), accept=True)
+    unit_of_work.commit(db.session, send=False)
+    assert len(_answers(number)) == 1
+    assert queue(DEFAULT_QUEUE).count == waiting
