@@ -275,7 +275,7 @@ def up(host: str, port_text: str, password: str, workers: int, reset: bool) -> N
         say("workers", "就绪 / ready")
         if queue_real_model(app):
             say("workers", "分类模型 / the classifier trained on the real data replaces the "
-                           "starter in the background (about a minute; /admin/models)")
+                           "starter in the background (one to two minutes; /admin/models)")
         click.echo(f"\n12345 热线已启动 / hotline is running at {url}\n{accounts_text(password)}\n"
                    f"Ctrl-C 停止 / stops everything; make reset-demo starts the demo afresh.\n")
         while serving.is_alive():
