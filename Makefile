@@ -1,22 +1,33 @@
 # The two commands of the README:
 #   make run    install everything and start the whole system on the embedded default
 #   make test   install everything and run the whole test suite
+# and `make reset-demo`, which starts the demo afresh.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench browser-deps translations
+.PHONY: run reset-demo test lint bench browser-deps translations
 
+# Said before each step: the install is silent otherwise (--quiet) and takes minutes the first time.
 $(STAMP): requirements.txt requirements-dev.txt
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
-	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
-	touch $(STAMP)
+	@echo "[1/3] creating the virtual environment $(VENV) (first time only)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "[2/3] installing the Python packages of requirements-dev.txt into $(VENV) (a few minutes the first time)"
+	@$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
+	@$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@echo "[3/3] installing this project into $(VENV)"
+	@$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
 
+# `make run PORT=8080` serves on another port (up refuses a port that is not 1-65535).
+PORT ?= 5000
 run: $(STAMP)
-	$(BIN)/flask --app hotline up
+	$(BIN)/flask --app hotline up --port "$(PORT)"
+
+# Forget the embedded demo (SQLite database, models, queued jobs) and start it afresh.
+reset-demo: $(STAMP)
+	$(BIN)/flask --app hotline up --reset --port "$(PORT)"
 
 # Browser tests drive Debian's Chromium (with CJK fonts for legible screenshots); installed when
 # missing and we are root, as on CI.

@@ -118,6 +118,8 @@ class Settings:
     training_timeout_seconds: int
     rq_async: bool
     log_level: str
+    # Whether LOG_LEVEL was given: `up` keeps a newcomer's terminal to warnings unless asked.
+    log_level_chosen: bool
     redis: RedisSettings
     twilio: TwilioSettings
     deadlines: DeadlineSettings
@@ -269,6 +271,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         training_timeout_seconds=get("TRAINING_TIMEOUT_SECONDS", "1800", int),
         rq_async=_flag(env.get("RQ_ASYNC", "1")),
         log_level=env.get("LOG_LEVEL", "INFO"),
+        log_level_chosen="LOG_LEVEL" in env,
         redis=RedisSettings(
             url=env.get("REDIS_URL") or None,
             retry_max_seconds=get("REDIS_RETRY_MAX_SECONDS", "30", float),

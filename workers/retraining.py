@@ -31,3 +31,12 @@ def train_candidate() -> str:
     unit_of_work.commit(db.session)
     _note(stage="done", version=row.version)
     return f"{row.version}: candidate ({result.reason})"
+
+
+@in_app
+def replace_starter() -> str:
+    """The first start's full model, trained behind the quick starter model (hotline.cli.up)."""
+    configured = settings.current()
+    row = model_registry.replace_starter(configured.data_dir, configured.model_dir, db.session)
+    unit_of_work.commit(db.session)
+    return f"{row.version}: trained on the real data" if row else "nothing to replace"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from contextlib import suppress
 from typing import Any
 
@@ -25,13 +26,16 @@ from rq.exceptions import StopRequested
 from rq.scheduler import RQScheduler
 
 from hotline.app import settings
+from hotline.app.extensions import db
 from hotline.app.queue import QUEUES, TRAINING_QUEUE, connection
+from hotline.classifier_models.active import active_model
 from workers import context, relay
 from workers.outage import Backoff, FoldRqConnectionErrors, outage, stop_on_signals, wait_for_redis
 
 log = logging.getLogger(__name__)
 RQ_LOGGERS = ("rq.worker", "rq.scheduler", "rq.cron")
 RESTART_PAUSE_SECONDS = 1.0
+MODEL_CHECK_SECONDS = 5
 
 
 class RedisLost(Exception):
@@ -128,8 +132,33 @@ def run_worker(app: Flask, *, burst: bool = False) -> None:
         relay.relay_all(conn)
         Worker(list(QUEUES), connection=conn).work(with_scheduler=True, burst=True)
         return
+    warm(app)
+    threading.Thread(target=_follow_model, args=(app,), name="model-loader", daemon=True).start()
     relay.start(app)
     _ride_out(app, conn, Worker, list(QUEUES))
+
+
+def warm(app: Flask) -> None:
+    """Load the active model and the tokenizer's dictionary before taking jobs: done in the
+    first job instead, they held the first ticket after a start for seconds. The worker
+    registers with RQ only after this, which is what `up` waits for before saying "ready"."""
+    with app.app_context():
+        active_model.suggest(db.session, "路灯不亮")
+        db.session.remove()
+
+
+def _follow_model(app: Flask) -> None:
+    """Load a newly activated model between jobs (one indexed query every few seconds), so
+    that the next ticket does not wait for the load: the first start's real model replaces
+    its starter a minute after "ready", and administrators activate others."""
+    while True:
+        time.sleep(MODEL_CHECK_SECONDS)
+        try:
+            with app.app_context():
+                active_model.get(db.session)
+                db.session.remove()
+        except Exception:  # the database away: jobs meet that themselves; try again later
+            log.debug("model check failed", exc_info=True)
 
 
 def run_trainer(app: Flask, *, burst: bool = False) -> None:
@@ -148,6 +177,8 @@ def _ride_out(app: Flask, conn: redis.Redis, worker_class: type[Worker] | type[T
               queues: list[str]) -> None:
     """Run fresh workers of `worker_class` one after another while Redis comes and goes."""
     _fold_rq_logs(app)
+    # RQ sets its loggers to INFO unless told: the app's level holds for them too.
+    level = settings.current(app).log_level
     stop, previous = threading.Event(), None
     while wait_for_redis(app, conn, stop):
         if previous is not None:
@@ -158,10 +189,10 @@ def _ride_out(app: Flask, conn: redis.Redis, worker_class: type[Worker] | type[T
             previous = worker_class(queues, connection=conn)
             # Our scheduler in place of RQ's (work(with_scheduler=True)); the worker's
             # teardown stops it all the same.
-            previous.scheduler = Scheduler(previous.queues, connection=conn)
+            previous.scheduler = Scheduler(previous.queues, connection=conn, logging_level=level)
             previous.scheduler.retry_cap = settings.current(app).redis.retry_max_seconds
             previous.scheduler.acquire_locks(auto_start=True)
-            previous.work()
+            previous.work(logging_level=level)
         except (redis.RedisError, RedisLost) as exc:
             outage(app).failed(exc)
         if previous is not None:

@@ -58,11 +58,13 @@ def appended_events(session: Session) -> list[TicketEvent]:
     return sorted(found.values(), key=lambda e: e.at)
 
 
-def commit(session: Session, steps: Sequence[DeadlineStep] = ()) -> None:
+def commit(session: Session, steps: Sequence[DeadlineStep] = (), *, send: bool = True) -> None:
     """Effects, then one commit, then the send jobs; on failure the session is rolled back.
 
     `steps` are the deadline scan's, whose events it inserted in bulk (no ORM objects to find
-    in the session): their effects run here like every other event's.
+    in the session): their effects run here like every other event's. `send=False` writes the
+    effects' rows for the record without queuing their sends: the demo city's past
+    (hotline.demo.history), whose messages went out back then.
     """
     try:
         events = appended_events(session)
@@ -73,7 +75,8 @@ def commit(session: Session, steps: Sequence[DeadlineStep] = ()) -> None:
     except BaseException:
         session.rollback()
         raise
-    _queue_sends(sends)
+    if send:
+        _queue_sends(sends)
 
 
 @contextmanager

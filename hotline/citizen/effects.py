@@ -62,7 +62,7 @@ def acknowledge(occasion: Occasion) -> None:
 
 
 def follow_up_round(occasion: Occasion) -> None:
-    occasion.round = open_round(occasion.session, occasion.ticket)
+    occasion.round = open_round(occasion.session, occasion.ticket, occasion.event.at)
 
 
 def answer_text(ticket: Ticket, approval: TicketEvent) -> str:

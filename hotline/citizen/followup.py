@@ -125,8 +125,9 @@ def answered_on_track(ticket: Ticket) -> bool:
     return not (ticket.channel in SMS_ANSWER_CHANNELS and mobile(ticket.phone))
 
 
-def open_round(session: Session, ticket: Ticket) -> int:
-    """A new follow-up round for an approved answer; returns its number. Called in a flush."""
+def open_round(session: Session, ticket: Ticket, at: datetime | None = None) -> int:
+    """A new follow-up round for an approved answer (approved `at`); returns its number.
+    Called in a flush."""
     with session.no_autoflush:
         earlier = list(session.scalars(select(FollowUp).where(FollowUp.ticket_id == ticket.id))) \
             if ticket.id is not None else []
@@ -135,7 +136,8 @@ def open_round(session: Session, ticket: Ticket) -> int:
             old.status = SUPERSEDED
     number = max((f.round for f in earlier), default=0) + 1
     session.add(FollowUp(ticket=ticket, department_id=ticket.department_id, round=number,
-                         status=PENDING, asked_at=utcnow() if answered_on_track(ticket) else None))
+                         status=PENDING, created_at=at or utcnow(),
+                         asked_at=(at or utcnow()) if answered_on_track(ticket) else None))
     return number
 
 
@@ -185,14 +187,15 @@ def _reason(ticket: Ticket, verdict: Verdict, raw: str, channel: str) -> str:
 
 
 def record(session: Session, round_: FollowUp, verdict: Verdict, *, channel: str, raw: str,
-           actor: Actor = CITIZEN, recorded_by: str | None = None) -> str:
+           actor: Actor = CITIZEN, recorded_by: str | None = None,
+           at: datetime | None = None) -> str:
     """Store the verdict and act on it: redo (重办) when unhappy, else close (办结).
 
     Returns "reopened", "closed" or "recorded" (the ticket could not be closed yet, e.g. an
     assisting unit is still working; the verdict is kept either way).
     """
     ticket = round_.ticket
-    now = utcnow()
+    now = at or utcnow()
     round_.status, round_.solved, round_.satisfied = ANSWERED, verdict.solved, verdict.satisfied
     round_.channel, round_.raw_text, round_.answered_at = channel, raw[:2000], now
     round_.recorded_by = recorded_by or actor.label

@@ -20,6 +20,7 @@ from hotline.models import ModelVersion, TrainingExample, utcnow
 from hotline.seed.load import corpus_rows
 
 REAL_BODIES = "tipdm2020c_attachment2_details_only.csv"
+STARTER = "starter"  # model card key of the first start's quick model
 
 
 def training_data(data_dir: Path, *, corpus_only: bool = False) -> tuple[list[str], list[str], str]:
@@ -63,12 +64,40 @@ def _store(models: Path, session: Session, model: classifier.Model, card: dict) 
 
 
 def train_and_activate(models: Path, session: Session, texts: Sequence[str],
-                       labels: Sequence[str], *, source: str) -> ModelVersion:
+                       labels: Sequence[str], *, source: str, starter: bool = False) -> ModelVersion:
     """Train on `texts` with the city's place names in the tokenizer, store it under `models`
-    (HOTLINE_MODEL_DIR) and make it active."""
+    (HOTLINE_MODEL_DIR) and make it active.
+
+    `starter`: a model trained on the small demo corpus so that the first start is ready in
+    seconds; `replace_starter` trains the real one behind it.
+    """
     model = classifier.train(texts, labels, user_words=place_words(session))
-    row = _store(models, session, model, {"source": source})
+    row = _store(models, session, model, {"source": source, **({STARTER: True} if starter else {})})
     activate(session, row.version)
+    return row
+
+
+def has_real_data(data_dir: Path) -> bool:
+    return (data_dir / REAL_BODIES).exists()
+
+
+def replace_starter(data_dir: Path, models: Path, session: Session) -> ModelVersion | None:
+    """Train on the real labelled messages and activate the result, if the active model is
+    still the starter (an administrator who activated another one meanwhile is not overruled).
+
+    The first start activates the starter at once and leaves this to the trainer process:
+    the full training takes 20 s of an idle core and minutes of a busy one, and the newcomer
+    should not wait for it. The published figures (bench/classifier) are this model's.
+    """
+    current = active(session)
+    if current is None or not current.card.get(STARTER) or not has_real_data(data_dir):
+        return None
+    texts, labels, source = training_data(data_dir)
+    model = classifier.train(texts, labels, user_words=place_words(session))
+    row = _store(models, session, model, {"source": source, "replaced_starter": current.version})
+    still = active(session)
+    if still is not None and still.version == current.version:
+        activate(session, row.version)
     return row
 
 

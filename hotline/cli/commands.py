@@ -15,6 +15,7 @@ from sqlalchemy import select
 from hotline.app import migrate, unit_of_work
 from hotline.app.extensions import db
 from hotline.cli import fail
+from hotline.demo.history import DAYS
 from hotline.models import ApiToken, User
 
 
@@ -28,15 +29,17 @@ def init_db() -> None:
 
 @click.command("seed-demo")
 @click.option("--password", required=True, help="Password for every demo account.")
-@click.option("--tickets", default=300, show_default=True, help="Demo tickets for an empty database.")
+@click.option("--days", default=DAYS, show_default=True, type=click.IntRange(0, 366),
+              help="Days of demo history (tickets lived through the life cycle) for an empty database.")
 @with_appcontext
-def seed_demo(password: str, tickets: int) -> None:
-    """Load the demo city A市: units, topics, routing rules, accounts and demo tickets."""
+def seed_demo(password: str, days: int) -> None:
+    """Load the demo city A市: units, topics, routing rules, accounts and its past tickets."""
     from hotline.cli.up import seed_everything
 
     if len(password) < 8:
         fail("--password must have at least 8 characters")
-    report = seed_everything(current_app, password=password, tickets=tickets)
+    report = seed_everything(current_app, password=password, days=days,
+                             say=lambda _step, message: click.echo(message, err=True))
     click.echo(report, err=True)
 
 

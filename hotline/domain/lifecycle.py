@@ -269,7 +269,8 @@ def stop_all_clocks(ticket: Ticket, at: datetime) -> None:
 # --- intake and classification -----------------------------------------------------------------
 
 
-def open_ticket(ticket: Ticket, actor: Actor, *, awaiting_transcription: bool = False) -> None:
+def open_ticket(ticket: Ticket, actor: Actor, *, awaiting_transcription: bool = False,
+                at: datetime | None = None) -> None:
     """受理: the first event of every ticket.
 
     A new ticket has no history, clocks or tasks: saying so up front means the rules below never
@@ -280,7 +281,7 @@ def open_ticket(ticket: Ticket, actor: Actor, *, awaiting_transcription: bool = 
             setattr(ticket, name, [])
     status = Status.AWAITING_TRANSCRIPTION if awaiting_transcription else Status.PENDING_DISPATCH
     ticket.status = status
-    record(ticket, actor, EventKind.INTAKE, to_status=status, public=True,
+    record(ticket, actor, EventKind.INTAKE, to_status=status, public=True, at=at,
            data={"channel": ticket.channel.value, "line": ticket.line.value})
 
 
@@ -293,7 +294,7 @@ def transcribe(ticket: Ticket, actor: Actor, content: str) -> None:
 
 
 def classify(ticket: Ticket, *, label: str, confidence: float, version: str,
-             topic: Topic | None, topic_id: int | None = None) -> None:
+             topic: Topic | None, topic_id: int | None = None, at: datetime | None = None) -> None:
     """Keep the classifier's opinion on the ticket whatever the routing decides.
 
     `topic_id` lets the worker set the topic from its cached catalogue without loading a row.
@@ -305,12 +306,13 @@ def classify(ticket: Ticket, *, label: str, confidence: float, version: str,
         ticket.topic = topic
     elif topic_id is not None:
         ticket.topic_id = topic_id
-    record(ticket, SYSTEM, EventKind.CLASSIFIED,
+    record(ticket, SYSTEM, EventKind.CLASSIFIED, at=at,
            data={"label": label, "confidence": round(confidence, 4), "model": version})
 
 
 def triage(ticket: Ticket, *, reason: dict[str, Any], urgency: Urgency | None = None,
-           district: str | None = None, topic_id: int | None = None) -> None:
+           district: str | None = None, topic_id: int | None = None,
+           at: datetime | None = None) -> None:
     """分拣: the fields the intake's rules set (urgency, district, topic), with one event.
 
     The event says what was set and which rule set it, so a ticket's urgency or district is
@@ -327,7 +329,7 @@ def triage(ticket: Ticket, *, reason: dict[str, Any], urgency: Urgency | None = 
         ticket.topic_id = topic_id
         changed["topic_id"] = topic_id
     if changed:
-        record(ticket, SYSTEM, EventKind.TRIAGED, data={"set": changed, "reason": reason})
+        record(ticket, SYSTEM, EventKind.TRIAGED, at=at, data={"set": changed, "reason": reason})
 
 
 def set_topic(ticket: Ticket, actor: Actor, topic: Topic) -> None:
@@ -338,11 +340,13 @@ def set_topic(ticket: Ticket, actor: Actor, topic: Topic) -> None:
     record(ticket, actor, EventKind.TOPIC_SET, data={"from": before, "to": topic.code})
 
 
-def link_repeat(ticket: Ticket, original: Ticket, actor: Actor, reason: str) -> None:
+def link_repeat(ticket: Ticket, original: Ticket, actor: Actor, reason: str,
+                *, at: datetime | None = None) -> None:
     if original.id == ticket.id:
         raise InvalidInput("工单不能关联自身 / a ticket cannot repeat itself")
     ticket.repeat_of = original
-    record(ticket, actor, EventKind.LINKED_REPEAT, data={"original": original.number, "reason": reason})
+    record(ticket, actor, EventKind.LINKED_REPEAT, at=at,
+           data={"original": original.number, "reason": reason})
 
 
 def add_citizen_message(ticket: Ticket, text: str, channel: str) -> None:
@@ -352,9 +356,9 @@ def add_citizen_message(ticket: Ticket, text: str, channel: str) -> None:
     record(ticket, CITIZEN, EventKind.CITIZEN_MESSAGE, note=text, data={"channel": channel}, public=True)
 
 
-def routed_to_people(ticket: Ticket, reason: dict[str, Any]) -> None:
+def routed_to_people(ticket: Ticket, reason: dict[str, Any], *, at: datetime | None = None) -> None:
     """No rule or low confidence: the ticket waits in the manual dispatch queue, and says why."""
-    record(ticket, SYSTEM, EventKind.ROUTING_MANUAL, data={"reason": reason})
+    record(ticket, SYSTEM, EventKind.ROUTING_MANUAL, at=at, data={"reason": reason})
 
 
 # --- dispatch, sign, return --------------------------------------------------------------------

@@ -7,6 +7,7 @@ ticket number is unique, and a second run finds the intake already processed.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -53,7 +54,8 @@ def _new_ticket(intake: Intake) -> Ticket:
     )
 
 
-def _classify_and_route(session: Session, ticket: Ticket, *, hold: bool = False) -> None:
+def _classify_and_route(session: Session, ticket: Ticket, *, hold: bool = False,
+                        at: datetime | None = None) -> None:
     """The classifier suggests a first-level topic; the cached catalogue does the rest.
 
     `hold`: an agent on the line decides the outcome (hotline.console.service), so nothing is routed.
@@ -66,18 +68,19 @@ def _classify_and_route(session: Session, ticket: Ticket, *, hold: bool = False)
         confident = suggestion.confident and topic_id is not None
         lifecycle.classify(ticket, label=suggestion.label, confidence=suggestion.confidence,
                            version=suggestion.version, topic=None,
-                           topic_id=topic_id if confident else None)
+                           topic_id=topic_id if confident else None, at=at)
     route(session, ticket, confident=confident, urgent=suggestion is not None and suggestion.urgent,
-          snapshot=snap, hold=hold)
+          snapshot=snap, hold=hold, at=at)
 
 
-def _triage(session: Session, ticket: Ticket, *, hold: bool = False) -> None:
+def _triage(session: Session, ticket: Ticket, *, hold: bool = False,
+            at: datetime | None = None) -> None:
     """Link a repeat (once) and, when the ticket has its text, classify and route it."""
     original = find_repeat(session, ticket) if ticket.repeat_of is None else None
     if original is not None:
-        lifecycle.link_repeat(ticket, original, SYSTEM, reason="same caller, similar text")
+        lifecycle.link_repeat(ticket, original, SYSTEM, reason="same caller, similar text", at=at)
     if ticket.status == lifecycle.Status.PENDING_DISPATCH:
-        _classify_and_route(session, ticket, hold=hold)
+        _classify_and_route(session, ticket, hold=hold, at=at)
 
 
 def route_ticket(session: Session, ticket_id: int) -> str | None:
@@ -96,7 +99,8 @@ def route_ticket(session: Session, ticket_id: int) -> str | None:
     return ticket.number
 
 
-def _open(session: Session, intake: Intake, supplemented: Ticket | None) -> Ticket:
+def _open(session: Session, intake: Intake, supplemented: Ticket | None,
+          at: datetime | None) -> Ticket:
     """A new ticket under the intake's own number.
 
     `supplemented` is a ticket the citizen meant to add to but which closed before the message
@@ -104,11 +108,11 @@ def _open(session: Session, intake: Intake, supplemented: Ticket | None) -> Tick
     """
     ticket = _new_ticket(intake)
     session.add(ticket)
-    lifecycle.open_ticket(ticket, SYSTEM,
+    lifecycle.open_ticket(ticket, SYSTEM, at=at,
                           awaiting_transcription=bool(intake.payload.get("awaiting_transcription")))
     if supplemented is not None:
-        lifecycle.link_repeat(ticket, supplemented, SYSTEM, reason="supplement after closing")
-    _triage(session, ticket, hold=intake.payload.get(HELD_FOR) == "agent")
+        lifecycle.link_repeat(ticket, supplemented, SYSTEM, reason="supplement after closing", at=at)
+    _triage(session, ticket, hold=intake.payload.get(HELD_FOR) == "agent", at=at)
     return ticket
 
 
@@ -128,8 +132,11 @@ def open_by_hand(session: Session, intake: Intake, actor: lifecycle.Actor) -> Ti
     return ticket
 
 
-def process_intake(session: Session, intake_id: int) -> str | None:
+def process_intake(session: Session, intake_id: int, *, at: datetime | None = None) -> str | None:
     """Create (or supplement) the ticket for `intake_id`; returns the ticket number.
+
+    `at` is when the processing happens (now by default); the demo city's history
+    (hotline.demo) processes its past intakes at the time they would have been.
 
     The caller commits (through the unit of work, which writes the acknowledgement); the unique
     ticket number makes a concurrent second run fail there with an IntegrityError.
@@ -147,7 +154,7 @@ def process_intake(session: Session, intake_id: int) -> str | None:
             lifecycle.add_citizen_message(target, intake.payload.get("content", ""), intake.channel.value)
             ticket = target
         else:
-            ticket = _open(session, intake, supplemented=target)
+            ticket = _open(session, intake, supplemented=target, at=at)
         intake.status = IntakeStatus.PROCESSED
-        intake.processed_at = utcnow()
+        intake.processed_at = at or utcnow()
     return ticket.number

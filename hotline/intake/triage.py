@@ -7,6 +7,7 @@ thousands of tickets per second excluding the classifier (bench/deadlines).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -44,7 +45,8 @@ def keyword_rule(decision: Decision) -> int | None:
 
 
 def route(session: Session, ticket: Ticket, *, confident: bool, urgent: bool = False,
-          snapshot: Snapshot | None = None, hold: bool = False) -> Decision:
+          snapshot: Snapshot | None = None, hold: bool = False,
+          at: datetime | None = None) -> Decision:
     """Decide, set the deadlines, and dispatch when a unit is found; else the manual queue.
 
     A keyword rule overrides the classifier and may make the ticket urgent (gas leak: 1 h
@@ -70,8 +72,9 @@ def route(session: Session, ticket: Ticket, *, confident: bool, urgent: bool = F
             urgency, set_by["urgency"] = Urgency.URGENT, {"keyword_rule": rule_id}
         if ticket.topic_id is None and snap.rule_topic.get(rule_id) is not None:
             topic_id, set_by["topic_id"] = snap.rule_topic[rule_id], {"keyword_rule": rule_id}
-    lifecycle.triage(ticket, reason=set_by, urgency=urgency, district=district, topic_id=topic_id)
-    planned = lifecycle.plan_intake(ticket, snap.planner)
+    lifecycle.triage(ticket, reason=set_by, urgency=urgency, district=district, topic_id=topic_id,
+                     at=at)
+    planned = lifecycle.plan_intake(ticket, snap.planner, at=at)
     if hold:
         return decision
     reason = dict(decision.reason) | {"sla": planned}
@@ -80,10 +83,10 @@ def route(session: Session, ticket: Ticket, *, confident: bool, urgent: bool = F
     if place["district"]:
         reason["place"] = place
     if decision.department is None:
-        lifecycle.routed_to_people(ticket, reason)
+        lifecycle.routed_to_people(ticket, reason, at=at)
         return decision
     unit = session.get_one(Department, snap.units[decision.department].id)
-    lifecycle.dispatch(ticket, SYSTEM, unit, reason=reason, planner=snap.planner)
+    lifecycle.dispatch(ticket, SYSTEM, unit, reason=reason, planner=snap.planner, at=at)
     return decision
 
 

@@ -13,6 +13,7 @@ Status callbacks only move a row forward (see RANK): a late "sent" never undoes 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -41,6 +42,8 @@ STATUS_LABELS = {
     UNDELIVERED: N_("未送达"), FAILED: N_("发送失败"), UNCERTAIN: N_("结果未知，请核实"), TO_CALL: N_("待电话告知"),
     CALLED: N_("已电话告知"),
 }
+NO_SENDER = "短信通道未配置 / no SMS provider configured"
+_said_no_sender = threading.Event()
 # session.info key: (transaction, rows) whose send jobs wait for that transaction's commit.
 _SENDS = "hotline.outbox.sends"
 
@@ -141,7 +144,7 @@ def send(session: Session, message_id: int, sender: Sender | None,
         session.rollback()
         return "skipped"
     if sender is None:
-        return _fail(session, message, None, "短信通道未配置 / no SMS provider configured")
+        return _fail(session, message, None, NO_SENDER)
     try:
         result = sender.send(message.to_addr or "", message.body, status_callback=public_base_url + "/twilio/status")
     except PermanentFailure as exc:
@@ -175,7 +178,13 @@ def _fail(session: Session, message: OutboundMessage, code: int | None, text: st
     _notify(session, message, f"工单 {message.ticket_number} 的短信（{message.kind}）发送失败："
                               f"{text}。{_call_instead(message)}")
     session.commit()
-    log.warning("outbox %s failed permanently: %s", message.id, text)
+    if text != NO_SENDER:
+        log.warning("outbox %s failed permanently: %s", message.id, text)
+    elif not _said_no_sender.is_set():  # the same cause for every message: said once
+        _said_no_sender.set()
+        log.warning("%s: outbound SMS are marked failed for agents to phone instead (set "
+                    "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER); said once "
+                    "per process", NO_SENDER)
     return status
 
 

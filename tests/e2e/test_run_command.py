@@ -48,6 +48,7 @@ class Up:
             stderr=subprocess.STDOUT, start_new_session=True)
         self.base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 240
+        self.starting = self._first_answer(deadline)
         while "hotline is running at" not in self.output():
             assert self.process.poll() is None, self.output()[-3000:]
             assert time.monotonic() < deadline, "up did not start in time"
@@ -55,8 +56,35 @@ class Up:
         assert f"{self.base}/" in self.output()
         self.headers = {"Authorization": f"Bearer {self.flask('create-token', 'agent')}"}
 
+    def _first_answer(self, deadline: float) -> requests.Response:
+        """The first answer of the URL, while the start is still under way."""
+        while True:
+            assert self.process.poll() is None, self.output()[-3000:]
+            assert time.monotonic() < deadline, "up did not answer in time"
+            try:
+                return requests.get(f"{self.base}/", timeout=5)
+            except requests.ConnectionError:
+                time.sleep(0.05)
+
     def output(self) -> str:
         return self.log.read_text()
+
+    def processes(self) -> list[int]:
+        """Processes started for this instance (up and its children), found by environment."""
+        marker = f"HOTLINE_INSTANCE_DIR={self.instance}".encode()
+        found = []
+        for environ in Path("/proc").glob("[0-9]*/environ"):
+            try:
+                if marker in environ.read_bytes().split(b"\0"):
+                    found.append(int(environ.parent.name))
+            except OSError:  # gone meanwhile, or not ours
+                continue
+        return found
+
+    def interrupt(self) -> int:
+        """Ctrl-C: SIGINT to `up` alone (its children are in sessions of their own)."""
+        self.process.send_signal(signal.SIGINT)
+        return self.process.wait(timeout=60)
 
     def flask(self, *args: str) -> str:
         return subprocess.run([sys.executable, "-m", "flask", "--app", "hotline", *args], cwd=ROOT,
@@ -91,15 +119,47 @@ class Up:
 def test_up_serves_web_worker_and_model(tmp_path: Path) -> None:
     up = Up(tmp_path)
     try:
+        # it answered at once, with the starting page, until ready
+        assert up.starting.status_code == 503 and up.starting.headers["Retry-After"]
+        assert "热线正在启动" in up.starting.text
+        assert requests.get(f"{up.base}/", timeout=10).status_code == 200
+        ready = up.output()
+        assert "password 密码: e2e-pass-123" in ready
+        assert all(f"  {name} " in ready for name in ("admin", "agent", "supervisor"))
+        assert "-lead 负责人 unit lead" in ready  # the unit leads' accounts are named
+        started = time.monotonic()
         number = up.submit("小区物业乱收费，停车费一年涨了三次，业主意见很大")
         ticket = up.ticket(number)
+        assert time.monotonic() - started < 2  # the worker had its model before "ready"
         assert ticket["number"] == number
         assert ticket["classifier"]["label"]  # a model was trained and activated by `up`
+        up.ticket(up.submit("楼道灯坏了，晚上很黑，老人出门不方便"))
         listing = requests.get(f"{up.base}/api/v1/tickets?per_page=1", headers=up.headers,
                                timeout=10).json()
-        assert listing["total"] >= 300  # the demo tickets
-    finally:
+        assert listing["total"] >= 500  # the demo city's past
+        # quiet once running: no per-request or per-job lines, the missing SMS provider said once
+        after = up.output().split("hotline is running at", 1)[1]
+        assert " INFO " not in after
+        assert after.count("no SMS provider configured") <= 1
+        assert len(up.processes()) >= 4  # up, worker, trainer, scheduler (and Redis)
+    except BaseException:
         up.stop()
+        raise
+    assert up.interrupt() == 0
+    assert "Traceback" not in up.output() and "stopped" in up.output()
+    assert up.processes() == []  # web, worker, trainer, scheduler and Redis all gone
+
+
+@pytest.mark.parametrize("port", ["abc", "70000", "0"])
+def test_up_refuses_an_invalid_port_in_one_line(tmp_path: Path, port: str) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env |= {"HOTLINE_INSTANCE_DIR": str(tmp_path / "instance"), "LOG_LEVEL": "WARNING"}
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "hotline", "up", "--port", port],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"error: invalid port '{port}': give a number from 1 to 65535 (make run PORT=8080)"]
+    assert not (tmp_path / "instance" / "redis").exists()
 
 
 @pytest.mark.slow

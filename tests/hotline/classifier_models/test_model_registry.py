@@ -16,6 +16,7 @@ from hotline.app.queue import DEFAULT_QUEUE, try_enqueue
 from hotline.classifier_models import registry as model_registry
 from hotline.classifier_models.active import ActiveModel
 from hotline.models import ModelVersion, TrainingExample
+from hotline.seed.load import corpus_rows
 from tests.conftest import ChangeSettings, drain
 from tests.hotline.tickets.helpers import act, new_ticket
 from workers.context import in_app
@@ -108,3 +109,61 @@ def test_retraining_keeps_the_active_model_when_the_candidate_is_worse(corpus_ap
     db.session.expire_all()
     assert model_registry.active(db.session).version == active.version
     assert row.active is False and row.card["activated"] is False
+
+
+def _real_data(tmp_path: Path) -> Path:
+    """A small stand-in for the real labelled messages: the corpus under the real file's name."""
+    import csv
+
+    folder = tmp_path / "real"
+    folder.mkdir()
+    rows = list(corpus_rows())
+    with (folder / model_registry.REAL_BODIES).open("w", encoding="utf-8", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=["text", "label", "label_conflict"])
+        writer.writeheader()
+        writer.writerows({"text": r["text"], "label": r["topic"], "label_conflict": "False"}
+                         for r in rows)
+    return folder
+
+
+def _starter(app: Flask) -> ModelVersion:
+    configured = app_settings.current(app)
+    texts, labels, source = model_registry.training_data(configured.data_dir, corpus_only=True)
+    return model_registry.train_and_activate(configured.model_dir, db.session, texts, labels,
+                                             source=source, starter=True)
+
+
+def test_the_starter_model_is_replaced_by_one_on_the_real_data(corpus_app: Flask,
+                                                               tmp_path: Path) -> None:
+    starter = _starter(corpus_app)
+    models = app_settings.current(corpus_app).model_dir
+    absent = app_settings.current(corpus_app).data_dir
+    assert model_registry.replace_starter(absent, models, db.session) is None  # no real data yet
+    real_data = _real_data(tmp_path)
+
+    real = model_registry.replace_starter(real_data, models, db.session)
+
+    assert real is not None and model_registry.active(db.session).version == real.version
+    assert real.card["source"].endswith(model_registry.REAL_BODIES)
+    assert real.card["replaced_starter"] == starter.version
+    assert model_registry.replace_starter(real_data, models, db.session) is None  # once only
+
+
+def test_a_model_activated_meanwhile_is_not_overruled(corpus_app: Flask, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    _starter(corpus_app)
+    real_data, models = _real_data(tmp_path), app_settings.current(corpus_app).model_dir
+    chosen: list[str] = []
+    train = model_registry.classifier.train
+
+    def admin_activates_during_training(*args: object, **kwargs: object) -> object:
+        if not chosen:  # an administrator's choice, mid-training (which trains too)
+            chosen.append("")
+            chosen[0] = _train(corpus_app).version
+        return train(*args, **kwargs)
+
+    monkeypatch.setattr(model_registry.classifier, "train", admin_activates_during_training)
+    real = model_registry.replace_starter(real_data, models, db.session)
+
+    assert real is not None  # registered, for comparison
+    assert model_registry.active(db.session).version == chosen[0]

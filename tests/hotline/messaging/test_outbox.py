@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
 from datetime import timedelta
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -154,6 +157,21 @@ def test_without_a_provider_messages_fail_visibly(app: Flask, settings: ChangeSe
     _web()
     drain(app)
     assert _rows()[0].status == outbox.FAILED
+
+
+def test_without_a_provider_the_log_says_so_once_not_per_message(
+        app: Flask, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch,
+        settings: ChangeSettings) -> None:
+    settings(twilio={"account_sid": "", "from_number": ""})
+    app.extensions.pop("hotline.sender", None)
+    monkeypatch.setattr(outbox, "_said_no_sender", threading.Event())  # a fresh process
+    for content in ("小区门口路灯不亮，晚上很黑", "楼道灯坏了一周了", "垃圾三天没人清运"):
+        _web(content=content)
+    with caplog.at_level(logging.WARNING, logger="hotline.messaging.outbox"):
+        drain(app)
+    assert [r.status for r in _rows()] == [outbox.FAILED] * 3  # each still visible to agents
+    said = [r for r in caplog.records if outbox.NO_SENDER in r.getMessage()]
+    assert len(said) == 1 and "said once per process" in said[0].getMessage()
 
 
 def test_plan_is_idempotent_per_key(app: Flask, fake_twilio: FakeTwilio) -> None:

@@ -68,3 +68,15 @@ def test_a_supervision_order_tells_the_unit_through_the_unit_of_work(app: Flask,
     (notice,) = _urge_notices()
     assert (notice.department_id, notice.level, notice.ticket_id) == (unit.id, "red", ticket.id)
     assert notice.body.startswith(f"督办：工单 {ticket.number} 须于 ") and "群众反映强烈" in notice.body
+
+
+def test_a_commit_for_the_record_writes_the_answer_but_queues_no_send(
+        app: Flask, reference: None) -> None:
+    from hotline.app.queue import DEFAULT_QUEUE, queue
+
+    number = _replied_by_phone()
+    waiting = queue(DEFAULT_QUEUE).count
+    lifecycle.review_reply(flow.ticket(number), flow.user("agent"), accept=True)
+    unit_of_work.commit(db.session, send=False)
+    assert len(_answers(number)) == 1
+    assert queue(DEFAULT_QUEUE).count == waiting

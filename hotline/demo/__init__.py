@@ -1,0 +1,1 @@
+"""The demo city: its reference data comes from hotline.seed, its past from `history`."""

@@ -1,0 +1,65 @@
+"""The parts of `up` that need no running system: ports, the reset, the accounts it prints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from hotline.app.extensions import db
+from hotline.cli.up import accounts_text, parse_port, reset_demo
+from hotline.factory import create_app
+
+
+def test_a_port_is_a_number_from_1_to_65535(capsys: pytest.CaptureFixture[str]) -> None:
+    assert parse_port("8080") == 8080 and parse_port("65535") == 65535
+    for bad in ("abc", "70000", "0", "-1", "80 80", ""):
+        with pytest.raises(SystemExit) as stopped:
+            parse_port(bad)
+        assert stopped.value.code == 2
+        assert capsys.readouterr().err.count("\n") == 1  # one line
+
+
+def test_the_accounts_name_every_post_and_the_unit_leads(app: Flask, reference: None) -> None:
+    text = accounts_text("pass-1234")
+    assert "pass-1234" in text
+    for name in ("admin", "agent", "supervisor", "-lead"):
+        assert name in text
+
+
+def _embedded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Flask:
+    """An app on the embedded default of an instance folder of its own."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("HOTLINE_INSTANCE_DIR", str(tmp_path))
+    return create_app()
+
+
+def test_reset_forgets_the_embedded_demo_but_keeps_the_secret_key(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = _embedded(tmp_path, monkeypatch)
+    with app.app_context():
+        db.create_all()
+        (tmp_path / "models" / "m1").mkdir(parents=True)
+        (tmp_path / "secret_key").write_text("keep me")
+        assert (tmp_path / "hotline.db").exists()
+
+        removed = reset_demo(app)
+
+    assert "hotline.db" in removed and "models" in removed
+    assert not (tmp_path / "hotline.db").exists() and not (tmp_path / "models").exists()
+    assert (tmp_path / "secret_key").read_text() == "keep me"
+
+
+def test_reset_never_touches_a_database_given_by_url(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOTLINE_INSTANCE_DIR", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'production.db'}")
+    app = create_app()
+    with app.app_context():
+        db.create_all()
+        with pytest.raises(SystemExit) as stopped:
+            reset_demo(app)
+    assert stopped.value.code == 2
+    assert (tmp_path / "production.db").exists()
