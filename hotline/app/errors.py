@@ -73,6 +73,21 @@ RETRY_AFTER_SECONDS = 30
 LOST_CONNECTION_STATES = ("08", "57P01", "57P02", "57P03")
 
 
+def _halves(message: str) -> tuple[str, str]:
+    chinese, sep, english = message.partition(" / ")
+    return (chinese, english) if sep and _CJK.search(chinese) else (message, message)
+
+
+def joined(head: str, detail: str) -> str:
+    """`请求无效 / Bad request` and its detail as one `中文 / English` pair, so that a page can
+    show its reader one language (hotline.app.i18n.one_language) and the API keeps both."""
+    (zh_head, en_head), (zh_detail, en_detail) = _halves(head), _halves(detail)
+    return f"{zh_head}：{zh_detail} / {en_head}: {en_detail}"
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
 def wants_json() -> bool:
     return request.path.startswith(("/api/", "/open311/")) or request.is_json
 
@@ -152,7 +167,7 @@ def register(app: Flask, unavailable: Mapping[str, Callable[[], Response]]) -> N
         """A value the database refuses (out of range, malformed) is the caller's bad input."""
         db.session.rollback()
         log.warning("database refused a value: %s", exc.orig)
-        return respond(400, f"{MESSAGES[400]}: 数据库无法接受该值 / a value is out of range or malformed",
+        return respond(400, joined(MESSAGES[400], "数据库无法接受该值 / a value is out of range or malformed"),
                        "invalid_value")
 
     @app.errorhandler(DBAPIError)
@@ -184,7 +199,7 @@ def register(app: Flask, unavailable: Mapping[str, Callable[[], Response]]) -> N
         if data.get("message"):  # flask-smorest abort(..., message=...)
             message = data["message"]
         elif details:  # webargs validation errors from the API (422): say which field is wrong
-            message = f"{MESSAGES[400]}: {details}"
+            message = joined(MESSAGES[400], str(details))
         elif status == 400 and exc.description:
-            message = f"{message}: {exc.description}"
+            message = joined(message, exc.description)
         return respond(status, message, exc.name.lower().replace(" ", "_"))

@@ -115,7 +115,7 @@ class _City:
     def minutes(self, low: float, high: float) -> timedelta:
         return timedelta(minutes=self.rng.uniform(low, high))
 
-    def commit(self, at: datetime) -> None:
+    def settle(self, at: datetime) -> None:
         """Commit through the unit of work, then date the messages it wrote to `at`.
 
         Those messages went out back then: the demo city's SMS history reads as delivered (and
@@ -227,7 +227,7 @@ def _answer(city: _City, ticket: Ticket, t: datetime, *, redo: bool) -> datetime
     if t > city.now:
         return None
     lifecycle.review_reply(ticket, city.agent, accept=True, at=t)
-    city.commit(t)  # the approval's effects open the follow-up round
+    city.settle(t)  # the approval's effects open the follow-up round
     return t
 
 
@@ -286,7 +286,7 @@ def build(session: Session, *, seed: int = 12345, days: int = DAYS, now: datetim
         number = process_intake(session, intake.id, at=processed)
         ticket = session.scalars(select(Ticket).where(Ticket.number == number)).one()
         _live(city, ticket, processed)
-        city.commit(ticket.updated_at or processed)
+        city.settle(ticket.updated_at or processed)
         summary.tickets += 1
         summary.by_status[ticket.status.value] = summary.by_status.get(ticket.status.value, 0) + 1
         if progress is not None:
