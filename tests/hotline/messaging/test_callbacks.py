@@ -36,7 +36,8 @@ def _rows() -> tuple[Ticket, list[OutboundMessage]]:
 
 
 def _reveals() -> list[AuditEntry]:
-    return list(db.session.scalars(select(AuditEntry).where(AuditEntry.action == "phone_reveal")))
+    return list(db.session.scalars(select(AuditEntry).where(AuditEntry.action == "phone_reveal")
+                                   .order_by(AuditEntry.id)))  # PostgreSQL keeps no order unasked
 
 
 def test_no_full_number_on_the_list(app: Flask, reference: None, client: FlaskClient) -> None:
