@@ -37,12 +37,13 @@ class Term:
 
 
 def _phone_digits(raw: str) -> str | None:
-    """National digits of something shaped like a phone number (7 to 12 digits after +86)."""
+    """National significant digits of something shaped like a phone number."""
     if not _PHONE.fullmatch(raw):
         return None
     digits = re.sub(r"\D", "", raw)
     if raw.startswith("+86") or (len(digits) == 13 and digits.startswith("86")):
         digits = digits[2:]
+    digits = digits.removeprefix("0")  # the trunk prefix of a landline is not stored (E.164)
     return digits if 7 <= len(digits) <= 12 else None
 
 
