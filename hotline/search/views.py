@@ -50,7 +50,8 @@ def tickets() -> Any:
         args, results = {}, Results([], 0, 1, params.PER_PAGE)
     return render_template("search/list.html", results=results, raw=raw, error=error,
                            query=params.as_query(args), views=saved.views_of(db.session, current_user),
-                           citizen=lambda t: citizen_view(current_user, t), **_choices()), status
+                           citizen=lambda t: citizen_view(current_user, t),
+                           default_per_page=params.PER_PAGE, **_choices()), status
 
 
 @bp.post("/tickets/views")
