@@ -49,7 +49,9 @@ class TicketSchema(Schema):
 
 class TicketPageSchema(Schema):
     items = fields.List(fields.Nested(TicketSchema), required=True)
-    total = fields.Integer(required=True, metadata={"description": "matches on all pages"})
+    total = fields.Integer(required=True, metadata={
+        "description": "matches on all pages, counted up to 10,000"})
+    total_capped = fields.Boolean(metadata={"description": "there are more than `total` matches"})
     page = fields.Integer(required=True)
     per_page = fields.Integer(required=True)
 

@@ -40,13 +40,14 @@ class Tickets(MethodView):
 
         The same search as the page `/tickets`: `q` takes a ticket number, the last four digits
         of a phone, a whole phone number (posts that may see numbers), a name, words of the
-        content or address; the filters combine with it. `total` counts every match, also the
-        ones on later pages. Bad parameters or unknown codes answer 400.
+        content or address; the filters combine with it. `total` counts the matches on all
+        pages up to 10,000; `total_capped` says there are more. Bad parameters or unknown
+        codes answer 400.
         """
         user = api_user()
         found = search(db.session, user, args)
         return {"items": [ticket_dict(t, user) for t in found.items], "total": found.total,
-                "page": found.page, "per_page": found.per_page}
+                "total_capped": found.capped, "page": found.page, "per_page": found.per_page}
 
 
 @blp.route("/<string:number>")

@@ -1,5 +1,5 @@
 """search index: token columns on tickets (hotline.search.tokens), indexed per dialect (GIN over
-to_tsvector('simple') on PostgreSQL, an FTS5 table kept by triggers on SQLite), filled for the
+a stored to_tsvector('simple') column on PostgreSQL, an FTS5 table kept by triggers on SQLite), filled for the
 tickets already there
 
 Revision ID: search_index
@@ -66,9 +66,12 @@ def upgrade() -> None:
     conn = op.get_bind()
     _backfill(conn)
     if conn.dialect.name == 'postgresql':
+        # Stored, so matching a row (a bitmap recheck, a filter on a scan by date) reads the
+        # vector instead of parsing the text again: ten times less per row (bench/search).
         for field in FIELDS:
-            op.execute(f"CREATE INDEX ix_tickets_{field} ON tickets "
-                       f"USING gin (to_tsvector('simple'::regconfig, {field}))")
+            op.execute(f"ALTER TABLE tickets ADD COLUMN {field}_tsv tsvector GENERATED ALWAYS AS "
+                       f"(to_tsvector('simple'::regconfig, {field})) STORED")
+            op.execute(f"CREATE INDEX ix_tickets_{field} ON tickets USING gin ({field}_tsv)")
     else:
         op.execute("CREATE VIRTUAL TABLE tickets_fts USING fts5(search_body, search_person, "
                    "content='tickets', content_rowid='id', tokenize='unicode61')")
@@ -82,6 +85,7 @@ def downgrade() -> None:
     if conn.dialect.name == 'postgresql':
         for field in FIELDS:
             op.drop_index(f'ix_tickets_{field}', table_name='tickets')
+            op.drop_column('tickets', f'{field}_tsv')
     else:
         for name in SQLITE_TRIGGERS:
             op.execute(f"DROP TRIGGER {name}")
