@@ -171,3 +171,17 @@ def test_migration_fills_the_index_of_existing_tickets(app: Flask, three: tuple[
         migration._backfill(conn)
     assert numbers("agent", q="噪音") == [three[0].number]
     assert numbers("agent", q="1111") == [three[1].number]
+
+
+def test_totals_beyond_the_count_limit_say_so(app: Flask, reference: None,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from hotline.search import service
+
+    made = [make(f"第{i}号楼下水道堵塞") for i in range(4)]
+    monkeypatch.setattr(service, "COUNT_LIMIT", 3)
+    page = search(db.session, user("agent"), params.load({"q": "下水道", "per_page": "2"}))
+    assert (page.total, page.capped) == (3, True)
+    assert [t.number for t in page.items] == [made[3].number, made[2].number]  # still newest
+    monkeypatch.setattr(service, "COUNT_LIMIT", 4)
+    page = search(db.session, user("agent"), params.load({"q": "下水道", "per_page": "3", "page": "2"}))
+    assert (page.total, page.capped, [t.number for t in page.items]) == (4, False, [made[0].number])
