@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None,
     from hotline.intake import views as intake
     from hotline.knowledge import views as knowledge
     from hotline.messaging import views as messaging
+    from hotline.search import views as search
     from hotline.tickets import views as tickets
     from hotline.twilio import status as twilio_status
     from hotline.twilio import views as twilio
@@ -88,7 +89,7 @@ def create_app(settings: Settings | None = None,
     from hotline.workbench import workflow_views
     from workers import context
 
-    for blueprint in (auth.bp, tickets.bp, workflow_views.bp, workbench.bp, citizen.bp, console.bp,
+    for blueprint in (auth.bp, tickets.bp, search.bp, workflow_views.bp, workbench.bp, citizen.bp, console.bp,
                       tracking.bp, followup.bp, knowledge.bp, messaging.bp, admin_views.bp, intake.bp):
         app.register_blueprint(blueprint)
     # Machine-to-machine endpoints authenticate by signature, API key or bearer token instead:

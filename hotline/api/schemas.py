@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from hotline.models import Channel, Line, RequestType, Status
+from hotline.models import Line, RequestType
 
 
 class DepartmentSchema(Schema):
@@ -49,20 +49,11 @@ class TicketSchema(Schema):
 
 class TicketPageSchema(Schema):
     items = fields.List(fields.Nested(TicketSchema), required=True)
-    total = fields.Integer(required=True)
+    total = fields.Integer(required=True, metadata={
+        "description": "matches on all pages, counted up to 10,000"})
+    total_capped = fields.Boolean(metadata={"description": "there are more than `total` matches"})
     page = fields.Integer(required=True)
     per_page = fields.Integer(required=True)
-
-
-class TicketQuerySchema(Schema):
-    status = fields.String(validate=validate.OneOf([s.value for s in Status]))
-    line = fields.String(validate=validate.OneOf([s.value for s in Line]))
-    channel = fields.String(validate=validate.OneOf([s.value for s in Channel]))
-    department = fields.String(validate=validate.Length(max=16))
-    topic = fields.String(validate=validate.Length(max=32))
-    q = fields.String(validate=validate.Length(max=100))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
 class IntakeSchema(Schema):

@@ -1,4 +1,4 @@
-"""Tickets through the API: list with filters, and one ticket with its event log."""
+"""Tickets through the API: search with filters and paging, and one ticket with its event log."""
 
 from __future__ import annotations
 
@@ -7,17 +7,19 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from hotline.api.schemas import TicketPageSchema, TicketQuerySchema, TicketSchema
+from hotline.api.schemas import TicketPageSchema, TicketSchema
 from hotline.api.security import api_requires, api_user
 from hotline.app import unit_of_work
 from hotline.app.extensions import ApiErrorSchema, db
 from hotline.domain.errors import NotFound
 from hotline.domain.numbering import canonical
 from hotline.domain.roles import Permission
-from hotline.identity.access import check_view, reveal_phone, scope
-from hotline.models import Department, Ticket, Topic
+from hotline.identity.access import check_view, reveal_phone
+from hotline.models import Ticket
+from hotline.search.params import SearchArgs
+from hotline.search.service import search
 from hotline.tickets.actions import find
 from hotline.tickets.presenters import ticket_dict
 
@@ -28,32 +30,24 @@ blp = Blueprint("api_tickets", __name__, url_prefix="/api/v1/tickets", descripti
 class Tickets(MethodView):
     decorators = [api_requires(Permission.VIEW_TICKETS)]
 
-    @blp.arguments(TicketQuerySchema, location="query")
+    @blp.arguments(SearchArgs, location="query", error_status_code=400)
     @blp.response(200, TicketPageSchema)
+    @blp.alt_response(400, schema=ApiErrorSchema)
     @blp.alt_response(401, schema=ApiErrorSchema)
     @blp.alt_response(403, schema=ApiErrorSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """List tickets visible to the caller, newest first."""
+        """Search the tickets visible to the caller, newest first, a page at a time.
+
+        The same search as the page `/tickets`: `q` takes a ticket number, the last four digits
+        of a phone, a whole phone number (posts that may see numbers), a name, words of the
+        content or address; the filters combine with it. `total` counts the matches on all
+        pages up to 10,000; `total_capped` says there are more. Bad parameters or unknown
+        codes answer 400.
+        """
         user = api_user()
-        stmt = scope(select(Ticket), user)
-        for field in ("status", "line", "channel"):
-            if field in args:
-                stmt = stmt.where(getattr(Ticket, field) == args[field])
-        if "department" in args:
-            stmt = stmt.join(Department, Ticket.department_id == Department.id).where(
-                Department.code == args["department"])
-        if "topic" in args:
-            stmt = stmt.join(Topic, Ticket.topic_id == Topic.id).where(Topic.code == args["topic"])
-        if "q" in args:
-            stmt = stmt.where(Ticket.content.contains(args["q"], autoescape=True))
-        total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        page, per_page = args["page"], args["per_page"]
-        rows = db.session.scalars(
-            stmt.order_by(Ticket.created_at.desc(), Ticket.id.desc())
-            .offset((page - 1) * per_page).limit(per_page)
-        ).all()
-        return {"items": [ticket_dict(t, user) for t in rows], "total": total,
-                "page": page, "per_page": per_page}
+        found = search(db.session, user, args)
+        return {"items": [ticket_dict(t, user) for t in found.items], "total": found.total,
+                "total_capped": found.capped, "page": found.page, "per_page": found.per_page}
 
 
 @blp.route("/<string:number>")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import ColumnElement, Select, false, not_, or_, select, true
 from sqlalchemy.orm import Session
 
 from hotline.domain.errors import NotFound
@@ -46,6 +46,15 @@ def check_view(user: User, ticket: Ticket | None) -> Ticket:
 def hides_identity(ticket: Ticket) -> bool:
     """保密 on request, and every 举报: the reporter is never shown to the unit."""
     return ticket.confidential or ticket.request_type == RequestType.REPORT
+
+
+def identity_shown(user: User) -> ColumnElement[bool]:
+    """The rows whose citizen (name, phone) this user sees, as SQL: what hides_identity and
+    citizen_view decide per ticket. Searching by name or phone tail is limited to these, so a
+    match cannot tell a unit who filed a 保密 or 举报 ticket."""
+    if allows(user.role, Permission.REVEAL_PHONE):
+        return true()
+    return not_(or_(Ticket.confidential, Ticket.request_type == RequestType.REPORT))
 
 
 def citizen_view(user: User, ticket: Ticket) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from hotline.models.messaging import (
 )
 from hotline.models.org import ApiToken, Department, Level, Role, User
 from hotline.models.rules import DispatchRule, ModelVersion, TrainingExample
+from hotline.models.search import SavedView
 from hotline.models.ticket import (
     Channel,
     Intake,
@@ -79,6 +80,7 @@ __all__ = [
     "ReplyTemplate",
     "RequestType",
     "Role",
+    "SavedView",
     "SlaPolicyRow",
     "Status",
     "SupervisionOrder",

@@ -104,6 +104,10 @@ class Ticket(Base):
     sign_due: Mapped[datetime | None]
     reply_due: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)
+    # Search tokens, written by hotline.search.index on every change of the fields they come
+    # from; deferred, since only the index reads them.
+    search_body: Mapped[str] = mapped_column(Text, default="", deferred=True)
+    search_person: Mapped[str] = mapped_column(Text, default="", deferred=True)
 
     topic: Mapped[Topic | None] = relationship()
     department: Mapped[Department | None] = relationship()

@@ -1,4 +1,4 @@
-"""Staff pages: the home page, the manual dispatch queue and the ticket page."""
+"""Staff pages: the home page and the ticket page (the list and search: hotline.search)."""
 
 from __future__ import annotations
 
@@ -25,9 +25,9 @@ from hotline.app.labels import (
 )
 from hotline.domain.numbering import canonical
 from hotline.domain.roles import Permission
-from hotline.identity.access import check_view, citizen_view, reveal_phone, scope
+from hotline.identity.access import check_view, citizen_view, reveal_phone
 from hotline.identity.permissions import can, requires
-from hotline.models import Role, Status, Ticket
+from hotline.models import Role, Ticket
 from hotline.tickets.actions import find
 
 bp = Blueprint("web", __name__, template_folder="templates")
@@ -62,20 +62,7 @@ def index() -> Any:
 def home() -> Any:
     if current_user.role == Role.AGENT:
         return redirect(url_for("agent.log_call"))
-    return redirect(url_for("web.tickets"))
-
-
-@bp.route("/tickets")
-@requires(Permission.VIEW_TICKETS)
-def tickets() -> Any:
-    """Ticket list; `?status=pending_dispatch` is the manual dispatch queue."""
-    status = request.args.get("status")
-    stmt = scope(select(Ticket), current_user)
-    if status in {s.value for s in Status}:
-        stmt = stmt.where(Ticket.status == status)
-    rows = db.session.scalars(stmt.order_by(Ticket.created_at.desc()).limit(200)).all()
-    return render_template("tickets/list.html", tickets=rows, status=status,
-                           citizen=lambda t: citizen_view(current_user, t))
+    return redirect(url_for("search.tickets"))
 
 
 @bp.route("/tickets/<number>")

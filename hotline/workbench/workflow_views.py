@@ -160,7 +160,7 @@ def act(number: str, action: str) -> Any:
         flash(_("已完成：%(action)s。工单 %(number)s 已不在本单位办理。", action=label,
                 number=ticket.number), "ok")
         return redirect(url_for("work.inbox") if allows(current_user.role, Permission.UNIT_INBOX)
-                        else url_for("web.tickets"))
+                        else url_for("search.tickets"))
     flash(_("已完成：%(action)s", action=label), "ok")
     return redirect(url_for("web.ticket", number=ticket.number))
 

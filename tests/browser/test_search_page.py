@@ -1,0 +1,46 @@
+"""An agent finds a caller's ticket by two words, then by the last four digits of the phone,
+keeps the search as a view and pages through the rest."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from tests.browser.conftest import shot, sign_in
+from tests.hotline.search.test_search import make
+
+
+def test_agent_searches_saves_a_view_and_pages(
+        app: Flask, reference: None, live_server: str, page, browser) -> None:  # type: ignore[no-untyped-def]
+    noise = make("楼道里每天晚上有人装修，噪音扰民严重", address="A1区东湖路126号东湖花园",
+                 name="张三", phone="13955556666")
+    for i in range(3):
+        make(f"第{i}栋电梯故障困人", phone="13800001234")
+
+    sign_in(page, live_server, "agent")
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="工单", exact=True).click()
+    assert page.get_by_role("heading", name="工单查询").is_visible()
+    assert "共 4 件" in page.locator("p.total").inner_text()
+
+    page.get_by_label("搜索").fill("噪音")
+    page.get_by_role("button", name="查询").click()
+    page.wait_for_load_state()
+    rows = page.locator("table.grid tbody tr")
+    assert rows.count() == 1 and noise.number in rows.first.inner_text()
+    assert "139****6666" in rows.first.inner_text()  # the list shows numbers masked
+
+    page.get_by_label("搜索").fill("1234")
+    page.get_by_label("渠道").select_option("web")
+    page.get_by_role("button", name="查询").click()
+    page.wait_for_load_state()
+    assert "共 3 件" in page.locator("p.total").inner_text()
+    page.get_by_label("保存为视图").fill("电梯来电")
+    page.get_by_role("button", name="保存", exact=True).click()
+    page.wait_for_load_state()
+    assert page.get_by_role("navigation", name="我的视图").get_by_role("link", name="电梯来电").is_visible()
+    shot(page, "search-1366")
+
+    page.goto(f"{live_server}/tickets?q=1234&per_page=2")
+    assert "第 1 / 2 页" in page.locator("p.total").inner_text()
+    page.get_by_role("link", name="下一页").click()
+    page.wait_for_load_state()
+    assert page.locator("table.grid tbody tr").count() == 1
