@@ -34,7 +34,7 @@ CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # A code that escaped its label: deadline_warning, reply_approved, unit_lead …
 KEY = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
 PLACEHOLDER = re.compile(r"\{\w+\}")  # {number} in the SMS wording administrators edit
-WORD = re.compile(r"[A-Za-z][A-Za-z'’-]+")
+WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’-]+")
 # Names of things that are the same in both languages (products, formats, standards).
 NAMES = {"API", "Open311", "Twilio", "SMS", "CSV", "XLSX", "JSON", "PDF", "DOC", "DOCX", "JPG",
          "JPEG", "PNG", "URL", "ID", "E.164", "IP", "RQ", "Redis", "OpenAPI", "Bearer", "English",

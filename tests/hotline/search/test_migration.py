@@ -8,14 +8,13 @@ from pathlib import Path
 from alembic import command
 from sqlalchemy import create_engine, text
 
-from hotline import create_app
 from hotline.app import migrate
+from tests.conftest import AppMaker
 
 
-def test_upgrade_fills_the_index_of_existing_tickets(tmp_path: Path) -> None:
+def test_upgrade_fills_the_index_of_existing_tickets(tmp_path: Path, make_app: AppMaker) -> None:
     url = f"sqlite:///{tmp_path / 'old.db'}"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "INSTANCE_DIR": tmp_path,
-                      "SECRET_KEY": "x"})
+    app = make_app(database_url=url, instance_dir=tmp_path)
     cfg = migrate.alembic_config(app)
     command.upgrade(cfg, "0009_trust")
     engine = create_engine(url)
