@@ -81,12 +81,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from hotline.tickets import views as tickets
     from hotline.twilio import status as twilio_status
     from hotline.twilio import views as twilio
+    from hotline.workbench import queue_views, workflow_views
     from hotline.workbench import views as workbench
-    from hotline.workbench import workflow_views
     from workers import context
 
     for blueprint in (auth.bp, tickets.bp, workflow_views.bp, workbench.bp, citizen.bp, console.bp,
-                      tracking.bp, followup.bp, knowledge.bp, messaging.bp, admin_views.bp, intake.bp):
+                      tracking.bp, followup.bp, knowledge.bp, messaging.bp, admin_views.bp, intake.bp,
+                      queue_views.bp):
         app.register_blueprint(blueprint)
     # Machine-to-machine endpoints authenticate by signature, API key or bearer token instead:
     # no CSRF token, and no staff session to time out (auth._idle_timeout).
