@@ -311,8 +311,9 @@ def classify(ticket: Ticket, *, label: str, confidence: float, version: str,
 
 
 def triage(ticket: Ticket, *, reason: dict[str, Any], urgency: Urgency | None = None,
-           district: str | None = None, topic_id: int | None = None) -> None:
-    """分拣: the fields the intake's rules set (urgency, district, topic), with one event.
+           district: str | None = None, street: str | None = None,
+           topic_id: int | None = None) -> None:
+    """分拣: the fields the intake's rules set (urgency, district, street, topic), with one event.
 
     The event says what was set and which rule set it, so a ticket's urgency or district is
     never unexplained. A field given as None is left alone; nothing changed, no event.
@@ -324,6 +325,9 @@ def triage(ticket: Ticket, *, reason: dict[str, Any], urgency: Urgency | None = 
     if district is not None and ticket.district != district:
         ticket.district = district
         changed["district"] = district
+    if street is not None and ticket.street != street:
+        ticket.street = street
+        changed["street"] = street
     if topic_id is not None and ticket.topic_id != topic_id:
         ticket.topic_id = topic_id
         changed["topic_id"] = topic_id

@@ -19,6 +19,7 @@ from werkzeug.datastructures import MultiDict
 
 from hotline.app import tables, unit_of_work
 from hotline.app.extensions import db
+from hotline.app.paging import page_number
 from hotline.catalogue import snapshot
 from hotline.domain.deadlines import Planner, presets
 from hotline.domain.errors import InvalidInput, NotFound
@@ -235,8 +236,9 @@ def supervise_export(key: str, fmt: str) -> Any:
     """Any dashboard table, for the same period, as XLSX or CSV (UTF-8 with BOM for Excel)."""
     if key not in dashboard.TABLES or fmt not in tables.FORMATS:
         raise NotFound("没有这个表格或格式 / no such table or format")
-    board = _board()
-    table = board.table(key)
+    board = _board(everything=True)
+    table = board.deadlines(board.deadline_filter(request.args)) if key == "deadlines" \
+        else board.table(key)
     body = tables.to_xlsx(table) if fmt == "xlsx" else tables.to_csv(table)
     name = f"{key}_{board.period.start:%Y%m%d}-{board.period.end:%Y%m%d}.{fmt}"
     quoted = quote(f"{table.title}_{name}")
@@ -245,11 +247,30 @@ def supervise_export(key: str, fmt: str) -> Any:
         "Cache-Control": "no-store"})
 
 
-def _board() -> dashboard.Dashboard:
+def _board(*, everything: bool = False) -> dashboard.Dashboard:
     now = utcnow()
     period = Period.parse(request.args.get("start"), request.args.get("end"),
                           today_in_shanghai(now))
-    return dashboard.Dashboard(db.session, period, now)
+    return dashboard.Dashboard(db.session, period, now, everything=everything)
+
+
+@bp.route("/supervise/overdue")
+@requires(Permission.SUPERVISE)
+def overdue() -> Any:
+    """The whole overdue and near-due list, filtered by unit, district and street, paged; its
+    export (supervise_export, key `deadlines`, same arguments) writes every matching row."""
+    board = _board()
+    where = board.deadline_filter(request.args)
+    number = page_number(request.args)
+    table = board.deadlines(where, number)
+    pages = max(1, -(-(table.total or 0) // dashboard.DEADLINE_ROWS))
+    if number > pages:
+        table = board.deadlines(where, pages)
+    args = {k: v for k in ("unit", "district", "street", "overdue")
+            if (v := request.args.get(k, "").strip())}
+    return render_template("work/overdue.html", table=table, args=args, number=min(number, pages),
+                           pages=pages, units=board.active_units, districts=board.districts,
+                           streets=board.street_places)
 
 
 @bp.route("/notifications", methods=["GET", "POST"])
