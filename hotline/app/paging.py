@@ -41,9 +41,12 @@ class Page(Generic[T]):
         return max(1, -(-self.total // self.per_page))
 
 
-def paged(session: Session, stmt: Select[Any], number: int, per_page: int) -> Page[Any]:
-    """One page of `stmt`'s rows (scalars), counted over the same query without its order."""
+def paged(session: Session, stmt: Select[Any], number: int, per_page: int, *,
+          scalars: bool = True) -> Page[Any]:
+    """One page of `stmt`'s rows (its first column's values when `scalars`), counted over the
+    same query without its order."""
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     shown = min(number, max(1, -(-total // per_page)))
-    rows = session.scalars(stmt.offset((shown - 1) * per_page).limit(per_page)).all()
+    window = stmt.offset((shown - 1) * per_page).limit(per_page)
+    rows = session.scalars(window).all() if scalars else session.execute(window).all()
     return Page(list(rows), total, shown, per_page)

@@ -14,11 +14,13 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import fields
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from hotline.app import tables, unit_of_work
 from hotline.app.extensions import db
+from hotline.app.i18n import Labels
+from hotline.app.labels import NOTIFICATION_KIND_LABELS
 from hotline.app.paging import page_number
 from hotline.catalogue import snapshot
 from hotline.domain.deadlines import Planner, presets
@@ -35,8 +37,6 @@ from hotline.identity.permissions import requires
 from hotline.intake.triage import suggested_unit
 from hotline.models import (
     Department,
-    Notification,
-    NotificationRead,
     Role,
     Ticket,
     Topic,
@@ -50,6 +50,7 @@ from hotline.tickets.catalogue import BY_NAME, TicketAction
 from hotline.tickets.escalation import RANK, clock_state, deadline_view, kind_label
 from hotline.tickets.views import Typed, render_ticket
 from hotline.workbench import inbox as inbox_queries
+from hotline.workbench import notices
 from hotline.workbench.views import attach_then, checked_uploads
 from routing.calendar import SHANGHAI
 
@@ -58,18 +59,8 @@ STATE_LABELS = {"green": "正常", "yellow": "临期", "red": "超期", "missing
                 "met": "按时", "late": "逾期完成", "none": "—"}
 
 
-def _audience(user: User) -> Any:
-    """Notifications addressed to this user's post (and unit, for unit roles)."""
-    dept = Notification.department_id.is_(None) if user.department_id is None else or_(
-        Notification.department_id.is_(None), Notification.department_id == user.department_id)
-    return and_(dept, or_(Notification.role.is_(None), Notification.role == user.role.value),
-                or_(Notification.department_id.is_not(None), Notification.role.is_not(None)))
-
-
 def unread_count(user: User) -> int:
-    read = select(NotificationRead.notification_id).where(NotificationRead.user_id == user.id)
-    return db.session.scalar(select(func.count(Notification.id)).where(
-        _audience(user), Notification.id.not_in(read))) or 0
+    return notices.unread_count(db.session, user)
 
 
 @bp.app_context_processor
@@ -273,19 +264,34 @@ def overdue() -> Any:
                            streets=board.street_places)
 
 
-@bp.route("/notifications", methods=["GET", "POST"])
+@bp.get("/notifications")
 @requires(Permission.READ_NOTIFICATIONS)
 def notifications() -> Any:
-    """Staff inbox of notices; POST marks everything shown as read."""
-    items = db.session.scalars(select(Notification).where(_audience(current_user))
-                               .order_by(Notification.id.desc()).limit(200)).all()
-    read = set(db.session.scalars(select(NotificationRead.notification_id).where(
-        NotificationRead.user_id == current_user.id)))
-    if request.method == "POST":
-        for n in items:
-            if n.id not in read:
-                db.session.add(NotificationRead(notification_id=n.id, user_id=current_user.id))
-        unit_of_work.commit(db.session)
-        return redirect(url_for("work.notifications"))
-    return render_template("work/notifications.html", items=items, read=read)
+    """Staff notices, grouped by kind and ticket (or cause) and paged; with a group or a kind
+    chosen and `?each=1`, or a single group, the notices one by one."""
+    f = notices.Filters.parse(db.session, request.args)
+    number = page_number(request.args)
+    each = f.one_group or request.args.get("each") == "1"
+    page = notices.items(db.session, current_user, f, number) if each \
+        else notices.groups(db.session, current_user, f, number)
+    read = notices.read_ids(db.session, current_user, [n.id for n in page.items]) if each \
+        else set()
+    return render_template("work/notifications.html", page=page, f=f, each=each, read=read,
+                           kinds=notices.kind_counts(db.session, current_user),
+                           KIND_LABELS=Labels(NOTIFICATION_KIND_LABELS))
 
+
+@bp.post("/notifications")
+@requires(Permission.READ_NOTIFICATIONS)
+def notifications_read() -> Any:
+    """Mark read: the notice `id`, else every notice under the posted filters (one group, one
+    kind, or everything), then back to the list as it was."""
+    f = notices.Filters.parse(db.session, request.form)
+    one = request.form.get("id")
+    if one is not None and not one.isdigit():
+        raise InvalidInput("通知编号须为整数 / id must be a whole number", field="id")
+    notices.mark_read(db.session, current_user, f, int(one) if one else None, utcnow())
+    unit_of_work.commit(db.session)
+    back = {k: v for k in ("kind", "ticket", "cause", "each", "page")
+            if (v := request.form.get(f"back_{k}", ""))}
+    return redirect(url_for("work.notifications", **back))
