@@ -647,8 +647,22 @@ def reply(ticket: Ticket, actor: Actor, answer: str, *, at: datetime | None = No
     record(ticket, actor, EventKind.REPLIED, to_status=Status.REPLIED, note=text, public=True, at=at)
 
 
-def _reply_approved(ticket: Ticket) -> bool:
-    """Whether the latest reply has been accepted by the centre."""
+def sign_and_reply(ticket: Ticket, actor: Actor, answer: str, *,
+                   at: datetime | None = None) -> None:
+    """签收并答复: a simple ticket answered at once by its unit, as two steps of the record
+    (签收, then 答复), each checked as if done one after the other. The answer and the right to
+    answer are checked first, so a refused reply leaves the ticket unsigned too."""
+    _require(ticket, "sign and reply", UNSIGNED)
+    _require_unit(ticket, actor, Permission.REPLY, "reply")
+    _text(answer, "answer", "答复内容")
+    at = at or utcnow()
+    sign(ticket, actor, at=at)
+    reply(ticket, actor, answer, at=at)
+
+
+def reply_approved(ticket: Ticket) -> bool:
+    """Whether the latest reply has been accepted by the centre (the page then offers no
+    review: the citizen has been told)."""
     for event in reversed(ticket.events):
         if event.kind == EventKind.REPLY_APPROVED:
             return True
@@ -674,7 +688,7 @@ def review_reply(ticket: Ticket, actor: Actor, *, accept: bool, note: str | None
     _require_centre(actor, Permission.REVIEW_REPLY, "review the reply")
     at = at or utcnow()
     if accept:
-        if _reply_approved(ticket):
+        if reply_approved(ticket):
             raise IllegalTransition("答复已审核通过 / the reply is already approved")
         _require_assists_finished(ticket, "审核通过")
         _approve(ticket, actor, note, at, implicit=False)
@@ -727,7 +741,7 @@ def close(ticket: Ticket, actor: Actor, *, note: str | None = None, direct: bool
     at = at or utcnow()
     if not direct:
         _require_assists_finished(ticket, "办结")
-        if not _reply_approved(ticket):
+        if not reply_approved(ticket):
             _approve(ticket, actor, None, at, implicit=True)
     stop_all_clocks(ticket, at)
     record(ticket, actor, EventKind.CLOSED_DIRECT if direct else EventKind.CLOSED, to_status=Status.CLOSED,

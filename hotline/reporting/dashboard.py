@@ -242,9 +242,11 @@ class Dashboard:
 
     def review(self) -> Table:
         page = figures.awaiting_review(self.session, self._first(LIST_ROWS))
-        rows = [[t.number, self.units.get(t.department_id, ""), t.updated_at, _short(t.content)]
-                for (t,) in page.rows]
-        return Table("review", _("待审核答复"), [_("工单号"), _("单位"), _("答复时间"), _("诉求摘要")],
+        answers = figures.latest_replies(self.session, [t.id for (t,) in page.rows])
+        rows = [[t.number, self.units.get(t.department_id, ""), t.updated_at, _short(t.content),
+                 answers.get(t.id, "")] for (t,) in page.rows]
+        return Table("review", _("待审核答复"),
+                     [_("工单号"), _("单位"), _("答复时间"), _("诉求摘要"), _("答复内容")],
                      rows, [t.number for (t,) in page.rows], page.total)
 
     def supervision(self) -> Table:

@@ -501,6 +501,17 @@ def awaiting_review(session: Session, limit: int | None = 20) -> Page:
     return _page(session, stmt, limit)
 
 
+def latest_replies(session: Session, ticket_ids: list[int]) -> dict[int, str]:
+    """Each ticket's latest answer (the text a reviewer approves), in one query."""
+    found: dict[int, str] = {}
+    for ticket_id, note in session.execute(
+            select(TicketEvent.ticket_id, TicketEvent.note)
+            .where(TicketEvent.ticket_id.in_(ticket_ids), TicketEvent.kind == EventKind.REPLIED)
+            .order_by(TicketEvent.at, TicketEvent.id)):
+        found[ticket_id] = note or ""
+    return found
+
+
 ORDER_STATES = ("overdue", "open", "done_late", "done")
 
 

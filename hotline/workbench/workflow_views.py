@@ -30,6 +30,7 @@ from hotline.domain.lifecycle import (
     needs_arbitration,
     open_assist_tasks,
     pending_extension,
+    reply_approved,
 )
 from hotline.domain.roles import Permission, allows
 from hotline.identity.access import check_view
@@ -38,6 +39,7 @@ from hotline.intake.triage import suggested_unit
 from hotline.models import (
     Department,
     Role,
+    Status,
     Ticket,
     Topic,
     User,
@@ -80,6 +82,10 @@ def _workflow_helpers() -> dict[str, Any]:
         pending = pending_extension(t)
         planner = snapshot.current(db.session).planner if supervisor else None
         suggested = suggested_unit(db.session, t) if offers(BY_NAME["dispatch"], t, role) else None
+        approved = t.status == Status.REPLIED and reply_approved(t)
+        # 下一件 once this unit has answered: its inbox's next ticket.
+        after = inbox_queries.next_up(db.session, current_user, t) \
+            if mine and t.status == Status.REPLIED and allows(role, Permission.UNIT_INBOX) else None
         return {"view": deadline_view(t), "units": units, "topics": topics, "reasons": RETURN_REASONS,
                 "supervisor": supervisor,
                 "mine": mine, "my_task": my_task, "arbitration": needs_arbitration(t),
@@ -88,6 +94,7 @@ def _workflow_helpers() -> dict[str, Any]:
                 "extension_preview": planner.extension_preview(t.reply_due, pending.days, utcnow())
                 if pending and planner else None,
                 "reply_overdue": t.reply_due is not None and t.reply_due <= utcnow(),
+                "reply_approved": approved, "next_up": after,
                 "urge_presets": _urge_presets(planner),
                 "applies": lambda name: applies(BY_NAME[name], t),
                 "offers": lambda name: offers(BY_NAME[name], t, role)}
