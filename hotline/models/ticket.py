@@ -76,6 +76,10 @@ class Ticket(Base):
         Index("ix_tickets_district_created", "district", "created_at"),
         Index("ix_tickets_status_district_reply_due", "status", "district", "reply_due"),
         Index("ix_tickets_street", "street"),
+        # The live-update stamps (hotline.workbench.live): count and latest change of the
+        # tickets at the centre and of a unit's, read from the index alone.
+        Index("ix_tickets_status_updated", "status", "updated_at"),
+        Index("ix_tickets_department_updated", "department_id", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

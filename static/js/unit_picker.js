@@ -70,24 +70,36 @@
       if (event.key === "Enter") { event.preventDefault(); take(); }
     });
   });
-  // The dispatch queue: a box that ticks or clears every row, and the count of ticked rows.
-  Array.prototype.forEach.call(document.querySelectorAll("input[data-check-all]"), function (all) {
-    var form = document.getElementById(all.getAttribute("data-check-all"));
-    var count = document.getElementById(all.getAttribute("data-count"));
-    function boxes() { return form.querySelectorAll("input[name=numbers]"); }
-    function update() {
-      var n = Array.prototype.filter.call(boxes(), function (b) { return b.checked; }).length;
-      if (count) { count.textContent = String(n); }
-      all.checked = n > 0 && n === boxes().length;
-    }
-    all.hidden = false;
-    all.addEventListener("change", function () {
-      Array.prototype.forEach.call(boxes(), function (b) { b.checked = all.checked; });
+  // The dispatch queue: a box that ticks or clears every row, and the count of ticked rows. Run
+  // again when static/js/live.js has replaced the list (the box is then a new element).
+  function checkAll() {
+    Array.prototype.forEach.call(document.querySelectorAll("input[data-check-all]"), function (all) {
+      var form = document.getElementById(all.getAttribute("data-check-all"));
+      var count = document.getElementById(all.getAttribute("data-count"));
+      function boxes() { return form.querySelectorAll("input[name=numbers]"); }
+      function update() {
+        var n = Array.prototype.filter.call(boxes(), function (b) { return b.checked; }).length;
+        if (count) { count.textContent = String(n); }
+        all.checked = n > 0 && n === boxes().length;
+      }
+      all.hidden = false;
+      all.addEventListener("change", function () {
+        Array.prototype.forEach.call(boxes(), function (b) { b.checked = all.checked; });
+        update();
+      });
+      if (!form.hasAttribute("data-counting")) {
+        form.setAttribute("data-counting", "");
+        form.addEventListener("change", function (event) {
+          if (event.target.name === "numbers") {
+            var box = document.querySelector("input[data-check-all]");
+            if (box) { box.dispatchEvent(new Event("recount")); }
+          }
+        });
+      }
+      all.addEventListener("recount", update);
       update();
     });
-    form.addEventListener("change", function (event) {
-      if (event.target.name === "numbers") { update(); }
-    });
-    update();
-  });
+  }
+  checkAll();
+  document.addEventListener("live:refreshed", checkAll);
 }());
