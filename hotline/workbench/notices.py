@@ -23,6 +23,7 @@ from hotline.domain.errors import InvalidInput
 from hotline.models import Notification, NotificationRead, Ticket, User
 
 PER_PAGE = 30
+NO_TICKET = "none"  # `?ticket=` of the notices about no ticket
 
 
 def audience(user: User) -> ColumnElement[bool]:
@@ -49,6 +50,7 @@ class Filters:
     kind: str = ""
     ticket: Ticket | None = None
     cause: str = ""
+    no_ticket: bool = False  # the group of a kind's notices about no ticket (`?ticket=none`)
 
     @classmethod
     def parse(cls, session: Session, args: Mapping[str, Any]) -> Filters:
@@ -57,6 +59,8 @@ class Filters:
             raise InvalidInput(f"未知通知类型 / unknown kind of notice: {kind}", field="kind")
         number = (args.get("ticket") or "").strip()
         ticket = None
+        if number == NO_TICKET:
+            return cls(kind, None, "", no_ticket=True)
         if number:
             ticket = session.scalars(select(Ticket).where(Ticket.number == number)).one_or_none()
             if ticket is None:
@@ -65,12 +69,13 @@ class Filters:
 
     @property
     def one_group(self) -> bool:
-        return bool(self.kind and (self.ticket is not None or self.cause))
+        return bool(self.kind and (self.ticket is not None or self.cause or self.no_ticket))
 
     def args(self) -> dict[str, str]:
         """As URL arguments, empty ones left out."""
-        found = {"kind": self.kind, "ticket": self.ticket.number if self.ticket else "",
-                 "cause": self.cause}
+        found = {"kind": self.kind, "cause": self.cause,
+                 "ticket": self.ticket.number if self.ticket else NO_TICKET if self.no_ticket
+                 else ""}
         return {k: v for k, v in found.items() if v}
 
     def where(self) -> list[ColumnElement[bool]]:
@@ -81,6 +86,8 @@ class Filters:
             found.append(Notification.cause == self.cause)
         elif self.ticket is not None:
             found += [Notification.cause.is_(None), Notification.ticket_id == self.ticket.id]
+        elif self.no_ticket:
+            found += [Notification.cause.is_(None), Notification.ticket_id.is_(None)]
         return found
 
 
@@ -100,8 +107,7 @@ class Group:
         """The URL arguments that pick this group (its notices one by one, or marking it read)."""
         if self.cause:
             return {"kind": self.kind, "cause": self.cause}
-        return {"kind": self.kind, "ticket": self.ticket.number} if self.ticket else \
-            {"kind": self.kind}
+        return {"kind": self.kind, "ticket": self.ticket.number if self.ticket else NO_TICKET}
 
 
 def groups(session: Session, user: User, f: Filters, number: int) -> Page[Group]:

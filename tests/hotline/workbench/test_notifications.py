@@ -95,6 +95,19 @@ def test_mark_read_one_by_group_and_all(client: FlaskClient, flood: list[Ticket]
     assert "未读" not in "".join(_groups(page)) and 'class="badge"' not in page
 
 
+def test_a_group_about_no_ticket_is_marked_read_alone(client: FlaskClient,
+                                                      flood: list[Ticket]) -> None:
+    db.session.add(Notification(role="agent", kind="deadline_overdue", body="没有工单的通知"))
+    unit_of_work.commit(db.session)
+    login(client, "agent")
+    page = client.get("/notifications?kind=deadline_overdue").get_data(as_text=True)
+    assert len(_groups(page)) == 3
+    _mark(client, kind="deadline_overdue", ticket="none")
+    assert _unread("agent") == 43  # only that one; the tickets' overdue notices stay unread
+    one = client.get("/notifications?kind=deadline_overdue&ticket=none").get_data(as_text=True)
+    assert "没有工单的通知" in one and "答复时限已超期" not in one
+
+
 def test_marking_read_comes_back_to_the_same_list(client: FlaskClient, flood: list[Ticket]) -> None:
     login(client, "agent")
     response = client.post("/notifications", data={
