@@ -85,12 +85,13 @@ def create_app(settings: Settings | None = None,
     from hotline.tickets import views as tickets
     from hotline.twilio import status as twilio_status
     from hotline.twilio import views as twilio
+    from hotline.workbench import live, queue_views, workflow_views
     from hotline.workbench import views as workbench
-    from hotline.workbench import workflow_views
     from workers import context
 
-    for blueprint in (auth.bp, tickets.bp, search.bp, workflow_views.bp, workbench.bp, citizen.bp, console.bp,
-                      tracking.bp, followup.bp, knowledge.bp, messaging.bp, admin_views.bp, intake.bp):
+    for blueprint in (auth.bp, tickets.bp, search.bp, workflow_views.bp, workbench.bp, citizen.bp,
+                      console.bp, tracking.bp, followup.bp, knowledge.bp, messaging.bp,
+                      admin_views.bp, intake.bp, queue_views.bp, live.bp):
         app.register_blueprint(blueprint)
     # Machine-to-machine endpoints authenticate by signature, API key or bearer token instead:
     # no CSRF token, and no staff session to time out (auth._idle_timeout).
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None,
     for blp in api_blps:
         csrf.exempt(blp)
         rest_api.register_blueprint(blp)
+    app.extensions[auth.PASSIVE_BLUEPRINTS] = frozenset({live.bp.name})
     app.extensions[auth.MACHINE_BLUEPRINTS] = frozenset(
         b.name for b in (twilio.bp, open311.bp, twilio_status.bp, *api_blps))
     errors.register(app, unavailable={

@@ -76,3 +76,17 @@ URGENCY_LABELS = {Urgency.URGENT.value: N_("紧急"), Urgency.NORMAL.value: N_("
 def choices(labels: dict[str, str]) -> list[SelectChoice]:
     """Select options for a form from one of the label tables above."""
     return [SelectChoice(value, lazy_gettext(label)) for value, label in labels.items()]
+# What each kind of staff notice (notifications.kind) is about, for the notice list's groups
+# and filter.
+NOTIFICATION_KIND_LABELS = {
+    "deadline_warning": N_("时限临期"),
+    "deadline_overdue": N_("时限超期"),
+    "deadline_escalated": N_("超期升级"),
+    "sms_failed": N_("短信发送失败"),
+    "calendar_missing": N_("缺少工作日历"),
+    "arbitration_required": N_("待仲裁"),
+    "extension_requested": N_("延期申请"),
+    "extension_approved": N_("延期已批准"),
+    "extension_refused": N_("延期未批准"),
+    "urged": N_("督办"),
+}

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from classifier.request_types import RequestTypeRules
 from hotline.catalogue.snapshot import Snapshot, current
 from hotline.classifier_models.active import active_model
 from hotline.domain import lifecycle
@@ -61,12 +62,20 @@ def preview(session: Session, text: str, *, address: str | None = None, line: st
             "rule": (suggestion.urgency_rule if suggestion else None)
                     or (decision.reason.get("keyword") if urgent_rule else None),
         },
+        "request_type": _request_type(content) if content else None,
         "place": {"district": place.district_code,
                   "name": snap.place_names.get(place.street_code or place.district_code or "")},
         "similar": [_match(m) for m in similar_open(
             session, content, phone=_phone_or_none(phone, region),
             district=place.district_code)] if content else [],
     }
+
+
+def _request_type(content: str) -> dict[str, Any]:
+    """咨询/求助/投诉/… from the cue words (classifier.request_types), with the words that
+    decided, so the agent sees why; no cue at all says so (the fallback, 投诉)."""
+    guess = RequestTypeRules.default().guess(content)
+    return {"code": guess.code, "label": guess.label, "cues": list(guess.cues)}
 
 
 def _topic(snap: Snapshot, suggestion: Any, topic_id: int | None) -> dict[str, Any] | None:

@@ -33,11 +33,12 @@ from hotline.app.labels import STATUS_LABELS
 from hotline.console import service as console
 from hotline.domain.errors import DomainError, InvalidInput
 from hotline.domain.lifecycle import Actor
+from hotline.domain.numbering import canonical
 from hotline.domain.roles import Permission
 from hotline.identity.permissions import requires
 from hotline.intake.forms import CallerForm
 from hotline.knowledge import service as knowledge
-from hotline.models import Department
+from hotline.models import Department, Ticket
 from hotline.tickets.views import localtime
 
 bp = Blueprint("agent", __name__, template_folder="templates", url_prefix="/agent")
@@ -93,9 +94,17 @@ def log_call() -> Any:
             else:
                 flash(_("已生成工单 %(number)s（%(outcome)s）", number=ticket.number,
                         outcome=OUTCOME_LABELS[form.outcome.data]), "ok")
-            return redirect(url_for("web.ticket", number=ticket.number))
+            # Back to a fresh console for the next call, the number shown large to read out.
+            return redirect(url_for("agent.log_call", saved=ticket.number))
     status = 400 if form.is_submitted() else 200
-    return render_template("agent/console.html", form=form), status
+    return render_template("agent/console.html", form=form, saved=_saved()), status
+
+
+def _saved() -> Ticket | None:
+    """The ticket just saved (`?saved=`), if it is one: shown large with its link."""
+    key = canonical(request.args.get("saved", ""))
+    return db.session.scalars(select(Ticket).where(Ticket.number == key)).one_or_none() \
+        if key else None
 
 
 def _decided_by(by: str | None) -> str:

@@ -311,9 +311,9 @@ def classify(ticket: Ticket, *, label: str, confidence: float, version: str,
 
 
 def triage(ticket: Ticket, *, reason: dict[str, Any], urgency: Urgency | None = None,
-           district: str | None = None, topic_id: int | None = None,
-           at: datetime | None = None) -> None:
-    """分拣: the fields the intake's rules set (urgency, district, topic), with one event.
+           district: str | None = None, street: str | None = None,
+           topic_id: int | None = None, at: datetime | None = None) -> None:
+    """分拣: the fields the intake's rules set (urgency, district, street, topic), with one event.
 
     The event says what was set and which rule set it, so a ticket's urgency or district is
     never unexplained. A field given as None is left alone; nothing changed, no event.
@@ -325,6 +325,9 @@ def triage(ticket: Ticket, *, reason: dict[str, Any], urgency: Urgency | None = 
     if district is not None and ticket.district != district:
         ticket.district = district
         changed["district"] = district
+    if street is not None and ticket.street != street:
+        ticket.street = street
+        changed["street"] = street
     if topic_id is not None and ticket.topic_id != topic_id:
         ticket.topic_id = topic_id
         changed["topic_id"] = topic_id
@@ -626,8 +629,22 @@ def reply(ticket: Ticket, actor: Actor, answer: str, *, at: datetime | None = No
     record(ticket, actor, EventKind.REPLIED, to_status=Status.REPLIED, note=text, public=True, at=at)
 
 
-def _reply_approved(ticket: Ticket) -> bool:
-    """Whether the latest reply has been accepted by the centre."""
+def sign_and_reply(ticket: Ticket, actor: Actor, answer: str, *,
+                   at: datetime | None = None) -> None:
+    """签收并答复: a simple ticket answered at once by its unit, as two steps of the record
+    (签收, then 答复), each checked as if done one after the other. The answer and the right to
+    answer are checked first, so a refused reply leaves the ticket unsigned too."""
+    _require(ticket, "sign and reply", UNSIGNED)
+    _require_unit(ticket, actor, Permission.REPLY, "reply")
+    _text(answer, "answer", "答复内容")
+    at = at or utcnow()
+    sign(ticket, actor, at=at)
+    reply(ticket, actor, answer, at=at)
+
+
+def reply_approved(ticket: Ticket) -> bool:
+    """Whether the latest reply has been accepted by the centre (the page then offers no
+    review: the citizen has been told)."""
     for event in reversed(ticket.events):
         if event.kind == EventKind.REPLY_APPROVED:
             return True
@@ -653,7 +670,7 @@ def review_reply(ticket: Ticket, actor: Actor, *, accept: bool, note: str | None
     _require_centre(actor, Permission.REVIEW_REPLY, "review the reply")
     at = at or utcnow()
     if accept:
-        if _reply_approved(ticket):
+        if reply_approved(ticket):
             raise IllegalTransition("答复已审核通过 / the reply is already approved")
         _require_assists_finished(ticket, "审核通过")
         _approve(ticket, actor, note, at, implicit=False)
@@ -703,7 +720,7 @@ def close(ticket: Ticket, actor: Actor, *, note: str | None = None, direct: bool
     at = at or utcnow()
     if not direct:
         _require_assists_finished(ticket, "办结")
-        if not _reply_approved(ticket):
+        if not reply_approved(ticket):
             _approve(ticket, actor, None, at, implicit=True)
     stop_all_clocks(ticket, at)
     record(ticket, actor, EventKind.CLOSED_DIRECT if direct else EventKind.CLOSED, to_status=Status.CLOSED,

@@ -60,6 +60,10 @@ OK, WRONG, LOCKED = "ok", "wrong", "locked"
 # not theirs to check; checking it would run Flask-Login's user loading on each call (about
 # 4 % of an API intake's CPU).
 MACHINE_BLUEPRINTS = "hotline.machine_blueprints"
+# app.extensions key: blueprints a page calls by itself (the live-update poll). They are checked
+# against the session's limits like any page, but are not activity: an open tab polling must
+# not keep an unattended session alive past its idle timeout.
+PASSIVE_BLUEPRINTS = "hotline.passive_blueprints"
 LAST_SEEN = "seen"  # session key: when this session last made a request (epoch seconds)
 SIGNED_IN = "since"  # session key: when this session signed in (epoch seconds)
 GENERATION = "gen"  # session key: the user's session_generation at sign-in
@@ -289,7 +293,8 @@ def _session_limits() -> Any:
     if now - session.get(LAST_SEEN, 0) > limits.idle.total_seconds():
         return _signed_out(_("长时间未操作，已自动退出，请重新登录。"),
                            "长时间未操作，已自动退出 / signed out after inactivity")
-    session[LAST_SEEN] = now
+    if request.blueprint not in current_app.extensions.get(PASSIVE_BLUEPRINTS, ()):
+        session[LAST_SEEN] = now
     return None
 
 

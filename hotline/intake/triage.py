@@ -61,7 +61,12 @@ def route(session: Session, ticket: Ticket, *, confident: bool, urgent: bool = F
     decision = decide_unit(snap, text=ticket.content, line=ticket.line.value,
                            district=ticket.district or district, topic_id=ticket.topic_id,
                            confident=confident)
+    # The street is kept when it lies in the ticket's district (an explicit district wins).
+    street = place["street"] if place["street"] and (ticket.district or district) == \
+        place["district"] else None
     set_by: dict[str, Any] = {"district": "place"} if district else {}
+    if street:
+        set_by["street"] = "place"
     urgency = Urgency.URGENT if urgent else None
     if urgent:
         set_by["urgency"] = "classifier"
@@ -72,8 +77,8 @@ def route(session: Session, ticket: Ticket, *, confident: bool, urgent: bool = F
             urgency, set_by["urgency"] = Urgency.URGENT, {"keyword_rule": rule_id}
         if ticket.topic_id is None and snap.rule_topic.get(rule_id) is not None:
             topic_id, set_by["topic_id"] = snap.rule_topic[rule_id], {"keyword_rule": rule_id}
-    lifecycle.triage(ticket, reason=set_by, urgency=urgency, district=district, topic_id=topic_id,
-                     at=at)
+    lifecycle.triage(ticket, reason=set_by, urgency=urgency, district=district, street=street,
+                     topic_id=topic_id, at=at)
     planned = lifecycle.plan_intake(ticket, snap.planner, at=at)
     if hold:
         return decision

@@ -176,7 +176,7 @@ def _fail(session: Session, message: OutboundMessage, code: int | None, text: st
     message.status, message.error_code, message.error_message = status, code, text
     message.next_attempt_at = None
     _notify(session, message, f"工单 {message.ticket_number} 的短信（{message.kind}）发送失败："
-                              f"{text}。{_call_instead(message)}")
+                              f"{text}。{_call_instead(message)}", cause=text)
     session.commit()
     if text != NO_SENDER:
         log.warning("outbox %s failed permanently: %s", message.id, text)
@@ -193,15 +193,16 @@ def _call_instead(message: OutboundMessage) -> str:
     return "请电话通知承办单位值班人员。" if message.kind == STAFF_NOTICE else "请电话联系市民。"
 
 
-def _notify(session: Session, message: OutboundMessage, text: str) -> None:
+def _notify(session: Session, message: OutboundMessage, text: str, cause: str) -> None:
     """Tell the agents (never with the phone number: the ticket page shows it to those allowed).
 
     An acknowledgement is written before its ticket exists, so the ticket is found by number.
+    `cause` (the provider's error) groups the notices: one outage is one line, not hundreds.
     """
     ticket_id = message.ticket_id or session.scalar(
         select(Ticket.id).where(Ticket.number == message.ticket_number))
     session.add(Notification(role=Role.AGENT.value, ticket_id=ticket_id, kind="sms_failed",
-                             level="red", body=text))
+                             level="red", body=text, cause=cause[:200]))
 
 
 def apply_status(session: Session, sid: str, new: str | None, provider_status: str,
@@ -229,7 +230,8 @@ def apply_status(session: Session, sid: str, new: str | None, provider_status: s
     moved = result.rowcount == 1  # type: ignore[attr-defined]
     if moved and new in (FAILED, UNDELIVERED):
         _notify(session, message, f"工单 {message.ticket_number} 的短信未送达（{provider_status}，"
-                                  f"错误码 {error_code}）。{_call_instead(message)}")
+                                  f"错误码 {error_code}）。{_call_instead(message)}",
+                cause=str(values["error_message"]))
     session.commit()
     session.refresh(message)
     return message, moved

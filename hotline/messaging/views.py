@@ -18,13 +18,14 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from hotline.app import unit_of_work
 from hotline.app.extensions import db
 from hotline.app.i18n import Labels
 from hotline.app.labels import FOLLOW_UP_LABELS, SATISFIED_LABELS, SOLVED_LABELS
+from hotline.app.paging import page_number, paged
 from hotline.domain.roles import Permission
 from hotline.identity import audit
 from hotline.identity.access import recipient_view, reveal_recipient
@@ -59,21 +60,31 @@ def _panel() -> dict[str, Any]:
 # --- call-back list ----------------------------------------------------------------------------
 
 
+CALLBACKS_PER_PAGE = 50
+
+
 @bp.get("/callbacks")
 @requires(Permission.CALL_CITIZENS)
 def callbacks() -> Any:
-    """Citizens an agent must phone: answers for callers without a mobile, messages that
-    failed, and follow-ups the citizen answered unreadably twice."""
-    to_call = db.session.scalars(
-        select(OutboundMessage).options(joinedload(OutboundMessage.ticket))
-        .where(or_(OutboundMessage.status == outbox.TO_CALL,
-                   OutboundMessage.status.in_(outbox.PROBLEM_STATUSES)))
-        .order_by(OutboundMessage.created_at).limit(500)).all()
-    unclear = db.session.scalars(
-        select(FollowUp).options(joinedload(FollowUp.ticket))
-        .where(FollowUp.status == "needs_agent").order_by(FollowUp.created_at).limit(500)).all()
+    """Citizens an agent must phone, oldest first and paged: answers for callers without a
+    mobile, messages that failed (with a count per cause above the list, so an outage reads as
+    one line), and follow-ups the citizen answered unreadably twice (paged on their own)."""
+    waiting = or_(OutboundMessage.status == outbox.TO_CALL,
+                  OutboundMessage.status.in_(outbox.PROBLEM_STATUSES))
+    to_call = paged(db.session, select(OutboundMessage).options(joinedload(OutboundMessage.ticket))
+                    .where(waiting).order_by(OutboundMessage.created_at, OutboundMessage.id),
+                    page_number(request.args), CALLBACKS_PER_PAGE)
+    causes = db.session.execute(
+        select(OutboundMessage.error_message, func.count(OutboundMessage.id))
+        .where(waiting, OutboundMessage.error_message.is_not(None))
+        .group_by(OutboundMessage.error_message)
+        .order_by(func.count(OutboundMessage.id).desc())).all()
+    unclear = paged(db.session, select(FollowUp).options(joinedload(FollowUp.ticket))
+                    .where(FollowUp.status == "needs_agent")
+                    .order_by(FollowUp.created_at, FollowUp.id),
+                    page_number(request.args, "upage"), CALLBACKS_PER_PAGE)
     return render_template("messaging/callbacks.html", messages=to_call, follow_ups=unclear,
-                           recipient_of=lambda m: recipient_view(current_user, m))
+                           causes=causes, recipient_of=lambda m: recipient_view(current_user, m))
 
 
 def _outbound(message_id: int) -> OutboundMessage:

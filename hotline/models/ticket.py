@@ -75,6 +75,11 @@ class Ticket(Base):
         Index("ix_tickets_phone_created", "phone", "created_at"),
         Index("ix_tickets_district_created", "district", "created_at"),
         Index("ix_tickets_status_district_reply_due", "status", "district", "reply_due"),
+        Index("ix_tickets_street", "street"),
+        # The live-update stamps (hotline.workbench.live): count and latest change of the
+        # tickets at the centre and of a unit's, read from the index alone.
+        Index("ix_tickets_status_updated", "status", "updated_at"),
+        Index("ix_tickets_department_updated", "department_id", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -89,6 +94,7 @@ class Ticket(Base):
     content: Mapped[str] = mapped_column(Text)
     address: Mapped[str | None] = mapped_column(String(200))
     district: Mapped[str | None] = mapped_column(String(16))
+    street: Mapped[str | None] = mapped_column(String(16))  # the gazetteer's street code
     topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id"))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     urgency: Mapped[Urgency] = mapped_column(enum_column(Urgency), default=Urgency.NORMAL)

@@ -260,6 +260,9 @@ class Notification(Base):
     kind: Mapped[str] = mapped_column(String(32))
     level: Mapped[str] = mapped_column(String(8), default="info")  # info | yellow | red
     body: Mapped[str] = mapped_column(Text)
+    # Why, when many notices share one reason (an SMS failure's error): the list shows one line
+    # per cause instead of one per ticket. NULL: grouped by kind and ticket.
+    cause: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     ticket: Mapped[Ticket | None] = relationship(

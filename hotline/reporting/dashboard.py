@@ -23,11 +23,14 @@ from hotline.app.labels import CHANNEL_LABELS, LINE_LABELS
 from hotline.app.tables import Rate, Table
 from hotline.catalogue import snapshot
 from hotline.domain.deadlines import kind_label
+from hotline.domain.errors import InvalidInput
 from hotline.models import Department, Place, Topic
 from hotline.reporting import figures
 from hotline.reporting.figures import Counts, Period
 from hotline.tickets.escalation import clock_state
 
+DEADLINE_ROWS = 50  # rows of the deadlines list on a page (the dashboard's, the overdue list's)
+LIST_ROWS = 20  # rows of the other lists on the dashboard
 HOT_TOPIC_SAMPLE = 1500  # latest texts of the week (and of the baseline) the phrases come from
 HOT_TOPIC_TTL = 900.0  # seconds a computed week of hot topics is reused
 _hot_cache: dict[str, tuple[float, list[Any]]] = {}
@@ -62,8 +65,14 @@ def _count_row(name: str, c: Counts) -> list[Any]:
 class Dashboard:
     """The figures of one request: queries run lazily, each at most once."""
 
-    def __init__(self, session: Session, period: Period, now: datetime) -> None:
+    def __init__(self, session: Session, period: Period, now: datetime, *,
+                 everything: bool = False) -> None:
+        """`everything`: the lists carry every row, not the first ones (the exports)."""
         self.session, self.period, self.now = session, period, now
+        self.everything = everything
+
+    def _first(self, n: int) -> int | None:
+        return None if self.everything else n
 
     # --- labels -------------------------------------------------------------------------------
 
@@ -132,7 +141,8 @@ class Dashboard:
 
     @cached_property
     def orders(self) -> tuple[dict[str, int], figures.Page]:
-        return figures.supervision_orders(self.session, self.period, self.now)
+        return figures.supervision_orders(self.session, self.period, self.now,
+                                          self._first(LIST_ROWS))
 
     @cached_property
     def overdue_total(self) -> int:
@@ -158,22 +168,62 @@ class Dashboard:
     def table(self, key: str) -> Table:
         return TABLES[key](self)
 
-    def deadlines(self) -> Table:
-        page = figures.deadlines_due(self.session, self.now)
+    @cached_property
+    def street_places(self) -> list[Place]:
+        """The gazetteer's streets, district by district (the overdue list's street choice)."""
+        return list(self.session.scalars(select(Place).where(Place.kind == "street")
+                                         .order_by(Place.district_code, Place.code)))
+
+    @cached_property
+    def streets(self) -> dict[Any, str]:
+        return {p.code: p.name for p in self.street_places}
+
+    def deadlines(self, where: figures.DeadlineFilter | None = None, page: int = 1) -> Table:
+        """Running deadlines past their warning time, overdue first, with how many days late.
+
+        超期天数 counts calendar days, rounded up (an hour late is day 1): what the citizen has
+        waited beyond the promise, whichever clock (working or calendar time) set the deadline.
+        """
+        per_page = self._first(DEADLINE_ROWS)
+        found = figures.deadlines_due(self.session, self.now, per_page,
+                                      (page - 1) * (per_page or 0), where)
         labels = state_labels()
         rows, numbers = [], []
-        for c, t in page.rows:
+        for c, t in found.rows:
             state = clock_state(c, self.now)
             rows.append([labels.get(state, state), t.number, kind_label(c.kind, _), c.due_at,
-                         self.units.get(c.department_id, ""), self.districts.get(t.district,
-                                                                                  t.district or "")])
+                         days_late(c.due_at, self.now), self.units.get(c.department_id, ""),
+                         self.districts.get(t.district, t.district or ""),
+                         self.streets.get(t.street, t.street or "")])
             numbers.append(t.number)
         return Table("deadlines", _("超期与临期（超期在前）"),
-                     [_("状态"), _("工单号"), _("时限"), _("截止"), _("单位"), _("区县")],
-                     rows, numbers, page.total)
+                     [_("状态"), _("工单号"), _("时限"), _("截止"), _("超期天数"), _("单位"),
+                      _("区县"), _("街道")],
+                     rows, numbers, found.total,
+                     caption=_("超期天数按自然日计，不足一天按一天（超期 1 小时即为 1 天）。"))
+
+    def deadline_filter(self, args: Any) -> figures.DeadlineFilter:
+        """The overdue list's filters from a request: unit and place codes, checked (400)."""
+        unit_code = (args.get("unit") or "").strip()
+        unit_id = None
+        if unit_code:
+            code = unit_code[unit_code.rindex("（") + 1:-1] if unit_code.endswith("）") \
+                and "（" in unit_code else unit_code
+            unit = next((d for d in self.active_units if d.code == code), None)
+            if unit is None:
+                raise InvalidInput(f"未知单位 / unknown unit: {unit_code}", field="unit")
+            unit_id = unit.id
+        district = (args.get("district") or "").strip() or None
+        if district is not None and district not in self.districts:
+            raise InvalidInput(f"未知区县 / unknown district: {district}", field="district")
+        street = (args.get("street") or "").strip() or None
+        if street is not None and street not in self.streets:
+            raise InvalidInput(f"未知街道 / unknown street: {street}", field="street")
+        return figures.DeadlineFilter(unit_id, district, street,
+                                      args.get("overdue") in ("1", "on", "true"))
 
     def extensions(self) -> Table:
-        page = figures.pending_extensions(self.session)
+        page = figures.pending_extensions(self.session, self._first(LIST_ROWS))
         planner = snapshot.current(self.session).planner
         rows = [[t.number, self.units.get(t.department_id, ""), r.days, r.reason, r.requested_by,
                  r.requested_at, t.reply_due,
@@ -184,7 +234,7 @@ class Dashboard:
                      [t.number for _r, t in page.rows], page.total)
 
     def arbitration(self) -> Table:
-        page = figures.awaiting_arbitration(self.session)
+        page = figures.awaiting_arbitration(self.session, self._first(LIST_ROWS))
         rows = [[t.number, returns, self.districts.get(t.district, t.district or ""),
                  _short(t.content)] for t, returns in page.rows]
         return Table("arbitration", _("待仲裁退单"),
@@ -192,10 +242,12 @@ class Dashboard:
                      [t.number for t, _n in page.rows], page.total)
 
     def review(self) -> Table:
-        page = figures.awaiting_review(self.session)
-        rows = [[t.number, self.units.get(t.department_id, ""), t.updated_at, _short(t.content)]
-                for (t,) in page.rows]
-        return Table("review", _("待审核答复"), [_("工单号"), _("单位"), _("答复时间"), _("诉求摘要")],
+        page = figures.awaiting_review(self.session, self._first(LIST_ROWS))
+        answers = figures.latest_replies(self.session, [t.id for (t,) in page.rows])
+        rows = [[t.number, self.units.get(t.department_id, ""), t.updated_at, _short(t.content),
+                 answers.get(t.id, "")] for (t,) in page.rows]
+        return Table("review", _("待审核答复"),
+                     [_("工单号"), _("单位"), _("答复时间"), _("诉求摘要"), _("答复内容")],
                      rows, [t.number for (t,) in page.rows], page.total)
 
     def supervision(self) -> Table:
@@ -238,6 +290,13 @@ class Dashboard:
         rows = [[i, h.phrase, h.count] for i, h in enumerate(self.hot_topics(), start=1)]
         return Table("hot", _("本周热点"), [_("名次"), _("热点词"), _("涉及工单")], rows,
                      caption=_("近 7 天工单文本中比前 3 周明显增多的词语（分类器热点分析）。"))
+
+
+def days_late(due: datetime | None, now: datetime) -> int | None:
+    """Calendar days past `due`, rounded up; None while not yet due."""
+    if due is None or due > now:
+        return None
+    return max(1, -(-(now - due) // timedelta(days=1)))
 
 
 def _short(text: str | None, n: int = 40) -> str:

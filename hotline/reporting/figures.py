@@ -416,22 +416,56 @@ class Page:
     total: int
 
 
-def _page(session: Session, stmt: Any, limit: int) -> Page:
+def _page(session: Session, stmt: Any, limit: int | None) -> Page:
+    """The first `limit` rows (every row when None: the exports) and the total."""
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     return Page(list(session.execute(stmt.limit(limit)).all()), int(total))
 
 
-def deadlines_due(session: Session, now: datetime, limit: int = 50) -> Page:
-    """Running clocks past their warning time, overdue first, then the nearest deadline.
+@dataclass(frozen=True)
+class DeadlineFilter:
+    """Which running deadlines a supervisor looks at: a unit's (the one that must meet the
+    clock), a district's or a street's tickets, and only the overdue ones or the near-due too."""
 
-    Closing a ticket stops all its clocks, so running clocks are open tickets' and the count
-    needs no join: an index-only scan of the running-clock index.
+    unit_id: int | None = None
+    district: str | None = None
+    street: str | None = None
+    overdue_only: bool = False
+
+    def where(self, now: datetime) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = [DeadlineClock.stopped_at.is_(None),
+                                            (DeadlineClock.due_at if self.overdue_only
+                                             else DeadlineClock.warn_at) <= now]
+        if self.unit_id is not None:
+            found.append(DeadlineClock.department_id == self.unit_id)
+        if self.district is not None:
+            found.append(Ticket.district == self.district)
+        if self.street is not None:
+            found.append(Ticket.street == self.street)
+        return found
+
+    @property
+    def needs_tickets(self) -> bool:
+        return self.district is not None or self.street is not None
+
+
+def deadlines_due(session: Session, now: datetime, limit: int | None = 50, offset: int = 0,
+                  where: DeadlineFilter | None = None) -> Page:
+    """Running clocks past their warning time (or due time), overdue first, then the nearest.
+
+    Closing a ticket stops all its clocks, so running clocks are open tickets' and the
+    unfiltered count needs no join: an index-only scan of the running-clock index.
     """
-    warned = and_(DeadlineClock.stopped_at.is_(None), DeadlineClock.warn_at <= now)
-    total = session.scalar(select(func.count()).select_from(DeadlineClock).where(warned)) or 0
+    where = where or DeadlineFilter()
+    counted = select(func.count()).select_from(DeadlineClock)
+    if where.needs_tickets:
+        counted = counted.join(Ticket, Ticket.id == DeadlineClock.ticket_id)
+    total = session.scalar(counted.where(*where.where(now))) or 0
     rows = session.execute(select(DeadlineClock, Ticket)
-                           .join(Ticket, Ticket.id == DeadlineClock.ticket_id).where(warned)
-                           .order_by(DeadlineClock.due_at, DeadlineClock.id).limit(limit)).all()
+                           .join(Ticket, Ticket.id == DeadlineClock.ticket_id)
+                           .where(*where.where(now))
+                           .order_by(DeadlineClock.due_at, DeadlineClock.id)
+                           .offset(offset).limit(limit)).all()
     return Page(list(rows), int(total))
 
 
@@ -440,14 +474,14 @@ def overdue_count(session: Session, now: datetime) -> int:
         DeadlineClock.stopped_at.is_(None), DeadlineClock.due_at <= now)) or 0
 
 
-def pending_extensions(session: Session, limit: int = 20) -> Page:
+def pending_extensions(session: Session, limit: int | None = 20) -> Page:
     stmt = (select(ExtensionRequest, Ticket).join(Ticket, Ticket.id == ExtensionRequest.ticket_id)
             .where(ExtensionRequest.status == "pending")
             .order_by(ExtensionRequest.requested_at, ExtensionRequest.id))
     return _page(session, stmt, limit)
 
 
-def awaiting_arbitration(session: Session, limit: int = 20) -> Page:
+def awaiting_arbitration(session: Session, limit: int | None = 20) -> Page:
     """Returned tickets the units refused twice: only a supervisor may re-dispatch them."""
     returns = (select(func.count(TicketEvent.id))
                .where(TicketEvent.ticket_id == Ticket.id, TicketEvent.kind == EventKind.RETURNED)
@@ -458,13 +492,24 @@ def awaiting_arbitration(session: Session, limit: int = 20) -> Page:
     return _page(session, stmt, limit)
 
 
-def awaiting_review(session: Session, limit: int = 20) -> Page:
+def awaiting_review(session: Session, limit: int | None = 20) -> Page:
     """Replies no one has approved yet: approval opens a follow-up round, so none is open."""
     asked = exists().where(FollowUp.ticket_id == Ticket.id,
                            FollowUp.status.in_(("pending", "needs_agent")))
     stmt = (select(Ticket).where(Ticket.status == Status.REPLIED, ~asked)
             .order_by(Ticket.updated_at, Ticket.id))
     return _page(session, stmt, limit)
+
+
+def latest_replies(session: Session, ticket_ids: list[int]) -> dict[int, str]:
+    """Each ticket's latest answer (the text a reviewer approves), in one query."""
+    found: dict[int, str] = {}
+    for ticket_id, note in session.execute(
+            select(TicketEvent.ticket_id, TicketEvent.note)
+            .where(TicketEvent.ticket_id.in_(ticket_ids), TicketEvent.kind == EventKind.REPLIED)
+            .order_by(TicketEvent.at, TicketEvent.id)):
+        found[ticket_id] = note or ""
+    return found
 
 
 ORDER_STATES = ("overdue", "open", "done_late", "done")
@@ -479,7 +524,7 @@ def order_state_expr(now: datetime) -> ColumnElement[str]:
 
 
 def supervision_orders(session: Session, period: Period, now: datetime,
-                       limit: int = 20) -> tuple[dict[str, int], Page]:
+                       limit: int | None = 20) -> tuple[dict[str, int], Page]:
     """Orders issued in the period: how many in each state, and the unfinished ones first."""
     lo, hi = period.bounds
     state = order_state_expr(now)

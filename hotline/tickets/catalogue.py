@@ -238,6 +238,12 @@ ACTIONS: tuple[TicketAction, ...] = (
         function=lifecycle.reply,
         arguments=lambda ctx, actor, args: {"answer": args.get("answer", "")}, files=True),
     TicketAction(
+        name="sign-reply", label=N_("签收并答复"), permission=P.REPLY, states=states.UNSIGNED,
+        schema=ReplySchema,
+        summary="签收 and answer a simple ticket in one step (two events: signed, replied).",
+        function=lifecycle.sign_and_reply,  # simple tickets: no attachments (answer with 答复)
+        arguments=lambda ctx, actor, args: {"answer": args.get("answer", "")}),
+    TicketAction(
         name="review-reply", label=N_("审核答复"), permission=P.REVIEW_REPLY,
         states=states.ANSWERED, schema=ReviewSchema,
         summary="审核: accept the answer for the citizen or send it back.",

@@ -57,12 +57,21 @@ def index() -> Any:
     return render_template("index.html")
 
 
+# Where each post starts its day: the page holding its own work (issue 16, "land on your work").
+LANDING: dict[Role, str] = {
+    Role.AGENT: "agent.log_call",
+    Role.UNIT_STAFF: "work.inbox",
+    Role.UNIT_LEAD: "work.inbox",
+    Role.SUPERVISOR: "work.supervise",
+    Role.ADMIN: "admin.home",
+}
+
+
 @bp.route("/home")
 @requires(Permission.VIEW_TICKETS)
 def home() -> Any:
-    if current_user.role == Role.AGENT:
-        return redirect(url_for("agent.log_call"))
-    return redirect(url_for("search.tickets"))
+    """The signed-in user's own page; sign-in lands here unless it was sent a safe `next`."""
+    return redirect(url_for(LANDING.get(current_user.role, "search.tickets")))
 
 
 @bp.route("/tickets/<number>")

@@ -155,16 +155,29 @@ def load(session: Session, user: User, f: Filters) -> InboxPage:
         exists().where(_mine(user), DeadlineClock.due_at <= utcnow()))) or 0
     total = counts[f.tab]
     pages = max(1, -(-total // PER_PAGE))
-    next_due = (select(func.min(DeadlineClock.due_at)).where(_mine(user))
-                .correlate(Ticket).scalar_subquery())
     order = ([Ticket.updated_at.desc(), Ticket.id.desc()] if f.tab == "closed"
-             else [next_due.is_(None), next_due, Ticket.id])
+             else _nearest_due_first(user))
     rows = session.scalars(
         base.where(_tab_condition(f.tab, user)).order_by(*order)
         .offset((min(f.page, pages) - 1) * PER_PAGE).limit(PER_PAGE)
         .options(selectinload(Ticket.clocks), selectinload(Ticket.topic))
     ).all()
     return InboxPage(list(rows), counts, overdue, total, pages)
+
+
+def _nearest_due_first(user: User) -> list[Any]:
+    """Order by the unit's nearest running deadline; tickets without one last."""
+    next_due = (select(func.min(DeadlineClock.due_at)).where(_mine(user))
+                .correlate(Ticket).scalar_subquery())
+    return [next_due.is_(None), next_due, Ticket.id]
+
+
+def next_up(session: Session, user: User, done: Ticket) -> Ticket | None:
+    """下一件: what the unit should open after `done`, the inbox's first open ticket."""
+    stmt = (_filtered(session, user, Filters()).where(_tab_condition("open", user),
+                                                       Ticket.id != done.id)
+            .order_by(*_nearest_due_first(user)).limit(1))
+    return session.scalars(stmt).first()
 
 
 def my_clocks(ticket: Ticket, user: User) -> list[DeadlineClock]:

@@ -46,6 +46,12 @@ def describe(span: timedelta | None, day: timedelta, *, urgent: bool) -> str:
     return _("剩余 %(t)s", t=text) if urgent else _("剩余工作时间 %(t)s", t=text)
 
 
+def age(span: timedelta) -> str:
+    """How long something has waited, in calendar time ("2 天 3 小时"): the citizen has been
+    waiting through nights and holidays too, whatever the working clock says."""
+    return _amount(max(span, timedelta(0)), CALENDAR_DAY, True)
+
+
 def _amount(span: timedelta, day: timedelta, urgent: bool) -> str:
     if day > timedelta(0) and span >= day:
         days, rest = divmod(span, day)

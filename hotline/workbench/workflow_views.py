@@ -15,12 +15,14 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import fields
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from hotline.app import tables, unit_of_work
 from hotline.app.extensions import db
 from hotline.app.i18n import Labels
+from hotline.app.labels import NOTIFICATION_KIND_LABELS
+from hotline.app.paging import page_number
 from hotline.catalogue import snapshot
 from hotline.domain.deadlines import Planner, kind_label, presets
 from hotline.domain.errors import InvalidInput, NotFound
@@ -29,6 +31,7 @@ from hotline.domain.lifecycle import (
     needs_arbitration,
     open_assist_tasks,
     pending_extension,
+    reply_approved,
 )
 from hotline.domain.marks import N_
 from hotline.domain.roles import Permission, allows
@@ -37,9 +40,8 @@ from hotline.identity.permissions import requires
 from hotline.intake.triage import suggested_unit
 from hotline.models import (
     Department,
-    Notification,
-    NotificationRead,
     Role,
+    Status,
     Ticket,
     Topic,
     User,
@@ -52,6 +54,7 @@ from hotline.tickets.catalogue import BY_NAME, TicketAction
 from hotline.tickets.escalation import RANK, clock_state, deadline_view
 from hotline.tickets.views import Typed, render_ticket
 from hotline.workbench import inbox as inbox_queries
+from hotline.workbench import notices
 from hotline.workbench.views import attach_then, checked_uploads
 from routing.calendar import SHANGHAI
 
@@ -60,18 +63,8 @@ STATE_LABELS = {"green": N_("正常"), "yellow": N_("临期"), "red": N_("超期
                 "met": N_("按时"), "late": N_("逾期完成"), "none": "—"}
 
 
-def _audience(user: User) -> Any:
-    """Notifications addressed to this user's post (and unit, for unit roles)."""
-    dept = Notification.department_id.is_(None) if user.department_id is None else or_(
-        Notification.department_id.is_(None), Notification.department_id == user.department_id)
-    return and_(dept, or_(Notification.role.is_(None), Notification.role == user.role.value),
-                or_(Notification.department_id.is_not(None), Notification.role.is_not(None)))
-
-
 def unread_count(user: User) -> int:
-    read = select(NotificationRead.notification_id).where(NotificationRead.user_id == user.id)
-    return db.session.scalar(select(func.count(Notification.id)).where(
-        _audience(user), Notification.id.not_in(read))) or 0
+    return notices.unread_count(db.session, user)
 
 
 @bp.app_context_processor
@@ -91,6 +84,10 @@ def _workflow_helpers() -> dict[str, Any]:
         pending = pending_extension(t)
         planner = snapshot.current(db.session).planner if supervisor else None
         suggested = suggested_unit(db.session, t) if offers(BY_NAME["dispatch"], t, role) else None
+        approved = t.status == Status.REPLIED and reply_approved(t)
+        # 下一件 once this unit has answered: its inbox's next ticket.
+        after = inbox_queries.next_up(db.session, current_user, t) \
+            if mine and t.status == Status.REPLIED and allows(role, Permission.UNIT_INBOX) else None
         return {"view": deadline_view(t), "units": units, "topics": topics, "reasons": Labels(RETURN_REASONS),
                 "supervisor": supervisor,
                 "mine": mine, "my_task": my_task, "arbitration": needs_arbitration(t),
@@ -99,6 +96,7 @@ def _workflow_helpers() -> dict[str, Any]:
                 "extension_preview": planner.extension_preview(t.reply_due, pending.days, utcnow())
                 if pending and planner else None,
                 "reply_overdue": t.reply_due is not None and t.reply_due <= utcnow(),
+                "reply_approved": approved, "next_up": after,
                 "urge_presets": _urge_presets(planner),
                 "applies": lambda name: applies(BY_NAME[name], t),
                 "offers": lambda name: offers(BY_NAME[name], t, role)}
@@ -238,8 +236,9 @@ def supervise_export(key: str, fmt: str) -> Any:
     """Any dashboard table, for the same period, as XLSX or CSV (UTF-8 with BOM for Excel)."""
     if key not in dashboard.TABLES or fmt not in tables.FORMATS:
         raise NotFound("没有这个表格或格式 / no such table or format")
-    board = _board()
-    table = board.table(key)
+    board = _board(everything=True)
+    table = board.deadlines(board.deadline_filter(request.args)) if key == "deadlines" \
+        else board.table(key)
     body = tables.to_xlsx(table) if fmt == "xlsx" else tables.to_csv(table)
     name = f"{key}_{board.period.start:%Y%m%d}-{board.period.end:%Y%m%d}.{fmt}"
     quoted = quote(f"{table.title}_{name}")
@@ -248,26 +247,60 @@ def supervise_export(key: str, fmt: str) -> Any:
         "Cache-Control": "no-store"})
 
 
-def _board() -> dashboard.Dashboard:
+def _board(*, everything: bool = False) -> dashboard.Dashboard:
     now = utcnow()
     period = Period.parse(request.args.get("start"), request.args.get("end"),
                           today_in_shanghai(now))
-    return dashboard.Dashboard(db.session, period, now)
+    return dashboard.Dashboard(db.session, period, now, everything=everything)
 
 
-@bp.route("/notifications", methods=["GET", "POST"])
+@bp.route("/supervise/overdue")
+@requires(Permission.SUPERVISE)
+def overdue() -> Any:
+    """The whole overdue and near-due list, filtered by unit, district and street, paged; its
+    export (supervise_export, key `deadlines`, same arguments) writes every matching row."""
+    board = _board()
+    where = board.deadline_filter(request.args)
+    number = page_number(request.args)
+    table = board.deadlines(where, number)
+    pages = max(1, -(-(table.total or 0) // dashboard.DEADLINE_ROWS))
+    if number > pages:
+        table = board.deadlines(where, pages)
+    args = {k: v for k in ("unit", "district", "street", "overdue")
+            if (v := request.args.get(k, "").strip())}
+    return render_template("work/overdue.html", table=table, args=args, number=min(number, pages),
+                           pages=pages, units=board.active_units, districts=board.districts,
+                           streets=board.street_places)
+
+
+@bp.get("/notifications")
 @requires(Permission.READ_NOTIFICATIONS)
 def notifications() -> Any:
-    """Staff inbox of notices; POST marks everything shown as read."""
-    items = db.session.scalars(select(Notification).where(_audience(current_user))
-                               .order_by(Notification.id.desc()).limit(200)).all()
-    read = set(db.session.scalars(select(NotificationRead.notification_id).where(
-        NotificationRead.user_id == current_user.id)))
-    if request.method == "POST":
-        for n in items:
-            if n.id not in read:
-                db.session.add(NotificationRead(notification_id=n.id, user_id=current_user.id))
-        unit_of_work.commit(db.session)
-        return redirect(url_for("work.notifications"))
-    return render_template("work/notifications.html", items=items, read=read)
+    """Staff notices, grouped by kind and ticket (or cause) and paged; with a group or a kind
+    chosen and `?each=1`, or a single group, the notices one by one."""
+    f = notices.Filters.parse(db.session, request.args)
+    number = page_number(request.args)
+    each = f.one_group or request.args.get("each") == "1"
+    page = notices.items(db.session, current_user, f, number) if each \
+        else notices.groups(db.session, current_user, f, number)
+    read = notices.read_ids(db.session, current_user, [n.id for n in page.items]) if each \
+        else set()
+    return render_template("work/notifications.html", page=page, f=f, each=each, read=read,
+                           kinds=notices.kind_counts(db.session, current_user),
+                           KIND_LABELS=Labels(NOTIFICATION_KIND_LABELS))
 
+
+@bp.post("/notifications")
+@requires(Permission.READ_NOTIFICATIONS)
+def notifications_read() -> Any:
+    """Mark read: the notice `id`, else every notice under the posted filters (one group, one
+    kind, or everything), then back to the list as it was."""
+    f = notices.Filters.parse(db.session, request.form)
+    one = request.form.get("id")
+    if one is not None and not one.isdigit():
+        raise InvalidInput("通知编号须为整数 / id must be a whole number", field="id")
+    notices.mark_read(db.session, current_user, f, int(one) if one else None, utcnow())
+    unit_of_work.commit(db.session)
+    back = {k: v for k in ("kind", "ticket", "cause", "each", "page")
+            if (v := request.form.get(f"back_{k}", ""))}
+    return redirect(url_for("work.notifications", **back))

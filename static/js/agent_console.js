@@ -11,6 +11,8 @@
   var phone = $("phone"), content = $("content"), address = $("address"), line = $("line");
   var unit = $("unit"), answer = $("answer"), useSuggestion = $("use-suggestion");
   var suggestedUnit = null;
+  var requestType = $("request_type"), typeChosen = false;  // the agent's own choice wins
+  requestType.addEventListener("change", function () { typeChosen = true; });
 
   function debounce(fn, ms) {
     var timer = null;
@@ -106,8 +108,19 @@
       + (s.urgency.rule ? " · " + text.rule + "：" + s.urgency.rule : "");
     $("s-urgency").className = s.urgency.urgent ? "red-text" : "";
     $("s-place").textContent = s.place.name || text.unknown_place;
+    showRequestType(s.request_type);
     $("suggest-status").textContent = text.server_ms + " " + ms + " ms";
     if (suggestedUnit && !unit.value) { unit.value = suggestedUnit; }
+  }
+
+  /* The request type the cue words suggest, and which words: set unless the agent chose. */
+  function showRequestType(t) {
+    if (!t) { return; }
+    if (!typeChosen) { requestType.value = t.code; }
+    var option = requestType.querySelector("option[value='" + t.code + "']");
+    var name = option ? option.textContent : t.label;
+    $("s-type").textContent = name + " · " + (t.cues.length ? text.type_by + "：" + t.cues.join("、")
+      : text.type_default) + (typeChosen && requestType.value !== t.code ? " · " + text.type_kept : "");
   }
 
   function showSimilar(items) {

@@ -45,10 +45,15 @@ def test_agent_logs_a_call_sees_the_suggestion_and_dispatches_with_it(
     assert page.locator("#repeat-note").is_visible()
     page.keyboard.press("Alt+a")  # take the suggested unit
     assert page.locator("#unit").input_value() == "a1-zjj"
+    chosen = page.get_by_label("诉求类型")  # set from the suggestion, named beside it
+    assert page.locator("#s-type").inner_text().startswith(
+        chosen.locator("option:checked").inner_text())
     page.keyboard.press("Control+Enter")
-    page.wait_for_url("**/tickets/*")
-    shot(page, "agent-console-dispatched")
+    page.wait_for_url("**/agent/calls/new?saved=*")  # a fresh console for the next call
     ticket = db.session.scalars(select(Ticket).where(Ticket.id != earlier.id)).one()
+    assert page.locator(".saved-number").inner_text() == ticket.number  # large, to read out
+    assert page.get_by_label("诉求内容").input_value() == ""
+    shot(page, "agent-console-saved")
     assert ticket.status == Status.DISPATCHED and ticket.department.code == "a1-zjj"
     assert ticket.repeat_of_id == earlier.id
     event = next(e for e in ticket.events if e.kind == "dispatched")
@@ -66,9 +71,10 @@ def test_agent_answers_from_the_knowledge_base_and_closes_directly(
     page.set_viewport_size({"width": 390, "height": 844})
     _open_console(page, live_server)
     page.keyboard.type("13912345678")
-    page.get_by_label("诉求类型").select_option("consult")
     page.get_by_label("诉求内容").fill("请问租房可以提取公积金吗，怎么办理")
     page.locator("#suggestion").wait_for()  # the live panels above have settled
+    expect(page.locator("#s-type")).to_contain_text("请问")  # the words that decided
+    assert page.get_by_label("诉求类型").input_value() == "consult"  # suggested, not typed
     page.keyboard.press("Alt+k")
     page.keyboard.type("公积金 租房")
     page.locator('#kb-results[data-q="公积金 租房"] li').first.wait_for()
@@ -78,8 +84,9 @@ def test_agent_answers_from_the_knowledge_base_and_closes_directly(
     assert "网上服务大厅" in page.get_by_label("答复内容").input_value()
     shot(page, "agent-console-phone-answer")
     page.get_by_role("button", name="保存工单").click()
-    page.wait_for_url("**/tickets/*")
+    page.wait_for_url("**/agent/calls/new?saved=*")
     ticket = db.session.scalars(select(Ticket)).one()
+    assert ticket.request_type.value == "consult"
     assert ticket.status == Status.CLOSED and ticket.events[-1].kind == "closed_direct"
     assert "网上服务大厅" in (ticket.events[-1].note or "")
 

@@ -47,7 +47,10 @@ def test_agent_logs_a_call(app: Flask, reference: None, live_server: str, page) 
     page.get_by_label("待人工分拨").check()
     shot(page, "agent-log-call")
     page.get_by_role("button", name="保存工单").click()
+    page.wait_for_url("**/agent/calls/new?saved=*")  # back on a fresh console
+    ticket = db.session.scalars(select(Ticket)).one()
+    assert page.locator(".saved-number").inner_text() == ticket.number
+    page.locator(".saved-number a").click()
     assert page.locator("h1 .ticket-number").is_visible()
     shot(page, "agent-ticket")
-    ticket = db.session.scalars(select(Ticket)).one()
     assert ticket.channel == Channel.PHONE and ticket.phone == "+8613912345678"

@@ -1,5 +1,5 @@
 """The ticket page's action forms in a real browser: dispatch by type-ahead, 督办 with a preset
-deadline, a refused form that keeps what was typed, and 退单 landing in the inbox."""
+deadline, a refused form that keeps what was typed, and 退单 (asked first) landing in the inbox."""
 
 from __future__ import annotations
 
@@ -69,6 +69,17 @@ def test_unit_lead_returns_and_lands_in_the_inbox(app: Flask, reference: None, l
     page.get_by_label("退单原因").select_option(label="非本单位职责")
     page.get_by_label("说明").fill("该路段路灯由城管局管理")
     page.get_by_role("button", name="确认退单").click()
+    dialog = page.locator("#confirm-dialog")  # 退单 asks first
+    expect(dialog).to_be_visible()
+    assert "确定退单" in dialog.inner_text()
+    shot(page, "ticket-return-confirm-1366")
+    dialog.get_by_role("button", name="取消").click()
+    expect(dialog).to_be_hidden()
+    db.session.expire_all()
+    assert db.session.get(Ticket, t.id).status == Status.DISPATCHED  # nothing sent
+    page.get_by_role("button", name="确认退单").click()
+    with page.expect_navigation():
+        dialog.get_by_role("button", name="确认").click()
     assert page.url.endswith("/inbox")
     assert f"工单 {t.number} 已不在本单位办理" in page.locator(".flash.ok").inner_text()
     db.session.expire_all()

@@ -96,6 +96,31 @@ def test_agent_dispatches_with_the_suggested_unit(console_model: str, client: Fl
     assert ticket.classifier_label == "城乡建设" and ticket.reply_due is not None
 
 
+def test_after_saving_the_console_is_fresh_with_the_number_large(console_model: str,
+                                                                   client: FlaskClient) -> None:
+    login(client, "agent")
+    response = _save(client, unit="a1-zjj", address="A1区东湖街道")
+    ticket = db.session.scalars(select(Ticket)).one()
+    assert response.headers["Location"] == f"/agent/calls/new?saved={ticket.number}"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f'<p class="saved-number"><a href="/tickets/{ticket.number}" class="ticket-number">' \
+        f"{ticket.number}</a></p>" in page
+    assert LIFT not in page  # a fresh form for the next call
+    assert "saved-number" not in client.get("/agent/calls/new?saved=nonsense").get_data(
+        as_text=True)
+
+
+def test_suggestion_proposes_the_request_type_and_says_why(console_model: str,
+                                                           client: FlaskClient) -> None:
+    login(client, "agent")
+    ask = _suggest(client, text="请问居住证怎么办理，需要什么材料").get_json()["request_type"]
+    assert ask["code"] == "consult" and "请问" in ask["cues"]
+    tip = _suggest(client, text="举报小区有人违章搭建").get_json()["request_type"]
+    assert tip["code"] == "report" and tip["cues"] == ["举报", "违章搭建"]
+    plain = _suggest(client, text="小区门口路灯坏了").get_json()["request_type"]
+    assert plain == {"code": "complaint", "label": "投诉", "cues": []}  # no cue: the fallback
+
+
 def test_agent_answers_from_the_knowledge_base_and_closes_directly(console_model: str,
                                                                    client: FlaskClient) -> None:
     admin = db.session.scalars(select(User).where(User.username == "admin")).one()

@@ -97,6 +97,7 @@ ACTIONS: dict[str, Action] = {
     "return": lambda t, a: lc.return_ticket(t, a, reason_code="not_our_duty", reason="非我单位职责"),
     "extend": lambda t, a: lc.request_extension(t, a, days=3, reason="需现场勘查"),
     "reply": lambda t, a: lc.reply(t, a, "已处理"),
+    "sign-reply": lambda t, a: lc.sign_and_reply(t, a, "已处理"),
     "review-reply": lambda t, a: lc.review_reply(t, a, accept=True),
     "urge": lambda t, a: lc.urge(t, a, note="请加快", due=datetime.now(UTC) + timedelta(days=1)),
     "close": lambda t, a: lc.close(t, a),
@@ -108,6 +109,7 @@ LEGAL: dict[str, set[Status]] = {
     "return": {Status.DISPATCHED, Status.SIGNED},
     "extend": {Status.DISPATCHED, Status.SIGNED},
     "reply": {Status.SIGNED},
+    "sign-reply": {Status.DISPATCHED},
     "review-reply": {Status.REPLIED},
     "urge": {Status.PENDING_DISPATCH, Status.DISPATCHED, Status.SIGNED, Status.RETURNED},
     "close": {Status.REPLIED},
@@ -119,6 +121,7 @@ ALLOWED: dict[str, set[lc.Actor]] = {
     "return": {LEAD},  # 退单 and 延期 commit the unit: its lead, not its staff
     "extend": {LEAD},
     "reply": {STAFF, LEAD},
+    "sign-reply": {STAFF, LEAD},
     "review-reply": {AGENT, SUPERVISOR, ADMIN},
     "urge": {SUPERVISOR, ADMIN},
     "close": {AGENT, SUPERVISOR, ADMIN},
@@ -175,6 +178,22 @@ def test_emergency_counts_calendar_hours() -> None:
     t = ticket(urgency=Urgency.URGENT)
     assert lc.plan_intake(t, PLANNER, at=T0)["policy"] == "emergency"
     assert t.reply_due == T0 + timedelta(hours=2)
+
+
+def test_sign_and_reply_is_two_events_and_refused_whole() -> None:
+    t = dispatched()
+    with pytest.raises(InvalidInput):
+        lc.sign_and_reply(t, STAFF, "  ")
+    assert t.status == Status.DISPATCHED and kinds(t)[-1] == "dispatched"  # not signed either
+    with pytest.raises(Forbidden):
+        lc.sign_and_reply(t, STRANGER, "已处理")
+    assert t.status == Status.DISPATCHED
+    lc.sign_and_reply(t, STAFF, "已处理", at=T0)
+    assert kinds(t)[-2:] == ["signed", "replied"] and t.status == Status.REPLIED
+    assert t.events[-1].note == "已处理"
+    assert not lc.reply_approved(t)
+    lc.review_reply(t, AGENT, accept=True)
+    assert lc.reply_approved(t)
 
 
 def test_dispatch_starts_sign_clock_and_stops_dispatch_clock() -> None:

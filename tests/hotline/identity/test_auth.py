@@ -82,6 +82,28 @@ def test_sign_in_goes_back_only_to_this_site(app: Flask, reference: None,
         assert response.headers["Location"] == expected
 
 
+@pytest.mark.parametrize(("username", "page"), [
+    ("agent", "/agent/calls/new"), ("zjj", "/inbox"), ("zjj-lead", "/inbox"),
+    ("supervisor", "/supervise"), ("admin", "/admin/"),
+])
+def test_each_post_lands_on_its_own_work(app: Flask, reference: None, client: FlaskClient,
+                                         username: str, page: str) -> None:
+    """Without a `next`, sign-in goes to /home, which sends each post to its own page."""
+    response = client.post("/login", data={"username": username, "password": PASSWORD,
+                                           "csrf_token": csrf_token(client)})
+    assert response.headers["Location"] == "/home"
+    landing = client.get("/home")
+    assert landing.status_code == 302 and landing.headers["Location"] == page
+    assert client.get(page).status_code == 200
+
+
+def test_a_safe_next_wins_over_the_landing_page(app: Flask, reference: None,
+                                                client: FlaskClient) -> None:
+    response = client.post("/login?next=/notifications", data={
+        "username": "supervisor", "password": PASSWORD, "csrf_token": csrf_token(client)})
+    assert response.headers["Location"] == "/notifications"
+
+
 def test_idle_session_is_signed_out(app: Flask, reference: None, client: FlaskClient) -> None:
     login(client, "agent")
     assert client.get("/tickets").status_code == 200

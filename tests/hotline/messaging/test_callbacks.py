@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -90,3 +93,26 @@ def test_a_confidential_tickets_number_stays_hidden_without_reveal(
     viewer = User(username="x", display_name="x", password_hash="", role=Role.UNIT_STAFF)
     assert recipient_view(viewer, rows[2]) == {"phone": HIDDEN, "can_reveal": False}
     assert recipient_view(viewer, rows[1])["phone"] == "137****5678"
+
+
+def test_callbacks_are_paged_oldest_first_with_a_count_per_cause(
+        app: Flask, reference: None, client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hotline.messaging import views
+
+    monkeypatch.setattr(views, "CALLBACKS_PER_PAGE", 4)
+    ticket = new_ticket()
+    for i in range(9):
+        db.session.add(OutboundMessage(
+            kind="answer", channel="sms", ticket_id=ticket.id, ticket_number=ticket.number,
+            to_addr=OTHER, body=f"答复{i}", status=outbox.FAILED, dedupe_key=f"p:{i}",
+            error_message="no SMS provider configured" if i < 7 else "号码无效"))
+    db.session.commit()
+    login(client, "agent")
+    first = client.get("/callbacks").get_data(as_text=True)
+    assert "共 9 条，第 1 / 3 页" in first
+    assert [f"答复{i}" for i in range(4)] == [b for b in re.findall(r"答复\d", first)]
+    assert re.search(r"<strong>no SMS provider configured</strong> <span class=\"count\">7 条", first)
+    assert re.search(r"<strong>号码无效</strong> <span class=\"count\">2 条", first)
+    last = client.get("/callbacks?page=3").get_data(as_text=True)
+    assert re.findall(r"答复\d", last) == ["答复8"] and 'rel="prev" href="/callbacks?page=2"' in last
+    assert client.get("/callbacks?upage=-1").status_code == 400

@@ -198,6 +198,7 @@ def test_failure_notifies_agents(app: Flask, fake_twilio: FakeTwilio, reference:
     notes = db.session.scalars(select(Notification).where(Notification.kind == "sms_failed")).all()
     assert len(notes) == 1 and number in notes[0].body and notes[0].role == "agent"
     assert not re.search(r"138\d{8}", notes[0].body)  # no phone number in the notice
+    assert notes[0].cause and "21614" in notes[0].cause and number not in notes[0].cause
 
 
 def test_no_answer_from_twilio_is_not_retried(app: Flask, fake_twilio: FakeTwilio,

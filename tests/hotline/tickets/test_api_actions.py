@@ -53,8 +53,11 @@ def test_keyword_rule_dispatches_an_emergency_with_calendar_hours(app: Flask,
     assert t.reply_due == datetime(2026, 10, 1, 5, 0, tzinfo=SH)  # 2 h on a holiday night
     (triaged,) = [e for e in t.events if e.kind == "triaged"]  # what the rules set, and why
     rule = {"keyword_rule": event.data["reason"]["rule"]}
-    assert triaged.data["set"] == {"urgency": "urgent", "district": "a1", "topic_id": t.topic_id}
-    assert triaged.data["reason"] == {"district": "place", "urgency": rule, "topic_id": rule}
+    assert triaged.data["set"] == {"urgency": "urgent", "district": "a1", "street": "a1-s1",
+                                   "topic_id": t.topic_id}
+    assert triaged.data["reason"] == {"district": "place", "street": "place", "urgency": rule,
+                                      "topic_id": rule}
+    assert t.street == "a1-s1"
 
 
 def test_line_default_and_district_rule(app: Flask, reference: None) -> None:

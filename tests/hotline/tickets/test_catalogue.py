@@ -49,6 +49,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "extend": [{"days": 3, "reason": "需现场勘查"}],
     "decide-extension": [{"approve": True}],
     "reply": [{"answer": "已处理"}],
+    "sign-reply": [{"answer": "已处理"}],
     "review-reply": [{"accept": True}],
     "urge": [{"note": "请加快", "due": datetime.now(UTC) + timedelta(days=1)}],
     "close": [{}, {"direct": True}],

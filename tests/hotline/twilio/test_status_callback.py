@@ -71,6 +71,7 @@ def test_undelivered_is_kept_with_its_error_and_shown_to_agents(
     assert _state(row.id) == outbox.UNDELIVERED  # final states are final
     [note] = db.session.scalars(select(Notification)).all()  # one notice, not one per receipt
     assert note.kind == "sms_failed" and note.ticket_id is not None and "30003" in note.body
+    assert note.cause == "运营商回执：undelivered（错误码 30003）"  # one group per cause
 
 
 def test_forged_missing_and_wrong_url_signatures_are_refused(
