@@ -17,7 +17,7 @@ from flask.cli import FlaskGroup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
-from hotline.app import i18n
+from hotline.app import i18n, uploads
 from hotline.app.extensions import babel, csrf, db, limiter, login_manager, rest_api
 
 
@@ -56,6 +56,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
             tune(db.engine)
     login_manager.init_app(app)
+    uploads.register(app)  # before CSRF protection, which reads the body
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
