@@ -88,6 +88,9 @@ def load(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed (0: none).
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
         "WEB_INTAKE_RATE_LIMIT": env.get("WEB_INTAKE_RATE_LIMIT", "10 per minute"),
+        # Photos on the citizen web form: each at most this large, at most this many a request.
+        "WEB_PHOTO_MAX_BYTES": int(env.get("WEB_PHOTO_MAX_BYTES", str(8 * 1024 * 1024))),
+        "WEB_PHOTO_MAX_COUNT": int(env.get("WEB_PHOTO_MAX_COUNT", "3")),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024))),
         # Files units attach to tickets: stored under random names, served only as downloads.
         "ATTACHMENT_DIR": Path(env.get("HOTLINE_ATTACHMENT_DIR", str(instance / "attachments"))),
