@@ -107,6 +107,7 @@ def app_config(instance_dir: Path, database_url: str, redis_url: str) -> dict[st
         "REDIS_URL": redis_url,
         "SECRET_KEY": "test-secret",
         "MODEL_DIR": instance_dir / "models",
+        "ATTACHMENT_DIR": instance_dir / "attachments",  # not the checkout's instance/
         "RATELIMIT_ENABLED": False,
     }
 

@@ -109,6 +109,10 @@ def clean(raw: bytes, index: int) -> Photo:
     return Photo(f"photo-{index}{extension}", content_type, out.getvalue(), position)
 
 
+def _size(limit: int) -> str:
+    return f"{limit / (1024 * 1024):.0f} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
+
+
 def read(files: list[FileStorage], *, max_bytes: int, max_count: int) -> list[Photo]:
     """Every photo of the form, checked before anything is stored; empty inputs are skipped."""
     given = [f for f in files if f and f.filename]
@@ -118,8 +122,8 @@ def read(files: list[FileStorage], *, max_bytes: int, max_count: int) -> list[Ph
     for index, file in enumerate(given, start=1):
         data = file.stream.read(max_bytes + 1)
         if len(data) > max_bytes:
-            raise FileTooLarge(f"第 {index} 张照片超过 {max_bytes / (1024 * 1024):.0f} MB 上限 / "
-                               f"photo {index} is larger than {max_bytes} bytes", field=FIELD)
+            raise FileTooLarge(f"第 {index} 张照片超过 {_size(max_bytes)} 上限 / photo {index} is "
+                               f"larger than {_size(max_bytes)}", field=FIELD)
         photos.append(clean(data, index))
     return photos
 
