@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from hotline.app.extensions import db
 from hotline.models import Attachment, Ticket
-from tests.browser.conftest import shot
+from tests.browser.conftest import shot, sign_in
 from tests.conftest import drain
 from tests.hotline.channels.photo_files import CAMERA, photo
 
@@ -85,3 +85,30 @@ def test_a_refused_photo_keeps_what_was_typed(app: Flask, live_server: str, phon
     assert page.get_by_label("诉求内容").input_value() == "公园的健身器材坏了"
     assert page.get_by_label("手机号码").input_value() == "13812348000"
     shot(page, "citizen-photo-refused-phone")
+
+
+def test_staff_see_the_citizens_photo_and_position(app: Flask, reference: None, live_server: str,
+                                                  page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    citizen = page.context.browser.new_context(locale="zh-CN", viewport=PHONE)
+    phone_page = citizen.new_page()
+    picture = tmp_path / "IMG_2042.jpg"
+    picture.write_bytes(photo(size=(800, 600), gps=(30.2741, 120.1551)))
+    phone_page.goto(f"{live_server}/submit")
+    phone_page.get_by_label("诉求内容").fill("路口的红绿灯不亮了，车很多")
+    phone_page.get_by_label("手机号码").fill("13812348000")
+    phone_page.get_by_label("照片（可选）").set_input_files(str(picture))
+    phone_page.get_by_label("使用照片中的拍摄位置作为问题位置").check()
+    phone_page.get_by_role("button", name="提交").click()
+    number = phone_page.locator("#ticket-number").inner_text()
+    citizen.close()
+    drain(app)
+
+    sign_in(page, live_server, "agent")
+    page.goto(f"{live_server}/tickets/{number}")
+    assert page.locator("#ticket-position").inner_text().startswith("30.274100, 120.155100")
+    files = page.locator("ul.files")
+    assert "photo-1.jpg" in files.inner_text() and "市民上传" in files.inner_text()
+    with page.expect_download() as download:
+        files.get_by_role("link", name="photo-1.jpg").click()
+    assert download.value.suggested_filename == "photo-1.jpg"
+    shot(page, "ticket-citizen-photo-1366")
