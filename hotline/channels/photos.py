@@ -98,13 +98,15 @@ def clean(raw: bytes, index: int) -> Photo:
         image.thumbnail((MAX_SIDE, MAX_SIDE))
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise _unreadable(index) from None
+    # No `optimize`: it made the re-encoding 3x (JPEG) to 1.5x (PNG) slower for a few percent
+    # of size, in the citizen's request.
     out = io.BytesIO()
     if kind == "JPEG":
-        image.convert("RGB").save(out, "JPEG", quality=90, optimize=True)
+        image.convert("RGB").save(out, "JPEG", quality=90)
     else:
         if image.mode not in ("RGB", "RGBA", "L", "LA"):
             image = image.convert("RGBA")
-        image.save(out, "PNG", optimize=True)
+        image.save(out, "PNG")
     content_type, extension = FORMATS[kind]
     return Photo(f"photo-{index}{extension}", content_type, out.getvalue(), position)
 
