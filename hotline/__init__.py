@@ -9,10 +9,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from flask import Flask
 
+    from config import Settings
 
-def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+
+def create_app(settings: Settings | None = None,
+               flask_config: Mapping[str, Any] | None = None) -> Flask:
     from hotline.factory import create_app as build
 
-    return build(overrides)
+    return build(settings, flask_config)

@@ -9,6 +9,7 @@ package graph below it stays acyclic (tests/test_architecture.py).
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
@@ -17,13 +18,18 @@ from flask.cli import FlaskGroup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
-from hotline.app import i18n, uploads
+from config import Settings
+from hotline.app import body_limits, i18n
+from hotline.app import settings as app_settings
 from hotline.app.extensions import babel, csrf, db, limiter, login_manager, rest_api
 
 
-def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+def create_app(settings: Settings | None = None,
+               flask_config: Mapping[str, Any] | None = None) -> Flask:
+    """The app for `settings` (default: read from the environment, exiting with one line
+    naming a bad variable), with `flask_config` laid over Flask's keys (tests: TESTING)."""
+    settings = settings or _from_environment()
     app = Flask(__name__, template_folder="app/templates", static_folder="../static")
-    app.config.from_mapping(config.load())
     app.config.update(
         API_TITLE="12345 Hotline API",
         API_VERSION="v1",
@@ -36,27 +42,24 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
             },
             "security": [{"bearer": []}],
         },
-        # Recycling instead of pre-ping: a ping is one more round trip on every request.
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_recycle": 1800},
     )
-    if overrides:
-        app.config.update(overrides)
-    _behind_proxies(app, app.config["TRUSTED_PROXIES"])
-    logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app_settings.install(app, settings)
+    if flask_config:
+        app.config.update(flask_config)
+    _behind_proxies(app, settings.trusted_proxies)
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Alembic narrates every plugin it loads; operators need only its warnings.
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    app.config["INSTANCE_DIR"].mkdir(parents=True, exist_ok=True)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+    settings.instance_dir.mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+    if settings.database_url.startswith("sqlite"):
         with app.app_context():
             from hotline.app.sqlite import tune
 
             tune(db.engine)
     login_manager.init_app(app)
-    uploads.register(app)  # before CSRF protection, which reads the body
+    body_limits.register(app)  # before CSRF protection, which reads the body
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
@@ -105,19 +108,30 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         open311.bp.name: partial(open311.error_response, 503, errors.UNAVAILABLE),
         twilio.bp.name: twilio.sorry, twilio_status.bp.name: twilio.sorry})
     headers.register(app)
-    unit_of_work.install(app, effects.settle)  # the declared side effects of every commit
-    app.extensions[context.FACTORY] = create_app  # a worker's forked jobs build their own
+    # The declared side effects of every commit, with the settings of the moment.
+    unit_of_work.install(app, lambda session, events: effects.settle(
+        session, events, public_base_url=app_settings.current(app).public_base_url))
+    # A worker's forked jobs build their own app, from the same settings.
+    app.extensions[context.FACTORY] = partial(create_app, settings, flask_config)
     cli.register(app)
     return app
+
+
+def _from_environment() -> Settings:
+    """`config.load()`, or the process ends with the one line that names the bad variable:
+    an operator who mistyped a value needs that, not a traceback."""
+    try:
+        return config.load()
+    except config.ConfigError as exc:
+        raise SystemExit(f"hotline: {exc}") from None
 
 
 def _behind_proxies(app: Flask, hops: int) -> None:
     """Behind `hops` reverse proxies, take the client's address and scheme from the headers
     they add (README, Production): otherwise every citizen shares the proxy's rate-limit
     bucket, and https is not recognised. Without a proxy the headers are the client's own
-    words and are ignored, or anyone could pick his bucket. Host is passed through as is."""
-    if hops < 0:
-        raise ValueError("TRUSTED_PROXIES must be 0 or more")
+    words and are ignored, or anyone could pick his bucket. Host is passed through as is
+    (`Settings` refuses a negative count)."""
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 

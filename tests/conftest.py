@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,19 +17,22 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from hypothesis import settings
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Column, Connection, DateTime, Integer, create_engine, select, text
 
+import config
+from config import Settings
 from hotline import create_app
+from hotline.app import settings as app_settings
 from hotline.app.embedded_redis import ensure_running
 from hotline.app.extensions import db, limiter
 from hotline.models import Base
 
 # Property and fuzz tests draw the same examples on every run, so a red CI run is reproducible
 # and a green one stays green; HYPOTHESIS_PROFILE=explore draws new ones when hunting for bugs.
-settings.register_profile("ci", derandomize=True)
-settings.register_profile("explore", derandomize=False)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+hypothesis_settings.register_profile("ci", derandomize=True)
+hypothesis_settings.register_profile("explore", derandomize=False)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 PASSWORD = "test-pass-123"
 
@@ -99,42 +102,55 @@ def worker_redis_url(url: str, index: int) -> str:
 
 
 @pytest.fixture(scope="session")
-def app_config(instance_dir: Path, database_url: str, redis_url: str) -> dict[str, object]:
-    return {
-        "TESTING": True,
-        "INSTANCE_DIR": instance_dir,
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "REDIS_URL": redis_url,
-        "SECRET_KEY": "test-secret",
-        "MODEL_DIR": instance_dir / "models",
-        "ATTACHMENT_DIR": instance_dir / "attachments",  # not the checkout's instance/
-        "RATELIMIT_ENABLED": False,
-    }
+def base_settings(instance_dir: Path, database_url: str, redis_url: str) -> Settings:
+    """The environment's settings (CI may set any variable), on the worker's own instance
+    folder, database and Redis, with rate limits off."""
+    return config.load({**os.environ, "HOTLINE_INSTANCE_DIR": str(instance_dir),
+                        "HOTLINE_MODEL_DIR": str(instance_dir / "models"),
+                        "HOTLINE_ATTACHMENT_DIR": str(instance_dir / "attachments"),
+                        "DATABASE_URL": database_url, "REDIS_URL": redis_url,
+                        "SECRET_KEY": "test-secret", "RATELIMIT_ENABLED": "0"})
+
+
+AppMaker = Callable[..., Flask]
+ChangeSettings = Callable[..., Settings]
 
 
 @pytest.fixture(scope="session")
-def _migrated(app_config: dict[str, object]) -> None:
+def make_app(base_settings: Settings) -> AppMaker:
+    """A new app, for the few tests that need one of their own (most share `app`):
+    `make_app(ratelimit_enabled=True, flask={"WTF_CSRF_ENABLED": False})` changes settings as
+    `Settings.replace` does, and `flask` sets Flask's own keys."""
+
+    def make(flask: Mapping[str, object] | None = None, **changes: object) -> Flask:
+        return create_app(base_settings.replace(**changes), {"TESTING": True, **(flask or {})})
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def _migrated(make_app: AppMaker) -> None:
     from hotline.app import migrate
 
-    migrate.upgrade(create_app(dict(app_config)))
+    migrate.upgrade(make_app())
 
 
 @pytest.fixture(scope="session")
-def _shared_app(app_config: dict[str, object], _migrated: None) -> Flask:
+def _shared_app(make_app: AppMaker, _migrated: None) -> Flask:
     """One app for every test of the process: building one (blueprints, the OpenAPI spec)
     costs more than most tests."""
-    return create_app(dict(app_config))
+    return make_app()
 
 
 @pytest.fixture
-def app(request: pytest.FixtureRequest, app_config: dict[str, object],
+def app(request: pytest.FixtureRequest, make_app: AppMaker,
         _shared_app: Flask) -> Iterator[Flask]:
-    """The shared app on empty tables; whatever the test changes in its config or its cached
-    extensions (Redis connection, sender, outage record) is put back afterwards, so each test
-    sees the app as freshly built. A test marked `own_app` (it adds routes) gets an app of its
-    own."""
+    """The shared app on empty tables; whatever the test changes in its settings, config or
+    cached extensions (Redis connection, sender, outage record) is put back afterwards, so each
+    test sees the app as freshly built. A test marked `own_app` (it adds routes) gets an app of
+    its own."""
     own = request.node.get_closest_marker("own_app")
-    app = create_app(dict(app_config)) if own else _shared_app
+    app = make_app() if own else _shared_app
     config, extensions = copy.deepcopy(dict(app.config)), dict(app.extensions)
     # The limiter is one object for the process: a test that built its own app with limits on
     # left it enabled. Bound again to this app (limits off) it is as create_app left it.
@@ -196,6 +212,20 @@ def _empty_postgresql(conn: Connection, tables: list[str]) -> None:
                                       "WHERE schemaname = current_schema() "
                                       "AND last_value IS NOT NULL")):
         conn.execute(text(f"ALTER SEQUENCE {sequence} RESTART"))
+
+
+@pytest.fixture
+def settings(app: Flask) -> ChangeSettings:
+    """`settings(outbox={"max_attempts": 2}, public_base_url=...)` gives the test's app these
+    settings (`Settings.replace`: a group as a mapping of the fields to change) and returns
+    them; the `app` fixture puts the app's own back after the test."""
+
+    def change(**changes: object) -> Settings:
+        changed = app_settings.current(app).replace(**changes)
+        app_settings.install(app, changed)
+        return changed
+
+    return change
 
 
 @pytest.fixture

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from hotline.app import unit_of_work
+from hotline.app import settings, unit_of_work
 from hotline.app.extensions import db
 from hotline.app.queue import INTAKE_QUEUE, try_enqueue
 from hotline.intake import accept as intake_service
@@ -63,7 +61,7 @@ def _count_failure(intake_id: int, exc: Exception) -> None:
     stays received and the attempt is simply not counted."""
     try:
         status = dead_letter.record_failure(db.session, intake_id, exc,
-                                            current_app.config["INTAKE_MAX_ATTEMPTS"])
+                                            settings.current().intake.max_attempts)
         unit_of_work.commit(db.session)
     except Exception:
         db.session.rollback()
@@ -71,7 +69,7 @@ def _count_failure(intake_id: int, exc: Exception) -> None:
         return
     if status == IntakeStatus.FAILED:
         log.error("intake %s set aside as failed after %d attempts", intake_id,
-                  current_app.config["INTAKE_MAX_ATTEMPTS"])
+                  settings.current().intake.max_attempts)
 
 
 def enqueue_intakes(intake_ids: list[int]) -> None:
@@ -92,7 +90,7 @@ def route_ticket(ticket_id: int) -> str | None:
 @in_app
 def sweep_intakes() -> int:
     """Re-queue intakes not processed within the configured time (Redis or a worker was down)."""
-    age = timedelta(seconds=current_app.config["INTAKE_REQUEUE_AFTER_SECONDS"])
+    age = settings.current().intake.requeue_after
     ids = intake_service.pending(db.session, utcnow() - age)
     db.session.rollback()
     enqueue_intakes(ids)

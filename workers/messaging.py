@@ -8,7 +8,7 @@ from datetime import timedelta
 import redis
 from flask import current_app
 
-from hotline.app import unit_of_work
+from hotline.app import settings, unit_of_work
 from hotline.app.extensions import db
 from hotline.app.queue import DEFAULT_QUEUE, queue, try_enqueue
 from hotline.citizen import followup
@@ -33,23 +33,24 @@ def _retry(message_id: int, delay: int) -> None:
 
 @in_app
 def send_outbound(message_id: int) -> str:
-    return outbox.send(db.session, message_id, configured_sender(current_app), _retry)
+    return send_outbound_batch([message_id])[0]
 
 
 @in_app
 def send_outbound_batch(message_ids: list[int]) -> list[str]:
     """The rows one commit decided, in one job; each is still claimed on its own, so a re-run
     skips what was sent and a row this job never reached is left queued for the sweeper."""
-    sender = configured_sender(current_app)
-    return [outbox.send(db.session, message_id, sender, _retry) for message_id in message_ids]
+    sender, configured = configured_sender(current_app), settings.current()
+    return [outbox.send(db.session, message_id, sender, _retry, limits=configured.outbox,
+                        public_base_url=configured.public_base_url)
+            for message_id in message_ids]
 
 
 @in_app
 def sweep_outbox() -> int:
     """Re-queue outbox rows stuck in `queued`; flag rows a dead job left in `sending`."""
     now = utcnow()
-    age = timedelta(seconds=current_app.config["OUTBOX_REQUEUE_AFTER_SECONDS"])
-    ids = outbox.due(db.session, now, age)
+    ids = outbox.due(db.session, now, settings.current().outbox.requeue_after)
     db.session.rollback()
     for message_id in ids:
         try_enqueue(DEFAULT_QUEUE, send_outbound, message_id)
@@ -61,6 +62,6 @@ def sweep_outbox() -> int:
 
 @in_app
 def sweep_follow_ups() -> dict[str, int]:
-    done = followup.sweep(db.session)
+    done = followup.sweep(db.session, settings.current().followup)
     unit_of_work.commit(db.session)
     return done

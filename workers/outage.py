@@ -17,6 +17,8 @@ from collections.abc import Callable
 import redis
 from flask import Flask
 
+from hotline.app import settings
+
 log = logging.getLogger(__name__)
 FIRST_DELAY = 1.0
 # How RQ's own retry loops (dequeue, pubsub) say that they lost Redis.
@@ -81,7 +83,7 @@ def outage(app: Flask) -> Outage:
     """The outage record of this process (one per app, so the relay and the worker share it)."""
     record = app.extensions.get("hotline.redis_outage")
     if record is None:
-        record = Outage(app.config["REDIS_OUTAGE_LOG_SECONDS"])
+        record = Outage(settings.current(app).redis.outage_log_seconds)
         app.extensions["hotline.redis_outage"] = record
     return record
 
@@ -89,7 +91,7 @@ def outage(app: Flask) -> Outage:
 def wait_for_redis(app: Flask, conn: redis.Redis, stop: threading.Event) -> bool:
     """Ping Redis with back-off until it answers (True) or `stop` is set (False)."""
     record = outage(app)
-    backoff = Backoff(app.config["REDIS_RETRY_MAX_SECONDS"])
+    backoff = Backoff(settings.current(app).redis.retry_max_seconds)
     while not stop.is_set():
         try:
             conn.ping()

@@ -17,6 +17,7 @@ from collections.abc import Callable
 import redis
 from flask import Flask
 
+from hotline.app import settings
 from hotline.app.queue import ACCEPTED, connection
 from workers.jobs import BATCH, enqueue_intakes
 from workers.outage import Backoff, outage
@@ -62,7 +63,7 @@ def _run(app: Flask, stop: threading.Event) -> None:
     with app.app_context():
         conn = connection()
         record = outage(app)
-        backoff = Backoff(app.config["REDIS_RETRY_MAX_SECONDS"])
+        backoff = Backoff(settings.current(app).redis.retry_max_seconds)
         while not stop.is_set():
             try:
                 relay_once(conn, wait=True)

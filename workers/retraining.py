@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from rq import get_current_job
 
+from hotline.app import settings
 from hotline.app.extensions import db
 from hotline.classifier_models import registry as model_registry
 from workers.context import in_app
@@ -24,7 +24,9 @@ def train_candidate() -> str:
 
     Runs on the training queue (hotline.classifier_models.admin.start_training).
     """
-    row, result = model_registry.retrain(current_app, db.session, activate_if_better=False,
+    configured = settings.current()
+    row, result = model_registry.retrain(configured.data_dir, configured.model_dir, db.session,
+                                         activate_if_better=False,
                                          progress=lambda stage: _note(stage=stage))
     _note(stage="done", version=row.version)
     return f"{row.version}: candidate ({result.reason})"

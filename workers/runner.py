@@ -24,6 +24,7 @@ from rq.cron import create_cron
 from rq.exceptions import StopRequested
 from rq.scheduler import RQScheduler
 
+from hotline.app import settings
 from hotline.app.queue import QUEUES, TRAINING_QUEUE, connection
 from workers import context, relay
 from workers.outage import Backoff, FoldRqConnectionErrors, outage, stop_on_signals, wait_for_redis
@@ -158,7 +159,7 @@ def _ride_out(app: Flask, conn: redis.Redis, worker_class: type[Worker] | type[T
             # Our scheduler in place of RQ's (work(with_scheduler=True)); the worker's
             # teardown stops it all the same.
             previous.scheduler = Scheduler(previous.queues, connection=conn)
-            previous.scheduler.retry_cap = app.config["REDIS_RETRY_MAX_SECONDS"]
+            previous.scheduler.retry_cap = settings.current(app).redis.retry_max_seconds
             previous.scheduler.acquire_locks(auto_start=True)
             previous.work()
         except (redis.RedisError, RedisLost) as exc:

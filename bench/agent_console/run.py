@@ -12,6 +12,7 @@ Run: `python -m bench.agent_console.run [--tickets 20000] [--requests 400] [--sq
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import re
 import tempfile
@@ -28,18 +29,22 @@ TARGET_P99_MS = 300.0
 
 
 def _app(url: str, instance: Path) -> Any:
+    import config
     from hotline import create_app
     from hotline.app import migrate
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_DIR": instance,
-                      "MODEL_DIR": instance / "models", "SECRET_KEY": "bench",
-                      "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": True})
+    app = create_app(config.load({**os.environ, "DATABASE_URL": url,
+                                  "HOTLINE_INSTANCE_DIR": str(instance),
+                                  "HOTLINE_MODEL_DIR": str(instance / "models"),
+                                  "SECRET_KEY": "bench", "RATELIMIT_ENABLED": "0"}),
+                     {"WTF_CSRF_ENABLED": True})
     migrate.upgrade(app)
     return app
 
 
 def _load(app: Any, tickets: int) -> list[str]:
     """Reference data, accounts, a model, the demo articles and `tickets` open tickets."""
+    from hotline.app import settings as app_settings
     from hotline.app.extensions import db
     from hotline.classifier_models import registry as model_registry
     from hotline.knowledge import service as knowledge
@@ -48,8 +53,10 @@ def _load(app: Any, tickets: int) -> list[str]:
 
     seed.load_reference(db.session)
     seed.ensure_users(db.session, "bench-pass-123")
-    texts, labels, _source = model_registry.training_data(app, corpus_only=True)
-    model_registry.train_and_activate(app, db.session, texts, labels, source="corpus")
+    configured = app_settings.current(app)
+    texts, labels, _source = model_registry.training_data(configured.data_dir, corpus_only=True)
+    model_registry.train_and_activate(configured.model_dir, db.session, texts, labels,
+                                      source="corpus")
     knowledge.seed_demo(db.session, seed.read_json("knowledge.json"))
     rng = random.Random(7)
     now = utcnow()

@@ -18,7 +18,6 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
@@ -271,6 +270,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
     url = bench_database("bench_dashboard")
+    import config
     from hotline import create_app
     from hotline.app import migrate
     from hotline.app.extensions import db
@@ -278,9 +278,10 @@ def main() -> None:
     from hotline.seed import load as seed
     from tests.conftest import PASSWORD
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True,
-                      "INSTANCE_DIR": Path(tempfile.mkdtemp()), "RATELIMIT_ENABLED": False,
-                      "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")})
+    app = create_app(config.load({
+        **os.environ, "DATABASE_URL": url, "HOTLINE_INSTANCE_DIR": tempfile.mkdtemp(),
+        "RATELIMIT_ENABLED": "0",
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")}), {"TESTING": True})
     migrate.upgrade(app)
     with app.app_context():
         seed.load_reference(db.session)

@@ -16,7 +16,6 @@ import random
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, text
@@ -171,14 +170,15 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     url = bench_database("bench_deadlines")
     os.environ.setdefault("RQ_ASYNC", "0")
+    import config
     from hotline import create_app
     from hotline.app import migrate
     from hotline.app.extensions import db
     from hotline.seed import load as seed
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True,
-                      "INSTANCE_DIR": Path(tempfile.mkdtemp()),
-                      "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")})
+    app = create_app(config.load({
+        **os.environ, "DATABASE_URL": url, "HOTLINE_INSTANCE_DIR": tempfile.mkdtemp(),
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")}), {"TESTING": True})
     migrate.upgrade(app)
     with app.app_context():
         seed.load_reference(db.session)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from hotline.admin import fields as f
 from hotline.admin.entity import Entity
 from hotline.admin.fields import Field
+from hotline.app.i18n import Labels
 from hotline.app.labels import LINE_LABELS
 from hotline.domain.errors import InvalidInput
 from hotline.models import Line, LineNumber, Topic, User
@@ -86,7 +87,7 @@ LINES = Entity(
     LineNumber, _fill_line, line_dict, _l("热线号码"),
     fields=(
         Field("number", _l("号码"), required=True, help=_l("来电所拨的号码，如 +8657112345")),
-        Field("line", _l("热线"), "select", required=True, choices=f.fixed(LINE_LABELS)),
+        Field("line", _l("热线"), "select", required=True, choices=f.fixed(Labels(LINE_LABELS))),
         Field("greeting", _l("语音问候"), "textarea",
               help=_l("来电时播放；留空使用该热线的默认问候")),
         Field("active", _l("启用"), "checkbox"),

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from hotline.admin import fields as f
 from hotline.admin.entity import Entity
 from hotline.admin.fields import Field
+from hotline.app.i18n import Labels
 from hotline.app.labels import LINE_LABELS
 from hotline.domain.errors import InvalidInput
 from hotline.models import CalendarDay, CalendarYear, DispatchRule, Line, SlaPolicyRow, User
@@ -63,7 +64,7 @@ RULES = Entity(
         Field("keywords", _l("关键词"), help=_l("逗号分隔，任一命中即适用；关键词规则优先于智能分类")),
         Field("topic", _l("分类"), "select", choices=f.topic_choices),
         Field("district", _l("区县"), help=_l("区县代码，如 a1；留空为全市")),
-        Field("line", _l("热线"), "select", choices=f.fixed(LINE_LABELS)),
+        Field("line", _l("热线"), "select", choices=f.fixed(Labels(LINE_LABELS))),
         Field("department", _l("承办单位"), "select", required=True, choices=f.unit_choices),
         Field("priority", _l("优先级"), "number", help=_l("数字越大越优先，默认 100")),
         Field("urgency", _l("紧急程度"), "select", choices=f.fixed(RULE_URGENCIES)),

@@ -30,7 +30,7 @@ from sqlalchemy import func, select
 
 from hotline.admin import ENTITIES, org
 from hotline.admin.entity import Entity
-from hotline.app import unit_of_work
+from hotline.app import settings, unit_of_work
 from hotline.app.extensions import db
 from hotline.classifier_models import admin as classifier_models
 from hotline.domain.errors import DomainError, InvalidInput
@@ -169,7 +169,8 @@ def training_status() -> Any:
 @bp.route("/models/train", methods=["POST"])
 @requires(Permission.ADMINISTER)
 def train_model() -> Any:
-    classifier_models.train_candidate(db.session, current_user)
+    classifier_models.train_candidate(
+        db.session, current_user, timeout_seconds=settings.current().training_timeout_seconds)
     flash(_("已提交训练任务；训练完成后候选模型会出现在列表中（通常需要几分钟）。"), "ok")
     return redirect(url_for("admin.models"))
 
@@ -227,7 +228,7 @@ def listing(entity: str) -> Any:
 def _configured_only(rows: list[tuple[dict[str, Any], int]]) -> dict[str, str]:
     """Numbers the TWILIO_LINE_NUMBERS seed answers that have no row yet (offered for taking over)."""
     have = {r["number"] for r, _depth in rows}
-    seed = current_app.config.get("TWILIO_LINE_NUMBERS") or {}
+    seed = settings.current().twilio.line_numbers
     return {number: line for number, line in seed.items() if number not in have}
 
 

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 
 from hotline.api.schemas import FailedIntakeSchema, IntakeAcceptedSchema, IntakeSchema
 from hotline.api.security import api_requires, api_user
-from hotline.app import unit_of_work
+from hotline.app import settings, unit_of_work
 from hotline.app.extensions import ApiErrorSchema, db
 from hotline.domain.content import idempotency_ref
 from hotline.domain.roles import Permission
@@ -48,7 +48,7 @@ class Intakes(MethodView):
             address=args.get("address"),
             confidential=args.get("confidential", False),
             source_ref=idempotency_ref("api", request.headers.get("Idempotency-Key")),
-        ))
+        ), region=settings.current().default_region)
         return {"ticket_number": intake.ticket_number, "created": created}, 202 if created else 200
 
 

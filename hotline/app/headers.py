@@ -13,6 +13,8 @@ from __future__ import annotations
 from flask import Flask
 from flask_talisman import Talisman
 
+from hotline.app import settings
+
 CSP = {
     "default-src": "'self'",
     "script-src": "'self'",
@@ -28,9 +30,8 @@ CSP = {
 def register(app: Flask) -> None:
     """HSTS and the redirect to https only when the site is public over https: tests and the
     one-command default run on plain http."""
-    https = app.config["PUBLIC_BASE_URL"].startswith("https://")
+    https = settings.current(app).https
     Talisman(app, content_security_policy=CSP, frame_options="DENY",
              referrer_policy="strict-origin-when-cross-origin", force_https=https,
-             strict_transport_security=https,
-             session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
-             session_cookie_samesite=app.config["SESSION_COOKIE_SAMESITE"])
+             strict_transport_security=https, session_cookie_secure=https,
+             session_cookie_samesite="Lax")

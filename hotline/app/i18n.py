@@ -7,14 +7,16 @@ the idle timeout, and the citizen pages (no session needed) share it with the st
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, current_app, g, redirect, request, url_for
+from flask import Blueprint, Flask, g, redirect, request, url_for
 from flask_babel import get_locale, gettext, refresh
 from werkzeug.wrappers import Response
 
+from hotline.app import settings
 from hotline.app.urls import safe_target
 
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
@@ -45,7 +47,7 @@ def current() -> str:
 
 def _remember(response: Response, code: str) -> None:
     response.set_cookie(COOKIE, code, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",
-                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+                        secure=settings.current().https)
 
 
 @bp.route("/lang/<code>")
@@ -65,21 +67,36 @@ def _persist_query_choice(response: Response) -> Response:
     return response
 
 
-class Labels(Mapping[str, str]):
+class Labels(Mapping[Any, str]):
     """A label table (hotline.app.labels) as pages show it: each Chinese label in the reader's
     language. The table itself stays Chinese for the API, exports and reverse lookups."""
 
-    def __init__(self, labels: Mapping[str, str]) -> None:
+    def __init__(self, labels: Mapping[Any, str]) -> None:
         self._labels = labels
 
-    def __getitem__(self, key: str) -> str:
+    def __getitem__(self, key: Any) -> str:
         return gettext(self._labels[key])
 
-    def __iter__(self) -> Iterator[str]:
+    def __iter__(self) -> Iterator[Any]:
         return iter(self._labels)
 
     def __len__(self) -> int:
         return len(self._labels)
+
+
+def one_language(message: str) -> str:
+    """The reader's half of a `中文 / English` message.
+
+    The domain and the services carry messages for people in both languages at once (they import
+    no translation machinery, and the API hands both to its callers); a page shows only the half
+    in the reader's language. A message without the pair is shown as it is."""
+    chinese, sep, english = str(message).partition(" / ")
+    if not sep or not _CJK.search(chinese):
+        return str(message)
+    return english if current() == "en" else chinese
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def html_lang(code: str) -> str:
@@ -108,3 +125,4 @@ def register(app: Flask) -> None:
     app.before_request(refresh)
     app.after_request(_persist_query_choice)
     app.context_processor(_template_globals)
+    app.add_template_filter(one_language)

@@ -6,14 +6,8 @@ from flask_babel import lazy_gettext
 from wtforms.fields.choices import SelectChoice
 
 from hotline.domain.events import EventKind
+from hotline.domain.marks import N_
 from hotline.models import Channel, Line, RequestType, Status, Urgency
-
-
-def N_(label: str) -> str:
-    """Marks a label for `make translations`; it stays Chinese here (API, exports, lookups)
-    and pages translate it when they show it (hotline.app.i18n.Labels)."""
-    return label
-
 
 LINE_LABELS = {
     Line.L12345.value: N_("12345 政务服务便民热线"),
@@ -70,6 +64,11 @@ EVENT_LABELS = {
     EventKind.REPLY_REJECTED: N_("答复退回"),
     EventKind.URGED: N_("督办"),
 }
+FOLLOW_UP_LABELS = {"pending": N_("待回访"), "answered": N_("已回访"), "not_rated": N_("未评价"),
+                    "needs_agent": N_("需电话回访"), "superseded": N_("已作废")}
+# 回访 answers, as the citizen's two digits give them (domain.md §6).
+SOLVED_LABELS = {1: N_("解决"), 2: N_("部分解决"), 3: N_("未解决")}
+SATISFIED_LABELS = {1: N_("满意"), 2: N_("基本满意"), 3: N_("不满意")}
 ACTOR_LABELS = {"system": N_("系统"), "citizen": N_("市民")}
 URGENCY_LABELS = {Urgency.URGENT.value: N_("紧急"), Urgency.NORMAL.value: N_("一般")}
 

@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 from flask import Flask
 
+from hotline.app import settings
 from hotline.app.extensions import db
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -16,7 +17,7 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 def alembic_config(app: Flask) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", app.config["SQLALCHEMY_DATABASE_URI"].replace("%", "%%"))
+    cfg.set_main_option("sqlalchemy.url", settings.current(app).database_url.replace("%", "%%"))
     return cfg
 
 

@@ -10,6 +10,7 @@ import redis
 from flask import Flask, current_app
 from rq import Queue
 
+from hotline.app import settings
 from hotline.app.embedded_redis import ensure_running
 
 log = logging.getLogger(__name__)
@@ -34,11 +35,15 @@ TRAIN_CANDIDATE = "workers.retraining.train_candidate"
 Job = Callable[..., Any] | str
 
 
+EMBEDDED = "hotline.embedded_redis"  # the app's extensions key of the embedded server's URL
+
+
 def redis_url(app: Flask) -> str:
-    url = app.config.get("REDIS_URL")
+    """REDIS_URL, or the embedded server's, started under the instance folder on first use."""
+    configured = settings.current(app)
+    url = configured.redis.url or app.extensions.get(EMBEDDED)
     if not url:
-        url = ensure_running(app.config["INSTANCE_DIR"] / "redis")
-        app.config["REDIS_URL"] = url
+        url = app.extensions[EMBEDDED] = ensure_running(configured.instance_dir / "redis")
     return url
 
 
@@ -51,9 +56,13 @@ def connection(app: Flask | None = None) -> redis.Redis:
     return conn
 
 
+def is_async(app: Flask | None = None) -> bool:
+    """False with RQ_ASYNC=0: no workers, a queued job runs at once in the caller."""
+    return settings.current(app).rq_async
+
+
 def queue(name: str = DEFAULT_QUEUE, app: Flask | None = None) -> Queue:
-    app = app or current_app
-    return Queue(name, connection=connection(app), is_async=app.config["RQ_ASYNC"])
+    return Queue(name, connection=connection(app), is_async=is_async(app))
 
 
 def announce(intake_id: int) -> None:

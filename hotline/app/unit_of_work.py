@@ -31,7 +31,7 @@ from itertools import chain
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
-from hotline.app.queue import DEFAULT_QUEUE, SEND_OUTBOUND_BATCH, try_enqueue_many
+from hotline.app.queue import DEFAULT_QUEUE, SEND_OUTBOUND_BATCH, is_async, try_enqueue_many
 from hotline.models import TicketEvent
 
 # Runs the effects of the events in the session and returns the outbox rows to send after the
@@ -79,7 +79,7 @@ def unit_of_work(session: Session) -> Iterator[Session]:
 
 
 def _queue_sends(ids: list[int]) -> None:
-    if not ids or not current_app.config.get("RQ_ASYNC", True):
+    if not ids or not is_async():
         # Synchronous RQ would run the job inside the caller; the sweeper sends these instead.
         return
     try_enqueue_many(DEFAULT_QUEUE, SEND_OUTBOUND_BATCH,

@@ -12,14 +12,15 @@ from __future__ import annotations
 import threading
 import uuid
 from dataclasses import dataclass
-from datetime import time, timedelta
 from time import monotonic
 from typing import Any
 
-from flask import current_app, has_app_context
+from flask import has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from config import DeadlineSettings
+from hotline.app import settings as app_settings
 from hotline.domain.deadlines import (
     DEFAULT_ESCALATE_AFTER,
     DEFAULT_WARN_FRACTION,
@@ -75,30 +76,15 @@ class Snapshot:
     planner: Planner
 
 
-def parse_hours(value: str) -> tuple[tuple[time, time], ...]:
-    """`09:00-12:00,13:30-17:30` -> working intervals (validated by WorkingCalendar)."""
-    intervals = []
-    for part in value.split(","):
-        opens, _, closes = part.strip().partition("-")
-        try:
-            intervals.append((time.fromisoformat(opens.strip()), time.fromisoformat(closes.strip())))
-        except ValueError:
-            raise ValueError(f"WORKING_HOURS: '{part}' is not HH:MM-HH:MM") from None
-    return tuple(intervals)
-
-
-def settings() -> tuple[tuple[tuple[time, time], ...], float, timedelta]:
-    """Working hours, warning share and escalation delay from the app config (outside an app,
-    the domain's defaults)."""
+def deadlines() -> DeadlineSettings:
+    """The app's deadline settings, parsed once at start (outside an app, the domain's
+    defaults): part of the cache key, so settings changed in a test build their own snapshot."""
     if not has_app_context():
-        return DEFAULT_HOURS, DEFAULT_WARN_FRACTION, DEFAULT_ESCALATE_AFTER
-    config = current_app.config
-    hours = config.get("WORKING_HOURS")
-    return (
-        parse_hours(hours) if isinstance(hours, str) else DEFAULT_HOURS,
-        float(config["DEADLINE_WARN_FRACTION"]),
-        timedelta(hours=float(config["ESCALATE_AFTER_HOURS"])),
-    )
+        return DEFAULT_DEADLINES
+    return app_settings.current().deadlines
+
+
+DEFAULT_DEADLINES = DeadlineSettings(DEFAULT_HOURS, DEFAULT_WARN_FRACTION, DEFAULT_ESCALATE_AFTER)
 
 
 def bump(session: Session, name: str = ROUTING) -> str:
@@ -116,8 +102,8 @@ def bump(session: Session, name: str = ROUTING) -> str:
 
 
 _lock = threading.Lock()
-_cache: dict[tuple[str, Any], Snapshot] = {}
-_checked: dict[tuple[str, Any], float] = {}
+_cache: dict[tuple[str, DeadlineSettings], Snapshot] = {}
+_checked: dict[tuple[str, DeadlineSettings], float] = {}
 # How often a process re-reads the stamp. One round trip per job caps a worker at a few hundred
 # tickets per second on a busy database server; once a second keeps admin edits visible within
 # a second everywhere (and at once in the process that made them, see bump()).
@@ -126,7 +112,7 @@ CHECK_SECONDS = 1.0
 
 def current(session: Session) -> Snapshot:
     """The snapshot for this database, reloaded only when the stamp changed."""
-    config = settings()
+    config = deadlines()
     key = (str(session.get_bind().url), config)
     cached = _cache.get(key)
     if cached is not None and monotonic() - _checked.get(key, 0.0) < CHECK_SECONDS:
@@ -160,9 +146,8 @@ def calendar(session: Session, hours: Any = DEFAULT_HOURS) -> WorkingCalendar:
     return WorkingCalendar(hours=hours, overrides=overrides, loaded_years=years)
 
 
-def load(session: Session, stamp: str | None,
-         config: tuple[Any, float, timedelta] | None = None) -> Snapshot:
-    hours, warn, escalate = config or settings()
+def load(session: Session, stamp: str | None, config: DeadlineSettings | None = None) -> Snapshot:
+    chosen = config or deadlines()
     units = {
         d.code: Unit(d.id, d.code, d.name, d.active, d.level.value, d.parent_id, d.district,
                      d.duty_phone)
@@ -202,8 +187,10 @@ def load(session: Session, stamp: str | None,
                      urgency=row.urgency)
         for row in session.scalars(select(SlaPolicyRow).where(SlaPolicyRow.active))
     ]
-    planner = Planner(calendar(session, hours), policies=policies or _default_choices(),
-                      warn_fraction=warn, escalate_after=escalate, topic_chains=chains)
+    planner = Planner(calendar(session, chosen.working_hours),
+                      policies=policies or _default_choices(),
+                      warn_fraction=chosen.warn_fraction,
+                      escalate_after=chosen.escalate_after, topic_chains=chains)
     return Snapshot(
         stamp=stamp, rules=rules, rule_urgency=urgency, rule_topic=rule_topic,
         line_defaults={line: code for line, (_, code) in line_defaults.items()},

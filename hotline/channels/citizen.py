@@ -1,7 +1,7 @@
 """The citizen web form (市民留言): the simplest channel, and the one anyone can abuse.
 
-Photos are checked and stripped of their metadata (`photo_files`, hotline.channels.photos) before anything is
-written, stored before the intake is committed and listed in its payload; a refused photo
+Photos are checked and stripped of their metadata (hotline.channels.photos) before anything
+is written, stored before the intake is committed and listed in its payload; a refused photo
 answers with the form again, the citizen's text still in it. The position comes from the
 browser's geolocation button or, when the citizen ticks it, from a photo's GPS tags.
 """
@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Request, current_app, render_template, request
+from flask import Blueprint, Flask, Request, render_template, request
 from flask.blueprints import BlueprintSetupState
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -27,7 +27,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
-from hotline.app import uploads
+from hotline.app import body_limits, settings
 from hotline.app.extensions import db, limiter
 from hotline.app.forms import show_error
 from hotline.app.labels import LINE_LABELS, REQUEST_TYPE_LABELS, choices
@@ -58,7 +58,7 @@ class RequestForm(FlaskForm):
 
 
 def _rate() -> str:
-    return str(current_app.config["WEB_INTAKE_RATE_LIMIT"])
+    return settings.current().web_intake_rate_limit
 
 
 def _is_submission(req: Request) -> bool:
@@ -69,8 +69,12 @@ def _is_submission(req: Request) -> bool:
 def _allow_photos(state: BlueprintSetupState) -> None:
     """The form may carry its photos: each is refused one by one with a message on the form
     (text kept); only a body far over that is cut off with a bare 413."""
-    uploads.allow(state.app, _is_submission, lambda app: int(app.config["WEB_PHOTO_MAX_BYTES"])
-                  * int(app.config["WEB_PHOTO_MAX_COUNT"]) + 1024 * 1024)
+    body_limits.allow(state.app, _is_submission, _photos_body)
+
+
+def _photos_body(app: Flask) -> int:
+    config = settings.current(app)
+    return config.web_photo_max_bytes * config.web_photo_max_count + 1024 * 1024
 
 
 def _position(form: RequestForm, checked: list[photo_files.Photo]) -> tuple[float, float] | None:
@@ -92,9 +96,9 @@ def expected_answer(at: datetime) -> datetime | None:
 
 
 def _form_page(form: RequestForm, status: int) -> tuple[str, int]:
-    config = current_app.config
-    return render_template("citizen/form.html", form=form, max_photos=config["WEB_PHOTO_MAX_COUNT"],
-                           max_mb=max(1, config["WEB_PHOTO_MAX_BYTES"] // (1024 * 1024))), status
+    config = settings.current()
+    return render_template("citizen/form.html", form=form, max_photos=config.web_photo_max_count,
+                           max_mb=max(1, config.web_photo_max_bytes // (1024 * 1024))), status
 
 
 @bp.route("/submit", methods=["GET", "POST"])
@@ -103,12 +107,12 @@ def submit_form() -> Any:
     form = RequestForm()
     if not form.validate_on_submit():
         return _form_page(form, 400 if form.is_submitted() else 200)
-    config = current_app.config
-    directory: Path = config["ATTACHMENT_DIR"]
+    config = settings.current()
+    directory: Path = config.attachment_dir
     stored: list[dict[str, Any]] = []
     try:
-        checked = photo_files.read(request.files.getlist("photos"), max_bytes=config["WEB_PHOTO_MAX_BYTES"],
-                              max_count=config["WEB_PHOTO_MAX_COUNT"])
+        checked = photo_files.read(request.files.getlist("photos"), max_bytes=config.web_photo_max_bytes,
+                                   max_count=config.web_photo_max_count)
         position = _position(form, checked)
         stored = photo_files.store(checked, directory)
         extra: dict[str, Any] = {"photos": stored} if stored else {}
@@ -124,7 +128,7 @@ def submit_form() -> Any:
             address=form.address.data,
             confidential=bool(form.confidential.data),
             extra=extra or None,
-        ))
+        ), region=config.default_region)
     except InvalidInput as exc:
         # Refused before the intake was written: its files go too. (Anything raised after the
         # commit leaves them, as the intake needs them.)
@@ -132,7 +136,7 @@ def submit_form() -> Any:
         show_error(form, exc)
         return _form_page(form, exc.status)
     # Accepted, so the phone normalises; the acknowledgement SMS goes to mobiles only.
-    phone = normalise_phone(form.phone.data, config["DEFAULT_REGION"])
+    phone = normalise_phone(form.phone.data, config.default_region)
     return render_template("citizen/done.html", number=intake.ticket_number,
                            sms_to=mask_phone(phone) if mobile(phone) else None,
                            expected=expected_answer(utcnow())), 201

@@ -19,9 +19,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from hotline.app import settings
 from hotline.app.extensions import db
 from hotline.channels.open311_records import LOCAL_TZ, MAX_REQUESTS, Catalogue, Query, find_requests
 from hotline.domain.content import clean_optional, idempotency_ref
@@ -253,7 +254,7 @@ def unknown(rest: str) -> NoReturn:
 def _api_client(form: Mapping[str, str]) -> str:
     """A short fingerprint of a valid api_key, so idempotency keys of two clients never clash."""
     key = form.get("api_key", "")
-    valid = current_app.config.get("OPEN311_API_KEYS") or set()
+    valid = settings.current().open311_api_keys
     if not key or not any(hmac.compare_digest(key.encode(), k.encode()) for k in valid):
         _fail(403, "api_key is missing or invalid")
     return hashlib.sha256(key.encode()).hexdigest()[:12]
@@ -323,7 +324,7 @@ def _post_request() -> Response:
         address=form.get("address_string"),
         source_ref=idempotency_ref(client, request.headers.get("Idempotency-Key")),
         extra={k: v for k, v in extra.items() if v is not None},
-    ))
+    ), region=settings.current().default_region)
     notice = f"已受理，工单号 {intake.ticket_number} / accepted; track it by service_request_id"
     return render("service_requests", "request", [
         {"service_request_id": intake.ticket_number, "service_notice": notice, "account_id": None}

@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from flask import current_app
 from sqlalchemy.orm import Session
 
 from hotline.citizen.followup import open_round
@@ -33,11 +32,11 @@ class Occasion:
     session: Session
     ticket: Ticket
     event: TicketEvent
+    public_base_url: str  # where the SMS send the citizen to follow the ticket
     round: int | None = None
 
-
-def tracking_link(number: str) -> str:
-    return f"{current_app.config['PUBLIC_BASE_URL']}/track?n={number}"
+    def tracking_link(self, number: str) -> str:
+        return f"{self.public_base_url}/track?n={number}"
 
 
 def acknowledge(occasion: Occasion) -> None:
@@ -54,7 +53,7 @@ def acknowledge(occasion: Occasion) -> None:
         return
     number = intake.ticket_number
     plan(session, kind=texts.ACK, line=intake.line.value, number=number, to=phone, intake=intake,
-         dedupe_key=f"ack:{number}", values={"link": tracking_link(number)})
+         dedupe_key=f"ack:{number}", values={"link": occasion.tracking_link(number)})
 
 
 def follow_up_round(occasion: Occasion) -> None:
@@ -79,7 +78,7 @@ def answer(occasion: Occasion) -> None:
     if mobile(ticket.phone):
         plan(session, kind=texts.ANSWER, line=ticket.line.value, number=ticket.number,
              to=ticket.phone, ticket=ticket, dedupe_key=key,
-             values={"answer": text, "link": tracking_link(ticket.number)})
+             values={"answer": text, "link": occasion.tracking_link(ticket.number)})
     else:
         # No mobile: the answer is phoned. The row is the agents' call-back list entry.
         plan(session, kind=texts.ANSWER, line=ticket.line.value, number=ticket.number,
@@ -96,20 +95,21 @@ HANDLERS: dict[Effect, Callable[[Occasion], None]] = {
 }
 
 
-def run(session: Session, events: Iterable[TicketEvent]) -> None:
+def run(session: Session, events: Iterable[TicketEvent], public_base_url: str) -> None:
     """Run the table's effects of each event, in the table's order, inside the session."""
     for event in events:
         ticket = event.ticket
         kinds = effects_of(event.kind)
         if ticket is None or not kinds:
             continue
-        occasion = Occasion(session, ticket, event)
+        occasion = Occasion(session, ticket, event, public_base_url)
         for effect in kinds:
             HANDLERS[effect](occasion)
 
 
-def settle(session: Session, events: list[TicketEvent]) -> list[int]:
-    """What the unit of work runs before its commit: the effects, then the sends they planned."""
-    run(session, events)
+def settle(session: Session, events: list[TicketEvent], *, public_base_url: str) -> list[int]:
+    """What the unit of work runs before its commit: the effects, then the sends they planned
+    (the factory binds PUBLIC_BASE_URL, for the tracking links)."""
+    run(session, events, public_base_url)
     session.flush()
     return planned_sends(session)

@@ -15,12 +15,12 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from config import FollowupSettings
 from hotline.domain import lifecycle
 from hotline.domain.effects import SMS_ANSWER_CHANNELS
 from hotline.domain.errors import DomainError, InvalidInput
@@ -282,12 +282,11 @@ def record_by_agent(session: Session, ticket: Ticket, actor: Actor, *, solved: i
 # --- the periodic job ----------------------------------------------------------------------------
 
 
-def sweep(session: Session, now: datetime | None = None) -> dict[str, int]:
+def sweep(session: Session, limits: FollowupSettings, now: datetime | None = None) -> dict[str, int]:
     """Ask where no delivery receipt came; close as not rated where no answer came in time."""
     now = now or utcnow()
-    cfg = current_app.config
-    no_receipt = now - timedelta(hours=float(cfg.get("FOLLOWUP_ASK_WITHOUT_RECEIPT_HOURS", 6)))
-    give_up = now - timedelta(days=float(cfg.get("FOLLOWUP_NO_ANSWER_DAYS", 3)))
+    no_receipt = now - limits.ask_without_receipt_after
+    give_up = now - limits.no_answer_after
     asked = 0
     waiting = session.scalars(
         select(FollowUp).where(FollowUp.status == PENDING, FollowUp.asked_at.is_(None))

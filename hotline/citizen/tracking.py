@@ -22,7 +22,6 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -33,7 +32,7 @@ from flask import (
 from flask_babel import gettext as _
 from sqlalchemy import String, func, insert, literal, select, text, update
 
-from hotline.app import unit_of_work
+from hotline.app import settings, unit_of_work
 from hotline.app.extensions import db, limiter
 from hotline.app.i18n import Labels
 from hotline.app.labels import EVENT_LABELS, N_, STATUS_LABELS
@@ -79,11 +78,11 @@ def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
 
 
 def _rate() -> str:
-    return str(current_app.config["TRACK_RATE_LIMIT"])
+    return settings.current().tracking.rate_limit
 
 
 def _keyed(text: str) -> str:
-    key = str(current_app.config["SECRET_KEY"]).encode()
+    key = settings.current().secret_key.encode()
     return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
 
 
@@ -133,13 +132,13 @@ def _locked(ticket_id: int, client: str) -> bool:
                                    TrackingFailure.at >= now - FAILURE_WINDOW), func.count())
         .where(TrackingFailure.ticket_id == ticket_id,
                TrackingFailure.at >= now - TICKET_FAILURE_WINDOW)).one()
-    config = current_app.config
-    return mine >= config["TRACK_MAX_FAILURES"] or everyone >= config["TRACK_TICKET_MAX_FAILURES"]
+    limits = settings.current().tracking
+    return mine >= limits.max_failures or everyone >= limits.ticket_max_failures
 
 
 def _phone_matches(stored: str, raw: str) -> bool:
     try:
-        given = normalise_phone(raw, current_app.config["DEFAULT_REGION"])
+        given = normalise_phone(raw, settings.current().default_region)
     except InvalidInput:
         return False
     return hmac.compare_digest(given, stored)

@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import Any
 
 import redis
-from flask import current_app
 from flask_babel import gettext as _
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
@@ -120,9 +119,10 @@ def training() -> Training | None:
                     enqueued_at=job.enqueued_at, ended_at=job.ended_at)
 
 
-def train_candidate(session: Session, actor: User) -> None:
-    """Queue a retraining that registers a candidate without activating it; refused while
-    another one is queued or running (two would only compete for the same CPU)."""
+def train_candidate(session: Session, actor: User, *, timeout_seconds: int) -> None:
+    """Queue a retraining that registers a candidate without activating it, stopped by RQ after
+    `timeout_seconds`; refused while another one is queued or running (two would only compete
+    for the same CPU)."""
     conn = connection()
     try:
         if not conn.set(STARTING, 1, nx=True, ex=30):
@@ -132,7 +132,7 @@ def train_candidate(session: Session, actor: User) -> None:
             if latest is not None and latest.busy:
                 raise Conflict(_("已有训练任务正在排队或进行，请等它结束后再试"))
             enqueued = queue(TRAINING_QUEUE).enqueue(
-                TRAIN_CANDIDATE, job_timeout=int(current_app.config["TRAINING_TIMEOUT_SECONDS"]),
+                TRAIN_CANDIDATE, job_timeout=timeout_seconds,
                 result_ttl=86400, failure_ttl=7 * 86400)
             conn.set(CURRENT_JOB, enqueued.id)
         finally:

@@ -7,7 +7,6 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from flask import Flask
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -19,9 +18,10 @@ from hotline.seed.load import corpus_rows
 REAL_BODIES = "tipdm2020c_attachment2_details_only.csv"
 
 
-def training_data(app: Flask, *, corpus_only: bool = False) -> tuple[list[str], list[str], str]:
-    """The real labelled messages when their folder is present, else the repo's demo corpus."""
-    path = Path(app.config["HOTLINE_DATA_DIR"]) / REAL_BODIES
+def training_data(data_dir: Path, *, corpus_only: bool = False) -> tuple[list[str], list[str], str]:
+    """The real labelled messages when their folder (HOTLINE_DATA_DIR) is present, else the
+    repo's demo corpus."""
+    path = data_dir / REAL_BODIES
     if path.exists() and not corpus_only:
         with path.open(encoding="utf-8", newline="") as handle:
             rows = [r for r in csv.DictReader(handle) if r.get("label_conflict") != "True"]
@@ -50,18 +50,19 @@ def activate(session: Session, version: str) -> None:
     session.commit()
 
 
-def _store(app: Flask, session: Session, model: classifier.Model, card: dict) -> ModelVersion:
+def _store(models: Path, session: Session, model: classifier.Model, card: dict) -> ModelVersion:
     version = new_version()
-    model_dir = Path(app.config["MODEL_DIR"]) / version
+    model_dir = models / version
     classifier.save(model, model_dir)
     return register(session, model_dir, version, {**classifier.load(model_dir).card, **card})
 
 
-def train_and_activate(app: Flask, session: Session, texts: Sequence[str], labels: Sequence[str],
-                       *, source: str) -> ModelVersion:
-    """Train on `texts` with the city's place names in the tokenizer, and make it active."""
+def train_and_activate(models: Path, session: Session, texts: Sequence[str],
+                       labels: Sequence[str], *, source: str) -> ModelVersion:
+    """Train on `texts` with the city's place names in the tokenizer, store it under `models`
+    (HOTLINE_MODEL_DIR) and make it active."""
     model = classifier.train(texts, labels, user_words=place_words(session))
-    row = _store(app, session, model, {"source": source})
+    row = _store(models, session, model, {"source": source})
     activate(session, row.version)
     return row
 
@@ -70,7 +71,7 @@ def active(session: Session) -> ModelVersion | None:
     return session.scalars(select(ModelVersion).where(ModelVersion.active)).one_or_none()
 
 
-def retrain(app: Flask, session: Session, *, activate_if_better: bool = True,
+def retrain(data_dir: Path, models: Path, session: Session, *, activate_if_better: bool = True,
             progress: Callable[[str], None] | None = None,
             ) -> tuple[ModelVersion, classifier.RetrainResult]:
     """A candidate from the base data plus every topic people set or corrected.
@@ -83,7 +84,7 @@ def retrain(app: Flask, session: Session, *, activate_if_better: bool = True,
     """
     report = progress or (lambda _stage: None)
     report("loading")
-    texts, labels, source = training_data(app)
+    texts, labels, source = training_data(data_dir)
     corrections = [(e.text, e.label) for e in session.scalars(select(TrainingExample))]
     current = active(session)
     result = classifier.retrain(
@@ -92,7 +93,7 @@ def retrain(app: Flask, session: Session, *, activate_if_better: bool = True,
         progress=report,
     )
     report("saving")
-    row = _store(app, session, result.model, {
+    row = _store(models, session, result.model, {
         "source": source, "corrections": len(corrections), "decision": result.reason,
         "activated": result.activate and activate_if_better,
         "retrain_active_metrics": result.active_metrics,

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
+from hotline.app import settings
 from hotline.app.extensions import db
 from hotline.cli import fail
 from hotline.imports.cases import Summary, column_indexes, import_rows, load_mapping
@@ -21,10 +21,6 @@ from hotline.imports.files import TableError, read_table
 from hotline.intake.accept import Request, find_existing
 from hotline.intake.handover import submit
 from hotline.models import Line
-
-
-def _stored(req: Request) -> bool:
-    return submit(req)[1]
 
 
 def _dry_run_store() -> Callable[[Request], bool]:
@@ -60,9 +56,10 @@ def import_command(path: Path, line: str, mapping: Path | None, sheet: str | Non
         indexes = column_indexes(table, columns)
     except TableError as exc:
         fail(str(exc))
-    store = _dry_run_store() if dry_run else _stored
+    region = settings.current().default_region
+    store = _dry_run_store() if dry_run else lambda req: submit(req, region=region)[1]
     summary = Summary()
-    for outcome in import_rows(table, indexes, source, current_app.config["DEFAULT_REGION"], store):
+    for outcome in import_rows(table, indexes, source, region, store):
         if outcome.created is None:
             summary.rejected += 1
             click.echo(f"row {outcome.row}: {outcome.reason}", err=True)

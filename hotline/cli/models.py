@@ -5,10 +5,10 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from hotline.app import settings
 from hotline.app.extensions import db
 from hotline.classifier_models import registry as model_registry
 from hotline.models import ModelVersion
@@ -28,15 +28,18 @@ def list_models() -> None:
 @model.command("train")
 def train() -> None:
     """Train on the base data and activate the result."""
-    texts, labels, source = model_registry.training_data(current_app)
-    row = model_registry.train_and_activate(current_app, db.session, texts, labels, source=source)
+    configured = settings.current()
+    texts, labels, source = model_registry.training_data(configured.data_dir)
+    row = model_registry.train_and_activate(configured.model_dir, db.session, texts, labels,
+                                            source=source)
     click.echo(row.version)
 
 
 @model.command("retrain")
 def retrain() -> None:
     """Train a candidate with people's corrections; activate it only if it is not worse."""
-    row, result = model_registry.retrain(current_app, db.session)
+    configured = settings.current()
+    row, result = model_registry.retrain(configured.data_dir, configured.model_dir, db.session)
     click.echo(f"{row.version}: {result.reason}")
 
 

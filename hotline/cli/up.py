@@ -14,7 +14,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from hotline.app import migrate, unit_of_work
+from hotline.app import migrate, settings, unit_of_work
 from hotline.app.embedded_redis import ensure_running
 from hotline.app.extensions import db
 from hotline.app.queue import redis_url
@@ -55,8 +55,11 @@ def ensure_model(app: Flask, *, corpus_only: bool = False) -> str:
     """Train and activate a model unless one is active (the corpus alone trains in seconds)."""
     if model_registry.has_active(db.session):
         return "model: already active"
-    texts, labels, source = model_registry.training_data(app, corpus_only=corpus_only)
-    row = model_registry.train_and_activate(app, db.session, texts, labels, source=source)
+    configured = settings.current(app)
+    texts, labels, source = model_registry.training_data(configured.data_dir,
+                                                         corpus_only=corpus_only)
+    row = model_registry.train_and_activate(configured.model_dir, db.session, texts, labels,
+                                            source=source)
     return f"model: trained {row.version} on {len(texts)} texts from {source}"
 
 
@@ -82,7 +85,7 @@ def _watch(app: Flask, children: dict[str, subprocess.Popen[bytes]], env: dict[s
     the embedded Redis if it died (the children wait for it meanwhile, workers.outage)."""
     while not stop.wait(WATCH_SECONDS):
         if embedded_redis:
-            ensure_running(app.config["INSTANCE_DIR"] / "redis")
+            ensure_running(settings.current(app).instance_dir / "redis")
         for name, child in children.items():
             if child.poll() is not None and not stop.is_set():
                 click.echo(f"{name} exited with {child.returncode}, starting it again", err=True)
@@ -102,7 +105,7 @@ def up(host: str, port: int, password: str, workers: int) -> None:
     from waitress import create_server
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    embedded_redis = app.config["REDIS_URL"] is None
+    embedded_redis = settings.current(app).redis.url is None
     try:
         # Bound first: a port in use fails at once, and the URL answers as soon as it is printed.
         server = create_server(app, host=host, port=port, threads=8)

@@ -11,7 +11,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -27,6 +26,7 @@ from wtforms import HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
+from hotline.app import settings
 from hotline.app.extensions import db
 from hotline.app.forms import show_error
 from hotline.app.labels import STATUS_LABELS
@@ -82,7 +82,7 @@ def log_call() -> Any:
     if form.validate_on_submit():
         try:
             ticket, refused = console.log_call(db.session, Actor.of(current_user), _call(form),
-                                               region=current_app.config["DEFAULT_REGION"])
+                                               region=settings.current().default_region)
         except InvalidInput as exc:
             db.session.rollback()
             show_error(form, exc)
@@ -120,7 +120,7 @@ def caller_history() -> Any:
     """The caller's earlier tickets, fetched while the number is typed."""
     try:
         tickets = console.history(db.session, request.args.get("phone", ""),
-                                  current_app.config["DEFAULT_REGION"])
+                                  settings.current().default_region)
     except DomainError as exc:
         return _json_error(exc)
     return jsonify({"tickets": [{
@@ -144,7 +144,7 @@ def suggest() -> Any:
         result = console.preview(db.session, data.get("text", ""),
                                  address=data.get("address") or None,
                                  line=data.get("line") or "12345", phone=data.get("phone"),
-                                 region=current_app.config["DEFAULT_REGION"])
+                                 region=settings.current().default_region)
     except DomainError as exc:
         return _json_error(exc)
     result["unit"]["by_label"] = _decided_by(result["unit"]["by"])

@@ -26,6 +26,7 @@ from typing import Any
 from hotline.domain.deadlines import Planner, Window, due_phrase, shown
 from hotline.domain.errors import Forbidden, IllegalTransition, InvalidInput
 from hotline.domain.events import EventKind
+from hotline.domain.marks import N_
 from hotline.domain.roles import Permission, allows
 from hotline.domain.states import (
     ANSWERED,
@@ -80,11 +81,11 @@ CITIZEN = Actor("citizen")
 UNIT_ROLES = frozenset({Role.UNIT_STAFF, Role.UNIT_LEAD})
 
 RETURN_REASONS = {
-    "not_our_duty": "非本单位职责",
-    "wrong_district": "非本辖区",
-    "insufficient_info": "诉求信息不全",
-    "duplicate": "重复件",
-    "other": "其他",
+    "not_our_duty": N_("非本单位职责"),
+    "wrong_district": N_("非本辖区"),
+    "insufficient_info": N_("诉求信息不全"),
+    "duplicate": N_("重复件"),
+    "other": N_("其他"),
 }
 RETURNS_BEFORE_ARBITRATION = 2
 MAX_EXTENSION_DAYS = 30

@@ -41,6 +41,8 @@ from sqlalchemy.orm import Session
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from config import LoginSettings
+from hotline.app import settings
 from hotline.app.errors import wants_json
 from hotline.app.extensions import db, limiter, login_manager
 from hotline.app.urls import safe_target
@@ -209,9 +211,8 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("密码"), validators=[DataRequired(), Length(max=200)])
 
 
-def _attempt(username: str, password: str) -> tuple[str, User | None]:
+def _attempt(username: str, password: str, limits: LoginSettings) -> tuple[str, User | None]:
     """Check the credentials, count and audit the outcome; the caller commits."""
-    config = current_app.config
     user = db.session.scalars(select(User).where(User.username == username)).one_or_none()
     if user is None or not user.active:
         with contextlib.suppress(VerificationError):
@@ -219,8 +220,8 @@ def _attempt(username: str, password: str) -> tuple[str, User | None]:
         audit.record(db.session, None, "user", username[:40], "login_failed")
         return WRONG, None
     was_locked = bool(user.locked_until and user.locked_until > utcnow())
-    outcome = check_password(user, password, max_failures=config["LOGIN_MAX_FAILURES"],
-                             lock_for=timedelta(minutes=config["LOGIN_LOCK_MINUTES"]))
+    outcome = check_password(user, password, max_failures=limits.max_failures,
+                             lock_for=limits.lock_for)
     if outcome == OK:
         audit.record(db.session, user, "user", user.username, "login")
     elif outcome == LOCKED and not was_locked:
@@ -238,7 +239,8 @@ def login() -> Any:
     form = LoginForm()
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form), 400 if request.method == "POST" else 200
-    outcome, user = _attempt(form.username.data or "", form.password.data or "")
+    limits = settings.current().login
+    outcome, user = _attempt(form.username.data or "", form.password.data or "", limits)
     db.session.commit()
     if outcome == OK and user is not None:
         login_user(user)
@@ -248,7 +250,7 @@ def login() -> Any:
         return redirect(safe_target(request.args.get("next")))
     if outcome == LOCKED:
         error = _("登录失败次数过多，账号已锁定 %(m)d 分钟。请稍后再试，或请管理员解锁。",
-                  m=current_app.config["LOGIN_LOCK_MINUTES"])
+                  m=limits.lock_for // timedelta(minutes=1))
     else:
         error = _("用户名或密码错误。")
     return render_template("auth/login.html", form=form, error=error), 401
@@ -279,12 +281,12 @@ def _session_limits() -> Any:
             or request.blueprint in current_app.extensions[MACHINE_BLUEPRINTS]
             or not current_user.is_authenticated):
         return None
-    now = int(time.time())
-    if now - session.get(SIGNED_IN, 0) > current_app.config["SESSION_MAX_HOURS"] * 3600:
+    now, limits = int(time.time()), settings.current().session
+    if now - session.get(SIGNED_IN, 0) > limits.max_age.total_seconds():
         return _signed_out(_("登录已超过 %(h)s 小时，请重新登录。",
-                             h=f"{current_app.config['SESSION_MAX_HOURS']:g}"),
+                             h=f"{limits.max_age / timedelta(hours=1):g}"),
                            "登录时间已到上限，已自动退出 / signed out: the session is too old")
-    if now - session.get(LAST_SEEN, 0) > current_app.permanent_session_lifetime.total_seconds():
+    if now - session.get(LAST_SEEN, 0) > limits.idle.total_seconds():
         return _signed_out(_("长时间未操作，已自动退出，请重新登录。"),
                            "长时间未操作，已自动退出 / signed out after inactivity")
     session[LAST_SEEN] = now

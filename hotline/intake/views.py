@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import StringField
 from wtforms.validators import Length, Optional
 
-from hotline.app import unit_of_work
+from hotline.app import settings, unit_of_work
 from hotline.app.extensions import db
 from hotline.app.forms import show_error
 from hotline.domain.content import displayable
@@ -69,7 +69,7 @@ def make_ticket(intake_id: int) -> Any:
                 content=form.content.data, request_type=form.request_type.data or "complaint",
                 phone=form.phone.data or p.get("phone"), name=form.name.data,
                 address=form.address.data, confidential=bool(p.get("confidential"))),
-                current_app.config["DEFAULT_REGION"])
+                settings.current().default_region)
         except InvalidInput as exc:
             db.session.rollback()
             show_error(form, exc)

@@ -16,10 +16,11 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, scoped_session
 
+from config import OutboxSettings
+from hotline.domain.marks import N_
 from hotline.domain.phones import is_mobile
 from hotline.messaging import texts
 from hotline.messaging.sender import PermanentFailure, Sender, TemporaryFailure, UncertainFailure
@@ -35,9 +36,9 @@ TO_CALL, CALLED = "to_call", "called"
 RANK = {QUEUED: 0, SENDING: 1, ACCEPTED: 2, SENT: 3, DELIVERED: 4, UNDELIVERED: 4, FAILED: 4}
 PROBLEM_STATUSES = frozenset({FAILED, UNDELIVERED, UNCERTAIN})
 STATUS_LABELS = {
-    QUEUED: "待发送", SENDING: "发送中", ACCEPTED: "已提交", SENT: "已发出", DELIVERED: "已送达",
-    UNDELIVERED: "未送达", FAILED: "发送失败", UNCERTAIN: "结果未知，请核实", TO_CALL: "待电话告知",
-    CALLED: "已电话告知",
+    QUEUED: N_("待发送"), SENDING: N_("发送中"), ACCEPTED: N_("已提交"), SENT: N_("已发出"), DELIVERED: N_("已送达"),
+    UNDELIVERED: N_("未送达"), FAILED: N_("发送失败"), UNCERTAIN: N_("结果未知，请核实"), TO_CALL: N_("待电话告知"),
+    CALLED: N_("已电话告知"),
 }
 # session.info key: (transaction, rows) whose send jobs wait for that transaction's commit.
 _SENDS = "hotline.outbox.sends"
@@ -96,13 +97,8 @@ def planned_sends(session: Session) -> list[int]:
             if isinstance(r, int) or r.id is not None]
 
 
-def status_callback_url() -> str:
-    return str(current_app.config["PUBLIC_BASE_URL"]) + "/twilio/status"
-
-
-def _retry_delay(attempts: int) -> int:
+def _retry_delay(base: int, attempts: int) -> int:
     """Exponential back-off: base, 2×base, 4×base… capped, so an outage is not hammered."""
-    base = int(current_app.config.get("OUTBOX_RETRY_BASE_SECONDS", 30))
     return min(base * 2 ** max(attempts - 1, 0), 3600)
 
 
@@ -123,8 +119,10 @@ def claim(session: Session, message_id: int, now: datetime) -> OutboundMessage |
 
 
 def send(session: Session, message_id: int, sender: Sender | None,
-         retry: Callable[[int, int], None]) -> str:
-    """Send one outbox row; `retry(message_id, delay_seconds)` schedules the next attempt.
+         retry: Callable[[int, int], None], *, limits: OutboxSettings, public_base_url: str) -> str:
+    """Send one outbox row; `retry(message_id, delay_seconds)` schedules the next attempt,
+    backing off and giving up as `limits` say. Delivery receipts are asked for at
+    `public_base_url`'s /twilio/status.
 
     Returns what happened (for the job's result and logs).
     """
@@ -136,16 +134,15 @@ def send(session: Session, message_id: int, sender: Sender | None,
     if sender is None:
         return _fail(session, message, None, "短信通道未配置 / no SMS provider configured")
     try:
-        result = sender.send(message.to_addr or "", message.body, status_callback=status_callback_url())
+        result = sender.send(message.to_addr or "", message.body, status_callback=public_base_url + "/twilio/status")
     except PermanentFailure as exc:
         return _fail(session, message, exc.code, str(exc))
     except UncertainFailure as exc:
         return _fail(session, message, None, f"{exc}：请核实市民是否收到", status=UNCERTAIN)
     except TemporaryFailure as exc:
-        limit = int(current_app.config.get("OUTBOX_MAX_ATTEMPTS", 6))
-        if message.attempts >= limit:
+        if message.attempts >= limits.max_attempts:
             return _fail(session, message, exc.code, f"{exc} (gave up after {message.attempts} tries)")
-        delay = _retry_delay(message.attempts)
+        delay = _retry_delay(limits.retry_base_seconds, message.attempts)
         message.status, message.error_code, message.error_message = QUEUED, exc.code, str(exc)
         message.next_attempt_at = now + timedelta(seconds=delay)
         session.commit()

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.domain.marks import N_
 from hotline.models import MessageTemplate
 
 SEGMENT_BUDGET = 3
@@ -49,9 +50,9 @@ DEFAULTS: dict[str, str] = {
     TRACKING_CODE: "【{line}】您查询工单{number}的验证码为 {code}，10分钟内有效。如非本人操作请忽略。",
 }
 KIND_LABELS = {
-    ACK: "受理回执", ANSWER: "答复通知", FOLLOWUP_ASK: "回访提问", FOLLOWUP_CLARIFY: "回访澄清",
-    FOLLOWUP_THANKS: "回访致谢", FOLLOWUP_REDO: "重办告知", TRACKING_CODE: "查询验证码",
-    STAFF_NOTICE: "超期提醒（值班电话）",
+    ACK: N_("受理回执"), ANSWER: N_("答复通知"), FOLLOWUP_ASK: N_("回访提问"), FOLLOWUP_CLARIFY: N_("回访澄清"),
+    FOLLOWUP_THANKS: N_("回访致谢"), FOLLOWUP_REDO: N_("重办告知"), TRACKING_CODE: N_("查询验证码"),
+    STAFF_NOTICE: N_("超期提醒（值班电话）"),
 }
 PLACEHOLDERS = {"line", "number", "answer", "link", "code"}
 REQUIRED: dict[str, set[str]] = {

@@ -23,6 +23,8 @@ from sqlalchemy.orm import joinedload
 
 from hotline.app import unit_of_work
 from hotline.app.extensions import db
+from hotline.app.i18n import Labels
+from hotline.app.labels import FOLLOW_UP_LABELS, SATISFIED_LABELS, SOLVED_LABELS
 from hotline.domain.roles import Permission
 from hotline.identity import audit
 from hotline.identity.access import recipient_view, reveal_recipient
@@ -49,7 +51,9 @@ def _panel() -> dict[str, Any]:
             select(FollowUp).where(FollowUp.ticket_id == ticket.id).order_by(FollowUp.round)))
 
     return {"ticket_messages": ticket_messages, "ticket_follow_ups": ticket_follow_ups,
-            "OUTBOX_LABELS": outbox.STATUS_LABELS, "MESSAGE_KIND_LABELS": texts.KIND_LABELS}
+            "OUTBOX_LABELS": Labels(outbox.STATUS_LABELS), "MESSAGE_KIND_LABELS": Labels(texts.KIND_LABELS),
+            "FOLLOW_UP_LABELS": Labels(FOLLOW_UP_LABELS), "SOLVED_LABELS": Labels(SOLVED_LABELS),
+            "SATISFIED_LABELS": Labels(SATISFIED_LABELS)}
 
 
 # --- call-back list ----------------------------------------------------------------------------
@@ -130,10 +134,10 @@ def message_templates() -> Any:
                          audit.UPDATE if before else audit.CREATE, before,
                          {"line": line, "kind": kind, "body": body})
             unit_of_work.commit(db.session)
-            flash(f"已保存 {line} 的「{texts.KIND_LABELS[kind]}」模板。", "ok")
+            flash(_("已保存 %(line)s 的「%(kind)s」模板。", line=line, kind=_(texts.KIND_LABELS[kind])), "ok")
             return redirect(url_for("messaging.message_templates"))
     rows = {(r.line, r.kind): r for r in db.session.scalars(select(MessageTemplate))}
     status = 400 if any(errors.values()) else 200
     return render_template("messaging/templates.html", rows=rows, lines=[li.value for li in Line],
-                           kinds=texts.DEFAULTS, labels=texts.KIND_LABELS, errors=errors,
+                           kinds=texts.DEFAULTS, labels=Labels(texts.KIND_LABELS), errors=errors,
                            posted=request.form, budget=texts.SEGMENT_BUDGET), status

@@ -163,7 +163,7 @@ class Dashboard:
         rows, numbers = [], []
         for c, t in page.rows:
             state = clock_state(c, self.now)
-            rows.append([labels.get(state, state), t.number, kind_label(c.kind), c.due_at,
+            rows.append([labels.get(state, state), t.number, kind_label(c.kind, _), c.due_at,
                          self.units.get(c.department_id, ""), self.districts.get(t.district,
                                                                                   t.district or "")])
             numbers.append(t.number)

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from hotline.catalogue import snapshot
 from hotline.domain.deadlines import due_phrase
 from hotline.domain.events import EventKind
+from hotline.domain.marks import N_
 from hotline.messaging import outbox, texts
 from hotline.models import (
     DeadlineClock,
@@ -41,16 +42,17 @@ from hotline.models import (
 
 log = logging.getLogger(__name__)
 STEPS = ("warning", "overdue", "escalated")
-KIND_LABELS = {"dispatch": "分拨", "sign": "签收", "reply": "答复"}
+KIND_LABELS = {"dispatch": N_("分拨"), "sign": N_("签收"), "reply": N_("答复")}
 BATCH = 1000  # SQLite allows 32766 bound values; 3 marks × 5 columns each
 
 
-def kind_label(kind: str) -> str:
+def kind_label(kind: str, translate: Callable[[str], str] = str) -> str:
+    """A clock's name: Chinese in the notices the scan stores, `translate`d on pages."""
     if kind.startswith("assist:"):
-        return f"协办({kind.split(':', 1)[1]})"
+        return f"{translate(N_('协办'))}({kind.split(':', 1)[1]})"
     if kind.startswith("urge:"):
-        return f"督办#{kind.split(':', 1)[1]}"
-    return KIND_LABELS.get(kind, kind)
+        return f"{translate(N_('督办'))}#{kind.split(':', 1)[1]}"
+    return translate(KIND_LABELS.get(kind, kind))
 
 
 def clock_state(clock: DeadlineClock, now: datetime | None = None) -> str:

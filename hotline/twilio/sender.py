@@ -14,6 +14,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+from hotline.app import settings
 from hotline.messaging.sender import (
     PermanentFailure,
     Sender,
@@ -79,13 +80,14 @@ def configured_sender(app: Flask) -> Sender | None:
     agent to phone rather than pretend they went out.
     """
     sender = app.extensions.get("hotline.sender")
-    if sender is None and app.config.get("TWILIO_ACCOUNT_SID") and app.config.get("TWILIO_FROM_NUMBER"):
+    account = settings.current(app).twilio
+    if sender is None and account.account_sid and account.from_number:
         sender = TwilioSender(
-            account_sid=app.config["TWILIO_ACCOUNT_SID"],
-            auth_token=app.config["TWILIO_AUTH_TOKEN"],
-            from_number=app.config["TWILIO_FROM_NUMBER"],
-            api_base_url=app.config.get("TWILIO_API_BASE_URL") or None,
-            timeout=float(app.config["TWILIO_TIMEOUT_SECONDS"]),
+            account_sid=account.account_sid,
+            auth_token=account.auth_token,
+            from_number=account.from_number,
+            api_base_url=account.api_base_url or None,
+            timeout=account.timeout_seconds,
         )
         app.extensions["hotline.sender"] = sender
     return sender

@@ -84,7 +84,7 @@ def receive(session: Session, *, sid: str, sender: str, dialled: str, line: Line
     target = quoted_open_ticket(session, body, phone)
     intake, _created = submit(
         Request(channel=Channel.SMS, line=line.value, content=body, phone=phone, source_ref=sid),
-        target_ticket_id=target.id if target else None,
+        region=region, target_ticket_id=target.id if target else None,
     )
     # A retry may find the intake but not the message (a crash between the two commits).
     remember(session, Message(

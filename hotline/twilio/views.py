@@ -13,10 +13,10 @@ with silence. Nothing is stored for refused content.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from twilio.twiml.messaging_response import MessagingResponse
 
-from hotline.app import unit_of_work
+from hotline.app import settings, unit_of_work
 from hotline.app.extensions import db
 from hotline.citizen.followup import answer_by_sms
 from hotline.domain.errors import InvalidInput
@@ -54,7 +54,7 @@ def sorry() -> Response:
 @bp.post("/sms")
 @webhook("MessageSid", "From", "To", optional=("Body",))
 def sms(form: Fields) -> Response:
-    line = dialled_line(form["To"])
+    line = dialled_line(form["To"], settings.current().twilio.line_numbers)
     if line is None:
         return _sms_reply(twilio_sms.REPLY_UNKNOWN_NUMBER)
     body = form.get("Body", "")
@@ -62,13 +62,13 @@ def sms(form: Fields) -> Response:
     if earlier is not None:
         return _sms_reply(earlier.reply)
     if answer_by_sms(db.session, sid=form["MessageSid"], sender=form["From"], body=body,
-                     region=current_app.config["DEFAULT_REGION"]):
+                     region=settings.current().default_region):
         unit_of_work.commit(db.session)
         return twiml(MessagingResponse())  # a follow-up answer; its reply goes via the outbox
     try:
         receipt = twilio_sms.receive(
             db.session, sid=form["MessageSid"], sender=form["From"], dialled=form["To"],
-            line=line, body=body, region=current_app.config["DEFAULT_REGION"],
+            line=line, body=body, region=settings.current().default_region,
         )
     except InvalidInput as exc:
         db.session.rollback()
@@ -80,7 +80,7 @@ def sms(form: Fields) -> Response:
 @bp.post("/voice")
 @webhook("CallSid", "To")
 def voice(form: Fields) -> Response:
-    line = dialled_line(form["To"])
+    line = dialled_line(form["To"], settings.current().twilio.line_numbers)
     if line is None:
         return twiml(twilio_voice.unknown_number())
     return twiml(twilio_voice.answer(line, action=public_url(RECORDING_PATH),
@@ -93,7 +93,7 @@ def voice(form: Fields) -> Response:
 def voice_recording(form: Fields) -> Response:
     if not twilio_voice.valid_recording_url(form["RecordingUrl"]):
         raise Rejected(400, "Bad request: RecordingUrl is not an http(s) URL")
-    line = dialled_line(form["To"])
+    line = dialled_line(form["To"], settings.current().twilio.line_numbers)
     if line is None:
         return twiml(twilio_voice.unknown_number())
     if form.get("RecordingDuration", "").strip() == "0":
@@ -101,7 +101,7 @@ def voice_recording(form: Fields) -> Response:
     intake = twilio_voice.accept_recording(
         db.session, call_sid=form["CallSid"], recording_sid=form["RecordingSid"],
         recording_url=form["RecordingUrl"], caller=form.get("From", ""), dialled=form["To"],
-        line=line, region=current_app.config["DEFAULT_REGION"],
+        line=line, region=settings.current().default_region,
     )
     return twiml(twilio_voice.thanks(intake.ticket_number))
 
@@ -111,12 +111,13 @@ def voice_recording(form: Fields) -> Response:
          optional=("TranscriptionText", "RecordingSid", "RecordingUrl", "From", "To"))
 def voice_transcription(form: Fields) -> Response:
     """Twilio ignores the answer to this callback: 204 once the transcript is stored."""
+    configured = settings.current()
     outcome = twilio_voice.apply_transcript(db.session, twilio_voice.Transcript(
         sid=form["TranscriptionSid"], call_sid=form["CallSid"],
         status=form["TranscriptionStatus"].strip().lower(),
         text=form.get("TranscriptionText", "").replace("\x00", ""),
         recording_sid=form.get("RecordingSid", ""), recording_url=form.get("RecordingUrl", ""),
         caller=form.get("From", ""), dialled=form.get("To", ""),
-    ), current_app.config["DEFAULT_REGION"])
+    ), configured.default_region, configured.twilio.line_numbers)
     log.info("transcript %s for call %s: %s", form["TranscriptionSid"], form["CallSid"], outcome)
     return Response(status=204)

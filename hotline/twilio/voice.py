@@ -10,6 +10,7 @@ usable transcript the ticket simply waits for an agent to type what the caller s
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from urllib.parse import urlparse
@@ -149,7 +150,7 @@ def accept_recording(session: Session, *, call_sid: str, recording_sid: str, rec
     intake, _created = submit(
         Request(channel=Channel.VOICE, line=line.value, content=transcript, phone=phone,
                 source_ref=call_sid, extra=extra),
-        allow_empty=True,
+        region=region, allow_empty=True,
     )
     remember(session, Message(
         direction="in", channel=Channel.VOICE, kind="voicemail", provider_sid=recording_sid,
@@ -187,13 +188,13 @@ def _transcript_message(t: Transcript, text: str | None, intake_id: int | None,
     )
 
 
-def _apply(session: Session, t: Transcript, region: str) -> str:
+def _apply(session: Session, t: Transcript, region: str, line_numbers: Mapping[str, str]) -> str:
     if session.scalar(select(Message.id).where(Message.provider_sid == t.sid)) is not None:
         return "duplicate"
     text = _usable_text(t)
     intake = _locked_intake(session, t.call_sid)
     if intake is None:
-        return _before_recording(session, t, text, region)
+        return _before_recording(session, t, text, region, line_numbers)
     ticket = None
     if text is None:
         outcome = "failed"
@@ -218,9 +219,10 @@ def _apply(session: Session, t: Transcript, region: str) -> str:
     return outcome
 
 
-def _before_recording(session: Session, t: Transcript, text: str | None, region: str) -> str:
+def _before_recording(session: Session, t: Transcript, text: str | None, region: str,
+                      line_numbers: Mapping[str, str]) -> str:
     """The transcript overtook the recording callback: open the intake from it, if we can."""
-    line = dialled_line(t.dialled) if t.dialled else None
+    line = dialled_line(t.dialled, line_numbers) if t.dialled else None
     if line is None or not t.recording_sid or not valid_recording_url(t.recording_url):
         remember(session, _transcript_message(t, text, None))
         log.warning("transcript %s for call %s that has no intake; kept as a message",
@@ -233,15 +235,17 @@ def _before_recording(session: Session, t: Transcript, text: str | None, region:
     return "intake_created"
 
 
-def apply_transcript(session: Session, t: Transcript, region: str) -> str:
+def apply_transcript(session: Session, t: Transcript, region: str,
+                     line_numbers: Mapping[str, str]) -> str:
     """Put a transcript where it belongs; idempotent on TranscriptionSid. Returns what happened.
+    `line_numbers` is TWILIO_LINE_NUMBERS, for a transcript that arrives before its recording.
 
     Optimistic locking turns a concurrent agent edit into StaleDataError: try again, and the
     second pass sees the ticket as the agent left it.
     """
     for attempt in range(3):
         try:
-            return _apply(session, t, region)
+            return _apply(session, t, region, line_numbers)
         except StaleDataError:
             session.rollback()
             log.info("ticket changed under transcript %s (attempt %d)", t.sid, attempt + 1)

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 from functools import wraps
 
-from flask import Response, current_app, request
+from flask import Response, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -26,7 +26,7 @@ from twilio.request_validator import (
 )
 from twilio.twiml import TwiML
 
-from hotline.app import unit_of_work
+from hotline.app import settings, unit_of_work
 from hotline.app.extensions import db
 from hotline.models import Line, LineNumber, Message
 
@@ -53,16 +53,16 @@ class Rejected(Exception):
 def signed_url() -> str:
     """The URL Twilio signed. Mounting the app under a path prefix means it belongs in the base."""
     path = request.full_path if request.query_string else request.path
-    return str(current_app.config["PUBLIC_BASE_URL"]) + path
+    return settings.current().public_base_url + path
 
 
 def public_url(path: str) -> str:
     """An absolute callback URL for TwiML, on the same base the callbacks will be checked against."""
-    return str(current_app.config["PUBLIC_BASE_URL"]) + path
+    return settings.current().public_base_url + path
 
 
 def check_signature() -> None:
-    token = str(current_app.config.get("TWILIO_AUTH_TOKEN") or "")
+    token = settings.current().twilio.auth_token
     if not token:
         # An empty key would make every signature forgeable: refuse everything instead.
         log.error("TWILIO_AUTH_TOKEN is not set: refusing all Twilio webhooks")
@@ -125,16 +125,15 @@ def line_number(number: str | None) -> LineNumber | None:
         LineNumber.number == (number or "").strip())).one_or_none()
 
 
-def dialled_line(number: str | None) -> Line | None:
+def dialled_line(number: str | None, configured: Mapping[str, str]) -> Line | None:
     """The hotline a Twilio number belongs to, or None.
 
     The `line_numbers` table decides; a number without a row falls back to the config seed
-    TWILIO_LINE_NUMBERS, and a deactivated row means the number is no longer ours. An unknown
+    `configured` (TWILIO_LINE_NUMBERS), and a deactivated row means the number is no longer ours. An unknown
     number is a configuration error, not a guess: routing a 12315 consumer case as 12345 would
     quietly send it to the wrong catalogue. Callers tell the citizen and we log loudly.
     """
     row = line_number(number)
-    configured: Mapping[str, str] = current_app.config.get("TWILIO_LINE_NUMBERS") or {}
     raw = (row.line if row.active else None) if row else configured.get((number or "").strip())
     if raw is None:
         log.error("Twilio number %r is not an active hotline number", number)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from flask import (
     Blueprint,
     Request,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -27,7 +27,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from hotline.app import unit_of_work, uploads
+from hotline.app import body_limits, settings, unit_of_work
 from hotline.app.extensions import db
 from hotline.catalogue import snapshot
 from hotline.domain.errors import InvalidInput, NotFound
@@ -44,11 +44,11 @@ UPLOAD_PATHS = ("/attachments", *(f"/act/{action.name}" for action in ACTIONS if
 
 
 def upload_limit() -> int:
-    return int(current_app.config["ATTACHMENT_MAX_BYTES"])
+    return settings.current().attachment_max_bytes
 
 
-def storage() -> Any:
-    return current_app.config["ATTACHMENT_DIR"]
+def storage() -> Path:
+    return settings.current().attachment_dir
 
 
 def checked_uploads() -> list[attachments.Upload]:
@@ -85,7 +85,8 @@ def _is_upload(req: Request) -> bool:
 @bp.record_once
 def _allow_uploads(state: BlueprintSetupState) -> None:
     """The global body limit is small (forms); upload routes may carry one file's worth more."""
-    uploads.allow(state.app, _is_upload, lambda app: int(app.config["ATTACHMENT_MAX_BYTES"]) + 256 * 1024)
+    body_limits.allow(state.app, _is_upload,
+                      lambda app: settings.current(app).attachment_max_bytes + 256 * 1024)
 
 
 @bp.route("/tickets/<number>/attachments", methods=["POST"])

@@ -7,6 +7,7 @@ the API uses, and the ticket page offers and reads its forms by the same table
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
@@ -19,6 +20,7 @@ from werkzeug.datastructures import MultiDict
 
 from hotline.app import tables, unit_of_work
 from hotline.app.extensions import db
+from hotline.app.i18n import Labels
 from hotline.catalogue import snapshot
 from hotline.domain.deadlines import Planner, presets
 from hotline.domain.errors import InvalidInput, NotFound
@@ -28,6 +30,7 @@ from hotline.domain.lifecycle import (
     open_assist_tasks,
     pending_extension,
 )
+from hotline.domain.marks import N_
 from hotline.domain.roles import Permission, allows
 from hotline.identity.access import check_view
 from hotline.identity.permissions import requires
@@ -53,8 +56,8 @@ from hotline.workbench.views import attach_then, checked_uploads
 from routing.calendar import SHANGHAI
 
 bp = Blueprint("work", __name__, template_folder="templates")
-STATE_LABELS = {"green": "正常", "yellow": "临期", "red": "超期", "missing": "缺日历",
-                "met": "按时", "late": "逾期完成", "none": "—"}
+STATE_LABELS = {"green": N_("正常"), "yellow": N_("临期"), "red": N_("超期"), "missing": N_("缺日历"),
+                "met": N_("按时"), "late": N_("逾期完成"), "none": "—"}
 
 
 def _audience(user: User) -> Any:
@@ -88,7 +91,7 @@ def _workflow_helpers() -> dict[str, Any]:
         pending = pending_extension(t)
         planner = snapshot.current(db.session).planner if supervisor else None
         suggested = suggested_unit(db.session, t) if offers(BY_NAME["dispatch"], t, role) else None
-        return {"view": deadline_view(t), "units": units, "topics": topics, "reasons": RETURN_REASONS,
+        return {"view": deadline_view(t), "units": units, "topics": topics, "reasons": Labels(RETURN_REASONS),
                 "supervisor": supervisor,
                 "mine": mine, "my_task": my_task, "arbitration": needs_arbitration(t),
                 "pending_extension": pending, "open_tasks": open_assist_tasks(t),
@@ -101,7 +104,7 @@ def _workflow_helpers() -> dict[str, Any]:
                 "offers": lambda name: offers(BY_NAME[name], t, role)}
 
     return {"workflow": workflow, "unread_count": unread_count, "STATE_LABELS": STATE_LABELS,
-            "kind_label": kind_label}
+            "kind_label": partial(kind_label, translate=_)}
 
 
 def applies(action: TicketAction, ticket: Ticket) -> bool:

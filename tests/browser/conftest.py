@@ -11,17 +11,16 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from hotline import create_app
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, AppMaker
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 
 
 @pytest.fixture
-def live_server(app: Flask, app_config: dict[str, object]) -> Iterator[str]:
+def live_server(app: Flask, make_app: AppMaker) -> Iterator[str]:
     """The app served over real HTTP on a free port, sharing the test's database and Redis."""
-    served = create_app(dict(app_config))
+    served = make_app()
     server = make_server("127.0.0.1", 0, served, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -8,6 +8,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from hotline.app import settings as app_settings
 from hotline.app.extensions import db
 from hotline.classifier_models import registry as model_registry
 from hotline.models import AuditEntry, Ticket
@@ -88,9 +89,9 @@ def test_admin_edits_a_routing_rule_and_the_next_ticket_follows_it(
 @pytest.mark.slow
 def test_admin_pages_fit_a_phone(app: Flask, reference: None, live_server: str, browser,  # type: ignore[no-untyped-def]
                                  tmp_path: Path) -> None:
-    app.config["HOTLINE_DATA_DIR"] = tmp_path / "absent"  # train on the repository's corpus
-    first, _ = model_registry.retrain(app, db.session)
-    model_registry.retrain(app, db.session, activate_if_better=False)  # a candidate beside it
+    corpus, models = tmp_path / "absent", app_settings.current(app).model_dir  # the repo's corpus
+    first, _ = model_registry.retrain(corpus, models, db.session)
+    model_registry.retrain(corpus, models, db.session, activate_if_better=False)  # a candidate
     assert model_registry.active(db.session).version == first.version
     context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844},
                                   is_mobile=True, has_touch=True)

@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from hotline.app import settings as app_settings
 from hotline.app.extensions import db
 from hotline.models import Attachment, Ticket
 from tests.browser.conftest import shot, sign_in
@@ -58,7 +59,7 @@ def test_citizen_sends_a_photo_and_her_position_then_tracks_it(
     ticket = db.session.scalars(select(Ticket).where(Ticket.number == number)).one()
     assert (ticket.latitude, ticket.longitude) == (HERE["latitude"], HERE["longitude"])  # not the photo's
     row = db.session.scalars(select(Attachment)).one()
-    assert CAMERA.encode() not in (app.config["ATTACHMENT_DIR"] / row.storage_key).read_bytes()
+    assert CAMERA.encode() not in (app_settings.current(app).attachment_dir / row.storage_key).read_bytes()
 
     page.locator("#track-link").click()
     assert page.get_by_label("工单号").input_value() == number

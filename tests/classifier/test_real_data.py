@@ -12,7 +12,7 @@ import classifier
 import config
 from classifier import data
 
-TIPDM = config.load()["HOTLINE_DATA_DIR"]
+TIPDM = config.load().data_dir
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not data.available(TIPDM), reason="TipDM data absent")]
 

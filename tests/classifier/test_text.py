@@ -13,7 +13,7 @@ from classifier import text as text_module
 from classifier.text import Segmenter, normalize, stop_words
 from tests.classifier.conftest import synthetic_corpus
 
-TIPDM = config.load()["HOTLINE_DATA_DIR"]
+TIPDM = config.load().data_dir
 
 
 @pytest.mark.parametrize(("raw", "expected"), [

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from flask import Flask
 
+from tests.conftest import ChangeSettings
 from tests.fakes.twilio_rest import FakeTwilio
 
 ACCOUNT_SID = "AC" + "1" * 32
@@ -24,14 +26,15 @@ def _twilio_server() -> Iterator[FakeTwilio]:
 
 
 @pytest.fixture
-def fake_twilio(app: Flask, _twilio_server: FakeTwilio) -> FakeTwilio:
+def fake_twilio(app: Flask, settings: ChangeSettings, _twilio_server: FakeTwilio) -> FakeTwilio:
     """The app configured as a deployment is, with Twilio's API at the local fake."""
     _twilio_server.reset()
-    app.config.update(
-        TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-        TWILIO_API_BASE_URL=_twilio_server.base_url, TWILIO_FROM_NUMBER=FROM_NUMBER,
-        PUBLIC_BASE_URL=PUBLIC_BASE, TWILIO_LINE_NUMBERS=LINE_NUMBERS,
-        OUTBOX_RETRY_BASE_SECONDS=0, OUTBOX_REQUEUE_AFTER_SECONDS=0,
+    settings(
+        public_base_url=PUBLIC_BASE,
+        twilio={"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN,
+                "api_base_url": _twilio_server.base_url, "from_number": FROM_NUMBER,
+                "line_numbers": LINE_NUMBERS},
+        outbox={"retry_base_seconds": 0, "requeue_after": timedelta(0)},
     )
     app.extensions.pop("hotline.sender", None)
     return _twilio_server

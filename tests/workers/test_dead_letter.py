@@ -5,6 +5,7 @@ made into its ticket by hand under the number the citizen was told."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from flask import Flask
@@ -16,7 +17,7 @@ from hotline.app.queue import ACCEPTED, connection
 from hotline.intake.accept import Request
 from hotline.intake.handover import submit
 from hotline.models import AuditEntry, Channel, Intake, IntakeStatus, Status, Ticket
-from tests.conftest import csrf_token, drain, login
+from tests.conftest import ChangeSettings, csrf_token, drain, login
 from tests.hotline.api.test_api import token
 from workers.jobs import sweep_intakes
 
@@ -24,15 +25,15 @@ ATTEMPTS = 3
 
 
 @pytest.fixture(autouse=True)
-def _quick_sweeps(app: Flask) -> None:
-    app.config.update(INTAKE_MAX_ATTEMPTS=ATTEMPTS, INTAKE_REQUEUE_AFTER_SECONDS=0)
+def _quick_sweeps(settings: ChangeSettings) -> None:
+    settings(intake={"max_attempts": ATTEMPTS, "requeue_after": timedelta(0)})
 
 
 def broken_intake() -> Intake:
     """Accepted like any other, then holding what processing cannot take (a request type no
     release knows, as a payload written by an older or newer version would)."""
     accepted, _ = submit(Request(channel=Channel.WEB, line="12345", content="小区门口井盖丢了",
-                                 phone="13812348000"))
+                                 phone="13812348000"), region="CN")
     intake = db.session.get_one(Intake, accepted.id)
     intake.payload = {**intake.payload, "request_type": "no such type"}
     db.session.commit()

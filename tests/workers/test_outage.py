@@ -26,10 +26,12 @@ from rq import Worker
 from rq.cron import CronScheduler
 from sqlalchemy import select
 
+from hotline.app import settings as app_settings
 from hotline.app.extensions import db
 from hotline.intake.accept import Request
 from hotline.intake.handover import submit
 from hotline.models import Channel, Ticket
+from tests.conftest import ChangeSettings
 from workers.outage import Backoff, Outage
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,10 +84,10 @@ class RedisServer:
 
 
 @pytest.fixture
-def own_redis(app: Flask) -> Iterator[RedisServer]:
+def own_redis(app: Flask, settings: ChangeSettings) -> Iterator[RedisServer]:
     server = RedisServer()
     server.start()
-    app.config["REDIS_URL"] = server.url  # the test's submissions announce to it
+    settings(redis={"url": server.url})  # the test's submissions announce to it
     app.extensions.pop("hotline.redis", None)
     yield server
     server.stop()
@@ -96,7 +98,7 @@ class Process:
 
     def __init__(self, command: str, app: Flask, url: str, log: Path, retry_cap: float) -> None:
         env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-               "REDIS_URL": url, "HOTLINE_INSTANCE_DIR": str(app.config["INSTANCE_DIR"]),
+               "REDIS_URL": url, "HOTLINE_INSTANCE_DIR": str(app_settings.current(app).instance_dir),
                "REDIS_RETRY_MAX_SECONDS": str(retry_cap), "REDIS_OUTAGE_LOG_SECONDS": "10",
                "INTAKE_REQUEUE_AFTER_SECONDS": "0", "LOG_LEVEL": "INFO"}
         self.log = log
@@ -139,7 +141,7 @@ def _ticket(number: str) -> Callable[[], bool]:
 
 def _intake(content: str) -> str:
     intake, _ = submit(Request(channel=Channel.WEB, line="12345", content=content,
-                               phone="13812348000"))
+                               phone="13812348000"), region="CN")
     assert intake.ticket_number
     return intake.ticket_number
 

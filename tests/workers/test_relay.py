@@ -14,14 +14,14 @@ from hotline.app.queue import ACCEPTED, INTAKE_QUEUE, connection
 from hotline.intake.accept import Request
 from hotline.intake.handover import submit
 from hotline.models import Channel, Intake, IntakeStatus, Ticket
-from tests.conftest import drain
+from tests.conftest import ChangeSettings, drain
 from workers import relay
 from workers.jobs import BATCH, IntakesFailed, process_intakes
 
 
 def _submit(content: str) -> str:
     intake, _ = submit(Request(channel=Channel.WEB, line="12345", content=content,
-                               phone="13812348000"))
+                               phone="13812348000"), region="CN")
     return intake.ticket_number
 
 
@@ -83,10 +83,11 @@ def test_the_relay_lets_a_burst_gather_into_one_job(app: Flask,
     assert _queued_ids(app) == [[1, 2, 3]]
 
 
-def test_without_workers_an_intake_is_processed_at_once(app: Flask) -> None:
+def test_without_workers_an_intake_is_processed_at_once(app: Flask,
+                                                       settings: ChangeSettings) -> None:
     """Synchronous RQ (RQ_ASYNC=0, as bench/deadlines runs): no relay would read the
     announcement, so the hand-over runs the job itself."""
-    app.config["RQ_ASYNC"] = False
+    settings(rq_async=False)
     number = _submit("路口红绿灯不亮")
     assert connection(app).llen(ACCEPTED) == 0
     assert db.session.scalars(select(Ticket.number)).all() == [number]

@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,13 +19,14 @@ from rq import Queue
 from rq.registry import StartedJobRegistry
 from sqlalchemy import create_engine, func, select, text
 
+from hotline.app import settings as app_settings
 from hotline.app.embedded_redis import ensure_running, stop
 from hotline.app.extensions import db
 from hotline.app.queue import INTAKE_QUEUE, connection
 from hotline.intake.accept import Request
 from hotline.intake.handover import submit
 from hotline.models import Channel, Intake, IntakeStatus, Ticket
-from tests.conftest import drain
+from tests.conftest import ChangeSettings, drain
 from workers import relay
 from workers.jobs import sweep_intakes
 
@@ -35,22 +37,23 @@ def _request(content: str = "楼道灯坏了，晚上很黑") -> Request:
     return Request(channel=Channel.WEB, line="12345", content=content, phone="13812348000")
 
 
-def _use_redis(app: Flask, url: str) -> None:
-    app.config["REDIS_URL"] = url
+def _use_redis(app: Flask, settings: ChangeSettings, url: str) -> None:
+    settings(redis={"url": url})
     app.extensions.pop("hotline.redis", None)
 
 
-def test_intake_accepted_while_redis_is_down_becomes_a_ticket(app: Flask, tmp_path: Path) -> None:
+def test_intake_accepted_while_redis_is_down_becomes_a_ticket(app: Flask, tmp_path: Path,
+                                                              settings: ChangeSettings) -> None:
     own = tmp_path / "redis"
     url = ensure_running(own)
     stop(own)  # Redis goes away before the citizen submits
-    _use_redis(app, url)
-    intake, created = submit(_request())
+    _use_redis(app, settings, url)
+    intake, created = submit(_request(), region="CN")
     assert created and intake.ticket_number  # the citizen still gets a number
     assert db.session.get(Intake, intake.id).status == IntakeStatus.RECEIVED
 
     assert ensure_running(own) == url  # Redis is back
-    app.config["INTAKE_REQUEUE_AFTER_SECONDS"] = 0
+    settings(intake={"requeue_after": timedelta(0)})
     assert sweep_intakes() == 1
     drain(app)
     ticket = db.session.scalars(select(Ticket)).one()
@@ -59,15 +62,16 @@ def test_intake_accepted_while_redis_is_down_becomes_a_ticket(app: Flask, tmp_pa
 
 
 @pytest.mark.slow
-def test_the_relay_outlives_a_redis_outage(app: Flask, tmp_path: Path) -> None:
+def test_the_relay_outlives_a_redis_outage(app: Flask, tmp_path: Path,
+                                           settings: ChangeSettings) -> None:
     own = tmp_path / "redis"
-    _use_redis(app, ensure_running(own))
+    _use_redis(app, settings, ensure_running(own))
     stop(own)
     stop_relay = relay.start(app)
     try:
         time.sleep(1.5)  # the relay meets the outage, logs it and keeps trying
         ensure_running(own)
-        intake, _ = submit(_request())
+        intake, _ = submit(_request(), region="CN")
         jobs = Queue(INTAKE_QUEUE, connection=connection(app))
         _wait(lambda: jobs.count == 1, seconds=10)
         assert jobs.jobs[0].args == ([intake.id],)
@@ -108,10 +112,12 @@ def _wait(condition, seconds: float = 30.0) -> None:  # type: ignore[no-untyped-
 
 
 @pytest.mark.slow
-def test_worker_killed_mid_job_still_gives_exactly_one_ticket(app: Flask) -> None:
-    intake, _ = submit(_request("小区停水三天了，没有任何通知"))
+def test_worker_killed_mid_job_still_gives_exactly_one_ticket(app: Flask,
+                                                              settings: ChangeSettings) -> None:
+    intake, _ = submit(_request("小区停水三天了，没有任何通知"), region="CN")
+    configured = app_settings.current(app)
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-           "REDIS_URL": app.config["REDIS_URL"], "HOTLINE_INSTANCE_DIR": str(app.config["INSTANCE_DIR"])}
+           "REDIS_URL": str(configured.redis.url), "HOTLINE_INSTANCE_DIR": str(configured.instance_dir)}
     started = StartedJobRegistry(INTAKE_QUEUE, connection=connection(app))
     with _tickets_locked(app.config["SQLALCHEMY_DATABASE_URI"]):
         worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "hotline", "worker"],
@@ -128,7 +134,7 @@ def test_worker_killed_mid_job_still_gives_exactly_one_ticket(app: Flask) -> Non
     assert db.session.scalar(select(func.count(Ticket.id))) == 0
     assert Queue(INTAKE_QUEUE, connection=connection(app)).count == 0  # the job is gone from Redis
 
-    app.config["INTAKE_REQUEUE_AFTER_SECONDS"] = 0
+    settings(intake={"requeue_after": timedelta(0)})
     assert sweep_intakes() == 1  # the database knows the intake is unprocessed
     sweep_intakes()  # a second scheduler run does no harm
     drain(app)

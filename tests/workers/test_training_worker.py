@@ -23,6 +23,7 @@ from hotline.classifier_models import admin as classifier_models
 from hotline.intake.accept import Request
 from hotline.intake.handover import submit
 from hotline.models import Channel, Ticket, User
+from tests.conftest import ChangeSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 PROMPT_SECONDS = 20  # an idle worker opens a ticket in well under a second; this is slack
@@ -37,12 +38,13 @@ def _wait(condition: Callable[[], bool], seconds: float, what: str) -> None:
 
 
 @pytest.fixture
-def processes(app: Flask, reference: None, tmp_path: Path) -> Iterator[None]:
+def processes(app: Flask, reference: None, tmp_path: Path,
+              settings: ChangeSettings) -> Iterator[None]:
     """The intake worker and the trainer as real processes on this test's database and Redis."""
-    app.config["HOTLINE_DATA_DIR"] = tmp_path / "absent"
-    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-           "REDIS_URL": app.config["REDIS_URL"], "HOTLINE_INSTANCE_DIR": str(app.config["INSTANCE_DIR"]),
-           "HOTLINE_DATA_DIR": str(tmp_path / "absent"), "HOTLINE_MODEL_DIR": str(app.config["MODEL_DIR"])}
+    configured = settings(data_dir=tmp_path / "absent")
+    env = {**os.environ, "DATABASE_URL": configured.database_url,
+           "REDIS_URL": str(configured.redis.url), "HOTLINE_INSTANCE_DIR": str(configured.instance_dir),
+           "HOTLINE_DATA_DIR": str(configured.data_dir), "HOTLINE_MODEL_DIR": str(configured.model_dir)}
     children = [subprocess.Popen([sys.executable, "-m", "flask", "--app", "hotline", command],
                                  cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL, start_new_session=True)
@@ -65,12 +67,12 @@ def _stage() -> str | None:
 def test_an_intake_becomes_a_ticket_promptly_while_a_model_trains(app: Flask,
                                                                    processes: None) -> None:
     admin = db.session.scalars(select(User).where(User.username == "admin")).one()
-    classifier_models.train_candidate(db.session, admin)
+    classifier_models.train_candidate(db.session, admin, timeout_seconds=1800)
     _wait(lambda: _stage() == "evaluating", 60, "the training to run")
 
     started = time.monotonic()
     intake, _ = submit(Request(channel=Channel.WEB, line="12345", phone="13812348000",
-                               content="小区门口路灯坏了一个多月没人修"))
+                               content="小区门口路灯坏了一个多月没人修"), region="CN")
 
     def ticket_open() -> bool:
         db.session.expire_all()

@@ -13,16 +13,19 @@ from sqlalchemy import select
 from hotline.app.extensions import db
 from hotline.classifier_models import registry as model_registry
 from hotline.models import ModelVersion
+from tests.conftest import ChangeSettings
 from tests.hotline.admin.helpers import entries, last, post, run_training, sign_in
 
 
 @pytest.mark.slow
 def test_train_a_candidate_compare_activate_and_roll_back(app: Flask, reference: None,
                                                          client: FlaskClient,
-                                                         tmp_path: Path) -> None:
-    app.config["HOTLINE_DATA_DIR"] = tmp_path / "absent"  # the repository's own corpus
-    texts, labels, source = model_registry.training_data(app)
-    first = model_registry.train_and_activate(app, db.session, texts, labels, source=source)
+                                                         tmp_path: Path,
+                                                         settings: ChangeSettings) -> None:
+    corpus = settings(data_dir=tmp_path / "absent")  # the repository's own corpus
+    texts, labels, source = model_registry.training_data(corpus.data_dir)
+    first = model_registry.train_and_activate(corpus.model_dir, db.session, texts, labels,
+                                              source=source)
     sign_in(client, "admin")
     assert "没有可回退" in post(client, "/admin/models/rollback", {}).get_data(as_text=True)
 

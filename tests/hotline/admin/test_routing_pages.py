@@ -15,6 +15,7 @@ from hotline.catalogue import snapshot
 from hotline.models import CalendarDay, DispatchRule, Line, LineNumber, SlaPolicyRow, Topic
 from hotline.twilio.voice import greeting
 from hotline.twilio.webhook import dialled_line
+from tests.conftest import ChangeSettings
 from tests.hotline.admin.helpers import entries, field_error, last, post, sign_in
 from tests.hotline.tickets.helpers import new_ticket
 
@@ -123,10 +124,11 @@ def test_calendar_overrides_and_years(app: Flask, reference: None, client: Flask
 
 
 def test_line_numbers_decide_the_line_and_greeting(app: Flask, reference: None,
-                                                   client: FlaskClient) -> None:
+                                                   client: FlaskClient,
+                                                   settings: ChangeSettings) -> None:
     sign_in(client, "admin")
-    app.config["TWILIO_LINE_NUMBERS"] = {"+8657112345": "12345"}
-    assert dialled_line("+8657112345") == Line.L12345  # config seeds a number without a row
+    seed = settings(twilio={"line_numbers": {"+8657112345": "12345"}}).twilio.line_numbers
+    assert dialled_line("+8657112345", seed) == Line.L12345  # config seeds a number without a row
     listing = client.get("/admin/lines").get_data(as_text=True)
     assert "+8657112345" in listing and "/admin/lines/new?number=%2B8657112345&amp;line=12345" \
         in listing  # offered for taking over, the form filled in
@@ -139,14 +141,14 @@ def test_line_numbers_decide_the_line_and_greeting(app: Flask, reference: None,
     assert ok.status_code == 302
     row = db.session.scalars(select(LineNumber)).one()
     assert row.number == "+8657112319" and last("lines").after["line"] == "12319"
-    assert dialled_line("+8657112319") == Line.L12319
+    assert dialled_line("+8657112319", seed) == Line.L12319
     assert greeting(Line.L12319, "+8657112319") == "您好，这里是城建服务热线，请留言。"
     assert greeting(Line.L12319).startswith("您好")  # another number: the line's default
 
     # the row overrides the config, and a deactivated number is no longer answered as a line
     taken_over = post(client, "/admin/lines/new", {"number": "+8657112345", "line": "12315",
                                                    "active": "1"})
-    assert taken_over.status_code == 302 and dialled_line("+8657112345") == Line.L12315
+    assert taken_over.status_code == 302 and dialled_line("+8657112345", seed) == Line.L12315
     assert post(client, f"/admin/lines/{row.id}", {"_action": "deactivate"}).status_code == 302
     db.session.expire_all()
-    assert dialled_line("+8657112319") is None
+    assert dialled_line("+8657112319", seed) is None

@@ -19,9 +19,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 from twilio.request_validator import RequestValidator
 
-from hotline import create_app
 from hotline.app import migrate
 from hotline.app.extensions import db
+from tests.conftest import AppMaker
 
 TOKEN = "test-twilio-auth-token"
 BASE = "http://hotline.example.gov.cn"  # https: Talisman would redirect the plain test client
@@ -34,16 +34,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _app(app_config: dict[str, object], database_url: str) -> Flask:
-    return create_app({**app_config, "SQLALCHEMY_DATABASE_URI": database_url,
-                       "TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_BASE_URL": BASE,
-                       "TWILIO_LINE_NUMBERS": {"+8657112345": "12345"}})
+def _app(make_app: AppMaker, database_url: str) -> Flask:
+    return make_app(database_url=database_url, public_base_url=BASE,
+                    twilio={"auth_token": TOKEN, "line_numbers": {"+8657112345": "12345"}})
 
 
 @pytest.fixture
-def down(app_config: dict[str, object]) -> Flask:
+def down(make_app: AppMaker) -> Flask:
     """An app whose PostgreSQL is not there: nothing listens on its port."""
-    return _app(app_config, f"postgresql+psycopg://hotline@127.0.0.1:{_free_port()}/hotline")
+    return _app(make_app, f"postgresql+psycopg://hotline@127.0.0.1:{_free_port()}/hotline")
 
 
 def _unavailable(response: object) -> None:
@@ -163,9 +162,9 @@ def cluster() -> Iterator[Cluster]:
 
 
 @pytest.mark.slow
-def test_requests_succeed_again_once_postgresql_is_back(app_config: dict[str, object],
+def test_requests_succeed_again_once_postgresql_is_back(make_app: AppMaker,
                                                         cluster: Cluster) -> None:
-    app = _app(app_config, cluster.url)
+    app = _app(make_app, cluster.url)
     migrate.upgrade(app)
     client = app.test_client()
     feed = "/open311/v2/services.json"

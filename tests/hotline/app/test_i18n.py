@@ -94,3 +94,28 @@ def test_coded_values_are_shown_in_the_readers_language(app: Flask, reference: N
     client.get("/lang/en")
     page = client.get(f"/tickets/{number}").get_data(as_text=True)
     assert "Dispatched" in page and "已派单" not in page and "Complaint" in page
+
+
+def test_a_page_shows_the_readers_half_of_a_bilingual_message(app: Flask) -> None:
+    from flask_babel import refresh
+
+    from hotline.app.i18n import one_language
+
+    for lang, expected in (("zh_CN", "工单不存在"), ("en", "ticket not found: 20261207-000001")):
+        with app.test_request_context(f"/?lang={lang}"):
+            refresh()
+            assert one_language("工单不存在 / ticket not found: 20261207-000001") == expected
+    with app.test_request_context("/?lang=en"):
+        refresh()
+        assert one_language("A市住建局") == "A市住建局"  # not a pair: as it is
+        assert one_language("12345 / 12315") == "12345 / 12315"
+
+
+def test_error_pages_speak_one_language_and_the_api_both(app: Flask, client: FlaskClient) -> None:
+    english = client.get("/no-such-page?lang=en").get_data(as_text=True)
+    assert "Not found" in english and "未找到" not in english and "Back to the home page" in english
+    chinese = client.get("/no-such-page?lang=zh_CN").get_data(as_text=True)
+    assert "未找到" in chinese and "Not found" not in chinese
+    # Machines get both halves: an API client has no reader's language.
+    assert client.get("/api/v1/tickets/x-1?lang=en").get_json()["error"]["message"] == (
+        "需要有效的令牌 / a valid bearer token is required")

@@ -8,14 +8,14 @@ import pytest
 from flask import Flask
 
 import config
-from hotline import create_app
+from tests.conftest import AppMaker
 
 LIMIT = 20  # sign-in attempts per minute and address
 
 
-def _app(app_config: dict[str, object], proxies: int) -> Flask:
-    return create_app({**app_config, "RATELIMIT_ENABLED": True, "WTF_CSRF_ENABLED": False,
-                       "TRUSTED_PROXIES": proxies})
+def _app(make_app: AppMaker, proxies: int) -> Flask:
+    return make_app(ratelimit_enabled=True, trusted_proxies=proxies,
+                    flask={"WTF_CSRF_ENABLED": False})
 
 
 def _post(app: Flask, forwarded_for: str, proto: str = "http") -> int:
@@ -26,9 +26,9 @@ def _post(app: Flask, forwarded_for: str, proto: str = "http") -> int:
             environ_base={"REMOTE_ADDR": "10.0.0.2"}).status_code
 
 
-def test_behind_one_proxy_each_client_has_its_own_bucket(app_config: dict[str, object],
+def test_behind_one_proxy_each_client_has_its_own_bucket(make_app: AppMaker,
                                                          _migrated: None) -> None:
-    app = _app(app_config, 1)
+    app = _app(make_app, 1)
     codes = [_post(app, "203.0.113.7") for _ in range(LIMIT + 1)]
     assert 429 not in codes[:LIMIT] and codes[LIMIT] == 429
     assert _post(app, "198.51.100.9") == 400  # another citizen: not limited
@@ -36,17 +36,17 @@ def test_behind_one_proxy_each_client_has_its_own_bucket(app_config: dict[str, o
     assert _post(app, "198.51.100.1, 203.0.113.7") == 429
 
 
-def test_without_a_trusted_proxy_the_header_is_ignored(app_config: dict[str, object],
+def test_without_a_trusted_proxy_the_header_is_ignored(make_app: AppMaker,
                                                        _migrated: None) -> None:
-    app = _app(app_config, 0)
+    app = _app(make_app, 0)
     codes = [_post(app, f"203.0.113.{n}") for n in range(LIMIT + 1)]
     assert codes[LIMIT] == 429  # one bucket: the connection's address, whatever the header said
 
 
 def test_the_forwarded_scheme_is_believed_only_from_a_trusted_proxy(
-        app_config: dict[str, object], _migrated: None) -> None:
+        make_app: AppMaker, _migrated: None) -> None:
     for proxies, scheme in ((1, "https"), (0, "http")):
-        app = _app(app_config, proxies)
+        app = _app(make_app, proxies)
 
         @app.get("/scheme")
         def scheme_of_request() -> str:
@@ -61,10 +61,10 @@ def test_the_forwarded_scheme_is_believed_only_from_a_trusted_proxy(
 
 def test_trusted_proxies_follows_the_environment() -> None:
     base = {"SECRET_KEY": "k", "HOTLINE_INSTANCE_DIR": "/tmp/hotline-config-test"}
-    assert config.load(base)["TRUSTED_PROXIES"] == 0
-    assert config.load(base | {"TRUSTED_PROXIES": "2"})["TRUSTED_PROXIES"] == 2
+    assert config.load(base).trusted_proxies == 0
+    assert config.load(base | {"TRUSTED_PROXIES": "2"}).trusted_proxies == 2
 
 
-def test_a_negative_hop_count_is_refused(app_config: dict[str, object]) -> None:
-    with pytest.raises(ValueError, match="TRUSTED_PROXIES"):
-        create_app({**app_config, "TRUSTED_PROXIES": -1})
+def test_a_negative_hop_count_is_refused(make_app: AppMaker) -> None:
+    with pytest.raises(config.ConfigError, match="TRUSTED_PROXIES"):
+        make_app(trusted_proxies=-1)

@@ -18,10 +18,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from hotline import create_app
 from hotline.app.extensions import db
 from hotline.models import Intake, IntakeStatus
-from tests.conftest import csrf_token, login
+from tests.conftest import AppMaker, csrf_token, login
 
 
 def _free_port() -> int:
@@ -49,9 +48,8 @@ def redis_server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]
     server.wait()
 
 
-def _limited(app_config: dict[str, object], storage: str, **config: object) -> Flask:
-    return create_app({**app_config, "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": storage,
-                       **config})
+def _limited(make_app: AppMaker, storage: str, **changes: object) -> Flask:
+    return make_app(ratelimit_enabled=True, ratelimit_storage_uri=storage, **changes)
 
 
 def _file(client: FlaskClient) -> str:
@@ -70,10 +68,10 @@ def _track(client: FlaskClient, number: str) -> int:
 
 
 def test_sign_in_form_and_tracking_work_while_redis_is_down(
-        app: Flask, app_config: dict[str, object], reference: None,
+        app: Flask, make_app: AppMaker, reference: None,
         redis_server: tuple[str, subprocess.Popen[bytes]]) -> None:
     url, server = redis_server
-    web = _limited(app_config, url, REDIS_URL=url)
+    web = _limited(make_app, url, redis={"url": url})
     login(web.test_client(), "agent")
     assert redis.Redis.from_url(url).keys("LIMITS*")  # the limits count in Redis
     server.kill()
@@ -87,22 +85,22 @@ def test_sign_in_form_and_tracking_work_while_redis_is_down(
 
 
 def test_limits_count_in_memory_while_redis_is_down(app: Flask,
-                                                    app_config: dict[str, object]) -> None:
-    web = _limited(app_config, f"redis://127.0.0.1:{_free_port()}/0",
-                   TRACK_RATE_LIMIT="3 per minute", WTF_CSRF_ENABLED=False)
+                                                    make_app: AppMaker) -> None:
+    web = _limited(make_app, f"redis://127.0.0.1:{_free_port()}/0",
+                   tracking={"rate_limit": "3 per minute"}, flask={"WTF_CSRF_ENABLED": False})
     client = web.test_client()
     codes = [client.post("/track", data={"number": "20000101-000001",
                                          "phone": "13812348000"}).status_code for _ in range(4)]
     assert codes == [403, 403, 403, 429]
 
 
-def test_a_hung_redis_does_not_hold_sign_in(app: Flask, app_config: dict[str, object],
+def test_a_hung_redis_does_not_hold_sign_in(app: Flask, make_app: AppMaker,
                                             reference: None) -> None:
     """A Redis that accepts connections and never answers (stopped process, host gone)."""
     with socket.socket() as hung:
         hung.bind(("127.0.0.1", 0))
         hung.listen(16)
-        web = _limited(app_config, f"redis://127.0.0.1:{hung.getsockname()[1]}/0")
+        web = _limited(make_app, f"redis://127.0.0.1:{hung.getsockname()[1]}/0")
         started = time.monotonic()
         login(web.test_client(), "agent")
         # 1 s for the failed count and 1 s for the check that the storage is back (10 s with

@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.datastructures import Headers
 
-from hotline import create_app
+from tests.conftest import AppMaker
 from tests.hotline.tickets.helpers import token
 
 RESPONSES = [
@@ -61,9 +61,9 @@ def test_api_answers_carry_the_headers(app: Flask, reference: None, client: Flas
     _assert_secured(response.headers)
 
 
-def test_a_server_error_carries_the_headers(app_config: dict[str, object],
+def test_a_server_error_carries_the_headers(make_app: AppMaker,
                                             _migrated: None) -> None:
-    broken = create_app({**app_config, "PROPAGATE_EXCEPTIONS": False})
+    broken = make_app(flask={"PROPAGATE_EXCEPTIONS": False})
 
     @broken.get("/boom")
     def boom() -> str:
@@ -75,9 +75,9 @@ def test_a_server_error_carries_the_headers(app_config: dict[str, object],
     _assert_secured(response.headers)
 
 
-def test_hsts_and_the_https_redirect_only_for_an_https_site(app_config: dict[str, object],
+def test_hsts_and_the_https_redirect_only_for_an_https_site(make_app: AppMaker,
                                                             _migrated: None) -> None:
-    public = create_app({**app_config, "PUBLIC_BASE_URL": "https://12345.example.gov.cn"})
+    public = make_app(public_base_url="https://12345.example.gov.cn")
     with public.app_context():
         client = public.test_client()
         plain = client.get("/login")
@@ -87,6 +87,6 @@ def test_hsts_and_the_https_redirect_only_for_an_https_site(app_config: dict[str
     assert secure.status_code == 200
     assert secure.headers["Strict-Transport-Security"].startswith("max-age=")
     _assert_secured(secure.headers)
-    with create_app(dict(app_config)).app_context() as ctx:
+    with make_app().app_context() as ctx:
         assert "Strict-Transport-Security" not in ctx.app.test_client().get(
             "/login", base_url="https://localhost").headers

@@ -22,7 +22,7 @@ from hotline.imports.cases import import_rows
 from hotline.imports.files import Table
 from hotline.models import Intake, Line
 from hotline.twilio import sms as twilio_sms
-from tests.conftest import csrf_token, login
+from tests.conftest import ChangeSettings, csrf_token, login
 from tests.hotline.api.test_api import token
 from tests.hotline.channels.test_open311 import KEY
 from tests.hotline.imports.test_import import run
@@ -92,8 +92,9 @@ def test_the_agent_console_refuses_bytes_that_are_not_utf8(client: FlaskClient, 
 
 @pytest.mark.parametrize("poison", FORM_POISON)
 def test_open311_refuses_bytes_that_are_not_utf8_in_its_own_format(
-        app: Flask, client: FlaskClient, reference: None, poison: str | bytes) -> None:
-    app.config["OPEN311_API_KEYS"] = {KEY}
+        client: FlaskClient, reference: None, settings: ChangeSettings,
+        poison: str | bytes) -> None:
+    settings(open311_api_keys=frozenset({KEY}))
     body = f"api_key={KEY}&service_code=cxjs&address_string=x&description=".encode() + (
         poison if isinstance(poison, bytes) else poison.encode())
     response = client.post("/open311/v2/requests.json", data=body, content_type=FORM)
@@ -105,17 +106,17 @@ def test_open311_refuses_bytes_that_are_not_utf8_in_its_own_format(
 
 @pytest.mark.parametrize("poison", FORM_POISON)
 def test_twilio_sms_with_bytes_that_are_not_utf8_is_refused_and_stores_nothing(
-        app: Flask, client: FlaskClient, poison: str | bytes) -> None:
-    configure_twilio(app)
+        client: FlaskClient, settings: ChangeSettings, poison: str | bytes) -> None:
+    configure_twilio(settings)
     response = _form_post(client, "/twilio/sms", sms_params("x"), poison)
     assert response.status_code == 400
     assert intakes() == 0
 
 
-def test_twilio_sms_with_a_lone_surrogate_is_answered_in_chinese(app: Flask,
-                                                                 client: FlaskClient) -> None:
+def test_twilio_sms_with_a_lone_surrogate_is_answered_in_chinese(
+        client: FlaskClient, settings: ChangeSettings) -> None:
     """Should a gateway hand one over, the citizen hears why (Twilio only relays a 2xx)."""
-    configure_twilio(app)
+    configure_twilio(settings)
     with pytest.raises(InvalidCharacter) as refused:
         twilio_sms.receive(db.session, sid="SM" + "0" * 32, sender="+8613812348000",
                            dialled="+8657112345", line=Line.L12345, body="\ud800路灯", region="CN")

@@ -16,15 +16,14 @@ from hotline.app.extensions import db
 from hotline.catalogue import snapshot
 from hotline.domain.deadlines import shown
 from hotline.models import Attachment, Intake, IntakeStatus, Line, Status, Ticket, utcnow
-from tests.conftest import csrf_token, drain, login
+from tests.conftest import ChangeSettings, csrf_token, drain, login
 from tests.hotline.channels.photo_files import CAMERA, photo
 
 
 @pytest.fixture(autouse=True)
-def photo_dir(app: Flask, tmp_path: Path) -> Path:
+def photo_dir(settings: ChangeSettings, tmp_path: Path) -> Path:
     """A directory of this test's own, so it sees only the files it stored."""
-    app.config["ATTACHMENT_DIR"] = tmp_path / "attachments"
-    return tmp_path / "attachments"
+    return settings(attachment_dir=tmp_path / "attachments").attachment_dir
 
 
 def post(client: FlaskClient, **fields: str) -> tuple[int, str]:
@@ -206,9 +205,9 @@ def test_photos_of_a_refused_request_are_removed(app: Flask, client: FlaskClient
     assert _stored(photo_dir) == []
 
 
-def test_a_photo_over_the_size_limit_is_refused_on_the_form(app: Flask, client: FlaskClient,
-                                                            photo_dir: Path) -> None:
-    app.config["WEB_PHOTO_MAX_BYTES"] = 2048
+def test_a_photo_over_the_size_limit_is_refused_on_the_form(
+        app: Flask, client: FlaskClient, photo_dir: Path, settings: ChangeSettings) -> None:
+    settings(web_photo_max_bytes=2048)
     status, page = _photo_post(client, [(photo(size=(400, 400)) + b"\0" * 4096, "big.jpg")])
     assert status == 413 and "第 1 张照片超过 2 KB 上限" in page
     assert "路边井盖破了，见照片" in page

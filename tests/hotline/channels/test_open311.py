@@ -16,15 +16,15 @@ from werkzeug.test import TestResponse
 from hotline.app.extensions import db
 from hotline.domain.lifecycle import Actor, close, dispatch, reply, review_reply, sign
 from hotline.models import Department, Intake, Ticket, User, utcnow
-from tests.conftest import drain
+from tests.conftest import ChangeSettings, drain
 
 KEY = "open311-test-key"
 BASE = "/open311/v2"
 
 
 @pytest.fixture(autouse=True)
-def _keys(app: Flask) -> None:
-    app.config["OPEN311_API_KEYS"] = {KEY, "another-client"}
+def _keys(settings: ChangeSettings) -> None:
+    settings(open311_api_keys=frozenset({KEY, "another-client"}))
 
 
 def post(client: FlaskClient, fmt: str = "json", headers: dict[str, str] | None = None,
@@ -118,14 +118,15 @@ def test_request_life_as_an_open311_client_sees_it(app: Flask, client: FlaskClie
     assert record["status"] == "closed" and record["status_notes"] == "已安排维修人员更换灯泡"
 
 
-def test_api_key_is_required_to_post(client: FlaskClient, reference: None, app: Flask) -> None:
+def test_api_key_is_required_to_post(client: FlaskClient, reference: None,
+                                     settings: ChangeSettings) -> None:
     assert_error(post(client, api_key=None), 403, "api_key")
     assert_error(post(client, api_key="wrong"), 403, "api_key")
     xml = post(client, fmt="xml", api_key="wrong")
     assert xml.status_code == 403
     root = ET.fromstring(xml.data)
     assert root.tag == "errors" and root.findtext("error/code") == "403"
-    app.config["OPEN311_API_KEYS"] = set()
+    settings(open311_api_keys=frozenset())
     assert_error(post(client), 403)
     assert db.session.scalar(select(func.count(Intake.id))) == 0
 

@@ -33,7 +33,7 @@ def _sms_ticket(app: Flask, client: FlaskClient, fake: FakeTwilio, *, confidenti
                 name: str | None = None) -> str:
     """An SMS-style ticket (voice channel, mobile) answered and its answer delivered."""
     intake, _ = submit(Request(channel=Channel.VOICE, line="12345", content="噪音扰民，半夜施工",
-                               phone=PHONE, confidential=confidential, name=name))
+                               phone=PHONE, confidential=confidential, name=name), region="CN")
     drain(app)
     flow.answer(intake.ticket_number, "已责令停止夜间施工。")
     drain(app)
@@ -95,7 +95,7 @@ def test_no_answer_closes_as_not_rated(
 def test_question_is_asked_when_no_receipt_comes(
         app: Flask, fake_twilio: FakeTwilio, reference: None) -> None:
     intake, _ = submit(Request(channel=Channel.VOICE, line="12345", content="路面塌陷有个大坑",
-                               phone=PHONE))
+                               phone=PHONE), region="CN")
     drain(app)
     flow.answer(intake.ticket_number, "已修补。")
     drain(app)
@@ -118,7 +118,7 @@ def test_reporter_identity_never_reaches_the_unit(
 def test_caller_without_mobile_goes_on_the_call_back_list(
         app: Flask, client: FlaskClient, fake_twilio: FakeTwilio, reference: None) -> None:
     intake, _ = submit(Request(channel=Channel.VOICE, line="12345", content="自来水发黄不能用",
-                               phone="057187001234"))
+                               phone="057187001234"), region="CN")
     drain(app)
     flow.answer(intake.ticket_number, "管网已冲洗，水质已恢复。")
     drain(app)
@@ -163,7 +163,7 @@ def test_admin_edits_a_template_and_it_is_used(
         "csrf_token": csrf_token(client)})
     assert ok.status_code == 302
     assert db.session.scalars(select(MessageTemplate)).one().updated_by == "admin"
-    submit(Request(channel=Channel.WEB, line="12345", content="广场舞噪音太大了", phone=PHONE))
+    submit(Request(channel=Channel.WEB, line="12345", content="广场舞噪音太大了", phone=PHONE), region="CN")
     drain(app)
     assert fake_twilio.sent[-1].body.startswith("【A市12345】已收到，工单")
     login(client, "agent")

@@ -13,7 +13,6 @@ from flask import Flask, g
 from flask.testing import FlaskClient
 from sqlalchemy import event, select, update
 
-from hotline import create_app
 from hotline.app import unit_of_work
 from hotline.app.extensions import db
 from hotline.domain import lifecycle
@@ -21,7 +20,7 @@ from hotline.domain.deadlines import shown
 from hotline.intake.accept import Request
 from hotline.intake.handover import submit
 from hotline.models import Channel, Department, TrackingCode, TrackingFailure, User, utcnow
-from tests.conftest import csrf_token, drain
+from tests.conftest import AppMaker, ChangeSettings, csrf_token, drain
 from tests.fakes import flow
 from tests.fakes.twilio_rest import FakeTwilio
 
@@ -31,7 +30,7 @@ PHONE = "13812348000"
 @pytest.fixture
 def number(app: Flask, fake_twilio: FakeTwilio) -> str:
     intake, _ = submit(Request(channel=Channel.WEB, line="12345", content="公园里的长椅坏了",
-                               phone=PHONE, name="张三", confidential=True))
+                               phone=PHONE, name="张三", confidential=True), region="CN")
     drain(app)
     fake_twilio.reset()
     return intake.ticket_number
@@ -61,7 +60,7 @@ def test_wrong_number_and_wrong_phone_look_the_same(client: FlaskClient, number:
 
 def test_phone_proof_opens_only_that_ticket(app: Flask, client: FlaskClient, number: str) -> None:
     other, _ = submit(Request(channel=Channel.WEB, line="12345", content="另一件事情很着急",
-                              phone=PHONE))
+                              phone=PHONE), region="CN")
     drain(app)
     assert client.get(f"/track/{number}").status_code == 404  # nothing before proof
     status, _ = _try(client, number, phone="+86 138-1234-8000")  # any spelling of the number
@@ -91,9 +90,10 @@ def test_failures_lock_out_that_client_only(app: Flask, client: FlaskClient, num
     assert len(clients) == 1 and "198.51.100.7" not in clients.pop()  # a digest, not the address
 
 
-def test_failures_over_all_clients_lock_the_ticket(app: Flask, number: str) -> None:
+def test_failures_over_all_clients_lock_the_ticket(app: Flask, number: str,
+                                                   settings: ChangeSettings) -> None:
     """Many addresses cannot share the guessing beyond the ceiling per ticket."""
-    app.config["TRACK_TICKET_MAX_FAILURES"] = 6
+    settings(tracking={"ticket_max_failures": 6})
     for host in range(3):
         for _ in range(2):
             assert _try(_from(app, f"198.51.100.{host}"), number, phone="13900000000")[0] == 403
@@ -255,10 +255,10 @@ def test_timeline_is_public_only_and_english_works(
     assert "Dispatched" in english and "Progress" in english and "办理进度" not in english
 
 
-def test_tracking_attempts_are_rate_limited_per_ip(app_config: dict[str, object],
+def test_tracking_attempts_are_rate_limited_per_ip(make_app: AppMaker,
                                                    _migrated: None) -> None:
-    limited = create_app({**app_config, "RATELIMIT_ENABLED": True,
-                          "TRACK_RATE_LIMIT": "3 per minute", "WTF_CSRF_ENABLED": False})
+    limited = make_app(ratelimit_enabled=True, tracking={"rate_limit": "3 per minute"},
+                       flask={"WTF_CSRF_ENABLED": False})
     with limited.app_context():
         client = limited.test_client()
         codes = [client.post("/track", data={"number": "20000101-000001", "phone": PHONE}).status_code

@@ -5,16 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from flask import Flask, current_app
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from hotline.app import settings as app_settings
 from hotline.app.extensions import db
 from hotline.app.queue import DEFAULT_QUEUE, try_enqueue
 from hotline.classifier_models import registry as model_registry
 from hotline.classifier_models.active import ActiveModel
 from hotline.models import ModelVersion, TrainingExample
-from tests.conftest import drain
+from tests.conftest import ChangeSettings, drain
 from tests.hotline.tickets.helpers import act, new_ticket
 from workers.context import in_app
 
@@ -22,20 +23,23 @@ from workers.context import in_app
 @in_app
 def retrain_model() -> str:
     """A retraining as an RQ job (the test queues it, as the admin page queues its training)."""
-    row, result = model_registry.retrain(current_app, db.session)
+    configured = app_settings.current()
+    row, result = model_registry.retrain(configured.data_dir, configured.model_dir, db.session)
     return f"{row.version}: {result.reason}"
 
 
 @pytest.fixture
-def corpus_app(app: Flask, reference: None, tmp_path: Path) -> Flask:
+def corpus_app(app: Flask, reference: None, tmp_path: Path, settings: ChangeSettings) -> Flask:
     """Train from the repository's own corpus, whatever is on this machine."""
-    app.config["HOTLINE_DATA_DIR"] = tmp_path / "absent"
+    settings(data_dir=tmp_path / "absent")
     return app
 
 
 def _train(app: Flask) -> ModelVersion:
-    texts, labels, source = model_registry.training_data(app)
-    return model_registry.train_and_activate(app, db.session, texts, labels, source=source)
+    configured = app_settings.current(app)
+    texts, labels, source = model_registry.training_data(configured.data_dir)
+    return model_registry.train_and_activate(configured.model_dir, db.session, texts, labels,
+                                             source=source)
 
 
 def test_workers_pick_up_a_newly_activated_model_without_restart(corpus_app: Flask) -> None:
@@ -88,13 +92,14 @@ def test_topics_people_set_become_examples_for_the_retraining_job(corpus_app: Fl
 @pytest.mark.slow
 def test_retraining_keeps_the_active_model_when_the_candidate_is_worse(corpus_app: Flask) -> None:
     active = _train(corpus_app)
-    texts, labels, _ = model_registry.training_data(corpus_app)
+    configured = app_settings.current(corpus_app)
+    texts, labels, _ = model_registry.training_data(configured.data_dir)
     wrong = {label: next(other for other in sorted(set(labels)) if other != label) for label in labels}
     # Many confidently wrong "corrections" of new texts: a candidate trained on them gets worse.
     db.session.add_all([TrainingExample(text=f"{text}（补充{i}）", label=wrong[label], created_by="agent")
                         for i, (text, label) in enumerate(zip(texts, labels, strict=True))])
     db.session.commit()
-    row, result = model_registry.retrain(corpus_app, db.session)
+    row, result = model_registry.retrain(configured.data_dir, configured.model_dir, db.session)
     assert not result.activate and "keep the active model" in result.reason
     db.session.expire_all()
     assert model_registry.active(db.session).version == active.version

@@ -17,12 +17,14 @@ from hotline.app.extensions import db
 from hotline.app.queue import DEFAULT_QUEUE, INTAKE_QUEUE, TRAINING_QUEUE, connection
 from hotline.classifier_models.registry import REAL_BODIES
 from hotline.models import ModelVersion
+from tests.conftest import ChangeSettings
 from tests.hotline.admin.helpers import entries, post, run_training, sign_in
 
 
 @pytest.fixture
-def admin(app: Flask, reference: None, client: FlaskClient, tmp_path: Path) -> FlaskClient:
-    app.config["HOTLINE_DATA_DIR"] = tmp_path / "absent"  # the repository's own corpus
+def admin(reference: None, client: FlaskClient, tmp_path: Path,
+          settings: ChangeSettings) -> FlaskClient:
+    settings(data_dir=tmp_path / "absent")  # the repository's own corpus
     sign_in(client, "admin")
     return client
 
@@ -36,8 +38,8 @@ def _status(client: FlaskClient) -> dict[str, str | None]:
 
 
 def test_training_goes_to_its_own_queue_with_its_own_limit_one_at_a_time(
-        app: Flask, admin: FlaskClient) -> None:
-    app.config["TRAINING_TIMEOUT_SECONDS"] = 1234
+        app: Flask, admin: FlaskClient, settings: ChangeSettings) -> None:
+    settings(training_timeout_seconds=1234)
     assert _status(admin) == {"state": None, "stage": None}
     assert post(admin, "/admin/models/train", {}).status_code == 302
     [job] = _queue(app, TRAINING_QUEUE).jobs
@@ -85,8 +87,9 @@ def test_the_page_shows_the_stage_while_running_then_the_candidate(
     assert post(admin, "/admin/models/train", {}).status_code == 302  # free for the next one
 
 
-def test_a_timed_out_training_says_so_with_the_limit(app: Flask, admin: FlaskClient) -> None:
-    app.config["TRAINING_TIMEOUT_SECONDS"] = 1  # the corpus takes several seconds
+def test_a_timed_out_training_says_so_with_the_limit(app: Flask, admin: FlaskClient,
+                                                     settings: ChangeSettings) -> None:
+    settings(training_timeout_seconds=1)  # the corpus takes several seconds
     post(admin, "/admin/models/train", {})
     run_training(app)
     assert _status(admin) == {"state": "failed", "stage": None}
@@ -96,11 +99,12 @@ def test_a_timed_out_training_says_so_with_the_limit(app: Flask, admin: FlaskCli
     assert post(admin, "/admin/models/train", {}).status_code == 302  # may be tried again
 
 
-def test_a_failed_training_shows_its_error(app: Flask, admin: FlaskClient, tmp_path: Path) -> None:
+def test_a_failed_training_shows_its_error(app: Flask, admin: FlaskClient, tmp_path: Path,
+                                           settings: ChangeSettings) -> None:
     data = tmp_path / "data"
     data.mkdir()
     (data / REAL_BODIES).write_text("内容,类别\n路灯坏了,城乡建设\n", encoding="utf-8")
-    app.config["HOTLINE_DATA_DIR"] = data  # a data file without the expected columns
+    settings(data_dir=data)  # a data file without the expected columns
     post(admin, "/admin/models/train", {})
     run_training(app)
     page = admin.get("/admin/models").get_data(as_text=True)

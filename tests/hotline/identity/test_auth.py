@@ -13,12 +13,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 import config
-from hotline import create_app
 from hotline.app.extensions import db
 from hotline.identity.auth import LAST_SEEN
 from hotline.identity.permissions import PUBLIC_ENDPOINTS
 from hotline.models import AuditEntry, Ticket, User, utcnow
-from tests.conftest import PASSWORD, csrf_token, login
+from tests.conftest import PASSWORD, AppMaker, ChangeSettings, csrf_token, login
 from tests.hotline.tickets.helpers import act, new_ticket, token
 
 HOTLINE = Path(__file__).resolve().parents[3] / "hotline"
@@ -39,9 +38,9 @@ def test_passwords_are_argon2_hashes(app: Flask, reference: None) -> None:
     assert user.password_hash.startswith("$argon2id$") and PASSWORD not in user.password_hash
 
 
-def test_wrong_password_then_lock_out_with_a_clear_message(app: Flask, reference: None,
-                                                           client: FlaskClient) -> None:
-    app.config.update(LOGIN_MAX_FAILURES=3, LOGIN_LOCK_MINUTES=7)
+def test_wrong_password_then_lock_out_with_a_clear_message(
+        reference: None, client: FlaskClient, settings: ChangeSettings) -> None:
+    settings(login={"max_failures": 3, "lock_for": timedelta(minutes=7)})
     status, page = _sign_in(client, "agent", "wrong")
     assert status == 401 and "用户名或密码错误" in page and 'role="alert"' in page
     _sign_in(client, "agent", "wrong")
@@ -58,9 +57,9 @@ def test_wrong_password_then_lock_out_with_a_clear_message(app: Flask, reference
     assert [e.username for e in _audit("login")] == ["agent"]
 
 
-def test_unknown_user_is_not_told_apart_and_never_locked(app: Flask, reference: None,
-                                                         client: FlaskClient) -> None:
-    app.config.update(LOGIN_MAX_FAILURES=2)
+def test_unknown_user_is_not_told_apart_and_never_locked(
+        reference: None, client: FlaskClient, settings: ChangeSettings) -> None:
+    settings(login={"max_failures": 2})
     for _ in range(3):
         status, page = _sign_in(client, "nobody", "x")
         assert status == 401 and "用户名或密码错误" in page and "锁定" not in page
@@ -115,9 +114,9 @@ def test_api_calls_answer_by_token_and_leave_the_idle_clock_alone(
     assert client.get("/tickets").status_code == 302
 
 
-def test_sign_in_is_rate_limited_per_ip(app_config: dict[str, object], _migrated: None) -> None:
+def test_sign_in_is_rate_limited_per_ip(make_app: AppMaker, _migrated: None) -> None:
     """The route's own limit holds although the limiter installs no before-request hook."""
-    limited = create_app({**app_config, "RATELIMIT_ENABLED": True, "WTF_CSRF_ENABLED": False})
+    limited = make_app(ratelimit_enabled=True, flask={"WTF_CSRF_ENABLED": False})
     with limited.app_context():
         client = limited.test_client()
         codes = [client.post("/login", data={}).status_code  # refused by the form: no hashing
@@ -125,9 +124,9 @@ def test_sign_in_is_rate_limited_per_ip(app_config: dict[str, object], _migrated
     assert 429 not in codes[:20] and codes[20] == 429
 
 
-def test_app_wide_rate_limits_are_refused_not_ignored(app_config: dict[str, object]) -> None:
+def test_app_wide_rate_limits_are_refused_not_ignored(make_app: AppMaker) -> None:
     with pytest.raises(RuntimeError, match="RATELIMIT_DEFAULT"):
-        create_app({**app_config, "RATELIMIT_ENABLED": True, "RATELIMIT_DEFAULT": "100/minute"})
+        make_app(ratelimit_enabled=True, flask={"RATELIMIT_DEFAULT": "100/minute"})
 
 
 def test_session_cookie_flags(app: Flask, reference: None, client: FlaskClient) -> None:
@@ -140,13 +139,13 @@ def test_session_cookie_flags(app: Flask, reference: None, client: FlaskClient) 
 
 
 def test_secure_cookie_and_idle_limit_follow_the_environment() -> None:
-    settings = config.load({"PUBLIC_BASE_URL": "https://12345.example.gov.cn",
-                            "SESSION_IDLE_MINUTES": "20", "SECRET_KEY": "k",
-                            "HOTLINE_INSTANCE_DIR": "/tmp/hotline-config-test"})
-    assert settings["SESSION_COOKIE_SECURE"] is True
-    assert settings["PERMANENT_SESSION_LIFETIME"] == 20 * 60
+    flask = config.load({"PUBLIC_BASE_URL": "https://12345.example.gov.cn",
+                         "SESSION_IDLE_MINUTES": "20", "SECRET_KEY": "k",
+                         "HOTLINE_INSTANCE_DIR": "/tmp/hotline-config-test"}).flask_config()
+    assert flask["SESSION_COOKIE_SECURE"] is True
+    assert flask["PERMANENT_SESSION_LIFETIME"] == timedelta(minutes=20)
     assert config.load({"SECRET_KEY": "k", "HOTLINE_INSTANCE_DIR": "/tmp/hotline-config-test"}
-                       )["SESSION_COOKIE_SECURE"] is False
+                       ).flask_config()["SESSION_COOKIE_SECURE"] is False
 
 
 CSRF_EXEMPT_PREFIXES = ("/api/", "/twilio/", "/open311/")

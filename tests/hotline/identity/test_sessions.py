@@ -3,31 +3,32 @@ reset, a deactivation and the absolute lifetime (issue 14, item 3)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 import config
-from hotline import create_app
 from hotline.app.extensions import db
 from hotline.identity.auth import LAST_SEEN, SIGNED_IN
 from hotline.models import User
-from tests.conftest import csrf_token, login
+from tests.conftest import AppMaker, csrf_token, login
 
 
-def _browser(app_config: dict[str, object]) -> FlaskClient:
+def _browser(make_app: AppMaker) -> FlaskClient:
     """Another browser, served by an app of its own so that each of its requests runs in a
     fresh app context, as in production: the test's app context would carry Flask-Login's user
     and the CSRF token in `g` from one client's request to the other's."""
-    return create_app(dict(app_config)).test_client()
+    return make_app().test_client()
 
 
-def _copy(app_config: dict[str, object], client: FlaskClient) -> FlaskClient:
+def _copy(make_app: AppMaker, client: FlaskClient) -> FlaskClient:
     """A second browser holding a copy of `client`'s session cookie (a stolen cookie)."""
     cookie = client.get_cookie("session")
     assert cookie is not None
-    thief = _browser(app_config)
+    thief = _browser(make_app)
     thief.set_cookie("session", cookie.value)
     return thief
 
@@ -42,8 +43,8 @@ def _user_id(username: str) -> int:
     return db.session.scalars(select(User.id).where(User.username == username)).one()
 
 
-def _admin_posts(app_config: dict[str, object], username: str, data: dict[str, str]) -> None:
-    admin = _browser(app_config)
+def _admin_posts(make_app: AppMaker, username: str, data: dict[str, str]) -> None:
+    admin = _browser(make_app)
     login(admin, "admin")
     response = admin.post(f"/admin/users/{_user_id(username)}",
                           data={"csrf_token": csrf_token(admin)} | data)
@@ -51,10 +52,10 @@ def _admin_posts(app_config: dict[str, object], username: str, data: dict[str, s
 
 
 def test_a_copied_cookie_dies_with_the_sign_out(
-        app: Flask, app_config: dict[str, object], reference: None) -> None:
-    client = _browser(app_config)
+        app: Flask, make_app: AppMaker, reference: None) -> None:
+    client = _browser(make_app)
     login(client, "agent")
-    thief = _copy(app_config, client)
+    thief = _copy(make_app, client)
     assert _signed_in(thief)
     client.post("/logout", data={"csrf_token": csrf_token(client)})
     assert not _signed_in(thief)
@@ -64,11 +65,11 @@ def test_a_copied_cookie_dies_with_the_sign_out(
 
 
 def test_a_password_reset_signs_the_account_out_everywhere(
-        app: Flask, app_config: dict[str, object], reference: None) -> None:
-    client = _browser(app_config)
+        app: Flask, make_app: AppMaker, reference: None) -> None:
+    client = _browser(make_app)
     login(client, "agent")
-    thief = _copy(app_config, client)
-    _admin_posts(app_config, "agent", {"_action": "reset_password", "password": "new-pass-2026x"})
+    thief = _copy(make_app, client)
+    _admin_posts(make_app, "agent", {"_action": "reset_password", "password": "new-pass-2026x"})
     assert not _signed_in(thief) and not _signed_in(client)
     login(client, "agent", "new-pass-2026x")
     assert _signed_in(client)
@@ -76,28 +77,28 @@ def test_a_password_reset_signs_the_account_out_everywhere(
 
 @pytest.mark.parametrize("how", ["deactivate", "untick"])
 def test_a_deactivated_account_stays_signed_out_when_reactivated(
-        app: Flask, app_config: dict[str, object], reference: None, how: str) -> None:
+        app: Flask, make_app: AppMaker, reference: None, how: str) -> None:
     """Deactivating by the button or by unticking 启用 both end the sessions for good: turning
     the account back on does not revive a cookie from before."""
-    client = _browser(app_config)
+    client = _browser(make_app)
     login(client, "agent")
-    thief = _copy(app_config, client)
+    thief = _copy(make_app, client)
     fields = {"username": "agent", "display_name": "话务员", "role": "agent", "department": ""}
     if how == "deactivate":
-        _admin_posts(app_config, "agent", {"_action": "deactivate"})
+        _admin_posts(make_app, "agent", {"_action": "deactivate"})
     else:
-        _admin_posts(app_config, "agent", fields)
+        _admin_posts(make_app, "agent", fields)
     assert not _signed_in(thief)
-    _admin_posts(app_config, "agent", fields | {"active": "1"})
+    _admin_posts(make_app, "agent", fields | {"active": "1"})
     assert db.session.get(User, _user_id("agent")).active
     assert not _signed_in(thief) and not _signed_in(client)
 
 
 def test_a_session_older_than_the_absolute_lifetime_is_signed_out(
-        app: Flask, app_config: dict[str, object], reference: None) -> None:
-    client = _browser(app_config)
+        app: Flask, make_app: AppMaker, reference: None) -> None:
+    client = _browser(make_app)
     login(client, "agent")
-    thief = _copy(app_config, client)
+    thief = _copy(make_app, client)
     with client.session_transaction() as session:
         session[SIGNED_IN] -= 12 * 3600 - 60  # signed in 11 h 59 min ago, busy ever since
     assert _signed_in(client)
@@ -116,5 +117,5 @@ def test_a_session_older_than_the_absolute_lifetime_is_signed_out(
 
 def test_the_absolute_lifetime_follows_the_environment() -> None:
     base = {"SECRET_KEY": "k", "HOTLINE_INSTANCE_DIR": "/tmp/hotline-config-test"}
-    assert config.load(base)["SESSION_MAX_HOURS"] == 12
-    assert config.load(base | {"SESSION_MAX_HOURS": "8"})["SESSION_MAX_HOURS"] == 8
+    assert config.load(base).session.max_age == timedelta(hours=12)
+    assert config.load(base | {"SESSION_MAX_HOURS": "8"}).session.max_age == timedelta(hours=8)

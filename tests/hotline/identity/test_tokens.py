@@ -15,7 +15,7 @@ from hotline.app.extensions import db
 from hotline.identity import auth
 from hotline.identity.auth import issue_token_row
 from hotline.models import ApiToken, AuditEntry, User
-from tests.conftest import csrf_token, login
+from tests.conftest import AppMaker, csrf_token, login
 
 DEPARTMENTS = "/api/v1/departments"
 
@@ -102,13 +102,12 @@ def test_create_token_names_its_id_on_stderr(app: Flask, reference: None) -> Non
 
 
 def test_admin_page_lists_the_tokens_and_revokes_one(
-        app: Flask, app_config: dict[str, object], reference: None, client: FlaskClient) -> None:
-    from hotline import create_app
+        app: Flask, make_app: AppMaker, reference: None, client: FlaskClient) -> None:
 
     token, row = _issued()
     _kept, kept = _issued()
     _warm(client, token)
-    admin = create_app(dict(app_config)).test_client()  # a browser with a request context of its own
+    admin = make_app().test_client()  # a browser with a request context of its own
     login(admin, "admin")
     page = admin.get(f"/admin/users/{row.user_id}").get_data(as_text=True)
     assert "API 令牌" in page and f"#{row.id}" in page and f"#{kept.id}" in page
@@ -138,12 +137,11 @@ def test_last_use_is_recorded(app: Flask, reference: None, client: FlaskClient) 
 
 
 def test_a_deactivated_users_token_is_refused_at_once(
-        app: Flask, app_config: dict[str, object], reference: None, client: FlaskClient) -> None:
-    from hotline import create_app
+        app: Flask, make_app: AppMaker, reference: None, client: FlaskClient) -> None:
 
     token, row = _issued()
     _warm(client, token)
-    admin = create_app(dict(app_config)).test_client()
+    admin = make_app().test_client()
     login(admin, "admin")
     assert admin.post(f"/admin/users/{row.user_id}", data={
         "csrf_token": csrf_token(admin), "_action": "deactivate"}).status_code == 302
@@ -151,14 +149,13 @@ def test_a_deactivated_users_token_is_refused_at_once(
 
 
 def test_a_new_post_applies_to_the_token_at_once(
-        app: Flask, app_config: dict[str, object], reference: None, client: FlaskClient) -> None:
+        app: Flask, make_app: AppMaker, reference: None, client: FlaskClient) -> None:
     """An agent may post intakes, unit staff may not: after the change the cached post is stale."""
-    from hotline import create_app
 
     token, row = _issued()
     headers = {"Authorization": f"Bearer {token}"}
     assert client.post("/api/v1/intakes", json={}, headers=headers).status_code not in (401, 403)
-    admin = create_app(dict(app_config)).test_client()
+    admin = make_app().test_client()
     login(admin, "admin")
     assert admin.post(f"/admin/users/{row.user_id}", data={
         "csrf_token": csrf_token(admin), "username": "agent", "display_name": "话务员",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from flask import Flask
 from sqlalchemy import select
@@ -16,7 +17,7 @@ from hotline.intake.process import process_intake
 from hotline.messaging import outbox
 from hotline.messaging.outbox import plan
 from hotline.models import Channel, Intake, Notification, OutboundMessage, utcnow
-from tests.conftest import drain
+from tests.conftest import ChangeSettings, drain
 from tests.fakes.fixtures import ACCOUNT_SID, FROM_NUMBER, PUBLIC_BASE
 from tests.fakes.twilio_rest import FakeTwilio
 from workers.messaging import send_outbound, sweep_outbox
@@ -25,7 +26,7 @@ MOBILE = "+8613812348000"
 
 
 def _web(phone: str = "13812348000", content: str = "小区门口路灯不亮，晚上很黑") -> str:
-    intake, _ = submit(Request(channel=Channel.WEB, line="12345", content=content, phone=phone))
+    intake, _ = submit(Request(channel=Channel.WEB, line="12345", content=content, phone=phone), region="CN")
     return intake.ticket_number
 
 
@@ -67,8 +68,9 @@ def test_server_error_then_success_sends_exactly_one(app: Flask, fake_twilio: Fa
     assert row.status == outbox.ACCEPTED and row.attempts == 3 and row.error_message is None
 
 
-def test_retries_stop_after_the_limit(app: Flask, fake_twilio: FakeTwilio) -> None:
-    app.config["OUTBOX_MAX_ATTEMPTS"] = 2
+def test_retries_stop_after_the_limit(app: Flask, fake_twilio: FakeTwilio,
+                                      settings: ChangeSettings) -> None:
+    settings(outbox={"max_attempts": 2})
     fake_twilio.fail_next(5, status=503)
     _web()
     drain(app)
@@ -77,9 +79,10 @@ def test_retries_stop_after_the_limit(app: Flask, fake_twilio: FakeTwilio) -> No
     assert row.status == outbox.FAILED and "gave up" in (row.error_message or "")
 
 
-def test_retry_waits_for_its_back_off(app: Flask, fake_twilio: FakeTwilio) -> None:
+def test_retry_waits_for_its_back_off(app: Flask, fake_twilio: FakeTwilio,
+                                      settings: ChangeSettings) -> None:
     """With a real back-off the row waits: neither the job nor the sweeper sends it early."""
-    app.config["OUTBOX_RETRY_BASE_SECONDS"] = 600
+    settings(outbox={"retry_base_seconds": 600})
     fake_twilio.fail_next(1)
     _web()
     drain(app)
@@ -138,7 +141,6 @@ def test_a_job_that_died_mid_send_is_flagged_not_resent(app: Flask, fake_twilio:
     _processed_but_send_job_lost(app)
     [row] = _rows()
     assert outbox.claim(db.session, row.id, utcnow()) is not None  # claimed, then the worker died
-    from datetime import timedelta
 
     assert outbox.mark_stuck(db.session, utcnow() + timedelta(minutes=11), timedelta(minutes=10)) == 1
     drain(app)
@@ -146,8 +148,8 @@ def test_a_job_that_died_mid_send_is_flagged_not_resent(app: Flask, fake_twilio:
     assert _rows()[0].status == outbox.UNCERTAIN
 
 
-def test_without_a_provider_messages_fail_visibly(app: Flask) -> None:
-    app.config.update(TWILIO_ACCOUNT_SID="", TWILIO_FROM_NUMBER="")
+def test_without_a_provider_messages_fail_visibly(app: Flask, settings: ChangeSettings) -> None:
+    settings(twilio={"account_sid": "", "from_number": ""})
     app.extensions.pop("hotline.sender", None)
     _web()
     drain(app)
@@ -180,9 +182,10 @@ def test_failure_notifies_agents(app: Flask, fake_twilio: FakeTwilio, reference:
     assert not re.search(r"138\d{8}", notes[0].body)  # no phone number in the notice
 
 
-def test_no_answer_from_twilio_is_not_retried(app: Flask, fake_twilio: FakeTwilio) -> None:
+def test_no_answer_from_twilio_is_not_retried(app: Flask, fake_twilio: FakeTwilio,
+                                              settings: ChangeSettings) -> None:
     """Twilio took the request but answered too late: maybe sent, so a person checks."""
-    app.config["TWILIO_TIMEOUT_SECONDS"] = 0.3
+    settings(twilio={"timeout_seconds": 0.3})
     app.extensions.pop("hotline.sender", None)
     fake_twilio.stall_next(1.0)
     _web()
@@ -194,9 +197,10 @@ def test_no_answer_from_twilio_is_not_retried(app: Flask, fake_twilio: FakeTwili
     assert len(fake_twilio.requests) == 1
 
 
-def test_connection_refused_is_retried(app: Flask, fake_twilio: FakeTwilio) -> None:
-    app.config["TWILIO_API_BASE_URL"] = "http://127.0.0.1:9"  # nothing listens there
-    app.config["OUTBOX_MAX_ATTEMPTS"] = 2
+def test_connection_refused_is_retried(app: Flask, fake_twilio: FakeTwilio,
+                                       settings: ChangeSettings) -> None:
+    settings(twilio={"api_base_url": "http://127.0.0.1:9"},  # nothing listens there
+             outbox={"max_attempts": 2})
     app.extensions.pop("hotline.sender", None)
     _web()
     drain(app)

@@ -34,7 +34,7 @@ def status(client: FlaskClient, sid: str, value: str, *, token: str = AUTH_TOKEN
 
 
 def _sent(app: Flask) -> OutboundMessage:
-    submit(Request(channel=Channel.WEB, line="12345", content="楼道灯坏了很久了", phone="13812348000"))
+    submit(Request(channel=Channel.WEB, line="12345", content="楼道灯坏了很久了", phone="13812348000"), region="CN")
     drain(app)
     db.session.expire_all()
     return db.session.scalars(select(OutboundMessage)).one()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from datetime import timedelta
 from uuid import uuid4
 
 import pytest
@@ -18,10 +19,11 @@ from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 from werkzeug.test import TestResponse
 
+from hotline.app import settings as app_settings
 from hotline.app.extensions import db
 from hotline.domain import lifecycle
 from hotline.models import Channel, Intake, IntakeStatus, Line, Message, Status, Ticket
-from tests.conftest import drain
+from tests.conftest import ChangeSettings, drain
 from workers.jobs import sweep_intakes
 
 TOKEN = "test-twilio-auth-token"
@@ -32,14 +34,14 @@ OTHER_PHONE = "+8613912349000"
 SMS_PATH = "/twilio/sms"
 
 
-def configure_twilio(app: Flask) -> None:
+def configure_twilio(settings: ChangeSettings) -> None:
     """The settings a deployment has: auth token, public URL and the line of each number."""
-    app.config.update(TWILIO_AUTH_TOKEN=TOKEN, PUBLIC_BASE_URL=BASE, TWILIO_LINE_NUMBERS=NUMBERS)
+    settings(public_base_url=BASE, twilio={"auth_token": TOKEN, "line_numbers": NUMBERS})
 
 
 @pytest.fixture(autouse=True)
-def _twilio(app: Flask) -> None:
-    configure_twilio(app)
+def _twilio(settings: ChangeSettings) -> None:
+    configure_twilio(settings)
 
 
 def new_sid(prefix: str) -> str:
@@ -118,8 +120,8 @@ def test_a_retried_webhook_answers_the_same_number_and_opens_one_ticket(
 
 
 @pytest.mark.parametrize("case", ["forged", "missing", "other_url", "tampered", "no_token"])
-def test_unsigned_or_wrongly_signed_requests_are_refused(app: Flask, client: FlaskClient,
-                                                         case: str) -> None:
+def test_unsigned_or_wrongly_signed_requests_are_refused(client: FlaskClient,
+                                                         settings: ChangeSettings, case: str) -> None:
     params = sms_params("路灯坏了")
     if case == "forged":
         response = signed_post(client, SMS_PATH, params, token="not-the-token")
@@ -132,7 +134,7 @@ def test_unsigned_or_wrongly_signed_requests_are_refused(app: Flask, client: Fla
         response = client.post(SMS_PATH, data={**params, "Body": "改过的内容"},
                                headers={"X-Twilio-Signature": signature})
     else:  # an unset token must not turn into an empty, forgeable HMAC key
-        app.config["TWILIO_AUTH_TOKEN"] = ""
+        settings(twilio={"auth_token": ""})
         response = signed_post(client, SMS_PATH, params, token="")
     assert response.status_code == 403
     assert response.mimetype == "text/plain"
@@ -227,18 +229,18 @@ def test_malformed_but_signed_requests_get_400(client: FlaskClient, problem: str
     assert count(Intake) == 0
 
 
-def test_sms_accepted_while_redis_is_down_still_gets_a_number(app: Flask,
-                                                             client: FlaskClient) -> None:
-    working = app.config["REDIS_URL"]
-    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"
+def test_sms_accepted_while_redis_is_down_still_gets_a_number(
+        app: Flask, client: FlaskClient, settings: ChangeSettings) -> None:
+    working = app_settings.current(app).redis.url
+    settings(redis={"url": "redis://127.0.0.1:1/0"})
     app.extensions.pop("hotline.redis", None)
     number = number_in(send(client, "供暖不热，家里只有十五度"))
     intake = db.session.scalars(select(Intake)).one()
     assert (intake.ticket_number, intake.status) == (number, IntakeStatus.RECEIVED)
 
-    app.config["REDIS_URL"] = working  # Redis is back: the sweeper re-queues the intake
+    # Redis is back: the sweeper re-queues the intake
+    settings(redis={"url": working}, intake={"requeue_after": timedelta(0)})
     app.extensions.pop("hotline.redis", None)
-    app.config["INTAKE_REQUEUE_AFTER_SECONDS"] = 0
     assert sweep_intakes() == 1
     drain(app)
     assert ticket(number).channel == Channel.SMS

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from hotline.app.extensions import db
 from hotline.models import Channel, Intake, Line, Message, Status, Ticket
-from tests.conftest import drain
+from tests.conftest import ChangeSettings, drain
 from tests.hotline.twilio.test_twilio_sms import (
     BASE,
     PHONE,
@@ -30,8 +30,8 @@ TEXT = "我家楼下的下水道堵了三天，污水流到路上了"
 
 
 @pytest.fixture(autouse=True)
-def _twilio(app: Flask) -> None:
-    configure_twilio(app)
+def _twilio(settings: ChangeSettings) -> None:
+    configure_twilio(settings)
 
 
 def call(client: FlaskClient, to: str = "+8657112345") -> ET.Element:

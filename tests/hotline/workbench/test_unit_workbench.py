@@ -13,10 +13,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from hotline.app import settings as app_settings
 from hotline.app.extensions import db
 from hotline.models import Attachment, ReplyTemplate, Status, Ticket, Topic
 from hotline.workbench import inbox
-from tests.conftest import csrf_token, login
+from tests.conftest import ChangeSettings, csrf_token, login
 from tests.hotline.tickets.helpers import act, new_ticket
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -115,7 +116,7 @@ def test_attachment_is_stored_and_served_only_as_a_download(app: Flask, three: l
     assert first.status_code == 302, first.get_data(as_text=True)[-1500:]
     row = db.session.scalars(select(Attachment)).one()
     assert row.content_type == "image/png" and row.filename == "现场照片.png"
-    assert (app.config["ATTACHMENT_DIR"] / row.storage_key).read_bytes() == PNG
+    assert (app_settings.current(app).attachment_dir / row.storage_key).read_bytes() == PNG
     page = client.get(f"/tickets/{number}").get_data(as_text=True)
     assert "现场照片.png" in page and "上传附件" in page  # listed, and in the timeline
     got = client.get(f"/tickets/{number}/attachments/{row.id}")
@@ -141,8 +142,9 @@ def test_bad_files_are_refused(app: Flask, three: list[Ticket], client: FlaskCli
     assert db.session.scalars(select(Attachment)).all() == []
 
 
-def test_too_big_file_is_413(app: Flask, three: list[Ticket], client: FlaskClient) -> None:
-    app.config["ATTACHMENT_MAX_BYTES"] = 1024
+def test_too_big_file_is_413(three: list[Ticket], client: FlaskClient,
+                             settings: ChangeSettings) -> None:
+    settings(attachment_max_bytes=1024)
     login(client, "zjj")
     response = upload(client, three[0].number, "big.pdf", PDF + b"x" * 2048)
     assert response.status_code == 413 and "1024" in response.get_data(as_text=True)
