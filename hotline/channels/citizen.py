@@ -44,17 +44,17 @@ bp = Blueprint("citizen", __name__, template_folder="templates")
 
 
 class RequestForm(FlaskForm):
-    line = SelectField("热线", choices=choices(LINE_LABELS), default="12345")
-    request_type = SelectField("诉求类型", choices=choices(REQUEST_TYPE_LABELS), default="complaint")
-    content = TextAreaField("诉求内容", validators=[DataRequired(), Length(max=4000)])
-    phone = StringField("手机号码", validators=[DataRequired(), Length(max=32)])
-    name = StringField("姓名（可选）", validators=[Optional(), Length(max=80)])
-    address = StringField("地址（可选）", validators=[Optional(), Length(max=200)])
+    line = SelectField(_l("热线"), choices=choices(LINE_LABELS), default="12345")
+    request_type = SelectField(_l("诉求类型"), choices=choices(REQUEST_TYPE_LABELS), default="complaint")
+    content = TextAreaField(_l("诉求内容"), validators=[DataRequired(), Length(max=4000)])
+    phone = StringField(_l("手机号码"), validators=[DataRequired(), Length(max=32)])
+    name = StringField(_l("姓名（可选）"), validators=[Optional(), Length(max=80)])
+    address = StringField(_l("地址（可选）"), validators=[Optional(), Length(max=200)])
     latitude = FloatField(widget=HiddenInput(), validators=[Optional(), NumberRange(-90, 90)])
     longitude = FloatField(widget=HiddenInput(), validators=[Optional(), NumberRange(-180, 180)])
     photos = MultipleFileField(_l("照片（可选）"), render_kw={"accept": photo_files.ACCEPT})
     share_photo_location = BooleanField(_l("使用照片中的拍摄位置作为问题位置"))
-    confidential = BooleanField("为我的身份保密")
+    confidential = BooleanField(_l("为我的身份保密"))
 
 
 def _rate() -> str:
