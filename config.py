@@ -112,6 +112,8 @@ class Settings:
     max_content_length: int
     open311_api_keys: frozenset[str]
     web_intake_rate_limit: str
+    web_photo_max_bytes: int  # each photo on the citizen web form
+    web_photo_max_count: int  # photos a web form request may carry
     ratelimit_storage_uri: str
     ratelimit_enabled: bool
     trusted_proxies: int  # reverse proxies whose X-Forwarded-For/-Proto are believed
@@ -265,6 +267,8 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         max_content_length=get("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024), int),
         open311_api_keys=frozenset(_list(env.get("OPEN311_API_KEYS", ""))),
         web_intake_rate_limit=env.get("WEB_INTAKE_RATE_LIMIT", "10 per minute"),
+        web_photo_max_bytes=get("WEB_PHOTO_MAX_BYTES", str(8 * 1024 * 1024), int),
+        web_photo_max_count=get("WEB_PHOTO_MAX_COUNT", "3", int),
         ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", "memory://"),
         ratelimit_enabled=_flag(env.get("RATELIMIT_ENABLED", "1")),
         trusted_proxies=get("TRUSTED_PROXIES", "0", int),

@@ -19,7 +19,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
 from config import Settings
-from hotline.app import i18n
+from hotline.app import body_limits, i18n
 from hotline.app import settings as app_settings
 from hotline.app.extensions import babel, csrf, db, limiter, login_manager, rest_api
 
@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None,
 
             tune(db.engine)
     login_manager.init_app(app)
+    body_limits.register(app)  # before CSRF protection, which reads the body
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)

@@ -16,7 +16,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import (
@@ -44,7 +44,7 @@ from hotline.domain.numbering import canonical
 from hotline.domain.phones import normalise_phone
 from hotline.messaging import texts
 from hotline.messaging.outbox import mobile, plan
-from hotline.models import Ticket, TrackingCode, TrackingFailure, utcnow
+from hotline.models import Status, Ticket, TrackingCode, TrackingFailure, utcnow
 
 bp = Blueprint("track", __name__, template_folder="templates", url_prefix="/track")
 
@@ -64,7 +64,11 @@ NO_PHONE = "+86" + "0" * 11
 # Notes shown to the citizen: their own words and our follow-up summary. Staff notes (returns,
 # review comments, reopen reasons written by staff) stay internal.
 NOTE_KINDS = frozenset({EventKind.CITIZEN_MESSAGE, EventKind.FOLLOW_UP, EventKind.FOLLOW_UP_EXPIRED})
-PUBLIC_LABELS = {**EVENT_LABELS, EventKind.REPLY_APPROVED: N_("答复审核通过"),
+# The citizen's own state between the unit's reply and the centre's approval.
+CITIZEN_STATUS_LABELS = {**STATUS_LABELS, "reviewing": N_("答复审核中")}
+# 答复 in the timeline is the unit's draft, which the citizen reads only once approved.
+PUBLIC_LABELS = {**EVENT_LABELS, EventKind.REPLIED: N_("承办单位提交答复"),
+                 EventKind.REPLY_APPROVED: N_("答复审核通过"),
                  EventKind.FOLLOW_UP: N_("回访评价"), EventKind.FOLLOW_UP_EXPIRED: N_("回访未评价"),
                  EventKind.EXTENSION_APPROVED: N_("延期"), EventKind.URGED: N_("督办")}
 
@@ -260,6 +264,23 @@ def latest_answer(ticket: Ticket) -> str | None:
     return None
 
 
+def citizen_status(ticket: Ticket, answer: str | None) -> str:
+    """The state as the citizen should read it (a key of CITIZEN_STATUS_LABELS). Staff's 已答复 means the unit has answered, but
+    the citizen sees an answer only once the centre approved it: until then it is 答复审核中,
+    or the page would say 已答复 above 尚未答复."""
+    if ticket.status == Status.REPLIED and answer is None:
+        return "reviewing"
+    return ticket.status.value
+
+
+def expected_answer(ticket: Ticket, answer: str | None) -> datetime | None:
+    """The reply deadline (in working time, set at intake, moved by an approved extension),
+    while the citizen still waits for an answer."""
+    if answer is not None or ticket.status == Status.CLOSED:
+        return None
+    return ticket.reply_due
+
+
 @bp.get("/<number>")
 def show(number: str) -> Any:
     ticket = _allowed(number)
@@ -268,8 +289,11 @@ def show(number: str) -> Any:
                  "note": e.note if e.kind in NOTE_KINDS else None}
                 for e in ticket.events if e.public]
     round_ = pending_round(db.session, ticket.id)
-    return _page("track/show.html", t=ticket, status_label=Labels(STATUS_LABELS)[ticket.status.value],
-                 timeline=timeline, answer=latest_answer(ticket),
+    answer = latest_answer(ticket)
+    return _page("track/show.html", t=ticket, status_label=Labels(CITIZEN_STATUS_LABELS)[citizen_status(ticket, answer)],
+                 timeline=timeline, answer=answer, reviewing=ticket.status == Status.REPLIED,
+                 unit=ticket.department.name if ticket.department else None,
+                 expected=expected_answer(ticket, answer),
                  can_rate=round_ is not None and round_.status == PENDING)
 
 

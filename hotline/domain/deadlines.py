@@ -112,8 +112,10 @@ class Planner:
 
     def choose(self, ticket: Ticket) -> PolicyChoice:
         """The most specific matching policy: urgency first, then the deepest topic."""
-        chain = self.chain(ticket)
-        urgency = ticket.urgency.value if ticket.urgency else "normal"
+        return self.choose_for(self.chain(ticket), ticket.urgency.value if ticket.urgency else "normal")
+
+    def choose_for(self, chain: tuple[str, ...], urgency: str) -> PolicyChoice:
+        """`choose` for a topic chain and an urgency, when there is no ticket yet."""
         best: tuple[tuple[int, int], PolicyChoice] | None = None
         for choice in (*self.policies, *_shipped()):
             if choice.urgency is not None and choice.urgency != urgency:
@@ -126,6 +128,17 @@ class Planner:
                 best = (key, choice)
         assert best is not None  # the shipped general policy matches everything
         return best[1]
+
+    def expected_reply(self, start: datetime) -> datetime | None:
+        """The answer date to promise a citizen at intake, before anyone has read the request:
+        the reply limit of an unclassified ticket of normal urgency (the general policy unless
+        an administrator changed it). Triage may choose another policy (urgent, or a topic of
+        its own): /track then shows the ticket's own deadline. None when that year has no
+        calendar."""
+        try:
+            return self.window(start, self.choose_for((), "normal").policy.reply).due_at
+        except CalendarMissing:
+            return None
 
     def extension(self, old_due: datetime, days: int, at: datetime) -> datetime:
         """The reply deadline after `days` approved working days, counted from the later of the

@@ -17,14 +17,25 @@ from hotline.classifier_models.active import active_model
 from hotline.domain import lifecycle
 from hotline.domain.content import normalise_text
 from hotline.domain.events import EventKind
-from hotline.domain.lifecycle import SYSTEM
+from hotline.domain.lifecycle import CITIZEN, SYSTEM
 from hotline.intake.repeats import find_repeat
 from hotline.intake.triage import route
-from hotline.models import Channel, Intake, IntakeStatus, Line, RequestType, Ticket, utcnow
+from hotline.models import (
+    Attachment,
+    Channel,
+    Intake,
+    IntakeStatus,
+    Line,
+    RequestType,
+    Ticket,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 # Intake payload key: "agent" when the agent logging the call chooses the outcome themselves.
 HELD_FOR = "held_for"
+# Intake payload key: the citizen's photos, stored by the web form (hotline.channels.photos).
+PHOTOS = "photos"
 
 
 def _lock(session: Session, intake_id: int) -> Intake | None:
@@ -47,11 +58,24 @@ def _new_ticket(intake: Intake) -> Ticket:
         confidential=bool(p.get("confidential")),
         content=normalise_text(p.get("content") or ""),
         address=p.get("address"),
+        latitude=p.get("lat"),
+        longitude=p.get("long"),
         district=p.get("district"),
         recording_url=p.get("recording_url"),
         created_at=intake.received_at,
         status=lifecycle.Status.PENDING_DISPATCH,
     )
+
+
+def _attach_photos(session: Session, ticket: Ticket, intake: Intake) -> None:
+    """The rows of the photos the web form stored before it committed the intake
+    (hotline.channels.photos): the files are already on disk, under their keys."""
+    for photo in intake.payload.get(PHOTOS) or ():
+        session.add(Attachment(ticket=ticket, filename=photo["name"], content_type=photo["type"],
+                               size=photo["size"], sha256=photo["sha256"], storage_key=photo["key"],
+                               created_at=intake.received_at))
+        lifecycle.record(ticket, CITIZEN, EventKind.ATTACHED, note=photo["name"],
+                         data={"size": photo["size"], "type": photo["type"], "from": "citizen"})
 
 
 def _classify_and_route(session: Session, ticket: Ticket, *, hold: bool = False,
@@ -110,6 +134,7 @@ def _open(session: Session, intake: Intake, supplemented: Ticket | None,
     session.add(ticket)
     lifecycle.open_ticket(ticket, SYSTEM, at=at,
                           awaiting_transcription=bool(intake.payload.get("awaiting_transcription")))
+    _attach_photos(session, ticket, intake)
     if supplemented is not None:
         lifecycle.link_repeat(ticket, supplemented, SYSTEM, reason="supplement after closing", at=at)
     _triage(session, ticket, hold=intake.payload.get(HELD_FOR) == "agent", at=at)
@@ -125,6 +150,7 @@ def open_by_hand(session: Session, intake: Intake, actor: lifecycle.Actor) -> Ti
     ticket = _new_ticket(intake)
     session.add(ticket)
     lifecycle.open_ticket(ticket, actor)
+    _attach_photos(session, ticket, intake)
     lifecycle.routed_to_people(ticket, {"by": "agent", "user": actor.label,
                                         "after_failed_intake": intake.attempts})
     intake.status = IntakeStatus.PROCESSED

@@ -93,6 +93,10 @@ class Ticket(Base):
     confidential: Mapped[bool] = mapped_column(default=False)
     content: Mapped[str] = mapped_column(Text)
     address: Mapped[str | None] = mapped_column(String(200))
+    # Where the problem is, as the citizen gave it (the browser's position, a photo's GPS tag,
+    # Open311's lat/long): WGS 84 degrees, both or neither.
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
     district: Mapped[str | None] = mapped_column(String(16))
     street: Mapped[str | None] = mapped_column(String(16))  # the gazetteer's street code
     topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id"))

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from hotline.models.base import Base, utcnow
 from hotline.models.catalogue import Topic
 from hotline.models.org import Department, User
+from hotline.models.ticket import Ticket
 
 
 class ReplyTemplate(Base):
@@ -53,5 +54,8 @@ class Attachment(Base):
     storage_key: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    # Without a unit or an uploader: a citizen's photo from the web form (hotline.channels.photos).
     department: Mapped[Department | None] = relationship()
     uploaded_by: Mapped[User | None] = relationship()
+    # Set when the worker opens the ticket with the intake's photos, before the ticket has an id.
+    ticket: Mapped[Ticket] = relationship()

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    Request,
     flash,
     redirect,
     render_template,
@@ -21,11 +22,12 @@ from flask import (
     send_file,
     url_for,
 )
+from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from hotline.app import settings, unit_of_work
+from hotline.app import body_limits, settings, unit_of_work
 from hotline.app.extensions import db
 from hotline.catalogue import snapshot
 from hotline.domain.errors import InvalidInput, NotFound
@@ -76,12 +78,15 @@ def _commit(ticket: Ticket) -> Ticket:
     return ticket
 
 
-@bp.before_app_request
-def _allow_uploads() -> None:
+def _is_upload(req: Request) -> bool:
+    return req.method == "POST" and req.path.startswith("/tickets/") and req.path.endswith(UPLOAD_PATHS)
+
+
+@bp.record_once
+def _allow_uploads(state: BlueprintSetupState) -> None:
     """The global body limit is small (forms); upload routes may carry one file's worth more."""
-    if request.method == "POST" and request.path.startswith("/tickets/") and (
-            request.path.endswith(UPLOAD_PATHS)):
-        request.max_content_length = upload_limit() + 256 * 1024
+    body_limits.allow(state.app, _is_upload,
+                      lambda app: settings.current(app).attachment_max_bytes + 256 * 1024)
 
 
 @bp.route("/tickets/<number>/attachments", methods=["POST"])

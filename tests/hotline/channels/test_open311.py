@@ -99,6 +99,7 @@ def test_request_life_as_an_open311_client_sees_it(app: Flask, client: FlaskClie
     drain(app)
     t = ticket(number)
     assert t.citizen_name == "张三" and t.address == "A1区东湖街道幸福小区"
+    assert (t.latitude, t.longitude) == (30.25, 120.16)  # the position staff see on the ticket
     zjj = db.session.scalars(select(Department).where(Department.code == "zjj")).one()
     dispatch(t, actor("admin"), zjj, reason={"by": "test"})
     t.reply_due = utcnow() + timedelta(days=5)

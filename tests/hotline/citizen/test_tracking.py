@@ -13,10 +13,13 @@ from flask import Flask, g
 from flask.testing import FlaskClient
 from sqlalchemy import event, select, update
 
+from hotline.app import unit_of_work
 from hotline.app.extensions import db
+from hotline.domain import lifecycle
+from hotline.domain.deadlines import shown
 from hotline.intake.accept import Request
 from hotline.intake.handover import submit
-from hotline.models import Channel, TrackingCode, TrackingFailure, utcnow
+from hotline.models import Channel, Department, TrackingCode, TrackingFailure, User, utcnow
 from tests.conftest import AppMaker, ChangeSettings, csrf_token, drain
 from tests.fakes import flow
 from tests.fakes.twilio_rest import FakeTwilio
@@ -243,7 +246,11 @@ def test_timeline_is_public_only_and_english_works(
     assert "长椅已修好" not in page  # the reply is not shown before the centre approves it
     assert "派单" in page and "签收" in page
     ticket = flow.ticket(number)
-    assert ticket.department is not None and ticket.department.name not in page
+    assert ticket.department is not None
+    units = set(db.session.scalars(select(Department.name)))
+    people = set(db.session.scalars(select(User.display_name))) - units  # unit accounts aside
+    assert ticket.department.name in page
+    assert not [name for name in people if name in page]  # no staff names, only the unit's
     english = client.get(f"/track/{number}?lang=en").get_data(as_text=True)
     assert "Dispatched" in english and "Progress" in english and "办理进度" not in english
 
@@ -257,3 +264,37 @@ def test_tracking_attempts_are_rate_limited_per_ip(make_app: AppMaker,
         codes = [client.post("/track", data={"number": "20000101-000001", "phone": PHONE}).status_code
                  for _ in range(4)]
     assert codes == [403, 403, 403, 429]
+
+
+def test_an_answer_under_review_is_not_called_answered(
+        app: Flask, client: FlaskClient, number: str, reference: None) -> None:
+    # The unit has replied (staff's 已答复) but the centre has not approved the answer yet: the
+    # page said 已答复 at the top and 尚未答复 under 答复.
+    flow.answer(number, "长椅已修好。", approve=False)
+    _try(client, number, phone=PHONE)
+    page = client.get(f"/track/{number}").get_data(as_text=True)
+    assert "答复审核中" in page and "正在审核" in page
+    assert "已答复" not in page and "尚未答复" not in page
+
+    lifecycle.review_reply(flow.ticket(number), flow.user("agent"), accept=True)
+    unit_of_work.commit(db.session)
+    page = client.get(f"/track/{number}").get_data(as_text=True)
+    assert "已答复" in page and "长椅已修好。" in page
+    assert "尚未答复" not in page and "审核中" not in page and 'id="track-expected"' not in page
+
+
+def test_the_handling_unit_and_the_answer_date_are_named(
+        app: Flask, client: FlaskClient, number: str, reference: None) -> None:
+    _try(client, number, phone=PHONE)
+    page = client.get(f"/track/{number}").get_data(as_text=True)
+    ticket = flow.ticket(number)
+    assert ticket.department is None and "正在分派承办单位" in page
+    assert ticket.reply_due is not None  # planned at intake, in working time
+    assert f'id="track-expected">{shown(ticket.reply_due)} 前<' in page
+
+    unit = flow.dispatch(ticket)
+    page = client.get(f"/track/{number}").get_data(as_text=True)
+    assert f'id="track-unit">{unit.name}<' in page
+    assert unit.code not in page  # the unit's name, as a citizen reads it
+    english = client.get(f"/track/{number}?lang=en").get_data(as_text=True)
+    assert "Responsible unit" in english and "Expected answer" in english

@@ -59,3 +59,15 @@ def test_due_phrase_is_worded_by_tense_when_written() -> None:
     assert due_phrase(due, due) == "已于 2026-10-15 17:30 超期"
     # Stored instants are UTC; people read Shanghai time.
     assert due_phrase(due.astimezone(UTC), cst(2026, 10, 16, 9, 0)) == "已于 2026-10-15 17:30 超期"
+
+
+def test_expected_reply_is_the_general_limit_in_working_days() -> None:
+    # Filed Fri 12-04 10:00: the 7th working day after it (weekends off) is Tue 12-15, due at
+    # its close of business.
+    assert PLANNER.expected_reply(cst(2026, 12, 4, 10, 0)) == cst(2026, 12, 15, 17, 30)
+    # National Day 10-01..10-07 is off and Sat 10-10 a make-up working day.
+    assert PLANNER.expected_reply(cst(2026, 9, 30, 10, 0)) == cst(2026, 10, 15, 17, 30)
+
+
+def test_expected_reply_is_none_for_a_year_without_calendar() -> None:
+    assert Planner(WorkingCalendar(loaded_years=[2099])).expected_reply(cst(2100, 3, 1, 10, 0)) is None
