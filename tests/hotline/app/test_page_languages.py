@@ -165,12 +165,13 @@ def _visits(numbers: dict[str, str]) -> Iterator[Visit]:
         yield Visit(None, path)
     for user, paths in {
         "agent": ["/home", "/agent/calls/new", "/agent/callers?phone=13812348000",
-                  "/agent/knowledge", "/tickets", "/intakes/failed", "/callbacks",
+                  "/agent/knowledge", "/tickets", "/tickets?q=噪音&overdue=1", "/dispatch",
+                  "/intakes/failed", "/callbacks",
                   "/notifications", *(f"/tickets/{n}" for n in numbers.values())],
         "zjj": ["/home", "/inbox", "/reply-templates", "/notifications",
                 *(f"/tickets/{n}" for n in numbers.values()), "/admin/"],
         "zjj-lead": ["/inbox", "/notifications", f"/tickets/{numbers['signed']}"],
-        "supervisor": ["/supervise", "/notifications", "/tickets",
+        "supervisor": ["/supervise", "/supervise/overdue", "/notifications", "/tickets",
                        f"/tickets/{numbers['answered']}", f"/tickets/{numbers['signed']}"],
         "admin": ["/admin/", "/admin/audit", "/admin/models", "/admin/knowledge/",
                   "/admin/message-templates",

@@ -30,7 +30,7 @@ ACCOUNTS: dict[Role, str] = {Role.AGENT: "agent", Role.UNIT_STAFF: "zjj",
                              Role.UNIT_LEAD: "zjj-lead", Role.SUPERVISOR: "supervisor",
                              Role.ADMIN: "admin"}
 POSTS = [*ACCOUNTS, ANONYMOUS]
-REFUSED = "your post may not"  # the permission check's 403, as opposed to row-level refusals
+REFUSED = "您的岗位无权"  # the permission check's 403, as opposed to row-level refusals
 ARGUMENTS = {"action": "sign", "fmt": "csv"}
 QUERY = {"phone": "13812348000", "q": "路灯"}  # what the console's lookups need; others ignore it
 
@@ -97,13 +97,19 @@ def _send(client: FlaskClient, call: Call, headers: dict[str, str], csrf: str) -
     return client.open(call.path, method=call.method, data=data)
 
 
+def _said(response: Any) -> str:
+    """The refusal's words: the JSON error's message (its Chinese escaped in the body), or the page."""
+    body = response.get_json(silent=True)
+    return body["error"]["message"] if body else response.get_data(as_text=True)
+
+
 def _outcome(response: Any) -> str:
     status = response.status_code
     if status == 302 and response.headers["Location"].startswith("/login"):
         return "login"
     if status == 401:
         return "401"
-    if status == 403 and REFUSED in response.get_data(as_text=True):
+    if status == 403 and REFUSED in _said(response):
         return "refused"
     return "500" if status >= 500 else "through"
 
@@ -157,7 +163,7 @@ def test_ticket_page_actions_use_the_same_table(app: Flask, reference: None,
     csrf = csrf_token(client)
     for action, permission in ACTION_PERMISSIONS.items():
         response = client.post(f"/tickets/{number}/act/{action}", data={"csrf_token": csrf})
-        refused = response.status_code == 403 and REFUSED in response.get_data(as_text=True)
+        refused = response.status_code == 403 and REFUSED in _said(response)
         assert refused != allows(post, permission), (post, action, response.status_code)
 
 
