@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 import classifier
+from classifier import data as classifier_data
 from hotline.catalogue.snapshot import place_words
 from hotline.models import ModelVersion, TrainingExample, utcnow
 from hotline.seed.load import corpus_rows
@@ -20,14 +21,27 @@ REAL_BODIES = "tipdm2020c_attachment2_details_only.csv"
 
 
 def training_data(app: Flask, *, corpus_only: bool = False) -> tuple[list[str], list[str], str]:
-    """The real labelled messages when their folder is present, else the repo's demo corpus."""
-    path = Path(app.config["HOTLINE_DATA_DIR"]) / REAL_BODIES
-    if path.exists() and not corpus_only:
-        with path.open(encoding="utf-8", newline="") as handle:
-            rows = [r for r in csv.DictReader(handle) if r.get("label_conflict") != "True"]
-        return [r["text"] for r in rows], [r["label"] for r in rows], str(path)
-    rows = list(corpus_rows())
-    return [r["text"] for r in rows], [r["topic"] for r in rows], "hotline/seed/corpus.csv"
+    """The real labelled messages when their folder is present, else the repo's demo corpus.
+
+    With the real messages come their titles (as short as a call note) and the demo corpus
+    too: the corpus is the city's own call notes, labelled by its topic catalogue, which files
+    buses and the metro under 交通运输 where the real data mostly has 城乡建设. Together they
+    raised the share of call notes classified right from 0.77 to 0.86 (bench/classifier).
+    """
+    corpus = list(corpus_rows())
+    texts, labels = [r["text"] for r in corpus], [r["topic"] for r in corpus]
+    directory = Path(app.config["HOTLINE_DATA_DIR"])
+    path = directory / REAL_BODIES
+    if not path.exists() or corpus_only:
+        return texts, labels, "hotline/seed/corpus.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r.get("label_conflict") != "True"]
+    titles: tuple[list[str], list[str]] = ([], [])
+    if (directory / classifier_data.TITLES).is_file():
+        titles = classifier_data.tipdm_titles(directory)
+    source = f"{path} + {classifier_data.TITLES if titles[0] else 'no titles'} + corpus"
+    return ([r["text"] for r in rows] + titles[0] + texts,
+            [r["label"] for r in rows] + titles[1] + labels, source)
 
 
 def new_version(now: datetime | None = None) -> str:
