@@ -99,3 +99,20 @@ def test_retraining_keeps_the_active_model_when_the_candidate_is_worse(corpus_ap
     db.session.expire_all()
     assert model_registry.active(db.session).version == active.version
     assert row.active is False and row.card["activated"] is False
+
+
+def test_real_data_trains_with_its_titles_and_the_city_corpus(app: Flask, tmp_path: Path) -> None:
+    """Production learns short texts from the titles and the city's own labelled call notes."""
+    (tmp_path / model_registry.REAL_BODIES).write_text(
+        "id,text,label,sources,label_conflict\nD1,路灯坏了很久没人修,城乡建设,x,False\n"
+        "D2,冲突的一行,环境保护,x,True\n", encoding="utf-8")
+    app.config["HOTLINE_DATA_DIR"] = tmp_path
+    corpus, topics, _ = model_registry.training_data(app, corpus_only=True)
+    texts, labels, source = model_registry.training_data(app)
+    assert (texts, labels) == (["路灯坏了很久没人修", *corpus], ["城乡建设", *topics])
+    assert "no titles" in source
+    (tmp_path / "tipdm2020c_attachment2_subjects.csv").write_text(
+        "id,text,label,subject_label_conflict\nS1,公交车不来,交通运输,False\n", encoding="utf-8")
+    texts, labels, source = model_registry.training_data(app)
+    assert texts[:2] == ["路灯坏了很久没人修", "公交车不来"] and labels[1] == "交通运输"
+    assert len(texts) == 2 + len(corpus) and "subjects" in source
