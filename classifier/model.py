@@ -196,7 +196,7 @@ def _out_of_fold_scores(x: sp.csr_matrix, y: np.ndarray, n_classes: int,
         rows, labels, weights = extra.rows(x, y, train)
         for out, fit in zip(scores[:-1], MEMBERS, strict=True):
             out[test] = fit(rows, labels, n_classes, seed=seed, weights=weights).decision(x[test])
-        if NEIGHBOUR_WEIGHTS != (0.0,):
+        if any(NEIGHBOUR_WEIGHTS):  # a grid of zeros alone would not use the vote's scores
             scores[-1][test] = Neighbours.fit(x[train], y[train], n_classes).scores(x[test])
     return scores
 
