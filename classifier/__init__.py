@@ -7,7 +7,8 @@ Stable API (the app and the workers use exactly this; no Flask, nothing from ``h
     and a plain one-vs-rest linear SVM and of a vote of the 10 most similar training texts
     (``classifier.neighbours``), the blend's shares, per-class score offsets (for macro-F1:
     the SVMs favour big classes), a softmax temperature and the auto-dispatch threshold (all
-    from 2-fold out-of-fold predictions on the training texts only).
+    from 2-fold out-of-fold predictions on the training texts only). The SVMs also learn from
+    call-note sized windows of the long texts, at a lower weight (``classifier.augment``).
     ``user_words``: district, street and department names from the app's database, added to
     the model's own jieba dictionary.
     Raises ``TrainingError`` (a ``ValueError``) for unusable data. Works from a few hundred

@@ -46,25 +46,30 @@ class LinearScores:
 
 
 def _one_vs_rest(x: sp.csr_matrix, y: np.ndarray, n_classes: int, scale: np.ndarray | None,
-                 c: float, seed: int) -> LinearScores:
+                 c: float, seed: int, weights: np.ndarray | None) -> LinearScores:
     """A balanced binary LinearSVC per class on ``x`` with column ``k`` of ``scale`` applied to
-    the features for class ``k`` (folded back into the weights); no scaling when None."""
+    the features for class ``k`` (folded back into the weights); no scaling when None.
+    ``weights``: each row's weight in the loss (None: all 1)."""
     coef = np.zeros((x.shape[1], n_classes), dtype=np.float32)
     intercept = np.zeros(n_classes, dtype=np.float32)
     for k in range(n_classes):
         xk = x if scale is None else x @ sp.diags(scale[:, k])
         svm = LinearSVC(C=c, class_weight="balanced", tol=TOLERANCE, random_state=seed)
-        svm.fit(xk, (y == k).astype(np.int8))
-        weights = svm.coef_.ravel()
-        coef[:, k] = weights if scale is None else scale[:, k] * weights
+        svm.fit(xk, (y == k).astype(np.int8), sample_weight=weights)
+        learnt = svm.coef_.ravel()
+        coef[:, k] = learnt if scale is None else scale[:, k] * learnt
         intercept[k] = svm.intercept_[0]
     return LinearScores(coef, intercept)
 
 
-def nb_ratios(x: sp.csr_matrix, y: np.ndarray, n_classes: int) -> np.ndarray:
-    """(features x classes) log-ratio of a feature's presence in class k versus the rest."""
+def nb_ratios(x: sp.csr_matrix, y: np.ndarray, n_classes: int,
+              weights: np.ndarray | None = None) -> np.ndarray:
+    """(features x classes) log-ratio of a feature's presence in class k versus the rest, each
+    text counting with its weight (None: 1)."""
     present = x.copy()
     present.data[:] = 1.0
+    if weights is not None:
+        present = sp.diags(weights.astype(np.float32)) @ present
     onehot = sp.csr_matrix(
         (np.ones(len(y), dtype=np.float32), (np.arange(len(y)), y)), shape=(len(y), n_classes)
     )
@@ -75,14 +80,16 @@ def nb_ratios(x: sp.csr_matrix, y: np.ndarray, n_classes: int) -> np.ndarray:
     return np.log((p / p.sum(axis=0)) / (q / q.sum(axis=0))).astype(np.float32)
 
 
-def fit_nbsvm(x: sp.csr_matrix, y: np.ndarray, n_classes: int, *, seed: int = 0) -> LinearScores:
+def fit_nbsvm(x: sp.csr_matrix, y: np.ndarray, n_classes: int, *, seed: int = 0,
+              weights: np.ndarray | None = None) -> LinearScores:
     """``y`` holds class indices 0..n_classes-1; every class needs at least one example."""
-    return _one_vs_rest(x, y, n_classes, nb_ratios(x, y, n_classes), NB_C, seed)
+    return _one_vs_rest(x, y, n_classes, nb_ratios(x, y, n_classes, weights), NB_C, seed,
+                        weights)
 
 
-def fit_plain_svm(x: sp.csr_matrix, y: np.ndarray, n_classes: int, *, seed: int = 0
-                  ) -> LinearScores:
-    return _one_vs_rest(x, y, n_classes, None, PLAIN_C, seed)
+def fit_plain_svm(x: sp.csr_matrix, y: np.ndarray, n_classes: int, *, seed: int = 0,
+                  weights: np.ndarray | None = None) -> LinearScores:
+    return _one_vs_rest(x, y, n_classes, None, PLAIN_C, seed, weights)
 
 
 

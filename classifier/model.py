@@ -16,6 +16,7 @@ import scipy.sparse as sp
 from sklearn.model_selection import StratifiedGroupKFold
 
 from classifier import calibration
+from classifier.augment import WINDOW_WEIGHT, windows
 from classifier.errors import TrainingError
 from classifier.features import CharNgrams, WordNgrams, stack
 from classifier.linear import LinearScores, blend, fit_nbsvm, fit_plain_svm
@@ -160,10 +161,30 @@ def _inner_folds(y: np.ndarray, groups: Sequence[str], seed: int) -> list[np.nda
     return [test for _, test in splitter.split(np.zeros(len(y)), y, groups)]
 
 
+@dataclass(frozen=True)
+class Windows:
+    """Augmentation rows (``classifier.augment``): features, labels and the index of the
+    training text each was cut from."""
+
+    x: sp.csr_matrix
+    y: np.ndarray
+    sources: np.ndarray
+
+    def rows(self, x: sp.csr_matrix, y: np.ndarray, kept: np.ndarray
+             ) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+        """The training texts ``kept`` (indices) and the windows cut from them, as SVM rows,
+        labels and weights (``WINDOW_WEIGHT`` for a window)."""
+        mine = np.isin(self.sources, kept)
+        weights = np.concatenate([np.ones(len(kept)), np.full(int(mine.sum()), WINDOW_WEIGHT)])
+        return (sp.vstack([x[kept], self.x[mine]], format="csr", dtype=np.float32),
+                np.concatenate([y[kept], self.y[mine]]), weights)
+
+
 def _out_of_fold_scores(x: sp.csr_matrix, y: np.ndarray, n_classes: int,
-                        folds: list[np.ndarray], seed: int) -> list[np.ndarray] | None:
+                        folds: list[np.ndarray], seed: int, extra: Windows
+                        ) -> list[np.ndarray] | None:
     """Each member's decision scores, then the nearest-texts vote, for each training text from
-    a model that did not see it.
+    a model that did not see it (nor any window cut from it).
 
     The vocabulary and idf are shared (they use no labels); the NB ratios and SVMs are not.
     """
@@ -172,9 +193,11 @@ def _out_of_fold_scores(x: sp.csr_matrix, y: np.ndarray, n_classes: int,
         train = np.setdiff1d(np.arange(len(y)), test)
         if len(np.unique(y[train])) < n_classes:
             return None
+        rows, labels, weights = extra.rows(x, y, train)
         for out, fit in zip(scores[:-1], MEMBERS, strict=True):
-            out[test] = fit(x[train], y[train], n_classes, seed=seed).decision(x[test])
-        scores[-1][test] = Neighbours.fit(x[train], y[train], n_classes).scores(x[test])
+            out[test] = fit(rows, labels, n_classes, seed=seed, weights=weights).decision(x[test])
+        if any(NEIGHBOUR_WEIGHTS):  # a grid of zeros alone would not use the vote's scores
+            scores[-1][test] = Neighbours.fit(x[train], y[train], n_classes).scores(x[test])
     return scores
 
 
@@ -264,14 +287,20 @@ def train(texts: Sequence[str], labels: Sequence[str], *, user_words: Sequence[s
     normalized = [normalize(t) for t in texts]
     featurizer = Featurizer(segmenter_for(user_words), min_df=1 if len(texts) < SMALL_CORPUS else 2)
     x = featurizer.fit_transform(normalized)
+    cut, sources = windows(normalized, seed=seed)
+    extra = Windows(featurizer.transform(cut) if cut else sp.csr_matrix((0, x.shape[1]),
+                                                                        dtype=np.float32),
+                    y[sources], np.asarray(sources, dtype=np.int64))
     folds = _inner_folds(y, normalized, seed)
-    members = None if folds is None else _out_of_fold_scores(x, y, len(label_set), folds, seed)
+    members = (None if folds is None
+               else _out_of_fold_scores(x, y, len(label_set), folds, seed, extra))
     if members is None:  # too little data to calibrate: raw softmax, a person checks everything
         mix = Blend([1.0, 0.0], 0.0, 0.0, 0.0, np.zeros(len(label_set)))
     else:
         mix = _blend(members, y)
-    scores = blend([fit(x, y, len(label_set), seed=seed) for fit, w in zip(MEMBERS, mix.weights,
-                                                                          strict=True) if w],
+    rows, row_labels, weights = extra.rows(x, y, np.arange(len(y)))
+    scores = blend([fit(rows, row_labels, len(label_set), seed=seed, weights=weights)
+                    for fit, w in zip(MEMBERS, mix.weights, strict=True) if w],
                    [w for w in mix.weights if w])
     # Folded into the intercept: prediction costs nothing more.
     scores.intercept = (scores.intercept + mix.offsets).astype(np.float32)
@@ -303,6 +332,7 @@ def train(texts: Sequence[str], labels: Sequence[str], *, user_words: Sequence[s
         "threshold": threshold,
         "target_accuracy": calibration.TARGET_ACCURACY,
         "features": {"words": len(featurizer.words.idf), "chars": len(featurizer.chars.idf)},
+        "windows": len(cut),
         "plain_svm_share": mix.share,
         "neighbours": {"k": NEIGHBOUR_K, "kept_features": NEIGHBOUR_KEPT,
                        "weight_step": mix.neighbour_step},

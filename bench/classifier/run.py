@@ -1,9 +1,18 @@
-"""Classifier benchmark: the full protocol on TipDM bodies and titles, plus speed and size.
+"""Classifier benchmark: the full protocol on TipDM bodies and titles, the held-out half of the
+project's own call-note set, plus speed and size.
 
 Run: ``.venv/bin/python bench/classifier/run.py`` (about 15 minutes on 2 cores). Everything
 runs on one core (BLAS threads pinned to 1, no parallel jobs). Writes
 ``bench/results/classifier.json`` and prints a table. The data directory comes from
 ``--data-dir`` or ``HOTLINE_DATA_DIR``.
+
+The bodies and titles figures are the training recipe's, each cross-validated on its own data
+(the same protocol and folds as always). The short-text figures, speed and memory are those of
+the model production trains: bodies + titles + the demo corpus (``hotline/seed/corpus.csv``,
+the city's own labelled call notes), scored on the call-note set's ``holdout`` half, which
+nothing was chosen on (``tune`` is reported beside it, marked as the half looked at).
+Speed is measured ``--repeats`` times (default 3) and reported with its spread, with the load
+average before and after, because the machine may be shared.
 """
 
 from __future__ import annotations
@@ -27,15 +36,19 @@ from typing import Any  # noqa: E402
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+import numpy as np  # noqa: E402
+
 import classifier  # noqa: E402
 import config  # noqa: E402
 from classifier import data  # noqa: E402
 from classifier.card import library_versions  # noqa: E402
+from classifier.evaluation import figures  # noqa: E402
 
 RESULT = REPO / "bench" / "results" / "classifier.json"
-TARGETS = {"bodies_macro_f1": 0.92, "titles_macro_f1": 0.87, "train_seconds": 60,
-           "bodies_per_second": 1500, "p99_ms": 10, "model_mb": 50, "rss_mb": 300,
-           "hot_topics_seconds": 2}
+TARGETS = {"bodies_macro_f1": 0.92, "titles_macro_f1": 0.88, "short_texts_accuracy": 0.85,
+           "train_seconds": 45, "bodies_per_second": 2500, "p99_ms": 5, "model_mb": 50,
+           "rss_mb": 300, "hot_topics_seconds": 2}
+DEMO_CORPUS = REPO / "hotline" / "seed" / "corpus.csv"
 RSS_PROBE = """
 import resource, sys, json
 sys.path.insert(0, {repo!r})
@@ -63,6 +76,40 @@ def unseen_bodies(directory: Path) -> list[str]:
     return [r["detail"] for r in rows if (r.get("detail") or "").strip()]
 
 
+def production_data(directory: Path) -> tuple[list[str], list[str]]:
+    """What ``hotline/classifier_models/registry.py`` trains on when the TipDM folder exists."""
+    texts, labels = data.tipdm_bodies_and_titles(directory)
+    corpus, topics = data.columns(data.read_rows(DEMO_CORPUS), DEMO_CORPUS, "text", "topic")
+    return texts + corpus, labels + topics
+
+
+def short_texts(model: classifier.Model) -> dict[str, Any]:
+    """Figures on each half of the call-note set (``holdout`` is the one that counts)."""
+    out = {}
+    for split in data.SPLITS:
+        texts, labels = data.call_notes(split)
+        y = np.array([model.labels.index(label) for label in labels])
+        probs = model.probabilities(texts)
+        out[split] = figures(y, probs, model.labels, np.full(len(texts), model.threshold))
+    return out
+
+
+def speed_runs(model: classifier.Model, texts: list[str], repeats: int) -> dict[str, Any]:
+    """``speed`` ``repeats`` times, each with its load average, and the spread of the runs."""
+    runs = []
+    for _ in range(repeats):
+        run = speed(model, texts)
+        run["load_average"] = os.getloadavg()
+        runs.append(run)
+    rates = [r["batch_bodies_per_second"]["median"] for r in runs]
+    p99 = [r["single_ms"]["p99"] for r in runs]
+    return {"runs": runs, "texts": len(texts), "mean_chars": runs[0]["mean_chars"],
+            "batch_bodies_per_second": {"min": min(rates), "median": statistics.median(rates),
+                                        "max": max(rates)},
+            "single_ms_p99": {"min": min(p99), "median": statistics.median(p99),
+                              "max": max(p99)}}
+
+
 def speed(model: classifier.Model, texts: list[str]) -> dict[str, Any]:
     batch_rates = []
     for _ in range(3):
@@ -76,7 +123,6 @@ def speed(model: classifier.Model, texts: list[str]) -> dict[str, Any]:
         latencies.append((time.perf_counter() - started) * 1000)
     latencies.sort()
     return {
-        "texts": len(texts),
         "mean_chars": round(statistics.mean(len(t) for t in texts), 1),
         "batch_bodies_per_second": {"best": round(max(batch_rates)),
                                     "median": round(statistics.median(batch_rates))},
@@ -111,21 +157,27 @@ def hot_topic_seconds(texts: list[str]) -> float:
 
 def table(result: dict[str, Any]) -> str:
     b, t, s = result["bodies"], result["titles"], result["speed"]
+    h, tune = result["short_texts"]["holdout"], result["short_texts"]["tune"]
+    rate, p99 = s["batch_bodies_per_second"], s["single_ms_p99"]
     rows = [
         ("bodies macro-F1 / accuracy", f"{b['macro_f1']:.4f} / {b['accuracy']:.4f}", "≥ 0.92"),
-        ("titles macro-F1 / accuracy", f"{t['macro_f1']:.4f} / {t['accuracy']:.4f}", "≥ 0.87"),
+        ("titles macro-F1 / accuracy", f"{t['macro_f1']:.4f} / {t['accuracy']:.4f}", "≥ 0.88"),
+        ("call notes holdout accuracy / macro-F1",
+         f"{h['accuracy']:.4f} / {h['macro_f1']:.4f}", "acc ≥ 0.85"),
+        ("call notes tune (looked at) acc / F1",
+         f"{tune['accuracy']:.4f} / {tune['macro_f1']:.4f}", ""),
         ("bodies ECE / threshold", f"{b['ece']:.4f} / {b['threshold']:.3f}", ""),
         ("bodies auto-dispatch share / acc.",
          f"{b['auto_dispatch']['share']:.3f} / {b['auto_dispatch']['accuracy']:.4f}", ""),
         ("titles ECE / threshold", f"{t['ece']:.4f} / {t['threshold']:.3f}", ""),
         ("titles auto-dispatch share / acc.",
          f"{t['auto_dispatch']['share']:.3f} / {t['auto_dispatch']['accuracy']:.4f}", ""),
-        ("train on all bodies (s)", f"{result['train_seconds']:.1f}", "< 60"),
-        ("batch bodies/s (best, median)",
-         f"{s['batch_bodies_per_second']['best']}, {s['batch_bodies_per_second']['median']}",
-         "≥ 1500"),
-        ("single text p50 / p99 (ms)", f"{s['single_ms']['p50']} / {s['single_ms']['p99']}",
-         "p99 < 10"),
+        ("train on all bodies (s)", f"{result['train_seconds']:.1f}", "< 45"),
+        ("train production model (s)", f"{result['production_train_seconds']:.1f}", ""),
+        ("batch bodies/s (min, median, max)",
+         f"{rate['min']}, {rate['median']}, {rate['max']}", "≥ 2500"),
+        ("single text p99 ms (min, median, max)",
+         f"{p99['min']}, {p99['median']}, {p99['max']}", "< 5"),
         ("model dir (MB)", f"{result['model_mb']}", "< 50"),
         ("peak RSS load+predict (MB)", f"{result['rss_mb']['vm_hwm']}", "< 300"),
         ("hot topics 2,000 vs 801 texts (s)", f"{result['hot_topics_seconds']}", "< 2"),
@@ -133,7 +185,8 @@ def table(result: dict[str, Any]) -> str:
     width = max(len(r[0]) for r in rows)
     lines = [f"{name:<{width}}  {value:<22} {target}" for name, value, target in rows]
     m = result["machine"]
-    lines.append(f"machine: {m['cpu']}, {m['cores']} cores, load {m['load_average']}")
+    lines.append(f"machine: {m['cpu']}, {m['cores']} cores, load {m['load_average']} "
+                 f"-> {m['load_average_end']}")
     return "\n".join(lines)
 
 
@@ -144,6 +197,7 @@ def main() -> int:
     parser.add_argument("--reuse-protocol", action="store_true",
                         help="keep the bodies/titles cross-validation figures already in --out "
                              "(they are deterministic) and measure only time, speed and memory")
+    parser.add_argument("--repeats", type=int, default=3, help="speed measurements")
     args = parser.parse_args()
     directory = args.data_dir or config.load()["HOTLINE_DATA_DIR"]
     if not data.available(directory):
@@ -159,14 +213,20 @@ def main() -> int:
         result["bodies"] = classifier.evaluate(bodies, body_labels)
         result["titles"] = classifier.evaluate(titles, title_labels)
     started = time.perf_counter()
-    model = classifier.train(bodies, body_labels)
+    classifier.train(bodies, body_labels)
     result["train_seconds"] = round(time.perf_counter() - started, 1)
+    texts, labels = production_data(directory)
+    started = time.perf_counter()
+    model = classifier.train(texts, labels)
+    result["production_train_seconds"] = round(time.perf_counter() - started, 1)
+    result["production_texts"] = len(texts)
+    result["short_texts"] = short_texts(model)
     unseen = unseen_bodies(directory)
     with tempfile.TemporaryDirectory() as tmp:
         model_dir = classifier.save(model, Path(tmp) / "model")
         result["model_mb"] = round(sum(f.stat().st_size for f in model_dir.iterdir()) / 2**20, 2)
         result["rss_mb"] = peak_rss_mb(model_dir, unseen, Path(tmp))
-        result["speed"] = speed(classifier.load(model_dir), unseen)
+        result["speed"] = speed_runs(classifier.load(model_dir), unseen, args.repeats)
     result["hot_topics_seconds"] = hot_topic_seconds(unseen)
     result["machine"]["load_average_end"] = os.getloadavg()
     args.out.parent.mkdir(parents=True, exist_ok=True)

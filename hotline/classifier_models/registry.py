@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 import classifier
+from classifier import data as classifier_data
 from hotline.catalogue.snapshot import place_words
 from hotline.models import ModelVersion, TrainingExample, utcnow
 from hotline.seed.load import corpus_rows
@@ -25,14 +26,27 @@ STARTER = "starter"  # model card key of the first start's quick model
 
 def training_data(data_dir: Path, *, corpus_only: bool = False) -> tuple[list[str], list[str], str]:
     """The real labelled messages when their folder (HOTLINE_DATA_DIR) is present, else the
-    repo's demo corpus."""
+    repo's demo corpus.
+
+    With the real messages come their titles (as short as a call note) and the demo corpus
+    too: the corpus is the city's own call notes, labelled by its topic catalogue, which files
+    buses and the metro under 交通运输 where the real data mostly has 城乡建设. Together they
+    raised the share of call notes classified right from 0.77 to 0.87 on the development set's
+    tuning half and from 0.89 to 0.91 on its held-out half (bench/classifier).
+    """
+    corpus = list(corpus_rows())
+    texts, labels = [r["text"] for r in corpus], [r["topic"] for r in corpus]
     path = data_dir / REAL_BODIES
-    if path.exists() and not corpus_only:
-        with path.open(encoding="utf-8", newline="") as handle:
-            rows = [r for r in csv.DictReader(handle) if r.get("label_conflict") != "True"]
-        return [r["text"] for r in rows], [r["label"] for r in rows], str(path)
-    rows = list(corpus_rows())
-    return [r["text"] for r in rows], [r["topic"] for r in rows], "hotline/seed/corpus.csv"
+    if not path.exists() or corpus_only:
+        return texts, labels, "hotline/seed/corpus.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r.get("label_conflict") != "True"]
+    titles: tuple[list[str], list[str]] = ([], [])
+    if (data_dir / classifier_data.TITLES).is_file():
+        titles = classifier_data.tipdm_titles(data_dir)
+    source = f"{path} + {classifier_data.TITLES if titles[0] else 'no titles'} + corpus"
+    return ([r["text"] for r in rows] + titles[0] + texts,
+            [r["label"] for r in rows] + titles[1] + labels, source)
 
 
 def new_version(now: datetime | None = None) -> str:

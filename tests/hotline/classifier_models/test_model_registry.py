@@ -144,7 +144,7 @@ def test_the_starter_model_is_replaced_by_one_on_the_real_data(corpus_app: Flask
     real = model_registry.replace_starter(real_data, models, db.session)
 
     assert real is not None and model_registry.active(db.session).version == real.version
-    assert real.card["source"].endswith(model_registry.REAL_BODIES)
+    assert model_registry.REAL_BODIES in real.card["source"]
     assert real.card["replaced_starter"] == starter.version
     assert model_registry.replace_starter(real_data, models, db.session) is None  # once only
 
@@ -167,3 +167,19 @@ def test_a_model_activated_meanwhile_is_not_overruled(corpus_app: Flask, tmp_pat
 
     assert real is not None  # registered, for comparison
     assert model_registry.active(db.session).version == chosen[0]
+
+
+def test_real_data_trains_with_its_titles_and_the_city_corpus(tmp_path: Path) -> None:
+    """Production learns short texts from the titles and the city's own labelled call notes."""
+    (tmp_path / model_registry.REAL_BODIES).write_text(
+        "id,text,label,sources,label_conflict\nD1,路灯坏了很久没人修,城乡建设,x,False\n"
+        "D2,冲突的一行,环境保护,x,True\n", encoding="utf-8")
+    corpus, topics, _ = model_registry.training_data(tmp_path, corpus_only=True)
+    texts, labels, source = model_registry.training_data(tmp_path)
+    assert (texts, labels) == (["路灯坏了很久没人修", *corpus], ["城乡建设", *topics])
+    assert "no titles" in source
+    (tmp_path / "tipdm2020c_attachment2_subjects.csv").write_text(
+        "id,text,label,subject_label_conflict\nS1,公交车不来,交通运输,False\n", encoding="utf-8")
+    texts, labels, source = model_registry.training_data(tmp_path)
+    assert texts[:2] == ["路灯坏了很久没人修", "公交车不来"] and labels[1] == "交通运输"
+    assert len(texts) == 2 + len(corpus) and "subjects" in source
