@@ -14,7 +14,7 @@ from classifier import data
 from classifier.errors import DataError
 from classifier.text import normalize
 
-TIPDM = config.load()["HOTLINE_DATA_DIR"]
+TIPDM = config.load().data_dir
 # A near copy: a shared run of this many characters, or this bigram similarity.
 RUN, SIMILAR = 12, 0.6
 TOPICS = {"交通运输", "劳动和社会保障", "卫生计生", "商贸旅游", "城乡建设", "教育文体", "环境保护"}

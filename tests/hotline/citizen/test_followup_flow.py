@@ -154,7 +154,7 @@ def test_admin_edits_a_template_and_it_is_used(
     assert client.get("/admin/message-templates").status_code == 200
     bad = client.post("/admin/message-templates", data={
         "line": "12345", "kind": "ack", "body": "收到{secret}", "csrf_token": csrf_token(client)})
-    assert bad.status_code == 400 and "unknown placeholders" in bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "未知占位符" in bad.get_data(as_text=True)
     no_csrf = client.post("/admin/message-templates", data={"line": "12345", "kind": "ack",
                                                             "body": "工单{number}"})
     assert no_csrf.status_code == 400
