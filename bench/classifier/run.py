@@ -199,7 +199,7 @@ def main() -> int:
                              "(they are deterministic) and measure only time, speed and memory")
     parser.add_argument("--repeats", type=int, default=3, help="speed measurements")
     args = parser.parse_args()
-    directory = args.data_dir or config.load()["HOTLINE_DATA_DIR"]
+    directory = args.data_dir or config.load().data_dir
     if not data.available(directory):
         print(f"error: TipDM data not found in {directory}", file=sys.stderr)
         return 2

@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+import config
 from bench.common import bench_database, percentile, write
 
 PASSWORD = "bench-pass-123"
@@ -35,9 +36,10 @@ def _app(url: str, instance: Path) -> Any:
     from hotline import create_app
     from hotline.app import migrate
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_DIR": instance,
-                      "MODEL_DIR": instance / "models", "SECRET_KEY": "bench",
-                      "RATELIMIT_ENABLED": False})
+    app = create_app(config.load({
+        **os.environ, "DATABASE_URL": url, "HOTLINE_INSTANCE_DIR": str(instance),
+        "HOTLINE_MODEL_DIR": str(instance / "models"), "SECRET_KEY": "bench",
+        "RATELIMIT_ENABLED": "0"}))
     migrate.upgrade(app)
     return app
 

@@ -25,11 +25,11 @@ import random
 import tempfile
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
+import config
 from bench.common import ROOT, bench_database, percentile, write
 
 PER_DAY = 4566
@@ -153,9 +153,9 @@ def main() -> None:
     from hotline.search.tokens import word_tokens
     from hotline.seed import load as seed
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True,
-                      "INSTANCE_DIR": Path(tempfile.mkdtemp()),
-                      "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")})
+    app = create_app(config.load({
+        **os.environ, "DATABASE_URL": url, "HOTLINE_INSTANCE_DIR": tempfile.mkdtemp(),
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")}), {"TESTING": True})
     migrate.upgrade(app)
     started = time.perf_counter()
     with app.app_context():
