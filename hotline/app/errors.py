@@ -18,6 +18,7 @@ from sqlalchemy.exc import DataError, DBAPIError
 from werkzeug.exceptions import BadRequest, HTTPException
 
 from hotline.app.extensions import db, login_manager
+from hotline.app.i18n import halves
 from hotline.domain.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -73,19 +74,11 @@ RETRY_AFTER_SECONDS = 30
 LOST_CONNECTION_STATES = ("08", "57P01", "57P02", "57P03")
 
 
-def _halves(message: str) -> tuple[str, str]:
-    chinese, sep, english = message.partition(" / ")
-    return (chinese, english) if sep and _CJK.search(chinese) else (message, message)
-
-
 def joined(head: str, detail: str) -> str:
     """`请求无效 / Bad request` and its detail as one `中文 / English` pair, so that a page can
     show its reader one language (hotline.app.i18n.one_language) and the API keeps both."""
-    (zh_head, en_head), (zh_detail, en_detail) = _halves(head), _halves(detail)
+    (zh_head, en_head), (zh_detail, en_detail) = halves(head), halves(detail)
     return f"{zh_head}：{zh_detail} / {en_head}: {en_detail}"
-
-
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def wants_json() -> bool:

@@ -84,15 +84,22 @@ class Labels(Mapping[Any, str]):
         return len(self._labels)
 
 
+def halves(message: str) -> tuple[str, str]:
+    """(Chinese, English) of a `中文 / English` message; both the message itself when it is not
+    such a pair."""
+    chinese, sep, english = str(message).partition(" / ")
+    if not sep or not _CJK.search(chinese):
+        return str(message), str(message)
+    return chinese, english
+
+
 def one_language(message: str) -> str:
     """The reader's half of a `中文 / English` message.
 
     The domain and the services carry messages for people in both languages at once (they import
     no translation machinery, and the API hands both to its callers); a page shows only the half
     in the reader's language. A message without the pair is shown as it is."""
-    chinese, sep, english = str(message).partition(" / ")
-    if not sep or not _CJK.search(chinese):
-        return str(message)
+    chinese, english = halves(message)
     return english if current() == "en" else chinese
 
 
