@@ -179,8 +179,15 @@ def _stop_children(children: dict[str, subprocess.Popen[bytes]]) -> None:
         try:
             child.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
+            # Still in a job (the trainer's full model takes minutes): a second SIGTERM is RQ's
+            # cold shutdown, which kills the work horse first. SIGKILL alone would leave the
+            # horse (a session of its own) running on as an orphan, and committing its model.
+            child.terminate()
+            try:
+                child.wait(timeout=STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
 
 
 def _wait_for_workers(app: Flask, count: int) -> None:

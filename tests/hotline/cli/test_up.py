@@ -63,3 +63,51 @@ def test_reset_never_touches_a_database_given_by_url(tmp_path: Path,
             reset_demo(app)
     assert stopped.value.code == 2
     assert (tmp_path / "production.db").exists()
+
+
+# A stand-in for an RQ worker busy with a long job: its "work horse" runs in a session of its
+# own; the first SIGTERM (warm shutdown) is only noted, the second (cold) kills the horse.
+BUSY_WORKER = """
+import os, signal, subprocess, sys, time
+horse = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"],
+                         start_new_session=True)
+print(horse.pid, flush=True)
+asked = []
+def term(*_):
+    asked.append(1)
+    if len(asked) > 1:
+        horse.kill()
+        sys.exit(0)
+signal.signal(signal.SIGTERM, term)
+while True:
+    time.sleep(0.05)
+"""
+
+
+def test_stopping_a_child_in_a_long_job_leaves_no_work_horse_behind(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from hotline.cli import up
+
+    monkeypatch.setattr(up, "STOP_SECONDS", 0.5)
+    child = subprocess.Popen([sys.executable, "-c", BUSY_WORKER], stdout=subprocess.PIPE)
+    horse = int(child.stdout.readline())
+    up._stop_children({"trainer": child})
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.kill(horse, 0)
+        except ProcessLookupError:
+            break
+        state = Path(f"/proc/{horse}/stat").read_text().split()[2]
+        if state == "Z":  # dead, waiting for its parent to reap it
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(horse, 9)
+        raise AssertionError("the work horse outlived the stop")
+    assert child.returncode is not None
