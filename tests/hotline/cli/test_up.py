@@ -71,7 +71,6 @@ BUSY_WORKER = """
 import os, signal, subprocess, sys, time
 horse = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"],
                          start_new_session=True)
-print(horse.pid, flush=True)
 asked = []
 def term(*_):
     asked.append(1)
@@ -79,6 +78,7 @@ def term(*_):
         horse.kill()
         sys.exit(0)
 signal.signal(signal.SIGTERM, term)
+print(horse.pid, flush=True)  # ready: the handler is in place
 while True:
     time.sleep(0.05)
 """
