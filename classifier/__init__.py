@@ -40,6 +40,10 @@ tolerance=0.005) -> RetrainResult(model, metrics, activate, reason, active_metri
 ``hot_topics(period_texts, baseline_texts=(), *, top=20, user_words=()) -> list[HotTopic]``
     ``HotTopic(phrase, count, score)``.
 
+``RiskRules.from_records(records)``, ``RiskRules.default()``, ``rules.assess(text) ->
+RiskFinding | None``: risk triage (self-harm, violence, mass gatherings, children and the
+elderly in danger) from rules as data, with negation (``classifier.risk``).
+
 Command line: ``python -m classifier {train,evaluate,predict} --help``.
 """
 
@@ -56,6 +60,7 @@ _HOMES = {
     "Model": "model", "Prediction": "model", "train": "model", "load": "persist",
     "save": "persist", "RetrainResult": "retraining", "retrain": "retraining",
     "RuleError": "urgency", "UrgencyRules": "urgency",
+    "RiskFinding": "risk", "RiskRules": "risk",
 }
 __all__ = sorted(_HOMES)
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 from hotline.admin.catalogue import LINES, TOPICS
 from hotline.admin.entity import Entity, Registry
 from hotline.admin.org import UNITS, USERS
+from hotline.admin.risk import DUTY, RISKS
 from hotline.admin.routing import DAYS, RULES, SLA, YEARS
 
 ENTITIES = Registry({
     "units": UNITS, "users": USERS, "topics": TOPICS, "rules": RULES, "sla": SLA,
     "days": DAYS, "years": YEARS, "lines": LINES,
+    # risk triage (issue 19)
+    "risks": RISKS, "duty": DUTY,
 })
 
 find = ENTITIES.find

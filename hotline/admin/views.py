@@ -49,6 +49,7 @@ GROUPS: tuple[tuple[Any, tuple[str, ...]], ...] = (
     (_l("分类与派单"), ("topics", "rules")),
     (_l("时限与日历"), ("sla", "days", "years")),
     (_l("热线与消息"), ("lines",)),
+    (_l("风险研判"), ("risks", "duty")),
 )
 HINTS = {
     "units": _l("市、区、街道三级承办单位，上下级关系与值班电话"),
@@ -59,6 +60,8 @@ HINTS = {
     "days": _l("法定节假日与调休补班，逐日调整"),
     "years": _l("已完整录入放假安排的年份"),
     "lines": _l("来电号码对应的热线与语音问候"),
+    "risks": _l("自伤、暴力、群体聚集、儿童老人安危 → 紧急并标记风险；极高风险立即通知值班督办"),
+    "duty": _l("接收极高风险预警短信的值班督办手机"),
 }
 # What an audit entry records (hotline.identity.audit), not the ticket actions.
 AUDIT_ACTION_LABELS = {

@@ -25,6 +25,19 @@ class EventSchema(Schema):
     data = fields.Dict()
 
 
+class RiskMarkSchema(Schema):
+    category = fields.String(metadata={"description": "self_harm, violence, mass_gathering, "
+                                                      "child_elder or other"})
+    level = fields.String(metadata={"description": "extreme (alerts the duty supervisor) or high"})
+
+
+class HandOffRecordSchema(Schema):
+    to = fields.String(metadata={"description": "110, 120, 119 or 122"})
+    by = fields.String()
+    at = fields.String()
+    note = fields.String(allow_none=True)
+
+
 class TicketSchema(Schema):
     number = fields.String(required=True)
     line = fields.String(required=True)
@@ -45,6 +58,11 @@ class TicketSchema(Schema):
     updated_at = fields.String()
     deadlines = fields.Dict()
     events = fields.List(fields.Nested(EventSchema))
+    # Risk triage (issue 19).
+    risk = fields.Nested(RiskMarkSchema, allow_none=True, metadata={
+        "description": "the risk mark, null when no risk was seen"})
+    hand_offs = fields.List(fields.Nested(HandOffRecordSchema), metadata={
+        "description": "双向转接 records (on a single ticket's answer)"})
 
 
 class TicketPageSchema(Schema):

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext
 from wtforms.fields.choices import SelectChoice
 
 from hotline.domain.events import EventKind
+from hotline.domain.lifecycle import HANDOFF_SERVICES, RISK_CATEGORIES, RISK_LEVELS
 from hotline.domain.marks import N_
 from hotline.models import Channel, Line, RequestType, Status, Urgency
 
@@ -63,6 +64,8 @@ EVENT_LABELS = {
     EventKind.ASSIST_DONE: N_("协办反馈"),
     EventKind.REPLY_REJECTED: N_("答复退回"),
     EventKind.URGED: N_("督办"),
+    EventKind.RISK_FLAGGED: N_("风险标记"),
+    EventKind.HANDED_OFF: N_("双向转接"),
 }
 FOLLOW_UP_LABELS = {"pending": N_("待回访"), "answered": N_("已回访"), "not_rated": N_("未评价"),
                     "needs_agent": N_("需电话回访"), "superseded": N_("已作废")}
@@ -71,6 +74,10 @@ SOLVED_LABELS = {1: N_("解决"), 2: N_("部分解决"), 3: N_("未解决")}
 SATISFIED_LABELS = {1: N_("满意"), 2: N_("基本满意"), 3: N_("不满意")}
 ACTOR_LABELS = {"system": N_("系统"), "citizen": N_("市民")}
 URGENCY_LABELS = {Urgency.URGENT.value: N_("紧急"), Urgency.NORMAL.value: N_("一般")}
+# Risk triage (issue 19): the life cycle's tables, named here beside the other labels.
+RISK_CATEGORY_LABELS = RISK_CATEGORIES
+RISK_LEVEL_LABELS = RISK_LEVELS
+HANDOFF_LABELS = HANDOFF_SERVICES
 
 
 def choices(labels: dict[str, str]) -> list[SelectChoice]:
@@ -89,4 +96,5 @@ NOTIFICATION_KIND_LABELS = {
     "extension_approved": N_("延期已批准"),
     "extension_refused": N_("延期未批准"),
     "urged": N_("督办"),
+    "risk_alert": N_("风险预警"),
 }

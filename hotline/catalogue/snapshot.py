@@ -9,6 +9,7 @@ primary-key read (`current()`).
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ from flask import has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from classifier.risk import RiskRules
+from classifier.urgency import RuleError
 from config import DeadlineSettings
 from hotline.app import settings as app_settings
 from hotline.domain.deadlines import (
@@ -35,6 +38,7 @@ from hotline.models import (
     DispatchRule,
     Level,
     Place,
+    RiskRule,
     SlaPolicyRow,
     Topic,
     utcnow,
@@ -45,6 +49,7 @@ from routing.places import Gazetteer
 from routing.sla import SlaPolicy
 
 ROUTING = "routing"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,7 @@ class Snapshot:
     gazetteer: Gazetteer
     place_names: dict[str, str]
     planner: Planner
+    risk: RiskRules  # the active risk rules (hotline.intake.risk), admin-edited like the rest
 
 
 def deadlines() -> DeadlineSettings:
@@ -198,7 +204,23 @@ def load(session: Session, stamp: str | None, config: DeadlineSettings | None = 
         root_topics={t.name: t.id for t in topics if t.parent_id is None and t.active},
         chains=chains, gazetteer=gazetteer_of(places),
         place_names={p.code: p.name for p in places}, planner=planner,
+        risk=risk_rules(session),
     )
+
+
+def risk_rules(session: Session) -> RiskRules:
+    """The active risk rules in their order. The admin form compiles a rule before storing it;
+    one that still fails (written around it) is logged and skipped, so one bad row cannot stop
+    every intake from being triaged."""
+    records = []
+    for row in session.scalars(select(RiskRule).where(RiskRule.active).order_by(RiskRule.id)):
+        try:
+            RiskRules.from_records([row.record()])
+        except RuleError as exc:
+            log.error("risk rule %s skipped: %s", row.id, exc)
+            continue
+        records.append(row.record())
+    return RiskRules.from_records(records)
 
 
 def _default_choices() -> list[PolicyChoice]:

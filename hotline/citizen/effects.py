@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from hotline.citizen.followup import open_round
@@ -27,7 +27,7 @@ from hotline.domain.events import EventKind
 from hotline.domain.lifecycle import DeadlineStep
 from hotline.messaging import texts
 from hotline.messaging.outbox import TO_CALL, mobile, plan, plan_staff_texts, planned_sends
-from hotline.models import Intake, Notification, Ticket, TicketEvent
+from hotline.models import DutySupervisor, Intake, Notification, Ticket, TicketEvent
 
 
 @dataclass
@@ -100,12 +100,27 @@ def notify(occasion: Occasion) -> None:
                                           created_at=event.at))
 
 
+def staff_sms(occasion: Occasion) -> None:
+    """A life-cycle event's SMS to staff (an extreme risk: the duty supervisors' mobiles), once
+    per ticket and phone, however often the mark is raised again."""
+    session, ticket, event = occasion.session, occasion.ticket, occasion.event
+    with session.no_autoflush:
+        phones = session.scalars(select(DutySupervisor.phone).where(DutySupervisor.active)
+                                 .order_by(DutySupervisor.id)).all()
+    for text in notices.texts_of_event(ticket, event, phones):
+        if mobile(text.to):
+            plan(session, kind=texts.RISK_ALERT, line=ticket.line.value, number=ticket.number,
+                 to=text.to, ticket=ticket, body=text.body,
+                 dedupe_key=f"{event.kind}:{ticket.number}:{text.to}")
+
+
 # Effects of events appended through the ORM.
 HANDLERS: dict[Effect, Callable[[Occasion], None]] = {
     Effect.ACKNOWLEDGE: acknowledge,
     Effect.FOLLOW_UP_ROUND: follow_up_round,
     Effect.ANSWER: answer,
     Effect.NOTIFY: notify,
+    Effect.STAFF_SMS: staff_sms,
 }
 
 

@@ -63,12 +63,20 @@ def preview(session: Session, text: str, *, address: str | None = None, line: st
                     or (decision.reason.get("keyword") if urgent_rule else None),
         },
         "request_type": _request_type(content) if content else None,
+        "risk": _risk(snap, content),
         "place": {"district": place.district_code,
                   "name": snap.place_names.get(place.street_code or place.district_code or "")},
         "similar": [_match(m) for m in similar_open(
             session, content, phone=_phone_or_none(phone, region),
             district=place.district_code)] if content else [],
     }
+
+
+def _risk(snap: Snapshot, content: str) -> dict[str, str] | None:
+    """What the risk rules see while the agent types (the saved ticket is marked by the same
+    rules, hotline.intake.triage.flag_risk): the agent hears of a caller in danger at once."""
+    finding = snap.risk.assess(content) if content else None
+    return finding.as_dict() if finding else None
 
 
 def _request_type(content: str) -> dict[str, Any]:

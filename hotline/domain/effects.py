@@ -34,7 +34,7 @@ class Effect(StrEnum):
     ANSWER = "answer"  # 答复: by SMS, or on the agents' call-back list without a mobile
     # Staff.
     NOTIFY = "notify"  # inbox notices (a unit, a post, the administrators)
-    STAFF_SMS = "staff_sms"  # the duty phone of the unit that must act
+    STAFF_SMS = "staff_sms"  # the duty phone of the unit that must act (or the duty supervisors)
 
 
 EFFECTS: Mapping[EventKind, tuple[Effect, ...]] = MappingProxyType({
@@ -52,6 +52,9 @@ EFFECTS: Mapping[EventKind, tuple[Effect, ...]] = MappingProxyType({
     EventKind.DEADLINE_WARNING: (Effect.NOTIFY,),
     EventKind.DEADLINE_OVERDUE: (Effect.NOTIFY, Effect.STAFF_SMS),
     EventKind.DEADLINE_ESCALATED: (Effect.NOTIFY, Effect.STAFF_SMS),
+    # Risk triage (issue 19): an extreme risk alerts the duty supervisors at once, in their
+    # inbox and by SMS to the duty roster's mobiles (hotline.domain.notices says when).
+    EventKind.RISK_FLAGGED: (Effect.NOTIFY, Effect.STAFF_SMS),
 })
 
 

@@ -48,6 +48,9 @@ class EventKind(StrEnum):
     DEADLINE_WARNING = "deadline_warning"
     DEADLINE_OVERDUE = "deadline_overdue"
     DEADLINE_ESCALATED = "deadline_escalated"
+    # risk triage (issue 19): a risk mark set by a rule or a person, a hand-off to 110/120
+    RISK_FLAGGED = "risk_flagged"
+    HANDED_OFF = "handed_off"
 
     @classmethod
     def deadline(cls, step: str) -> EventKind:

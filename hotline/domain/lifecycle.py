@@ -37,6 +37,7 @@ from hotline.domain.states import (
     BEFORE_REPLY,
     BEING_ANSWERED,
     NEVER_DISPATCHED,
+    OPEN,
     REOPENABLE,
     UNIT_WORK,
     UNSIGNED,
@@ -853,3 +854,93 @@ def deadline_step(clock: DueClock, step: str, *, at: datetime, mark: int,
     assert clock.due_at is not None  # a clock without a deadline is never due
     return DeadlineStep(step, clock.ticket_id, clock.number, clock.kind, clock.due_at, at, mark,
                         unit, above)
+
+
+# --- risk triage (issue 19) ----------------------------------------------------------------------
+
+# The categories and levels of classifier.risk, with their labels (translated where shown).
+RISK_CATEGORIES = {
+    "self_harm": N_("自伤自杀"),
+    "violence": N_("暴力威胁"),
+    "mass_gathering": N_("群体聚集"),
+    "child_elder": N_("儿童老人安危"),
+    "other": N_("其他风险"),
+}
+RISK_LEVELS = {"extreme": N_("极高风险"), "high": N_("高风险")}  # most severe first
+# Where a 双向转接 goes: the emergency services a 12345 centre hands callers to.
+HANDOFF_SERVICES = {"110": N_("110 公安报警"), "120": N_("120 医疗急救"), "119": N_("119 消防救援"),
+                    "122": N_("122 交通事故")}
+MAX_HANDOFF_NOTE = 500
+
+
+def _severity(level: str | None) -> int:
+    """Higher is worse: no mark 0, high 1, extreme 2."""
+    order = tuple(reversed(RISK_LEVELS))
+    return order.index(level) + 1 if level in RISK_LEVELS else 0
+
+
+def mark_risk(ticket: Ticket, actor: Actor, *, category: str, level: str,
+              reason: dict[str, Any] | None = None, note: str | None = None,
+              at: datetime | None = None) -> bool:
+    """风险标记: a danger to people (classifier.risk) marks the ticket, with one event.
+
+    The ticket becomes 紧急 as well: a caller in danger is never an ordinary case (the intake
+    marks it before the deadlines are planned, so they are the urgent ones). A rule only ever
+    raises a mark, so a person's judgement (or an earlier extreme finding) is not undone by a
+    later, milder match; a person may set any category and level, with the reason in `note`.
+    The event's effects (hotline.domain.effects) alert the duty supervisor when the level
+    becomes extreme. Returns whether anything changed.
+    """
+    _require(ticket, "mark a risk", OPEN)
+    if category not in RISK_CATEGORIES:
+        raise InvalidInput(f"未知风险类别 / unknown risk category: {category}", field="category")
+    if level not in RISK_LEVELS:
+        raise InvalidInput(f"未知风险等级 / unknown risk level: {level}", field="level")
+    if actor is SYSTEM:
+        if _severity(level) <= _severity(ticket.risk_level):
+            return False
+        text = note
+    else:
+        _require_centre(actor, Permission.MARK_RISK, "mark a risk")
+        text = _text(note, "note", "标记理由")
+        if (ticket.risk_category, ticket.risk_level) == (category, level):
+            return False
+    before = {"category": ticket.risk_category, "level": ticket.risk_level}
+    ticket.risk_category, ticket.risk_level = category, level
+    data: dict[str, Any] = {"category": category, "level": level, "reason": reason or {},
+                            "from": before if before["level"] else None}
+    if ticket.urgency != Urgency.URGENT:
+        ticket.urgency = Urgency.URGENT
+        data["urgency"] = Urgency.URGENT.value
+    record(ticket, actor, EventKind.RISK_FLAGGED, note=text, data=data, at=at)
+    return True
+
+
+def risk_alert_due(event: TicketEvent) -> bool:
+    """Whether a risk event alerts the duty supervisor: the mark became extreme just now."""
+    data = event.data or {}
+    was = (data.get("from") or {}).get("level")
+    return data.get("level") == "extreme" and was != "extreme"
+
+
+def hand_off(ticket: Ticket, actor: Actor, *, to: str, note: str | None = None,
+             at: datetime | None = None) -> TicketEvent:
+    """双向转接: the centre passed the caller (or the case) to 110/120/119/122.
+
+    Only a record: the call itself is transferred on the telephone system. The event keeps to
+    whom, who and when (its actor and time) and what was said, so the hand-off is part of the
+    ticket's trace and the supervisors see it; the ticket stays with the centre and its unit.
+    """
+    _require(ticket, "hand off", OPEN)
+    _require_centre(actor, Permission.HAND_OFF, "record a hand-off")
+    if to not in HANDOFF_SERVICES:
+        raise InvalidInput(f"未知转接对象 / unknown service: {to}", field="to")
+    text = (note or "").strip() or None
+    if text is not None and len(text) > MAX_HANDOFF_NOTE:
+        raise InvalidInput(f"说明不能超过 {MAX_HANDOFF_NOTE} 字 / note is too long", field="note")
+    return record(ticket, actor, EventKind.HANDED_OFF, note=text, data={"to": to}, at=at)
+
+
+def hand_offs(ticket: Ticket) -> list[TicketEvent]:
+    """The ticket's hand-off records, oldest first."""
+    return [e for e in ticket.events if e.kind == EventKind.HANDED_OFF]

@@ -9,14 +9,20 @@ Keeping the texts here keeps them testable without a database, next to the rules
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from hotline.domain.deadlines import due_phrase, kind_label, shown
 from hotline.domain.events import EventKind
-from hotline.domain.lifecycle import DeadlineStep, lead_unit_id
+from hotline.domain.lifecycle import (
+    RISK_CATEGORIES,
+    RISK_LEVELS,
+    DeadlineStep,
+    lead_unit_id,
+    risk_alert_due,
+)
 from hotline.models import Role, Ticket, TicketEvent
 
 
@@ -84,6 +90,22 @@ def _calendar_missing(ticket: Ticket, event: TicketEvent) -> list[Notice]:
                         f" / Deadline '{kind}' of ticket {ticket.number} needs the {year} calendar.")]
 
 
+def _risk_words(ticket: Ticket, event: TicketEvent) -> str:
+    data = event.data or {}
+    category = RISK_CATEGORIES.get(data.get("category", ""), data.get("category", ""))
+    level = RISK_LEVELS.get(data.get("level", ""), data.get("level", ""))
+    said = (data.get("reason") or {}).get("phrase") or event.note or ""
+    return f"{level}（{category}）：工单 {ticket.number}" + (f"，“{said[:40]}”" if said else "")
+
+
+def _risk_flagged(ticket: Ticket, event: TicketEvent) -> list[Notice]:
+    """The supervisors hear of an extreme risk at once (a high one is 紧急 and on their list)."""
+    if not risk_alert_due(event):
+        return []
+    return [Notice("risk_alert", level="red", role=Role.SUPERVISOR.value,
+                   body=f"{_risk_words(ticket, event)}。请立即处置，必要时转接 110/120。")]
+
+
 EVENT_NOTICES: Mapping[EventKind, Callable[[Ticket, TicketEvent], list[Notice]]] = {
     EventKind.ARBITRATION_REQUIRED: _arbitration,
     EventKind.EXTENSION_REQUESTED: _extension_requested,
@@ -91,6 +113,7 @@ EVENT_NOTICES: Mapping[EventKind, Callable[[Ticket, TicketEvent], list[Notice]]]
     EventKind.EXTENSION_APPROVED: _extension_approved,
     EventKind.URGED: _urged,
     EventKind.CALENDAR_MISSING: _calendar_missing,
+    EventKind.RISK_FLAGGED: _risk_flagged,
 }
 
 
@@ -137,3 +160,12 @@ def texts_of_step(step: DeadlineStep) -> list[StaffText]:
     if step.kind == EventKind.DEADLINE_ESCALATED and step.above:
         return [StaffText(step.above.duty_phone, f"【12345】{_escalated_body(step)}")]
     return []
+
+
+def texts_of_event(ticket: Ticket, event: TicketEvent, duty_phones: Sequence[str]) -> list[StaffText]:
+    """The SMS of a life-cycle event with the STAFF_SMS effect: an extreme risk, to every duty
+    supervisor's mobile (the roster the administrators keep)."""
+    if event.kind != EventKind.RISK_FLAGGED or not risk_alert_due(event):
+        return []
+    body = f"【12345】{_risk_words(ticket, event)}，请立即处置。"
+    return [StaffText(phone, body) for phone in duty_phones]

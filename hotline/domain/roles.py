@@ -45,6 +45,9 @@ class Permission(enum.StrEnum):
     CLOSE = "close"
     REOPEN = "reopen"
     RECORD_FOLLOW_UP = "record_follow_up"
+    # Risk triage (issue 19).
+    MARK_RISK = "mark_risk"  # set a ticket's risk mark by hand (rules set it at intake)
+    HAND_OFF = "hand_off"  # record a 双向转接 to 110/119/120/122
 
 
 P = Permission
@@ -67,6 +70,13 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     Role.SUPERVISOR: frozenset(_SUPERVISOR),
     Role.ADMIN: frozenset(_SUPERVISOR | {P.ADMINISTER, P.MANAGE_REPLY_TEMPLATES}),
 }
+
+# --- risk triage (issue 19) --------------------------------------------------------------------
+# The centre holds the line when a caller is in danger: its posts mark a risk the rules missed
+# and record the hand-off to 110/120; units only see the mark.
+for _post in (Role.AGENT, Role.SUPERVISOR, Role.ADMIN):
+    GRANTS[_post] = GRANTS[_post] | {P.MARK_RISK, P.HAND_OFF}
+
 
 def allows(role: Role | None, permission: Permission) -> bool:
     return role is not None and permission in GRANTS.get(role, frozenset())

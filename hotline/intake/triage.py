@@ -50,7 +50,8 @@ def route(session: Session, ticket: Ticket, *, confident: bool, urgent: bool = F
     """Decide, set the deadlines, and dispatch when a unit is found; else the manual queue.
 
     A keyword rule overrides the classifier and may make the ticket urgent (gas leak: 1 h
-    dispatch), so urgency is settled before the deadlines are planned. `urgent`: the
+    dispatch), and so does a risk rule (self-harm, violence: `flag_risk`), so urgency is
+    settled before the deadlines are planned. `urgent`: the
     classifier found the text urgent. What they set goes through `lifecycle.triage`. `hold`: an
     agent on the line chooses the outcome, so the deadlines are planned but nothing is
     dispatched here.
@@ -67,6 +68,7 @@ def route(session: Session, ticket: Ticket, *, confident: bool, urgent: bool = F
     set_by: dict[str, Any] = {"district": "place"} if district else {}
     if street:
         set_by["street"] = "place"
+    flag_risk(snap, ticket, at=at)
     urgency = Urgency.URGENT if urgent else None
     if urgent:
         set_by["urgency"] = "classifier"
@@ -93,6 +95,18 @@ def route(session: Session, ticket: Ticket, *, confident: bool, urgent: bool = F
     unit = session.get_one(Department, snap.units[decision.department].id)
     lifecycle.dispatch(ticket, SYSTEM, unit, reason=reason, planner=snap.planner, at=at)
     return decision
+
+
+def flag_risk(snap: Snapshot, ticket: Ticket, *, at: datetime | None = None) -> bool:
+    """Risk triage: the snapshot's risk rules on the citizen's words mark the ticket (and make
+    it 紧急) before the deadlines are planned; an extreme mark alerts the duty supervisor when
+    the caller commits (hotline.domain.effects). Returns whether a mark was set or raised."""
+    finding = snap.risk.assess(ticket.content or "")
+    if finding is None:
+        return False
+    return lifecycle.mark_risk(ticket, SYSTEM, category=finding.category, level=finding.level,
+                               reason={"by": "risk_rule", "rule": finding.rule,
+                                       "phrase": finding.phrase}, at=at)
 
 
 def suggested_unit(session: Session, ticket: Ticket) -> str | None:

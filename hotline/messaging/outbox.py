@@ -189,7 +189,10 @@ def _fail(session: Session, message: OutboundMessage, code: int | None, text: st
 
 
 def _call_instead(message: OutboundMessage) -> str:
-    """Whom the agent phones instead: the unit on duty for an overdue alert, else the citizen."""
+    """Whom the agent phones instead: the unit on duty for an overdue alert, the duty supervisor
+    for a risk alert, else the citizen."""
+    if message.kind == texts.RISK_ALERT:
+        return "请立即电话通知值班督办。"
     return "请电话通知承办单位值班人员。" if message.kind == STAFF_NOTICE else "请电话联系市民。"
 
 

@@ -37,6 +37,8 @@ TRACKING_CODE = "tracking_code"
 # The duty phone's SMS when a ticket goes overdue or is escalated (hotline.tickets.escalation): written
 # by the scan, not from a template, and to a unit rather than a citizen.
 STAFF_NOTICE = "staff_notification"
+# The duty supervisors' SMS of an extreme-risk ticket (hotline.citizen.effects.staff_sms).
+RISK_ALERT = "risk_alert"
 
 DEFAULTS: dict[str, str] = {
     ACK: "【{line}】您的诉求已受理，工单号：{number}。凭工单号和本手机号可查询进度：{link}",
@@ -52,7 +54,7 @@ DEFAULTS: dict[str, str] = {
 KIND_LABELS = {
     ACK: N_("受理回执"), ANSWER: N_("答复通知"), FOLLOWUP_ASK: N_("回访提问"), FOLLOWUP_CLARIFY: N_("回访澄清"),
     FOLLOWUP_THANKS: N_("回访致谢"), FOLLOWUP_REDO: N_("重办告知"), TRACKING_CODE: N_("查询验证码"),
-    STAFF_NOTICE: N_("超期提醒（值班电话）"),
+    STAFF_NOTICE: N_("超期提醒（值班电话）"), RISK_ALERT: N_("风险预警（值班督办）"),
 }
 PLACEHOLDERS = {"line", "number", "answer", "link", "code"}
 REQUIRED: dict[str, set[str]] = {

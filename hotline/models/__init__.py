@@ -13,6 +13,7 @@ from hotline.models.messaging import (
     TrackingFailure,
 )
 from hotline.models.org import ApiToken, Department, Level, Role, User
+from hotline.models.risk import DutySupervisor, RiskRule
 from hotline.models.rules import DispatchRule, ModelVersion, TrainingExample
 from hotline.models.search import SavedView
 from hotline.models.ticket import (
@@ -58,6 +59,7 @@ __all__ = [
     "DeadlineClock",
     "Department",
     "DispatchRule",
+    "DutySupervisor",
     "EscalationMark",
     "ExtensionRequest",
     "FiguresDay",
@@ -79,6 +81,7 @@ __all__ = [
     "Place",
     "ReplyTemplate",
     "RequestType",
+    "RiskRule",
     "Role",
     "SavedView",
     "SlaPolicyRow",

@@ -80,6 +80,8 @@ class Ticket(Base):
         # tickets at the centre and of a unit's, read from the index alone.
         Index("ix_tickets_status_updated", "status", "updated_at"),
         Index("ix_tickets_department_updated", "department_id", "updated_at"),
+        # Risk triage: the supervisors' list of open tickets at risk.
+        Index("ix_tickets_risk_level_status", "risk_level", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -118,6 +120,10 @@ class Ticket(Base):
     # from; deferred, since only the index reads them.
     search_body: Mapped[str] = mapped_column(Text, default="", deferred=True)
     search_person: Mapped[str] = mapped_column(Text, default="", deferred=True)
+    # Risk triage (lifecycle.mark_risk): what danger to people the text shows, set by a risk
+    # rule or a person; classifier.risk names the categories and levels. None: no risk seen.
+    risk_category: Mapped[str | None] = mapped_column(String(24))
+    risk_level: Mapped[str | None] = mapped_column(String(8))
 
     topic: Mapped[Topic | None] = relationship()
     department: Mapped[Department | None] = relationship()

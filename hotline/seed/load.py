@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from classifier.risk import default_records as default_risk_records
 from hotline.catalogue import snapshot
 from hotline.identity.auth import hash_password
 from hotline.models import (
@@ -23,6 +24,7 @@ from hotline.models import (
     DispatchRule,
     Level,
     Place,
+    RiskRule,
     Role,
     SlaPolicyRow,
     Ticket,
@@ -134,13 +136,29 @@ def load_sla_policies(session: Session, topics: dict[str, Topic]) -> None:
     session.flush()
 
 
+def load_risk_rules(session: Session) -> None:
+    """Seed the risk rules from classifier/risk_rules.json only when the table is empty: the
+    administrators own them afterwards (issue 19)."""
+    if session.scalar(select(func.count(RiskRule.id))):
+        return
+    for record in default_risk_records():
+        session.add(RiskRule(name=record["name"], category=record["category"],
+                             level=record["level"], kind=record.get("kind", "keyword"),
+                             pattern=record["pattern"], negatable=record.get("negatable", True),
+                             active=record.get("enabled", True),
+                             note="classifier/risk_rules.json"))
+    session.flush()
+
+
 def load_reference(session: Session) -> None:
-    """Topics, units, dispatch rules, places and SLA policies, then a new catalogue version."""
+    """Topics, units, dispatch rules, places, SLA policies and risk rules, then a new catalogue
+    version."""
     topics = load_topics(session)
     depts = load_departments(session)
     load_dispatch_rules(session, topics, depts)
     load_places(session)
     load_sla_policies(session, topics)
+    load_risk_rules(session)
     snapshot.bump(session)
 
 

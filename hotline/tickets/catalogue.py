@@ -28,7 +28,14 @@ from hotline.catalogue import snapshot
 from hotline.domain import lifecycle, states
 from hotline.domain.deadlines import Planner
 from hotline.domain.errors import InvalidInput
-from hotline.domain.lifecycle import MAX_EXTENSION_DAYS, RETURN_REASONS, Actor
+from hotline.domain.lifecycle import (
+    HANDOFF_SERVICES,
+    MAX_EXTENSION_DAYS,
+    RETURN_REASONS,
+    RISK_CATEGORIES,
+    RISK_LEVELS,
+    Actor,
+)
 from hotline.domain.roles import Permission
 from hotline.models import Department, Status, Ticket, Topic, TrainingExample
 from hotline.tickets.lookups import topic_by_code
@@ -101,6 +108,25 @@ class WaiveSchema(Schema):
 class TopicSchema(Schema):
     topic = fields.String(required=True, validate=validate.Length(min=1, max=32),
                           metadata={"description": "topic code (GET /api/v1/admin/topics)"})
+
+
+# Risk triage (issue 19).
+class HandOffSchema(Schema):
+    to = fields.String(required=True, validate=validate.OneOf(list(HANDOFF_SERVICES)),
+                       metadata={"description": "the service the caller was handed to: "
+                                                + ", ".join(HANDOFF_SERVICES),
+                                 "label": "转接对象"})
+    note = fields.String(validate=validate.Length(max=lifecycle.MAX_HANDOFF_NOTE))
+
+
+class RiskSchema(Schema):
+    category = fields.String(required=True, validate=validate.OneOf(list(RISK_CATEGORIES)),
+                             metadata={"label": "风险类别"})
+    level = fields.String(required=True, validate=validate.OneOf(list(RISK_LEVELS)),
+                          metadata={"description": "extreme alerts the duty supervisor",
+                                    "label": "风险等级"})
+    note = fields.String(required=True, validate=validate.Length(min=1, max=500),
+                         metadata={"label": "标记理由"})
 
 
 # --- from the request's values to the life-cycle function's arguments ---------------------------
@@ -287,6 +313,24 @@ ACTIONS: tuple[TicketAction, ...] = (
         function=lifecycle.set_topic,
         arguments=lambda ctx, actor, args: {"topic": _topic(ctx.session, args.get("topic"))},
         after=_training_example),
+    # --- risk triage (issue 19) ---
+    TicketAction(
+        name="hand-off", label=N_("双向转接"), permission=P.HAND_OFF, states=states.OPEN,
+        schema=HandOffSchema,
+        summary="Record a hand-off (双向转接) to 110/120/119/122: to whom, who, when, a note.",
+        function=lifecycle.hand_off,
+        arguments=lambda ctx, actor, args: {"to": str(args.get("to", "")),
+                                            "note": args.get("note")}),
+    TicketAction(
+        name="mark-risk", label=N_("标记风险"), permission=P.MARK_RISK, states=states.OPEN,
+        schema=RiskSchema,
+        summary="Set the risk mark by hand (the rules set it at intake); extreme alerts the "
+                "duty supervisor.",
+        function=lifecycle.mark_risk,
+        arguments=lambda ctx, actor, args: {"category": str(args.get("category", "")),
+                                            "level": str(args.get("level", "")),
+                                            "note": args.get("note"),
+                                            "reason": {"by": "person", "user": actor.label}}),
 )
 BY_NAME: dict[str, TicketAction] = {action.name: action for action in ACTIONS}
 # What each action needs, for the permission checks and the permission tests.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from hotline.domain.lifecycle import hand_offs
 from hotline.identity.access import citizen_view
 from hotline.models import Department, Ticket, TicketEvent, User
 from hotline.tickets.escalation import deadline_view
@@ -38,6 +39,19 @@ def event_dict(event: TicketEvent) -> dict[str, Any]:
     }
 
 
+def risk_dict(ticket: Ticket) -> dict[str, Any] | None:
+    """The risk mark (issue 19), None when no risk was seen; a column, so lists pay nothing."""
+    if ticket.risk_level is None:
+        return None
+    return {"category": ticket.risk_category, "level": ticket.risk_level}
+
+
+def hand_off_dicts(ticket: Ticket) -> list[dict[str, Any]]:
+    """The hand-offs (双向转接) recorded on the ticket: to whom, who, when and the note."""
+    return [{"to": e.data.get("to"), "by": e.actor, "at": iso(e.at), "note": e.note}
+            for e in hand_offs(ticket)]
+
+
 def ticket_dict(ticket: Ticket, viewer: User, *, events: bool = False) -> dict[str, Any]:
     body: dict[str, Any] = {
         "number": ticket.number,
@@ -62,7 +76,9 @@ def ticket_dict(ticket: Ticket, viewer: User, *, events: bool = False) -> dict[s
         "created_at": iso(ticket.created_at),
         "updated_at": iso(ticket.updated_at),
         "deadlines": deadline_view(ticket),
+        "risk": risk_dict(ticket),
     }
     if events:
         body["events"] = [event_dict(e) for e in ticket.events]
+        body["hand_offs"] = hand_off_dicts(ticket)
     return body

@@ -18,8 +18,11 @@ from hotline.app.labels import (
     ACTOR_LABELS,
     CHANNEL_LABELS,
     EVENT_LABELS,
+    HANDOFF_LABELS,
     LINE_LABELS,
     REQUEST_TYPE_LABELS,
+    RISK_CATEGORY_LABELS,
+    RISK_LEVEL_LABELS,
     STATUS_LABELS,
     URGENCY_LABELS,
 )
@@ -45,6 +48,9 @@ def _labels() -> dict[str, Any]:
         "URGENCY_LABELS": Labels(URGENCY_LABELS),
         "EVENT_LABELS": Labels(EVENT_LABELS),
         "ACTOR_LABELS": Labels(ACTOR_LABELS),
+        "RISK_CATEGORY_LABELS": Labels(RISK_CATEGORY_LABELS),
+        "RISK_LEVEL_LABELS": Labels(RISK_LEVEL_LABELS),
+        "HANDOFF_LABELS": Labels(HANDOFF_LABELS),
         "can": can,
         "citizen_of": lambda t: citizen_view(current_user, t),
     }

@@ -109,8 +109,19 @@
     $("s-urgency").className = s.urgency.urgent ? "red-text" : "";
     $("s-place").textContent = s.place.name || text.unknown_place;
     showRequestType(s.request_type);
+    showRisk(s.risk);
     $("suggest-status").textContent = text.server_ms + " " + ms + " ms";
     if (suggestedUnit && !unit.value) { unit.value = suggestedUnit; }
+  }
+
+  /* A caller in danger (the risk rules, hotline.console.service._risk): shown above all else. */
+  function showRisk(r) {
+    $("s-risk").hidden = !r;
+    if (!r) { return; }
+    $("s-risk").className = "risk-alert " + r.level;
+    $("s-risk-what").textContent = (text.risk_levels[r.level] || r.level) + " · "
+      + (text.risk_categories[r.category] || r.category);
+    $("s-risk-why").textContent = text.risk_by + "：“" + r.phrase + "”（" + r.rule + "）";
   }
 
   /* The request type the cue words suggest, and which words: set unless the agent chose. */

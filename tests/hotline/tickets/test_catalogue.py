@@ -57,6 +57,8 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "assist-reply": [{"answer": "已配合"}],
     "waive-assist": [{"department_code": "zjj", "reason": "无需协办"}],
     "set-topic": [{"topic": Topic(code="0101", name="路灯", active=True)}],
+    "hand-off": [{"to": "110", "note": "来电人称有人持刀"}],
+    "mark-risk": [{"category": "self_harm", "level": "extreme", "note": "来电人情绪低落"}],
 }
 
 
