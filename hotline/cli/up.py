@@ -89,6 +89,7 @@ def seed_everything(app: Flask, *, password: str, days: int = history.DAYS,
     say("seed", "载入城市、单位和账号 / loading the city, its units and accounts…")
     seed.load_reference(db.session)
     users = seed.ensure_users(db.session, password)
+    seed.ensure_duty_roster(db.session)
     articles = knowledge.seed_demo(db.session, seed.read_json("knowledge.json"))
     unit_of_work.commit(db.session)
     lines = [f"accounts added: {users}", f"knowledge articles added: {articles}",

@@ -22,6 +22,7 @@ from hotline.identity.auth import hash_password
 from hotline.models import (
     Department,
     DispatchRule,
+    DutySupervisor,
     Level,
     Place,
     RiskRule,
@@ -182,6 +183,19 @@ def ensure_users(session: Session, password: str) -> int:
                              department_id=dept_id, password_hash=hashed))
             added += 1
     return added
+
+
+# The demo's duty supervisor (值班督办): the extreme-risk SMS go to this (fictitious) mobile.
+DEMO_DUTY = ("督办员（演示值班）", "+8613800000099")
+
+
+def ensure_duty_roster(session: Session) -> None:
+    """A duty supervisor on the demo roster when it is empty, so an extreme-risk ticket in the
+    demo shows its SMS in the outbox; administrators keep the real roster (/admin/duty)."""
+    if session.scalar(select(func.count(DutySupervisor.id))):
+        return
+    session.add(DutySupervisor(name=DEMO_DUTY[0], phone=DEMO_DUTY[1], note="demo"))
+    session.flush()
 
 
 def has_tickets(session: Session) -> bool:

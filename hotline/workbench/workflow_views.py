@@ -55,6 +55,7 @@ from hotline.tickets.escalation import RANK, clock_state, deadline_view
 from hotline.tickets.views import Typed, render_ticket
 from hotline.workbench import inbox as inbox_queries
 from hotline.workbench import notices
+from hotline.workbench import risk as risk_list
 from hotline.workbench.views import attach_then, checked_uploads
 from routing.calendar import SHANGHAI
 
@@ -222,7 +223,9 @@ def supervise() -> Any:
     """The supervisors' dashboard (看少、看快、看关键): what waits first, then the figures."""
     board = _board()
     shown = {key: board.table(key) for key in dashboard.TABLES}
+    risks, risk_total = risk_list.open_risks(db.session)
     return render_template("work/supervise.html", board=board, tables=shown,
+                           risks=risks, risk_total=risk_total,
                            charts=dashboard.chart_data(board),
                            order_counts=board.orders[0], overdue_total=board.overdue_total,
                            period_links=dashboard.period_links(board.period.end),
