@@ -22,6 +22,7 @@ from hotline.admin.fields import Field
 from hotline.app.i18n import Labels
 from hotline.app.labels import RISK_CATEGORY_LABELS, RISK_LEVEL_LABELS
 from hotline.domain.errors import InvalidInput
+from hotline.domain.phones import is_mobile, normalise_phone
 from hotline.models import DutySupervisor, RiskRule, User
 
 KIND_LABELS = {"keyword": _l("关键词（| 分隔）"), "regex": _l("正则表达式")}
@@ -90,9 +91,12 @@ def duty_dict(row: DutySupervisor) -> dict[str, Any]:
 def _fill_duty(session: Session, row: DutySupervisor, data: Mapping[str, Any],
                _user: User) -> None:
     row.name = f.required(data, "name", 40)
-    phone = f.phone(data, "phone")
-    if phone is None:
+    raw = f.opt(data, "phone", 32)
+    if raw is None:
         raise InvalidInput(_("必填"), field="phone")
+    phone = normalise_phone(raw)  # stored as E.164, the form the outbox sends to
+    if not is_mobile(phone):
+        raise InvalidInput(_("须为手机号码（预警以短信发送）"), field="phone")
     row.phone = phone
     row.active = f.flag(data, "active")
     row.note = f.opt(data, "note", 200)

@@ -18,7 +18,8 @@ from hotline.app.extensions import ApiErrorSchema, db
 from hotline.domain.roles import Permission
 
 blp = Blueprint("api_catalogue", __name__, url_prefix="/api/v1/admin",
-                description="派单目录、时限与工作日历 Dispatch catalogue, SLA policies, calendar")
+                description="派单目录、时限与工作日历、风险研判规则 Dispatch catalogue, SLA policies, "
+                            "calendar, risk rules and the duty roster")
 
 
 class RuleSchema(Schema):
@@ -62,11 +63,38 @@ class YearSchema(Schema):
     note = fields.String()
 
 
+class RiskRuleSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    name = fields.String(required=True)
+    category = fields.String(required=True, metadata={
+        "description": "self_harm, violence, mass_gathering, child_elder or other"})
+    level = fields.String(required=True, metadata={
+        "description": "extreme (alerts the duty supervisors) or high"})
+    kind = fields.String(required=True, metadata={"description": "keyword or regex"})
+    pattern = fields.String(required=True, metadata={
+        "description": "|-separated words, or a Python regular expression"})
+    negatable = fields.Boolean(metadata={
+        "description": "a match right after a negation (没有想自杀) does not count"})
+    active = fields.Boolean()
+    note = fields.String(allow_none=True)
+
+
+class DutySupervisorSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    name = fields.String(required=True)
+    phone = fields.String(required=True, metadata={"description": "the mobile the alerts go to"})
+    active = fields.Boolean()
+    note = fields.String(allow_none=True)
+
+
 SCHEMAS: dict[str, tuple[str, type[Schema]]] = {
     "dispatch-rules": ("rules", RuleSchema),
     "sla-policies": ("sla", SlaSchema),
     "calendar-days": ("days", DaySchema),
     "calendar-years": ("years", YearSchema),
+    # risk triage (issue 19)
+    "risk-rules": ("risks", RiskRuleSchema),
+    "duty-supervisors": ("duty", DutySupervisorSchema),
 }
 
 
