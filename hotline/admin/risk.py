@@ -66,7 +66,7 @@ RISKS = Entity(
               help=_l("极高风险立即通知值班督办（站内通知和短信）；两者都将工单定为紧急")),
         Field("kind", _l("匹配方式"), "select", required=True, choices=f.fixed(KIND_LABELS)),
         Field("pattern", _l("匹配内容"), "textarea", required=True,
-              help=_l("关键词用 | 分隔，如 自杀|轻生；正则表达式按 Python 语法")),
+              help=_l("关键词用 | 分隔，如 自杀|轻生；正则表达式如 (上百|几百)人.{0,10}聚集")),
         Field("negatable", _l("否定词排除"), "checkbox",
               help=_l("勾选：紧接在“没有、不会、不想”等否定词后的命中不算（没有想自杀）；"
                       "匹配内容本身含否定意思（活不下去）时不勾选")),
@@ -74,7 +74,7 @@ RISKS = Entity(
         Field("note", _l("说明")),
     ),
     columns=(("name", _l("名称")), ("category", _l("风险类别")), ("level", _l("风险等级")),
-             ("pattern", _l("匹配内容")), ("active", _l("启用"))),
+             ("kind", _l("匹配方式")), ("negatable", _l("否定词排除")), ("active", _l("启用"))),
     order=(RiskRule.id,),
     deletable=True,
 )

@@ -131,6 +131,8 @@ def _living_centre(client: FlaskClient) -> dict[str, str]:
     answered = new_ticket("小区垃圾几天没人清运，气味很大").number
     closed = new_ticket("公交站台的顶棚破了，下雨没法等车").number
     returned = new_ticket("隔壁工地夜间施工噪音扰民").number
+    risky = new_ticket("我想自杀，活不下去了").number  # the risk banner and the dashboard's list
+    act(client, "agent", risky, "hand-off", {"to": "120", "note": "已转接急救"})
     for number in (waiting, signed, answered, closed, returned):
         act(client, "agent", number, "dispatch", {"unit": "zjj"})
     for number in (signed, answered, closed):
@@ -154,7 +156,7 @@ def _living_centre(client: FlaskClient) -> dict[str, str]:
     unit_of_work.commit(db.session)
     drain(current_app)  # the SMS go out, and fail: no provider is configured here
     return {"waiting": waiting, "signed": signed, "answered": answered, "closed": closed,
-            "returned": returned}
+            "returned": returned, "risky": risky}
 
 
 def _visits(numbers: dict[str, str]) -> Iterator[Visit]:
