@@ -54,16 +54,18 @@ def preview(session: Session, text: str, *, address: str | None = None, line: st
                            topic_id=topic_id, confident=topic_id is not None)
     rule = keyword_rule(decision)
     urgent_rule = rule is not None and snap.rule_urgency.get(rule) == "emergency"
+    risk = _risk(snap, content)  # a risk makes the saved ticket 紧急 too (flag_risk)
     return {
         "topic": _topic(snap, suggestion, topic_id),
         "unit": _unit(snap, decision.department, decision.reason.get("by"), suggestion),
         "urgency": {
-            "urgent": bool(suggestion and suggestion.urgent) or urgent_rule,
+            "urgent": bool(suggestion and suggestion.urgent) or urgent_rule or risk is not None,
             "rule": (suggestion.urgency_rule if suggestion else None)
-                    or (decision.reason.get("keyword") if urgent_rule else None),
+                    or (decision.reason.get("keyword") if urgent_rule else None)
+                    or (risk["rule"] if risk else None),
         },
         "request_type": _request_type(content) if content else None,
-        "risk": _risk(snap, content),
+        "risk": risk,
         "place": {"district": place.district_code,
                   "name": snap.place_names.get(place.street_code or place.district_code or "")},
         "similar": [_match(m) for m in similar_open(

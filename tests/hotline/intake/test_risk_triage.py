@@ -194,6 +194,7 @@ def test_the_console_warns_the_agent_while_typing(app: Flask, client: FlaskClien
                        headers={"X-CSRFToken": csrf_token(client)})
     assert seen.status_code == 200, seen.get_data(as_text=True)
     assert seen.get_json()["risk"]["category"] == "violence"
+    assert seen.get_json()["urgency"] == {"urgent": True, "rule": "杀人伤人威胁"}
     calm = client.post("/agent/suggest", json={"text": "路灯坏了"},
                        headers={"X-CSRFToken": csrf_token(client)})
     assert calm.get_json()["risk"] is None
