@@ -19,7 +19,7 @@ from hotline.domain.content import normalise_text
 from hotline.domain.events import EventKind
 from hotline.domain.lifecycle import CITIZEN, SYSTEM
 from hotline.intake.repeats import find_repeat
-from hotline.intake.triage import route
+from hotline.intake.triage import flag_risk, route
 from hotline.models import (
     Attachment,
     Channel,
@@ -177,7 +177,10 @@ def process_intake(session: Session, intake_id: int, *, at: datetime | None = No
         intake.attempts += 1
         target = session.get(Ticket, intake.target_ticket_id) if intake.target_ticket_id else None
         if target is not None and target.status != lifecycle.Status.CLOSED:
-            lifecycle.add_citizen_message(target, intake.payload.get("content", ""), intake.channel.value)
+            added = intake.payload.get("content", "")
+            lifecycle.add_citizen_message(target, added, intake.channel.value)
+            # A caller in danger may say so only in a follow-up: the same risk rules hear it.
+            flag_risk(snapshot.current(session), target, text=added, at=at)
             ticket = target
         else:
             ticket = _open(session, intake, supplemented=target, at=at)

@@ -97,11 +97,13 @@ def route(session: Session, ticket: Ticket, *, confident: bool, urgent: bool = F
     return decision
 
 
-def flag_risk(snap: Snapshot, ticket: Ticket, *, at: datetime | None = None) -> bool:
-    """Risk triage: the snapshot's risk rules on the citizen's words mark the ticket (and make
-    it 紧急) before the deadlines are planned; an extreme mark alerts the duty supervisor when
-    the caller commits (hotline.domain.effects). Returns whether a mark was set or raised."""
-    finding = snap.risk.assess(ticket.content or "")
+def flag_risk(snap: Snapshot, ticket: Ticket, *, text: str | None = None,
+              at: datetime | None = None) -> bool:
+    """Risk triage: the snapshot's risk rules on the citizen's words (the ticket's text, or
+    `text` they added later) mark the ticket and make it 紧急, at intake before the deadlines
+    are planned; an extreme mark alerts the duty supervisor when the caller commits
+    (hotline.domain.effects). Returns whether a mark was set or raised."""
+    finding = snap.risk.assess(ticket.content if text is None else text)
     if finding is None:
         return False
     return lifecycle.mark_risk(ticket, SYSTEM, category=finding.category, level=finding.level,

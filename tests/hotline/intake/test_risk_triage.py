@@ -71,6 +71,19 @@ def test_a_risky_sms_becomes_urgent_and_alerts_the_duty_supervisor(
     assert sms.body.startswith("【12345】极高风险（自伤自杀）") and number in sms.body
 
 
+def test_a_follow_up_sms_that_says_it_marks_the_open_ticket(
+        app: Flask, client: FlaskClient, roster: None, settings: ChangeSettings) -> None:
+    configure_twilio(settings)
+    number = number_in(send(client, "拖欠工资三个月了，一直要不到"))
+    drain(app)
+    assert ticket(number).risk_level is None
+    send(client, f"补充：{number.replace('-', '')} 再要不到钱我就去跳楼")
+    drain(app)
+    t = ticket(number)
+    assert (t.urgency, t.risk_category, t.risk_level) == (Urgency.URGENT, "self_harm", "extreme")
+    assert [len(found) for found in alerts(number)] == [1, 1]
+
+
 def test_a_risky_web_request_alerts_and_ordinary_or_negated_ones_do_not(
         app: Flask, roster: None) -> None:
     gathering = new_ticket("上百人聚集在政府门口讨薪，情绪激动")
