@@ -28,6 +28,7 @@ from classifier.urgency import RuleError
 class Cue:
     regex: re.Pattern[str]
     weight: int
+    lead_only: bool = False  # a word that says the type only when said first (占道, 希望)
 
 
 @dataclass(frozen=True)
@@ -52,11 +53,14 @@ def _cue(code: str, record: Any) -> Cue:
     weight = record.get("weight", 1)
     if not isinstance(weight, int) or weight < 1:
         raise RuleError(f"request type '{code}': weight must be a positive whole number")
+    lead_only = record.get("lead_only", False)
+    if not isinstance(lead_only, bool):
+        raise RuleError(f"request type '{code}': lead_only must be true or false")
     words = record["words"]
     if not record.get("regex"):
         words = "|".join(re.escape(w.strip()) for w in words.split("|") if w.strip())
     try:
-        return Cue(re.compile(words), weight)
+        return Cue(re.compile(words), weight, lead_only)
     except re.error as exc:
         raise RuleError(f"request type '{code}': bad regular expression: {exc}") from None
 
@@ -100,6 +104,8 @@ class RequestTypeRules:
             found: dict[str, int] = {}  # each distinct word once, at its best weight
             for cue in rule.cues:
                 for match in cue.regex.finditer(text):
+                    if cue.lead_only and match.start() >= self.lead_chars:
+                        break
                     weight = cue.weight * (2 if match.start() < self.lead_chars else 1)
                     found[match.group(0)] = max(found.get(match.group(0), 0), weight)
             score = sum(found.values())

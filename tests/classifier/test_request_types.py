@@ -39,6 +39,23 @@ def test_what_is_said_first_weighs_double() -> None:
     assert RULES.guess("建议增设公交站" + tail + "投诉").code == "suggestion"
 
 
+def test_a_lead_only_cue_counts_only_when_said_first() -> None:
+    """占用 in a call note's first words is a report; deep inside a long message it is often
+    only the setting of a complaint, so it does not count there."""
+    assert RULES.guess("BRT专用道经常被社会车辆占用").code == "report"
+    assert RULES.guess("小区门口路灯坏了" + "，情况说明" * 10 + "，人行道被占用").code == "complaint"
+    data = {"lead_chars": 4, "types": [{"type": "a", "label": "A", "cues": [
+        {"words": "x", "lead_only": True}]}, {"type": "b", "label": "B", "cues": []}],
+        "fallback": "b"}
+    rules = RequestTypeRules.from_data(data)
+    assert rules.guess("x...").code == "a" and rules.guess("....x").code == "b"
+
+
+def test_a_question_that_got_no_answer_is_not_a_question() -> None:
+    assert RULES.guess("开发商交房两年了还没办下房产证，业主多次询问无果").code == "complaint"
+    assert RULES.guess("请问环保部门投诉电话多少").code == "consult"
+
+
 def test_rules_written_as_data_are_checked() -> None:
     good = {"fallback": "a", "types": [{"type": "a", "label": "A", "cues": [{"words": "x"}]}]}
     assert RequestTypeRules.from_data(good).guess("x").code == "a"
@@ -47,6 +64,7 @@ def test_rules_written_as_data_are_checked() -> None:
                 {"types": [{"type": "a", "label": "A", "cues": [{"words": ""}]}]},
                 {"types": [{"type": "a", "label": "A", "cues": [{"words": "x", "weight": 0}]}]},
                 {"types": [{"type": "a", "label": "A", "cues": [{"words": "(", "regex": True}]}]},
-                {"lead_chars": -1, "types": good["types"]}):
+                {"lead_chars": -1, "types": good["types"]},
+                {"types": [{"type": "a", "label": "A", "cues": [{"words": "x", "lead_only": 1}]}]}):
         with pytest.raises(RuleError):
             RequestTypeRules.from_data(bad)
