@@ -73,9 +73,12 @@ def preview(session: Session, text: str, *, address: str | None = None, line: st
 
 def _request_type(content: str) -> dict[str, Any]:
     """咨询/求助/投诉/… from the cue words (classifier.request_types), with the words that
-    decided, so the agent sees why; no cue at all says so (the fallback, 投诉)."""
+    decided, so the agent sees why (none: the fallback, 投诉), and how often a guess like it
+    was right: the console preselects only a ``confident`` one and shows the others as a
+    hint."""
     guess = RequestTypeRules.default().guess(content)
-    return {"code": guess.code, "label": guess.label, "cues": list(guess.cues)}
+    return {"code": guess.code, "label": guess.label, "cues": list(guess.cues),
+            "confidence": guess.confidence, "confident": guess.confident}
 
 
 def _topic(snap: Snapshot, suggestion: Any, topic_id: int | None) -> dict[str, Any] | None:
