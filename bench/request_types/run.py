@@ -17,7 +17,10 @@ The texts:
   characters of the body before the rules were run on them (``heldout_labels.csv``: ids and
   labels only, the texts stay in the shared data folder), and 50 others for development
   (``dev_labels.csv``), each scored as an agent would type it, title then body, and as the
-  title alone.
+  title alone;
+- the demo corpus (``hotline/seed/corpus.csv``, 420 call notes with their 诉求类型, 表扬 among
+  them), labelled by its authors in November 2026, before the rules existed; measured only,
+  as a second opinion on the conventions (whoever wrote the first rules may have read it).
 
 The rules' cues and the calibration are tuned on the development texts only (the ``tune``
 half and ``dev_labels.csv``); the held-out ones are measured, never read while editing.
@@ -46,6 +49,7 @@ LABELS = Path(__file__).with_name("heldout_labels.csv")
 DEV = Path(__file__).with_name("dev_labels.csv")
 SOURCE = "tipdm2020c_official_test_unlabeled.csv"
 CALIBRATION_FILE = REPO / "classifier" / CALIBRATION
+CORPUS = REPO / "hotline" / "seed" / "corpus.csv"
 DEVELOPMENT = ("call_notes_tune", "dev_title_and_body", "dev_title_only")
 HELDOUT = ("call_notes_holdout", "heldout_title_and_body", "heldout_title_only")
 
@@ -66,6 +70,9 @@ def labelled_sets(data_dir: Path) -> dict[str, tuple[list[str], list[str]]]:
             [f"{rows[i]['subject']}。{rows[i]['detail'] or ''}" for i, _ in gold],
             [g for _, g in gold])
         sets[f"{name}_title_only"] = ([rows[i]["subject"] for i, _ in gold], [g for _, g in gold])
+    codes = {r.label: r.code for r in RequestTypeRules.default().rules}
+    corpus = data.read_rows(CORPUS)
+    sets["demo_corpus"] = ([r["text"] for r in corpus], [codes[r["request_type"]] for r in corpus])
     return sets
 
 
@@ -169,7 +176,7 @@ def main() -> None:
         "heldout": pooled(rules, sets, HELDOUT[:2]),
         "development": pooled(rules, sets, DEVELOPMENT[:2]),
     }
-    for name in HELDOUT + DEVELOPMENT:
+    for name in (*HELDOUT, "demo_corpus", *DEVELOPMENT):
         figures[name] = score(rules, *sets[name])
     write("request_types", figures)
     for key, value in figures.items():
