@@ -162,7 +162,7 @@ def _substance(reply: str) -> tuple[str, list[str]]:
             evasions.append(found.group(0))
             # What is left once the hand-off and the courtesies are gone: "您反映的问题已转
             # 市教育局调查处理" leaves nothing.
-            rest = EVASION.sub("", sentence)
+            rest = EVASION.sub("", _QUOTED.sub("", sentence))
             rest = re.sub(r"(?:您|你)?(?:所)?反映的?(?:问题|情况)?|关于|调查|处理|办理|核实|办复|"
                           r"进行|的|了|和|等|[\W\d]", "", rest)
             if len(rest) < 12:
@@ -239,8 +239,9 @@ def assess(message: str, reply: str) -> ReplyQuality:
     completeness = round((bool(what) * 0.5 + bool(where) * 0.25 + bool(when) * 0.25)
                          * min(1.0, len(substance) / 80), 3)
     interpretability = round(min(1.0, 0.6 * bool(basis) + 0.3 * bool(why) + 0.3 * bool(contact)), 3)
-    empty = len(substance) < EMPTY_CHARS
-    evasive = bool(evasions) and (empty or (len(substance) < THIN_CHARS and not what))
+    own_words = len(_QUOTED.sub("", substance))  # the citizen's words quoted back are not an answer
+    empty = own_words < EMPTY_CHARS
+    evasive = bool(evasions) and (empty or (own_words < THIN_CHARS and not what))
     score = 100 * (WEIGHTS["relevance"] * rel + WEIGHTS["completeness"] * completeness
                    + WEIGHTS["interpretability"] * interpretability)
     if evasive or empty:
@@ -257,8 +258,8 @@ def assess(message: str, reply: str) -> ReplyQuality:
         reasons.append(Reason("empty", False, "答复没有实质内容（只有问候、致谢或日期） / the reply "
                                               "says nothing of substance (greetings, thanks, a date)"))
     elif evasions:
-        reasons.append(Reason("handoff", True, f"提到“{evasions[0]}”，但另有办理内容 / mentions "
-                                               f"“{evasions[0]}”, but says what was done too"))
+        reasons.append(Reason("handoff", True, f"含转办用语“{evasions[0]}”，另有答复内容 / contains "
+                                               f"the hand-off “{evasions[0]}”, with more besides"))
     if not empty:
         if rel >= 0.5 and shared:
             reasons.append(Reason("relevant", True, f"回应了留言的要点：{_listed(shared)} / answers the "

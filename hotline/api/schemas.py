@@ -45,6 +45,10 @@ class TicketSchema(Schema):
     updated_at = fields.String()
     deadlines = fields.Dict()
     events = fields.List(fields.Nested(EventSchema))
+    reply_quality = fields.Dict(metadata={"description": (
+        "the reply-quality check of the answer awaiting 审核 (score 0-100, band, relevance, "
+        "completeness, interpretability 0-1, evasive, reasons as 中文 / English), for those "
+        "who review replies, on one ticket's view; advice only")})
 
 
 class TicketPageSchema(Schema):
