@@ -120,11 +120,14 @@ EXPLANATION = re.compile(r"由于|因为|原因|因此|所以|鉴于|导致|造�
 
 @dataclass(frozen=True)
 class Reason:
-    """One finding: `code` for machines, `good` for its colour, `message` as 中文 / English."""
+    """One finding: `code` for machines, `good` for its colour, `message` as 中文 / English,
+    `evidence` the words of the reply or the message behind it (Chinese in both languages:
+    they are the citizen's and the unit's words, which pages mark as such)."""
 
     code: str
     good: bool
     message: str
+    evidence: str = ""
 
 
 @dataclass(frozen=True)
@@ -141,8 +144,8 @@ class ReplyQuality:
         return {"score": self.score, "band": self.band, "relevance": self.relevance,
                 "completeness": self.completeness, "interpretability": self.interpretability,
                 "evasive": self.evasive,
-                "reasons": [{"code": r.code, "good": r.good, "message": r.message}
-                            for r in self.reasons]}
+                "reasons": [{"code": r.code, "good": r.good, "message": r.message,
+                             "evidence": r.evidence} for r in self.reasons]}
 
 
 def _clean(text: str) -> str:
@@ -251,36 +254,35 @@ def assess(message: str, reply: str) -> ReplyQuality:
 
     reasons: list[Reason] = []
     if evasive:
-        reasons.append(Reason("evasive", False,
-                              f"推诿：只说“{evasions[0]}”，没有办理结果 / evasive: only “{evasions[0]}”"
-                              ", no outcome"))
+        reasons.append(Reason("evasive", False, "推诿：只有转办用语，没有办理结果 / evasive: only a "
+                                                "hand-off, no outcome", evasions[0]))
     elif empty:
         reasons.append(Reason("empty", False, "答复没有实质内容（只有问候、致谢或日期） / the reply "
                                               "says nothing of substance (greetings, thanks, a date)"))
     elif evasions:
-        reasons.append(Reason("handoff", True, f"含转办用语“{evasions[0]}”，另有答复内容 / contains "
-                                               f"the hand-off “{evasions[0]}”, with more besides"))
+        reasons.append(Reason("handoff", True, "含转办用语，另有答复内容 / contains a hand-off, with "
+                                               "more besides", evasions[0]))
     if not empty:
         if rel >= 0.5 and shared:
-            reasons.append(Reason("relevant", True, f"回应了留言的要点：{_listed(shared)} / answers the "
-                                                    f"message's points: {_listed(shared)}"))
+            reasons.append(Reason("relevant", True, "回应了留言的要点 / answers the message's points",
+                                  _listed(shared)))
         elif missing:
-            reasons.append(Reason("off_topic", False, f"与留言关联弱，未提及：{_listed(missing)} / barely "
-                                                      f"relates to the message; not mentioned: {_listed(missing)}"))
-        reasons.append(Reason("what", True, f"说明了办理情况：“{what}” / says what was done: “{what}”")
+            reasons.append(Reason("off_topic", False, "与留言关联弱，未提及 / barely relates to the "
+                                                      "message; not mentioned", _listed(missing)))
+        reasons.append(Reason("what", True, "说明了办理情况 / says what was done", what)
                        if what else Reason("what", False, "未说明做了什么、查明了什么 / does not say "
                                                           "what was done or found"))
-        reasons.append(Reason("where", True, f"有具体地点：{where} / names a place: {where}")
+        reasons.append(Reason("where", True, "有具体地点 / names a place", where)
                        if where else Reason("where", False, "未说明具体地点 / names no place"))
-        reasons.append(Reason("when", True, f"有时间或期限：{when} / gives a date or time limit: {when}")
+        reasons.append(Reason("when", True, "有时间或期限 / gives a date or time limit", when)
                        if when else Reason("when", False, "未给出时间或办理期限 / gives no date or "
                                                           "time limit"))
         if basis:
-            reasons.append(Reason("basis", True, f"给出依据：{basis} / cites a basis: {basis}"))
+            reasons.append(Reason("basis", True, "给出依据 / cites a basis", basis))
         if why:
-            reasons.append(Reason("why", True, f"解释了原因（“{why}”） / explains why (“{why}”)"))
+            reasons.append(Reason("why", True, "解释了原因 / explains why", why))
     if contact:
-        reasons.append(Reason("contact", True, f"留有联系方式：{contact} / gives a contact: {contact}"))
+        reasons.append(Reason("contact", True, "留有联系方式 / gives a contact", contact))
     if not (basis or contact) and not empty:
         reasons.append(Reason("no_basis", False, "没有法规政策依据，也没有联系方式 / no legal or "
                                                  "policy basis and no contact"))

@@ -30,6 +30,7 @@ def test_a_hand_off_with_nothing_else_is_evasive(reply: str) -> None:
     first = quality.reasons[0]
     assert first.code == "evasive" and not first.good
     assert first.message.startswith("推诿") and " / evasive" in first.message
+    assert first.evidence and first.evidence in reply  # the words that gave it away
 
 
 def test_a_hand_off_beside_a_real_answer_is_not_evasive() -> None:
@@ -44,10 +45,11 @@ def test_a_complete_answer_scores_high_and_says_why() -> None:
     assert quality.score >= 85 and quality.band == "good" and not quality.evasive
     assert codes(COMPLETE, good=True) >= {"relevant", "what", "where", "when", "basis", "contact"}
     assert codes(COMPLETE, good=False) == set()
-    messages = {r.code: r.message for r in quality.reasons}
-    assert "《A市城市照明管理办法》第十二条" in messages["basis"]
-    assert "0731-84561234" in messages["contact"]
-    assert "路灯" in messages["relevant"]
+    evidence = {r.code: r.evidence for r in quality.reasons}
+    assert evidence["basis"] == "《A市城市照明管理办法》第十二条"
+    assert evidence["contact"] == "0731-84561234"
+    assert evidence["where"] == "幸福小区" and evidence["when"] == "12月3日"
+    assert "路灯" in evidence["relevant"].split("、")
 
 
 def test_what_where_when_and_basis_each_count() -> None:
@@ -65,8 +67,8 @@ def test_an_answer_about_something_else_is_off_topic() -> None:
     assert own > 0.7 and foreign < 0.3
     assert "off_topic" in codes(other, good=False)
     assert assess(MESSAGE, other).score < assess(MESSAGE, COMPLETE).score
-    missing = next(r.message for r in assess(MESSAGE, other).reasons if r.code == "off_topic")
-    assert "路灯" in missing
+    missing = next(r.evidence for r in assess(MESSAGE, other).reasons if r.code == "off_topic")
+    assert "路灯" in missing.split("、")
 
 
 def test_quoting_the_message_does_not_make_a_hand_off_relevant() -> None:
@@ -91,4 +93,4 @@ def test_as_dict_is_plain_data() -> None:
     data = assess(MESSAGE, COMPLETE).as_dict()
     assert set(data) == {"score", "band", "relevance", "completeness", "interpretability",
                          "evasive", "reasons"}
-    assert all(set(r) == {"code", "good", "message"} for r in data["reasons"])
+    assert all(set(r) == {"code", "good", "message", "evidence"} for r in data["reasons"])

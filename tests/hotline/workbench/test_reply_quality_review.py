@@ -40,7 +40,8 @@ def test_the_reasons_stand_beside_the_review_buttons(client: FlaskClient, answer
         < actions.index('id="form-reject-reply"')
     assert "答复质量检查" in check and "较差" in check
     assert re.search(r'class="score">(\d+)</span>/100', check).group(1) == "0"  # type: ignore[union-attr]
-    assert '<li class="problem" data-code="evasive">推诿：只说“已转相关部门”，没有办理结果</li>' in check
+    assert ('<li class="problem" data-code="evasive">推诿：只有转办用语，没有办理结果 '
+            '<q lang="zh-CN">已转相关部门</q></li>') in check
     assert "/ evasive" not in check  # the Chinese half only on a Chinese page
     assert "仅供参考；是否通过由审核人决定" in check
 
@@ -50,7 +51,9 @@ def test_an_english_page_shows_the_english_reasons(client: FlaskClient, answered
     page = page_of(client.get(f"/tickets/{answered.number}?lang=en"))
     check = page.split('id="reply-quality"')[1].split("</section>")[0]
     assert "Reply quality check" in check and "poor" in check
-    assert "evasive: only “已转相关部门”, no outcome" in check and "推诿" not in check
+    # The unit's own words stay Chinese, marked as such for screen readers.
+    assert 'evasive: only a hand-off, no outcome <q lang="zh-CN">已转相关部门</q>' in check
+    assert "推诿" not in check
 
 
 def test_a_good_answer_reads_good(app: Flask, client: FlaskClient, reference: None) -> None:
@@ -65,7 +68,7 @@ def test_a_good_answer_reads_good(app: Flask, client: FlaskClient, reference: No
         .split("</section>")[0]
     assert 'class="reply-quality good"' in page_of(client.get(f"/tickets/{t.number}"))
     assert "较好" in check and 'class="problem"' not in check
-    assert "给出依据：《A市城市照明管理办法》第十二条" in check
+    assert '给出依据 <q lang="zh-CN">《A市城市照明管理办法》第十二条</q>' in check
 
 
 def test_the_unit_and_an_approved_reply_get_no_check(client: FlaskClient, answered: Ticket) -> None:
@@ -83,7 +86,7 @@ def test_the_api_ticket_carries_the_check_for_reviewers(app: Flask, answered: Ti
         quality = body["reply_quality"]
         assert quality["evasive"] is True and quality["band"] == "poor"
         assert quality["reasons"][0] == {
-            "code": "evasive", "good": False,
-            "message": "推诿：只说“已转相关部门”，没有办理结果 / evasive: only “已转相关部门”, no outcome"}
+            "code": "evasive", "good": False, "evidence": "已转相关部门",
+            "message": "推诿：只有转办用语，没有办理结果 / evasive: only a hand-off, no outcome"}
         assert "reply_quality" not in get(api, "zjj", f"/api/v1/tickets/{answered.number}").get_json()
         assert all("reply_quality" not in t for t in get(api, "agent", "/api/v1/tickets").get_json()["items"])
