@@ -23,7 +23,8 @@ The data carries no quality labels, so two evaluation sets were built:
   A1区 and A7县 alike), so place names and the city's boilerplate do not give it away. AUC of the
   relevance score over all 2,816 rows; no hand labels needed, nothing tuned on it.
 
-Figures: Spearman rank correlation of each sub-score and of the total with its hand label;
+Figures: Spearman rank correlation of each sub-score and of the total with its hand label,
+beside that of the reply's length alone (the obvious baseline: long replies tend to be better);
 AUC of the score for "good" (label 2) and for "failed" (label 0); the share of replies
 flagged evasive and how the flag agrees with the pairs labelled 0 on relevance; time per pair.
 """
@@ -78,6 +79,7 @@ def labelled(rows: dict[str, dict[str, str]], split: str) -> dict[str, Any]:
     with LABELS.open(encoding="utf-8") as f:
         gold = [r for r in csv.DictReader(f) if r["split"] == split]
     quality = [assess(message(rows[g["id"]]), rows[g["id"]]["reply"]) for g in gold]
+    lengths = [float(len(rows[g["id"]]["reply"])) for g in gold]  # the baseline to beat
     out: dict[str, Any] = {"pairs": len(gold)}
     for criterion in CRITERIA:
         y = [int(g[criterion]) for g in gold]
@@ -86,10 +88,12 @@ def labelled(rows: dict[str, dict[str, str]], split: str) -> dict[str, Any]:
         out[criterion] = {
             "label_counts": {str(k): y.count(k) for k in (0, 1, 2)},
             "spearman_subscore": _rho(part, y), "spearman_score": _rho(total, y),
+            "spearman_reply_length": _rho(lengths, y),
             "auc_score_good": _auc([int(v == 2) for v in y], total),
             "auc_score_failed": _auc([int(v == 0) for v in y], [-s for s in total])}
     overall = [sum(int(g[c]) for c in CRITERIA) for g in gold]
     out["spearman_score_vs_label_sum"] = _rho([q.score for q in quality], overall)
+    out["spearman_reply_length_vs_label_sum"] = _rho(lengths, overall)
     flagged = [q.evasive for q in quality]
     failed = [int(g["relevance"]) == 0 for g in gold]
     hits = sum(f and b for f, b in zip(flagged, failed, strict=True))
@@ -149,10 +153,11 @@ def main() -> None:
     for split in ("heldout", "dev"):
         f = figures[split]
         print(f"{split} ({f['pairs']} pairs): score vs sum of labels rho "
-              f"{f['spearman_score_vs_label_sum']}")
+              f"{f['spearman_score_vs_label_sum']} (reply length alone "
+              f"{f['spearman_reply_length_vs_label_sum']})")
         for c in CRITERIA:
             print(f"  {c:16s} rho sub-score {f[c]['spearman_subscore']:+.3f}  score "
-                  f"{f[c]['spearman_score']:+.3f}  AUC good {f[c]['auc_score_good']}  "
+                  f"{f[c]['spearman_score']:+.3f}  length {f[c]['spearman_reply_length']:+.3f}  AUC good {f[c]['auc_score_good']}  "
                   f"AUC failed {f[c]['auc_score_failed']}")
         print(f"  evasive flag {f['evasive_flag']}")
     m = figures["mismatched"]
