@@ -90,3 +90,18 @@ def test_the_api_ticket_carries_the_check_for_reviewers(app: Flask, answered: Ti
             "message": "推诿：只有转办用语，没有办理结果 / evasive: only a hand-off, no outcome"}
         assert "reply_quality" not in get(api, "zjj", f"/api/v1/tickets/{answered.number}").get_json()
         assert all("reply_quality" not in t for t in get(api, "agent", "/api/v1/tickets").get_json()["items"])
+
+
+def test_the_dashboard_review_list_carries_the_score(client: FlaskClient, answered: Ticket) -> None:
+    """Replies can be approved from /supervise too: the check stands in that row."""
+    login(client, "supervisor")
+    review = page_of(client.get("/supervise")).split('id="t-review"')[1].split("</table>")[0]
+    assert "质量分" in review and "质量提示" in review
+    row = review.split(f"/tickets/{answered.number}", 1)[1].split("</tr>")[0]
+    assert '<td class="num">0</td>' in row and "<td>较差：推诿：只有转办用语，没有办理结果</td>" in row
+    assert f"/tickets/{answered.number}/act/review-reply" in row  # the approve button, same row
+    english = page_of(client.get("/supervise?lang=en")).split('id="t-review"')[1].split("</table>")[0]
+    assert "<td>poor: evasive: only a hand-off, no outcome</td>" in english
+    csv = client.get("/supervise/export/review.csv").get_data(as_text=True)
+    # The language chosen last (English) carries over to the export, with every row.
+    assert ",0,\"poor: evasive: only a hand-off, no outcome\"" in csv and "Quality score" in csv
