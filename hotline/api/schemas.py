@@ -45,6 +45,11 @@ class TicketSchema(Schema):
     updated_at = fields.String()
     deadlines = fields.Dict()
     events = fields.List(fields.Nested(EventSchema))
+    reply_quality = fields.Dict(metadata={"description": (
+        "the reply-quality check of the answer awaiting 审核 (score 0-100, band, relevance, "
+        "completeness, interpretability 0-1, evasive, reasons: code, good, message as 中文 / "
+        "English, evidence: the words behind it), for those "
+        "who review replies, on one ticket's view; advice only")})
 
 
 class TicketPageSchema(Schema):

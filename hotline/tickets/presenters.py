@@ -8,6 +8,7 @@ from typing import Any
 from hotline.identity.access import citizen_view
 from hotline.models import Department, Ticket, TicketEvent, User
 from hotline.tickets.escalation import deadline_view
+from hotline.tickets.reply_review import reply_quality_dict
 
 
 def iso(value: datetime | None) -> str | None:
@@ -65,4 +66,8 @@ def ticket_dict(ticket: Ticket, viewer: User, *, events: bool = False) -> dict[s
     }
     if events:
         body["events"] = [event_dict(e) for e in ticket.events]
+        # One ticket, not a page of them: the check costs a few milliseconds each.
+        quality = reply_quality_dict(ticket, viewer)
+        if quality is not None:
+            body["reply_quality"] = quality
     return body

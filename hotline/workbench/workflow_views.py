@@ -52,6 +52,7 @@ from hotline.reporting.figures import Period, today_in_shanghai
 from hotline.tickets.actions import action_named, find, perform
 from hotline.tickets.catalogue import BY_NAME, TicketAction
 from hotline.tickets.escalation import RANK, clock_state, deadline_view
+from hotline.tickets.reply_review import BAND_LABELS, reply_quality
 from hotline.tickets.views import Typed, render_ticket
 from hotline.workbench import inbox as inbox_queries
 from hotline.workbench import notices
@@ -85,6 +86,9 @@ def _workflow_helpers() -> dict[str, Any]:
         planner = snapshot.current(db.session).planner if supervisor else None
         suggested = suggested_unit(db.session, t) if offers(BY_NAME["dispatch"], t, role) else None
         approved = t.status == Status.REPLIED and reply_approved(t)
+        # The reply-quality check beside 审核通过 / 退回重办, for the reviewer only.
+        quality = reply_quality(t) \
+            if not approved and offers(BY_NAME["review-reply"], t, role) else None
         # 下一件 once this unit has answered: its inbox's next ticket.
         after = inbox_queries.next_up(db.session, current_user, t) \
             if mine and t.status == Status.REPLIED and allows(role, Permission.UNIT_INBOX) else None
@@ -97,6 +101,7 @@ def _workflow_helpers() -> dict[str, Any]:
                 if pending and planner else None,
                 "reply_overdue": t.reply_due is not None and t.reply_due <= utcnow(),
                 "reply_approved": approved, "next_up": after,
+                "reply_quality": quality, "quality_band": BAND_LABELS[quality.band] if quality else None,
                 "urge_presets": _urge_presets(planner),
                 "applies": lambda name: applies(BY_NAME[name], t),
                 "offers": lambda name: offers(BY_NAME[name], t, role)}
