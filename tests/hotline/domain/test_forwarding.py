@@ -9,7 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from hotline.domain import lifecycle as lc
+from hotline.domain import notices
 from hotline.domain.deadlines import Planner, kind_label
+from hotline.domain.effects import Effect, effects_of
 from hotline.domain.errors import Forbidden, IllegalTransition, InvalidInput
 from hotline.models import (
     Channel,
@@ -325,3 +327,30 @@ def test_an_answered_task_cannot_be_returned() -> None:
     lc.forward_reply(t, CHILD_STAFF, "已处理")
     with pytest.raises(IllegalTransition):
         lc.forward_return(t, CHILD_LEAD, "不属本街道")
+
+
+# --- who hears of it -------------------------------------------------------------------------
+
+
+def _notices(t: Ticket, kind: str) -> list[notices.Notice]:
+    (event,) = [e for e in t.events if e.kind == kind]
+    assert Effect.NOTIFY in effects_of(event.kind)
+    return notices.of_event(t, event)
+
+
+def test_the_unit_that_must_act_next_is_notified() -> None:
+    t = forwarded()
+    (to_child,) = _notices(t, "forwarded")
+    assert to_child.department_id == STREET.id and "A1区政府" in to_child.body
+    assert "请东湖街道现场处理" in to_child.body and "反馈时限" in to_child.body
+    lc.forward_sign(t, CHILD_STAFF)
+    lc.forward_reply(t, CHILD_STAFF, "已处理")
+    (to_parent,) = _notices(t, "forward_replied")
+    assert (to_parent.department_id, to_parent.role) == (DISTRICT.id, Role.UNIT_LEAD.value)
+    assert "东湖街道" in to_parent.body
+    lc.review_forward(t, LEAD, accept=False, note="请附照片")
+    (back,) = _notices(t, "forward_sent_back")
+    assert back.department_id == STREET.id and "请附照片" in back.body
+    lc.forward_return(t, CHILD_LEAD, "不属本街道")
+    (returned,) = _notices(t, "forward_returned")
+    assert returned.department_id == DISTRICT.id and "不属本街道" in returned.body

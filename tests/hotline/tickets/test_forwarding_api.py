@@ -53,6 +53,9 @@ def test_forward_answer_adopt_and_review(app: Flask, reference: None,
     clocks = {c["kind"]: c for c in body["deadlines"]["clocks"]}
     assert clocks["fsign:1"]["unit"] == "a1-s1" and clocks["freply:1"]["unit"] == "a1-s1"
     assert clocks["reply"]["unit"] == "a1-gov"
+    street = db.session.scalars(select(Department).where(Department.code == CHILD)).one()
+    assert db.session.scalars(select(Notification.kind).where(
+        Notification.department_id == street.id)).all() == ["forwarded"]  # the child is told
 
     assert "settle that task" in error(act(client, "a1-gov", number, "reply",
                                            {"answer": "自己答复"}), 409)
