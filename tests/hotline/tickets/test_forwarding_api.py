@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import Flask
+import pytest
+from flask import Flask, g
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -184,3 +185,36 @@ def test_child_clock_is_watched_by_the_deadline_scan(app: Flask, reference: None
     escalated = db.session.scalars(select(Notification.body).where(
         Notification.kind == "deadline_escalated", Notification.department_id == district.id)).all()
     assert any("转派签收#1" in body for body in escalated)  # up to the level above the street
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+def test_forwarding_pages_speak_one_language(app: Flask, reference: None, client: FlaskClient,
+                                             locale: str) -> None:
+    from tests.hotline.app.test_page_languages import (
+        data_strings,
+        leaks,
+        visible_text,
+        without_data,
+    )
+
+    pending = forwarded(client)  # the child still to sign: its sign and return forms
+    answered = forwarded(client)  # the child has answered: the parent's adopt / send back
+    act(client, CHILD, answered, "forward-sign")
+    act(client, CHILD, answered, "forward-reply", {"answer": "已到现场处理"})
+    fresh = signed_by_district(client)  # the parent's forward form
+    data = data_strings()
+    problems = {}
+    for user, paths in {LEAD: [pending, answered, fresh], CHILD_LEAD: [pending, answered]}.items():
+        reader = app.test_client()
+        g.pop("csrf_token", None)
+        login(reader, user)
+        reader.get(f"/lang/{locale}")
+        for path in [*(f"/tickets/{n}" for n in paths), "/inbox", "/inbox?tab=forwarded",
+                     "/notifications"]:
+            response = reader.get(path)
+            assert response.status_code == 200, (user, path)
+            found = leaks(without_data(visible_text(response.get_data(as_text=True)), data),
+                          locale)
+            if found:
+                problems[f"{user} {path}"] = sorted(set(found))[:8]
+    assert not problems, problems
