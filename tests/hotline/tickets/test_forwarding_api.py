@@ -5,6 +5,7 @@ the reason; the street sees the ticket, a sibling street does not."""
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta
 
 import pytest
@@ -218,3 +219,34 @@ def test_forwarding_pages_speak_one_language(app: Flask, reference: None, client
             if found:
                 problems[f"{user} {path}"] = sorted(set(found))[:8]
     assert not problems, problems
+
+
+def test_concurrent_forwards_hand_the_ticket_down_once(app: Flask, reference: None,
+                                                       client: FlaskClient) -> None:
+    """Two leads' tabs forwarding at once (PostgreSQL): one task, the others told 409."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers for the whole database; the race needs PostgreSQL")
+    from tests.hotline.tickets.helpers import token
+
+    number = signed_by_district(client)
+    header = {"Authorization": f"Bearer {token(LEAD)}"}
+    results: list[int] = []
+    barrier = threading.Barrier(4, timeout=30)
+
+    def forward(unit: str) -> None:
+        with app.app_context():  # each thread: its own session and connection
+            reader = app.test_client()
+            barrier.wait()
+            results.append(reader.post(f"/api/v1/tickets/{number}/forward", json={"unit": unit},
+                                       headers=header).status_code)
+            db.session.remove()
+
+    threads = [threading.Thread(target=forward, args=(unit,))
+               for unit in (CHILD, SIBLING, CHILD, SIBLING)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [200, 409, 409, 409]
+    db.session.expire_all()
+    assert len(db.session.scalars(select(ForwardTask)).all()) == 1
