@@ -145,6 +145,7 @@ def test_child_sees_the_ticket_and_a_sibling_does_not(app: Flask, reference: Non
     assert number in client.get("/inbox?tab=forwarded").get_data(as_text=True)
     page = client.get(f"/tickets/{number}").get_data(as_text=True)
     assert 'id="form-forward-sign"' in page and 'id="form-reply"' not in page
+    assert 'id="upload-file"' in page  # photos of its work on the ticket
     login(client, SIBLING)
     assert number not in client.get("/inbox").get_data(as_text=True)
     assert client.get(f"/tickets/{number}").status_code == 404
@@ -165,6 +166,7 @@ def test_the_parent_page_offers_only_its_descendants_and_shows_the_childs_work(
     page = client.get(f"/tickets/{number}").get_data(as_text=True)
     assert "已到现场处理完毕" in page and 'id="form-accept-forward"' in page
     assert 'id="form-reply"' not in page and 'id="form-forward"' not in page
+    assert 'id="upload-file"' in page  # without the reply form, files go up on their own
 
 
 def test_child_clock_is_watched_by_the_deadline_scan(app: Flask, reference: None,
