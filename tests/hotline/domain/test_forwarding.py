@@ -354,3 +354,14 @@ def test_the_unit_that_must_act_next_is_notified() -> None:
     lc.forward_return(t, CHILD_LEAD, "不属本街道")
     (returned,) = _notices(t, "forward_returned")
     assert returned.department_id == DISTRICT.id and "不属本街道" in returned.body
+
+
+def test_after_the_centre_sends_the_adopted_reply_back_the_parent_may_forward_again() -> None:
+    t = forwarded()
+    lc.forward_sign(t, CHILD_STAFF)
+    lc.forward_reply(t, CHILD_STAFF, "已处理")
+    lc.review_forward(t, LEAD, accept=True)
+    lc.review_reply(t, AGENT, accept=False, note="答复未说明处理时间")
+    assert t.status == Status.SIGNED and lc.open_forward(t) is None
+    task = lc.forward(t, LEAD, STREET, note="补充处理时间", planner=PLANNER)
+    assert task.seq == 2 and task.reply_due <= t.reply_due  # type: ignore[operator]

@@ -131,7 +131,10 @@ def test_child_returns_the_task_to_its_parent(app: Flask, reference: None,
 
 def test_child_sees_the_ticket_and_a_sibling_does_not(app: Flask, reference: None,
                                                       client: FlaskClient) -> None:
+    login(client, CHILD)
+    before = client.get("/live").get_json()["inbox"]
     number = forwarded(client)
+    assert client.get("/live").get_json()["inbox"] != before  # the child's open inbox refreshes
     assert get(client, CHILD, f"/api/v1/tickets/{number}").status_code == 200
     assert get(client, SIBLING, f"/api/v1/tickets/{number}").status_code == 404
     listed = get(client, CHILD, "/api/v1/tickets").get_json()["items"]
