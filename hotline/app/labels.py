@@ -63,6 +63,13 @@ EVENT_LABELS = {
     EventKind.ASSIST_DONE: N_("协办反馈"),
     EventKind.REPLY_REJECTED: N_("答复退回"),
     EventKind.URGED: N_("督办"),
+    # 转派 to a descendant unit
+    EventKind.FORWARDED: N_("转派"),
+    EventKind.FORWARD_SIGNED: N_("签收转派"),
+    EventKind.FORWARD_REPLIED: N_("转派反馈"),
+    EventKind.FORWARD_ACCEPTED: N_("采纳转派反馈"),
+    EventKind.FORWARD_SENT_BACK: N_("转派反馈退回"),
+    EventKind.FORWARD_RETURNED: N_("退回转派"),
 }
 FOLLOW_UP_LABELS = {"pending": N_("待回访"), "answered": N_("已回访"), "not_rated": N_("未评价"),
                     "needs_agent": N_("需电话回访"), "superseded": N_("已作废")}
@@ -89,4 +96,8 @@ NOTIFICATION_KIND_LABELS = {
     "extension_approved": N_("延期已批准"),
     "extension_refused": N_("延期未批准"),
     "urged": N_("督办"),
+    "forwarded": N_("转派待签收"),
+    "forward_replied": N_("转派已反馈"),
+    "forward_sent_back": N_("转派反馈被退回"),
+    "forward_returned": N_("转派被退回"),
 }

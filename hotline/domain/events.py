@@ -48,6 +48,13 @@ class EventKind(StrEnum):
     DEADLINE_WARNING = "deadline_warning"
     DEADLINE_OVERDUE = "deadline_overdue"
     DEADLINE_ESCALATED = "deadline_escalated"
+    # forwarding (转派/下派) to a descendant unit: hotline.models.forwarding
+    FORWARDED = "forwarded"
+    FORWARD_SIGNED = "forward_signed"
+    FORWARD_REPLIED = "forward_replied"  # the child's answer, waiting for the parent
+    FORWARD_ACCEPTED = "forward_accepted"  # the parent adopts it as its reply (a `replied` follows)
+    FORWARD_SENT_BACK = "forward_sent_back"  # the parent wants the child's answer reworked
+    FORWARD_RETURNED = "forward_returned"  # the child hands the task back to the parent
 
     @classmethod
     def deadline(cls, step: str) -> EventKind:

@@ -3,6 +3,7 @@
 from hotline.models.base import Base, utcnow
 from hotline.models.catalogue import Topic
 from hotline.models.figures import FiguresDay, FiguresState
+from hotline.models.forwarding import ForwardTask
 from hotline.models.knowledge import KnowledgeArticle, KnowledgeTerm
 from hotline.models.lines import LineNumber
 from hotline.models.messaging import (
@@ -63,6 +64,7 @@ __all__ = [
     "FiguresDay",
     "FiguresState",
     "FollowUp",
+    "ForwardTask",
     "Intake",
     "IntakeStatus",
     "KnowledgeArticle",

@@ -103,6 +103,24 @@ class TopicSchema(Schema):
                           metadata={"description": "topic code (GET /api/v1/admin/topics)"})
 
 
+class ForwardSchema(Schema):
+    unit = fields.String(required=True,
+                         metadata={"description": "code of a unit below the lead unit (转派)"})
+    note = fields.String(validate=validate.Length(max=500),
+                         metadata={"description": "instruction to the child unit"})
+
+
+class ForwardReturnSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class ForwardReviewSchema(Schema):
+    accept = fields.Boolean(required=True,
+                            metadata={"description": "adopt the child's answer as the reply"})
+    note = fields.String(validate=validate.Length(max=2000),
+                         metadata={"description": "required when sending the answer back"})
+
+
 # --- from the request's values to the life-cycle function's arguments ---------------------------
 
 
@@ -287,6 +305,38 @@ ACTIONS: tuple[TicketAction, ...] = (
         function=lifecycle.set_topic,
         arguments=lambda ctx, actor, args: {"topic": _topic(ctx.session, args.get("topic"))},
         after=_training_example),
+    # --- forwarding (转派/下派) to a descendant unit: hotline.domain.lifecycle's section ---
+    TicketAction(
+        name="forward", label=N_("转派"), permission=P.FORWARD, states=states.BEING_ANSWERED,
+        schema=ForwardSchema,
+        summary="转派: the lead unit hands a signed ticket to a unit below it; it stays accountable.",
+        function=lifecycle.forward,
+        arguments=lambda ctx, actor, args: {"department": _unit(ctx.session, args.get("unit")),
+                                            "note": args.get("note"), "planner": ctx.planner}),
+    TicketAction(
+        name="forward-sign", label=N_("签收转派"), permission=P.SIGN,
+        states=states.BEING_ANSWERED, schema=EmptySchema,
+        summary="The unit a ticket was forwarded to signs for its task.",
+        function=lifecycle.forward_sign),
+    TicketAction(
+        name="forward-reply", label=N_("转派反馈"), permission=P.REPLY,
+        states=states.BEING_ANSWERED, schema=ReplySchema,
+        summary="The forwarded-to unit's answer, to the lead unit (not to the citizen).",
+        function=lifecycle.forward_reply,
+        arguments=lambda ctx, actor, args: {"answer": args.get("answer", "")}),
+    TicketAction(
+        name="forward-return", label=N_("退回转派"), permission=P.RETURN,
+        states=states.BEING_ANSWERED, schema=ForwardReturnSchema,
+        summary="The forwarded-to unit hands its task back to the lead unit, with a reason.",
+        function=lifecycle.forward_return,
+        arguments=lambda ctx, actor, args: {"reason": args.get("reason", "")}),
+    TicketAction(
+        name="forward-review", label=N_("审核转派反馈"), permission=P.REVIEW_FORWARD,
+        states=states.BEING_ANSWERED, schema=ForwardReviewSchema,
+        summary="The lead unit adopts the forwarded answer as its reply, or sends it back.",
+        function=lifecycle.review_forward,
+        arguments=lambda ctx, actor, args: {"accept": bool(args.get("accept")),
+                                            "note": args.get("note")}),
 )
 BY_NAME: dict[str, TicketAction] = {action.name: action for action in ACTIONS}
 # What each action needs, for the permission checks and the permission tests.

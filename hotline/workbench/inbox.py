@@ -2,7 +2,7 @@
 
 Everything is filtered, counted and paged in SQL, so a unit with thousands of tickets still gets
 its page from a few indexed queries: tickets by (department, status) and (department, created),
-assist tasks by department, clocks by ticket. Visibility comes from hotline.identity.access.scope only.
+assist and forwarded tasks by department, clocks by ticket. Visibility comes from hotline.identity.access.scope only.
 """
 
 from __future__ import annotations
@@ -19,15 +19,28 @@ from sqlalchemy.orm import Session, selectinload
 from hotline.domain import states
 from hotline.domain.errors import InvalidInput
 from hotline.identity.access import scope
-from hotline.models import AssistTask, DeadlineClock, Line, Status, Ticket, Topic, User, utcnow
+from hotline.models import (
+    AssistTask,
+    DeadlineClock,
+    ForwardTask,
+    Line,
+    Status,
+    Ticket,
+    Topic,
+    User,
+    utcnow,
+)
 from hotline.tickets.lookups import topic_by_code
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PER_PAGE = 20
 MAX_QUERY = 100
-# Tab key → label; "open" is everything waiting for this unit: led work and open 协办 tasks.
+# Tab key → label; "open" is everything waiting for this unit: led work, open 协办 tasks and
+# tasks forwarded to it (转派) that it has still to sign or answer.
 TABS = {"open": _l("全部待办"), "dispatched": _l("待签收"), "signed": _l("办理中"),
-        "assist": _l("协办"), "replied": _l("已答复待审核"), "closed": _l("已办结")}
+        "assist": _l("协办"), "forwarded": _l("转派给本单位"), "replied": _l("已答复待审核"),
+        "closed": _l("已办结")}
+FORWARD_WAITING = ("pending", "signed")  # a forwarded task still the child's to act on
 LIKE_ESCAPES = str.maketrans({"\\": "\\\\", "%": "\\%", "_": "\\_"})
 
 
@@ -101,14 +114,21 @@ def _assisting(user: User) -> Any:
         AssistTask.department_id == user.department_id, AssistTask.status == "open"))
 
 
+def _forwarded(user: User) -> Any:
+    return Ticket.id.in_(select(ForwardTask.ticket_id).where(
+        ForwardTask.department_id == user.department_id,
+        ForwardTask.status.in_(FORWARD_WAITING)))
+
+
 def _tab_condition(tab: str, user: User) -> Any:
     led = Ticket.department_id == user.department_id
     return {
         "open": or_(and_(led, Ticket.status.in_(states.UNIT_WORK)),
-                    _assisting(user)),
+                    _assisting(user), _forwarded(user)),
         "dispatched": and_(led, Ticket.status == Status.DISPATCHED),
         "signed": and_(led, Ticket.status == Status.SIGNED),
         "assist": _assisting(user),
+        "forwarded": _forwarded(user),
         "replied": Ticket.status == Status.REPLIED,
         "closed": Ticket.status == Status.CLOSED,
     }[tab]
@@ -160,7 +180,8 @@ def load(session: Session, user: User, f: Filters) -> InboxPage:
     rows = session.scalars(
         base.where(_tab_condition(f.tab, user)).order_by(*order)
         .offset((min(f.page, pages) - 1) * PER_PAGE).limit(PER_PAGE)
-        .options(selectinload(Ticket.clocks), selectinload(Ticket.topic))
+        .options(selectinload(Ticket.clocks), selectinload(Ticket.topic),
+                 selectinload(Ticket.forward_tasks))
     ).all()
     return InboxPage(list(rows), counts, overdue, total, pages)
 

@@ -30,6 +30,7 @@ from hotline.domain.lifecycle import (
     RETURN_REASONS,
     needs_arbitration,
     open_assist_tasks,
+    open_forward,
     pending_extension,
     reply_approved,
 )
@@ -52,6 +53,7 @@ from hotline.reporting.figures import Period, today_in_shanghai
 from hotline.tickets.actions import action_named, find, perform
 from hotline.tickets.catalogue import BY_NAME, TicketAction
 from hotline.tickets.escalation import RANK, clock_state, deadline_view
+from hotline.tickets.lookups import descendant_units
 from hotline.tickets.reply_review import BAND_LABELS, reply_quality
 from hotline.tickets.views import Typed, render_ticket
 from hotline.workbench import inbox as inbox_queries
@@ -92,6 +94,11 @@ def _workflow_helpers() -> dict[str, Any]:
         # 下一件 once this unit has answered: its inbox's next ticket.
         after = inbox_queries.next_up(db.session, current_user, t) \
             if mine and t.status == Status.REPLIED and allows(role, Permission.UNIT_INBOX) else None
+        # 转派: the open task (the parent sees its state, the child works it) and, for the lead
+        # unit's lead, the units below it that the ticket may be handed to.
+        forward_task = open_forward(t)
+        forward_units = descendant_units(db.session, unit) \
+            if mine and forward_task is None and offers(BY_NAME["forward"], t, role) else []
         return {"view": deadline_view(t), "units": units, "topics": topics, "reasons": Labels(RETURN_REASONS),
                 "supervisor": supervisor,
                 "mine": mine, "my_task": my_task, "arbitration": needs_arbitration(t),
@@ -103,6 +110,9 @@ def _workflow_helpers() -> dict[str, Any]:
                 "reply_approved": approved, "next_up": after,
                 "reply_quality": quality, "quality_band": BAND_LABELS[quality.band] if quality else None,
                 "urge_presets": _urge_presets(planner),
+                "forward_task": forward_task, "forward_units": forward_units,
+                "my_forward": forward_task if forward_task is not None and unit is not None
+                and forward_task.department_id == unit else None,
                 "applies": lambda name: applies(BY_NAME[name], t),
                 "offers": lambda name: offers(BY_NAME[name], t, role)}
 
@@ -210,8 +220,11 @@ def inbox() -> Any:
     filters = inbox_queries.Filters.parse(request.args)
     page = inbox_queries.load(db.session, current_user, filters)
     now = utcnow()
+    unit = current_user.department_id
     items = [{"t": t, "clocks": inbox_queries.my_clocks(t, current_user),
-              "lead": t.department_id == current_user.department_id} for t in page.tickets]
+              "lead": t.department_id == unit,
+              "forwarded": any(f.department_id == unit for f in t.forward_tasks)}
+             for t in page.tickets]
     for item in items:
         item["state"] = max((clock_state(c, now) for c in item["clocks"]),
                             key=lambda s: RANK.get(s, 0), default="none")
