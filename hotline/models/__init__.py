@@ -12,7 +12,7 @@ from hotline.models.messaging import (
     TrackingCode,
     TrackingFailure,
 )
-from hotline.models.org import ApiToken, Department, Level, Role, User
+from hotline.models.org import LEVEL_ORDER, ApiToken, Department, Level, Role, User
 from hotline.models.rules import DispatchRule, ModelVersion, TrainingExample
 from hotline.models.search import SavedView
 from hotline.models.ticket import (
@@ -46,6 +46,7 @@ from hotline.models.workflow import (
 )
 
 __all__ = [
+    "LEVEL_ORDER",
     "ApiToken",
     "AssistTask",
     "Attachment",

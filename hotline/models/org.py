@@ -12,9 +12,17 @@ from hotline.models.base import Base, enum_column, utcnow
 
 
 class Level(enum.StrEnum):
+    """The four levels of 接诉即办 (domain.md): a unit's parent is on its level (a bureau under
+    its government) or one level up (hotline.admin.org checks it)."""
+
     CITY = "city"
     DISTRICT = "district"
-    STREET = "street"
+    STREET = "street"  # 街道/乡镇
+    COMMUNITY = "community"  # 社区/村
+
+
+# Top to bottom, for the parent check and the level filters.
+LEVEL_ORDER = (Level.CITY, Level.DISTRICT, Level.STREET, Level.COMMUNITY)
 
 
 class Role(enum.StrEnum):
