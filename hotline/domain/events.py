@@ -48,6 +48,8 @@ class EventKind(StrEnum):
     DEADLINE_WARNING = "deadline_warning"
     DEADLINE_OVERDUE = "deadline_overdue"
     DEADLINE_ESCALATED = "deadline_escalated"
+    # levels (issue 17): the handler (经办人) within the unit
+    HANDLER_ASSIGNED = "handler_assigned"
 
     @classmethod
     def deadline(cls, step: str) -> EventKind:

@@ -45,6 +45,8 @@ class Permission(enum.StrEnum):
     CLOSE = "close"
     REOPEN = "reopen"
     RECORD_FOLLOW_UP = "record_follow_up"
+    # levels (issue 17)
+    ASSIGN_HANDLER = "assign_handler"  # name the unit's 经办人 of a ticket it holds
 
 
 P = Permission
@@ -63,7 +65,8 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     Role.AGENT: frozenset(_CENTRE),
     Role.UNIT_STAFF: frozenset(_UNIT_STAFF),
     Role.UNIT_LEAD: frozenset(_UNIT_STAFF | {P.RETURN, P.REQUEST_EXTENSION,
-                                             P.MANAGE_REPLY_TEMPLATES}),
+                                             P.MANAGE_REPLY_TEMPLATES}
+                              | {P.ASSIGN_HANDLER}),  # levels (issue 17)
     Role.SUPERVISOR: frozenset(_SUPERVISOR),
     Role.ADMIN: frozenset(_SUPERVISOR | {P.ADMINISTER, P.MANAGE_REPLY_TEMPLATES}),
 }

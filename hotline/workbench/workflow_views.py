@@ -28,6 +28,7 @@ from hotline.domain.deadlines import Planner, kind_label, presets
 from hotline.domain.errors import InvalidInput, NotFound
 from hotline.domain.lifecycle import (
     RETURN_REASONS,
+    UNIT_ROLES,
     needs_arbitration,
     open_assist_tasks,
     pending_extension,
@@ -88,7 +89,12 @@ def _workflow_helpers() -> dict[str, Any]:
         # 下一件 once this unit has answered: its inbox's next ticket.
         after = inbox_queries.next_up(db.session, current_user, t) \
             if mine and t.status == Status.REPLIED and allows(role, Permission.UNIT_INBOX) else None
-        return {"view": deadline_view(t), "units": units, "topics": topics, "reasons": Labels(RETURN_REASONS),
+        # levels (issue 17): the people the unit's lead may name as the ticket's handler
+        handlers = db.session.scalars(select(User).where(
+            User.department_id == unit, User.active, User.role.in_(UNIT_ROLES))
+            .order_by(User.username)).all() \
+            if mine and offers(BY_NAME["assign"], t, role) else []
+        return {"view": deadline_view(t), "units": units, "handlers": handlers, "topics": topics, "reasons": Labels(RETURN_REASONS),
                 "supervisor": supervisor,
                 "mine": mine, "my_task": my_task, "arbitration": needs_arbitration(t),
                 "pending_extension": pending, "open_tasks": open_assist_tasks(t),
@@ -213,7 +219,7 @@ def inbox() -> Any:
     topics = db.session.scalars(select(Topic).where(Topic.active, Topic.parent_id.is_(None))
                                 .order_by(Topic.code)).all()
     return render_template("work/inbox.html", items=items, page=page, f=filters,
-                           tabs=inbox_queries.TABS, topics=topics)
+                           tabs=inbox_queries.TABS, views=inbox_queries.VIEWS, topics=topics)
 
 
 @bp.route("/supervise")

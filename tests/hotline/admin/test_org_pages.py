@@ -192,5 +192,6 @@ def test_a_units_parent_is_on_its_level_or_one_up(app: Flask, reference: None,
         "code": "a1-s1", "name": street.name, "level": "community", "parent": "a1-s2",
         "district": "a1", "active": "1"})
     assert demoted.status_code == 400 and "a1-s1-c9" in field_error(demoted, "level")
-    english = post(client, "/admin/units/new?lang=en", {**community, "parent": "a1-gov"})
+    english = post(client, "/admin/units/new?lang=en", {**community, "code": "a1-s1-c8",
+                                                          "parent": "a1-gov"})
     assert english.status_code == 400 and "one level up" in field_error(english, "parent")

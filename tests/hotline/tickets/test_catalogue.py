@@ -29,6 +29,7 @@ from hotline.models import (
     Ticket,
     Topic,
     Urgency,
+    User,
 )
 from hotline.tickets import catalogue
 from hotline.tickets.catalogue import ACTIONS, BY_NAME, TicketAction
@@ -57,6 +58,8 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "assist-reply": [{"answer": "已配合"}],
     "waive-assist": [{"department_code": "zjj", "reason": "无需协办"}],
     "set-topic": [{"topic": Topic(code="0101", name="路灯", active=True)}],
+    "assign": [{"handler": User(id=2, username="zjj-wang", role=Role.UNIT_STAFF,
+                                department_id=UNIT.id, active=True)}],
 }
 
 
