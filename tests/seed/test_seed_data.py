@@ -278,6 +278,20 @@ def test_dispatch_rules_reference_existing_things():
     assert data["fallback"] == "district_government"
 
 
+def test_street_rules_send_a_street_to_its_own_unit():
+    depts, tcodes = departments(), topic_codes()
+    streets = {s["code"]: d["code"] for d in city()["districts"] for s in d["streets"]}
+    rules = dispatch()["street_rules"]
+    assert rules
+    topical = max(r["priority"] for r in dispatch()["rules"])
+    for r in rules:
+        assert r["street"] in streets and r["district"] == streets[r["street"]], r
+        assert depts[r["department"]]["level"] == "street" and r["department"] == r["street"], r
+        assert r["topic"] is None or r["topic"] in tcodes, r
+        assert r["line"] is None or r["line"] in LINES, r
+        assert r["priority"] > topical, r  # the street's own unit before the district's bureaus
+
+
 def test_every_topic_routes_at_city_level():
     city_rules = {
         r["topic"]
