@@ -23,7 +23,7 @@ from hotline.domain.errors import InvalidInput
 from hotline.domain.lifecycle import UNIT_ROLES
 from hotline.identity import audit
 from hotline.identity.auth import hash_password, sign_out_everywhere, tokens_changed
-from hotline.models import LEVEL_ORDER, Department, Level, Role, User
+from hotline.models import LEVEL_ORDER, LEVEL_RANK, Department, Level, Role, User
 
 LEVELS = {Level.CITY.value: _l("市级"), Level.DISTRICT.value: _l("区级"),
           Level.STREET.value: _l("街道/乡镇"), Level.COMMUNITY.value: _l("社区/村")}
@@ -100,7 +100,7 @@ def _unit_in_use(session: Session, d: Department, _user: User) -> None:
 
 def unit_tree(session: Session) -> list[tuple[Department, int]]:
     """Every unit with its depth, parents before their children, for an indented list."""
-    rows = list(session.scalars(select(Department).order_by(Department.level, Department.code)))
+    rows = list(session.scalars(select(Department).order_by(LEVEL_RANK, Department.code)))
     children: dict[int | None, list[Department]] = {}
     for d in rows:
         children.setdefault(d.parent_id, []).append(d)
@@ -130,7 +130,7 @@ UNITS = Entity(
     ),
     columns=(("name", _l("名称")), ("code", _l("代码")), ("level", _l("层级")),
              ("parent", _l("上级单位")), ("district", _l("区县")), ("duty_phone", _l("值班电话")), ("active", _l("启用"))),
-    order=(Department.level, Department.code),
+    order=(LEVEL_RANK, Department.code),
     check_deactivate=_unit_in_use,
 )
 

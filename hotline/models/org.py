@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, case
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.models.base import Base, enum_column, utcnow
@@ -53,6 +53,11 @@ class Department(Base):
     def label(self) -> str:
         """Code beside name, as every screen and API shows a department."""
         return f"{self.name}（{self.code}）"
+
+
+# Units top to bottom (city, district, street, community) in ORDER BY; their stored names sort
+# "community" before "district".
+LEVEL_RANK = case({level: rank for rank, level in enumerate(LEVEL_ORDER)}, value=Department.level)
 
 
 class User(Base):

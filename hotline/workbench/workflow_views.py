@@ -40,6 +40,7 @@ from hotline.identity.access import check_view
 from hotline.identity.permissions import requires
 from hotline.intake.triage import suggested_unit
 from hotline.models import (
+    LEVEL_RANK,
     Department,
     Role,
     Status,
@@ -74,7 +75,7 @@ def _workflow_helpers() -> dict[str, Any]:
         role, unit = current_user.role, current_user.department_id
         centre = allows(role, Permission.DISPATCH)
         units = db.session.scalars(select(Department).where(Department.active)
-                                   .order_by(Department.level, Department.code)).all() \
+                                   .order_by(LEVEL_RANK, Department.code)).all() \
             if centre else []
         topics = db.session.scalars(select(Topic).where(Topic.active).order_by(Topic.code)).all() \
             if allows(role, Permission.SET_TOPIC) else []
