@@ -34,10 +34,15 @@ class TicketSchema(Schema):
     content = fields.String(required=True)
     address = fields.String(allow_none=True)
     district = fields.String(allow_none=True)
+    street = fields.String(allow_none=True, metadata={"description": "gazetteer street code"})
+    street_found = fields.Dict(allow_none=True, metadata={
+        "description": "what found the street: {by: gazetteer, entry, word, field}"})
     citizen = fields.Dict()
     topic = fields.String(allow_none=True)
     topic_name = fields.String(allow_none=True)
     department = fields.Nested(DepartmentSchema, allow_none=True)
+    handler = fields.Dict(allow_none=True, metadata={
+        "description": "the unit's handler (经办人): {username, name}"})
     urgency = fields.String()
     classifier = fields.Dict()
     repeat_of = fields.String(allow_none=True)

@@ -70,6 +70,7 @@ EVENT_LABELS = {
     EventKind.FORWARD_ACCEPTED: N_("采纳转派反馈"),
     EventKind.FORWARD_SENT_BACK: N_("转派反馈退回"),
     EventKind.FORWARD_RETURNED: N_("退回转派"),
+    EventKind.HANDLER_ASSIGNED: N_("指定经办人"),
 }
 FOLLOW_UP_LABELS = {"pending": N_("待回访"), "answered": N_("已回访"), "not_rated": N_("未评价"),
                     "needs_agent": N_("需电话回访"), "superseded": N_("已作废")}

@@ -51,7 +51,8 @@ def preview(session: Session, text: str, *, address: str | None = None, line: st
     # The auto-dispatch threshold is for routing without a person; here the agent confirms, so
     # the topic's unit is suggested at whatever confidence the classifier has, and shown so.
     decision = decide_unit(snap, text=content, line=line_code, district=place.district_code,
-                           topic_id=topic_id, confident=topic_id is not None)
+                           topic_id=topic_id, confident=topic_id is not None,
+                           street=place.street_code)
     rule = keyword_rule(decision)
     urgent_rule = rule is not None and snap.rule_urgency.get(rule) == "emergency"
     return {

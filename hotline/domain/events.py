@@ -55,6 +55,8 @@ class EventKind(StrEnum):
     FORWARD_ACCEPTED = "forward_accepted"  # the parent adopts it as its reply (a `replied` follows)
     FORWARD_SENT_BACK = "forward_sent_back"  # the parent wants the child's answer reworked
     FORWARD_RETURNED = "forward_returned"  # the child hands the task back to the parent
+    # levels (issue 17): the handler (经办人) within the unit
+    HANDLER_ASSIGNED = "handler_assigned"
 
     @classmethod
     def deadline(cls, step: str) -> EventKind:

@@ -313,11 +313,13 @@ def classify(ticket: Ticket, *, label: str, confidence: float, version: str,
 
 def triage(ticket: Ticket, *, reason: dict[str, Any], urgency: Urgency | None = None,
            district: str | None = None, street: str | None = None,
-           topic_id: int | None = None, at: datetime | None = None) -> None:
+           topic_id: int | None = None, at: datetime | None = None,
+           street_found: dict[str, Any] | None = None) -> None:
     """分拣: the fields the intake's rules set (urgency, district, street, topic), with one event.
 
     The event says what was set and which rule set it, so a ticket's urgency or district is
     never unexplained. A field given as None is left alone; nothing changed, no event.
+    `street_found` (levels, issue 17) is what found the street, kept on the ticket beside it.
     """
     changed: dict[str, Any] = {}
     if urgency is not None and ticket.urgency != urgency:
@@ -329,6 +331,7 @@ def triage(ticket: Ticket, *, reason: dict[str, Any], urgency: Urgency | None = 
     if street is not None and ticket.street != street:
         ticket.street = street
         changed["street"] = street
+        ticket.street_found = street_found
     if topic_id is not None and ticket.topic_id != topic_id:
         ticket.topic_id = topic_id
         changed["topic_id"] = topic_id
@@ -480,6 +483,7 @@ def return_ticket(ticket: Ticket, actor: Actor, *, reason_code: str, reason: str
     record(ticket, actor, EventKind.RETURNED, to_status=Status.RETURNED, note=text, at=at,
            data={"reason_code": reason_code, "department": department.code if department else None})
     ticket.department = None
+    ticket.handler = None  # its handler was the unit's; the next unit names its own
     _stop(ticket, SIGN, at)
     if planner is not None:
         window = _window(ticket, planner, DISPATCH, at, planner.choose(ticket).policy.dispatch, at)
@@ -749,6 +753,33 @@ def reopen(ticket: Ticket, actor: Actor, reason: str, *, planner: Planner | None
         _arm(ticket, REPLY, at, reply_window, ticket.department)
         ticket.sign_due = sign_window.due_at if sign_window else None
         ticket.reply_due = reply_window.due_at if reply_window else None
+
+
+# --- levels (issue 17): the handler within the unit (经办人) ---------------------------------------
+
+
+def assign(ticket: Ticket, actor: Actor, handler: User, *, at: datetime | None = None) -> None:
+    """经办人: the lead of the unit holding the ticket names the person who works it.
+
+    Only someone of that unit (staff or the lead) can be named: the unit stays accountable, the
+    handler is whom its inbox's 我的 view gives the ticket to. Naming another person later is an
+    event too, so who had the ticket when is never lost.
+    """
+    _require(ticket, "assign a handler", UNIT_WORK)
+    _require_unit(ticket, actor, Permission.ASSIGN_HANDLER, "assign a handler")
+    if handler.department_id != lead_unit_id(ticket) or handler.role not in UNIT_ROLES:
+        raise InvalidInput(f"{handler.username} 不是承办单位的人员 / {handler.username} is not "
+                           "staff of the unit holding the ticket", field="user")
+    if not handler.active:
+        raise InvalidInput(f"账号 {handler.username} 已停用 / account {handler.username} is "
+                           "deactivated", field="user")
+    before = ticket.handler
+    if before is handler:  # one session's identity map: the same row is the same object
+        raise IllegalTransition(f"{handler.username} 已是经办人 / {handler.username} is already "
+                                "the handler")
+    ticket.handler = handler
+    record(ticket, actor, EventKind.HANDLER_ASSIGNED, at=at,
+           data={"user": handler.username, "from": before.username if before else None})
 
 
 # --- deadline steps (the escalation scan) ------------------------------------------------------

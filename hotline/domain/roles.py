@@ -49,6 +49,8 @@ class Permission(enum.StrEnum):
     # with SIGN, REPLY and RETURN; handing down and adopting the child's answer commit the unit.
     FORWARD = "forward"
     REVIEW_FORWARD = "review_forward"
+    # The handler (经办人) within the unit holding the ticket.
+    ASSIGN_HANDLER = "assign_handler"  # name the unit's 经办人 of a ticket it holds
 
 
 P = Permission
@@ -70,7 +72,8 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     Role.AGENT: frozenset(_CENTRE),
     Role.UNIT_STAFF: frozenset(_UNIT_STAFF),
     Role.UNIT_LEAD: frozenset(_UNIT_STAFF | {P.RETURN, P.REQUEST_EXTENSION,
-                                             P.MANAGE_REPLY_TEMPLATES} | _FORWARDING_LEAD),
+                                             P.MANAGE_REPLY_TEMPLATES, P.ASSIGN_HANDLER}
+                              | _FORWARDING_LEAD),
     Role.SUPERVISOR: frozenset(_SUPERVISOR),
     Role.ADMIN: frozenset(_SUPERVISOR | {P.ADMINISTER, P.MANAGE_REPLY_TEMPLATES}),
 }

@@ -13,7 +13,7 @@ from hotline.models.messaging import (
     TrackingCode,
     TrackingFailure,
 )
-from hotline.models.org import ApiToken, Department, Level, Role, User
+from hotline.models.org import LEVEL_ORDER, LEVEL_RANK, ApiToken, Department, Level, Role, User
 from hotline.models.rules import DispatchRule, ModelVersion, TrainingExample
 from hotline.models.search import SavedView
 from hotline.models.ticket import (
@@ -47,6 +47,8 @@ from hotline.models.workflow import (
 )
 
 __all__ = [
+    "LEVEL_ORDER",
+    "LEVEL_RANK",
     "ApiToken",
     "AssistTask",
     "Attachment",

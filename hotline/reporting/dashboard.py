@@ -25,7 +25,7 @@ from hotline.app.tables import Rate, Table
 from hotline.catalogue import snapshot
 from hotline.domain.deadlines import kind_label
 from hotline.domain.errors import InvalidInput
-from hotline.models import Department, Place, Topic
+from hotline.models import LEVEL_RANK, Department, Place, Topic
 from hotline.reporting import figures
 from hotline.reporting.figures import Counts, Period
 from hotline.tickets.escalation import clock_state
@@ -88,7 +88,7 @@ class Dashboard:
     def active_units(self) -> list[Department]:
         """Where an arbitrated ticket may go."""
         return list(self.session.scalars(select(Department).where(Department.active)
-                                         .order_by(Department.level, Department.code)))
+                                         .order_by(LEVEL_RANK, Department.code)))
 
     @cached_property
     def districts(self) -> dict[Any, str]:

@@ -30,7 +30,7 @@ from hotline.domain.deadlines import Planner
 from hotline.domain.errors import InvalidInput
 from hotline.domain.lifecycle import MAX_EXTENSION_DAYS, RETURN_REASONS, Actor
 from hotline.domain.roles import Permission
-from hotline.models import Department, Status, Ticket, Topic, TrainingExample
+from hotline.models import Department, Status, Ticket, Topic, TrainingExample, User
 from hotline.tickets.lookups import topic_by_code
 from routing.calendar import SHANGHAI
 
@@ -96,6 +96,12 @@ class ReopenSchema(Schema):
 class WaiveSchema(Schema):
     unit = fields.String(required=True)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class AssignSchema(Schema):  # levels (issue 17)
+    user = fields.String(required=True, validate=validate.Length(min=1, max=40),
+                         metadata={"description": "username of the unit's staff member "
+                                                  "who handles the ticket (经办人)"})
 
 
 class TopicSchema(Schema):
@@ -166,6 +172,17 @@ def _training_example(ctx: Context, ticket: Ticket, actor: Actor, kwargs: dict[s
     """A person's choice of topic is also a labelled example the next retraining learns from."""
     ctx.session.add(TrainingExample(ticket_id=ticket.id, text=ticket.content,
                                     label=kwargs["topic"].root.name, created_by=actor.label))
+
+
+def _staff(session: Session, value: Any) -> User:
+    """An account by its username; whether it may handle the ticket is the life cycle's rule."""
+    name = str(value or "").strip()
+    if not name:
+        raise InvalidInput("请选择经办人 / choose the handler", field="user")
+    user = session.scalars(select(User).where(User.username == name)).one_or_none()
+    if user is None:
+        raise InvalidInput(f"未知用户 / unknown user: {name}", field="user")
+    return user
 
 
 def _due(value: Any) -> datetime:
@@ -337,6 +354,14 @@ ACTIONS: tuple[TicketAction, ...] = (
         function=lifecycle.review_forward,
         arguments=lambda ctx, actor, args: {"accept": bool(args.get("accept")),
                                             "note": args.get("note")}),
+    # --- levels (issue 17) ---
+    TicketAction(
+        name="assign", label=N_("指定经办人"), permission=P.ASSIGN_HANDLER,
+        states=states.UNIT_WORK, schema=AssignSchema,
+        summary="The lead of the unit holding the ticket names its handler (经办人) among the "
+                "unit's staff; naming another later is an event too.",
+        function=lifecycle.assign,
+        arguments=lambda ctx, actor, args: {"handler": _staff(ctx.session, args.get("user"))}),
 )
 BY_NAME: dict[str, TicketAction] = {action.name: action for action in ACTIONS}
 # What each action needs, for the permission checks and the permission tests.

@@ -49,10 +49,14 @@ def ticket_dict(ticket: Ticket, viewer: User, *, events: bool = False) -> dict[s
         "content": ticket.content,
         "address": ticket.address,
         "district": ticket.district,
+        "street": ticket.street,
+        "street_found": ticket.street_found,
         "citizen": citizen_view(viewer, ticket),
         "topic": ticket.topic.code if ticket.topic else None,
         "topic_name": ticket.topic.name if ticket.topic else None,
         "department": department_dict(ticket.department),
+        "handler": {"username": ticket.handler.username, "name": ticket.handler.display_name}
+        if ticket.handler else None,
         "urgency": ticket.urgency.value,
         "classifier": {
             "label": ticket.classifier_label,

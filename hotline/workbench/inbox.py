@@ -41,6 +41,8 @@ TABS = {"open": _l("全部待办"), "dispatched": _l("待签收"), "signed": _l(
         "assist": _l("协办"), "forwarded": _l("转派给本单位"), "replied": _l("已答复待审核"),
         "closed": _l("已办结")}
 FORWARD_WAITING = ("pending", "signed")  # a forwarded task still the child's to act on
+# Whose tickets (levels, issue 17): the whole unit's, or those its lead gave this user (经办人).
+VIEWS = {"unit": _l("本单位"), "me": _l("我的")}
 LIKE_ESCAPES = str.maketrans({"\\": "\\\\", "%": "\\%", "_": "\\_"})
 
 
@@ -49,6 +51,7 @@ class Filters:
     """What the reader asked for, validated: a bad value is a 400 naming the field."""
 
     tab: str = "open"
+    view: str = "unit"
     q: str = ""
     topic: str = ""
     line: str = ""
@@ -62,6 +65,9 @@ class Filters:
         tab = args.get("tab") or "open"
         if tab not in TABS:
             raise InvalidInput(f"未知分组 / unknown tab: {tab}", field="tab")
+        view = args.get("view") or "unit"
+        if view not in VIEWS:
+            raise InvalidInput(f"未知视图 / unknown view: {view}", field="view")
         line = args.get("line") or ""
         if line and line not in {v.value for v in Line}:
             raise InvalidInput(f"未知热线 / unknown line: {line}", field="line")
@@ -74,14 +80,14 @@ class Filters:
             raise InvalidInput("页码须为整数 / page must be a whole number", field="page") from None
         if page < 1:
             raise InvalidInput("页码须大于 0 / page must be positive", field="page")
-        return cls(tab=tab, q=(args.get("q") or "").strip()[:MAX_QUERY],
+        return cls(tab=tab, view=view, q=(args.get("q") or "").strip()[:MAX_QUERY],
                    topic=(args.get("topic") or "").strip(), line=line,
                    overdue=args.get("overdue") in ("1", "on", "true"),
                    since=since, until=until, page=page)
 
     def query_args(self, **changes: Any) -> dict[str, Any]:
         """The filters as URL arguments (empty ones left out), for tab and page links."""
-        values = {"tab": self.tab, "q": self.q, "topic": self.topic, "line": self.line,
+        values = {"tab": self.tab, "view": self.view if self.view != "unit" else "", "q": self.q, "topic": self.topic, "line": self.line,
                   "overdue": "1" if self.overdue else "", "since": self.since or "",
                   "until": self.until or "", "page": self.page if self.page > 1 else ""}
         values.update(changes)
@@ -136,6 +142,8 @@ def _tab_condition(tab: str, user: User) -> Any:
 
 def _filtered(session: Session, user: User, f: Filters) -> Select[Any]:
     stmt = scope(select(Ticket), user)
+    if f.view == "me":
+        stmt = stmt.where(Ticket.handler_id == user.id)
     if f.q:
         like = f"%{f.q.translate(LIKE_ESCAPES)}%"
         stmt = stmt.where(or_(Ticket.number.like(like, escape="\\"),
@@ -181,7 +189,7 @@ def load(session: Session, user: User, f: Filters) -> InboxPage:
         base.where(_tab_condition(f.tab, user)).order_by(*order)
         .offset((min(f.page, pages) - 1) * PER_PAGE).limit(PER_PAGE)
         .options(selectinload(Ticket.clocks), selectinload(Ticket.topic),
-                 selectinload(Ticket.forward_tasks))
+                 selectinload(Ticket.forward_tasks), selectinload(Ticket.handler))
     ).all()
     return InboxPage(list(rows), counts, overdue, total, pages)
 

@@ -28,6 +28,7 @@ from hotline.domain.deadlines import Planner, kind_label, presets
 from hotline.domain.errors import InvalidInput, NotFound
 from hotline.domain.lifecycle import (
     RETURN_REASONS,
+    UNIT_ROLES,
     needs_arbitration,
     open_assist_tasks,
     open_forward,
@@ -40,6 +41,7 @@ from hotline.identity.access import check_view
 from hotline.identity.permissions import requires
 from hotline.intake.triage import suggested_unit
 from hotline.models import (
+    LEVEL_RANK,
     Department,
     Role,
     Status,
@@ -76,7 +78,7 @@ def _workflow_helpers() -> dict[str, Any]:
         role, unit = current_user.role, current_user.department_id
         centre = allows(role, Permission.DISPATCH)
         units = db.session.scalars(select(Department).where(Department.active)
-                                   .order_by(Department.level, Department.code)).all() \
+                                   .order_by(LEVEL_RANK, Department.code)).all() \
             if centre else []
         topics = db.session.scalars(select(Topic).where(Topic.active).order_by(Topic.code)).all() \
             if allows(role, Permission.SET_TOPIC) else []
@@ -99,7 +101,12 @@ def _workflow_helpers() -> dict[str, Any]:
         forward_task = open_forward(t)
         forward_units = descendant_units(db.session, unit) \
             if mine and forward_task is None and offers(BY_NAME["forward"], t, role) else []
-        return {"view": deadline_view(t), "units": units, "topics": topics, "reasons": Labels(RETURN_REASONS),
+        # levels (issue 17): the people the unit's lead may name as the ticket's handler
+        handlers = db.session.scalars(select(User).where(
+            User.department_id == unit, User.active, User.role.in_(UNIT_ROLES))
+            .order_by(User.username)).all() \
+            if mine and offers(BY_NAME["assign"], t, role) else []
+        return {"view": deadline_view(t), "units": units, "handlers": handlers, "topics": topics, "reasons": Labels(RETURN_REASONS),
                 "supervisor": supervisor,
                 "mine": mine, "my_task": my_task, "arbitration": needs_arbitration(t),
                 "pending_extension": pending, "open_tasks": open_assist_tasks(t),
@@ -231,7 +238,7 @@ def inbox() -> Any:
     topics = db.session.scalars(select(Topic).where(Topic.active, Topic.parent_id.is_(None))
                                 .order_by(Topic.code)).all()
     return render_template("work/inbox.html", items=items, page=page, f=filters,
-                           tabs=inbox_queries.TABS, topics=topics)
+                           tabs=inbox_queries.TABS, views=inbox_queries.VIEWS, topics=topics)
 
 
 @bp.route("/supervise")

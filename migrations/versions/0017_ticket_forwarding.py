@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import hotline.models.base
 
 revision = 'ticket_forwarding'
-down_revision = 'citizen_location'
+down_revision = '0016_unit_levels'
 branch_labels = None
 depends_on = None
 

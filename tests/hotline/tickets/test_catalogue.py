@@ -29,6 +29,7 @@ from hotline.models import (
     Ticket,
     Topic,
     Urgency,
+    User,
 )
 from hotline.tickets import catalogue
 from hotline.tickets.catalogue import ACTIONS, BY_NAME, TicketAction
@@ -63,6 +64,8 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "forward-reply": [{"answer": "已处理"}],
     "forward-return": [{"reason": "不属本单位"}],
     "forward-review": [{"accept": True}],
+    "assign": [{"handler": User(id=2, username="zjj-wang", role=Role.UNIT_STAFF,
+                                department_id=UNIT.id, active=True)}],
 }
 
 
