@@ -64,6 +64,14 @@ EVENT_LABELS = {
     EventKind.ASSIST_DONE: N_("协办反馈"),
     EventKind.REPLY_REJECTED: N_("答复退回"),
     EventKind.URGED: N_("督办"),
+    # 转派 to a descendant unit
+    EventKind.FORWARDED: N_("转派"),
+    EventKind.FORWARD_SIGNED: N_("签收转派"),
+    EventKind.FORWARD_REPLIED: N_("转派反馈"),
+    EventKind.FORWARD_ACCEPTED: N_("采纳转派反馈"),
+    EventKind.FORWARD_SENT_BACK: N_("转派反馈退回"),
+    EventKind.FORWARD_RETURNED: N_("退回转派"),
+    EventKind.HANDLER_ASSIGNED: N_("指定经办人"),
     EventKind.RISK_FLAGGED: N_("风险标记"),
     EventKind.HANDED_OFF: N_("双向转接"),
 }
@@ -96,5 +104,9 @@ NOTIFICATION_KIND_LABELS = {
     "extension_approved": N_("延期已批准"),
     "extension_refused": N_("延期未批准"),
     "urged": N_("督办"),
+    "forwarded": N_("转派待签收"),
+    "forward_replied": N_("转派已反馈"),
+    "forward_sent_back": N_("转派反馈被退回"),
+    "forward_returned": N_("转派被退回"),
     "risk_alert": N_("风险预警"),
 }

@@ -48,6 +48,15 @@ class EventKind(StrEnum):
     DEADLINE_WARNING = "deadline_warning"
     DEADLINE_OVERDUE = "deadline_overdue"
     DEADLINE_ESCALATED = "deadline_escalated"
+    # forwarding (转派/下派) to a descendant unit: hotline.models.forwarding
+    FORWARDED = "forwarded"
+    FORWARD_SIGNED = "forward_signed"
+    FORWARD_REPLIED = "forward_replied"  # the child's answer, waiting for the parent
+    FORWARD_ACCEPTED = "forward_accepted"  # the parent adopts it as its reply (a `replied` follows)
+    FORWARD_SENT_BACK = "forward_sent_back"  # the parent wants the child's answer reworked
+    FORWARD_RETURNED = "forward_returned"  # the child hands the task back to the parent
+    # levels (issue 17): the handler (经办人) within the unit
+    HANDLER_ASSIGNED = "handler_assigned"
     # risk triage (issue 19): a risk mark set by a rule or a person, a hand-off to 110/120
     RISK_FLAGGED = "risk_flagged"
     HANDED_OFF = "handed_off"

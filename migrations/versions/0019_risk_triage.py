@@ -1,13 +1,13 @@
 """risk_triage: risk rules, the duty supervisors' roster and the ticket's risk mark
 
 Revision ID: 0019_risk_triage
-Revises: citizen_location
+Revises: ticket_forwarding
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0019_risk_triage'
-down_revision = 'citizen_location'
+down_revision = 'ticket_forwarding'
 branch_labels = None
 depends_on = None
 
