@@ -63,6 +63,9 @@ EVENT_LABELS = {
     EventKind.ASSIST_DONE: N_("协办反馈"),
     EventKind.REPLY_REJECTED: N_("答复退回"),
     EventKind.URGED: N_("督办"),
+    # casework (issue 17)
+    EventKind.PROGRESS_NOTE: N_("阶段性答复"),
+    EventKind.INTERNAL_NOTE: N_("内部备注"),
 }
 FOLLOW_UP_LABELS = {"pending": N_("待回访"), "answered": N_("已回访"), "not_rated": N_("未评价"),
                     "needs_agent": N_("需电话回访"), "superseded": N_("已作废")}

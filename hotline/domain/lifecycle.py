@@ -37,6 +37,7 @@ from hotline.domain.states import (
     BEFORE_REPLY,
     BEING_ANSWERED,
     NEVER_DISPATCHED,
+    OPEN,
     REOPENABLE,
     UNIT_WORK,
     UNSIGNED,
@@ -853,3 +854,39 @@ def deadline_step(clock: DueClock, step: str, *, at: datetime, mark: int,
     assert clock.due_at is not None  # a clock without a deadline is never due
     return DeadlineStep(step, clock.ticket_id, clock.number, clock.kind, clock.due_at, at, mark,
                         unit, above)
+
+
+# --- casework (issue 17): notes, first contact, 挂起, 甄别/申诉 -----------------------------------
+
+MAX_NOTE = 2000
+
+
+def _works_on(ticket: Ticket, actor: Actor) -> bool:
+    """The lead unit's people or an assisting unit's: the units a ticket is in the hands of."""
+    if actor.department_id is None or actor.role not in UNIT_ROLES:
+        return False
+    return actor.department_id == lead_unit_id(ticket) \
+        or _assist_task_of(ticket, actor.department_id) is not None
+
+
+def add_note(ticket: Ticket, actor: Actor, text: str, *, public: bool,
+             at: datetime | None = None) -> TicketEvent:
+    """A note on the ticket's record. Public (阶段性答复): progress the citizen reads on /track and
+    in Open311, so only the centre or the lead unit speaks to the citizen; internal: for staff,
+    written by the centre or a unit working on the ticket, and never marked public."""
+    _require(ticket, "add a note", OPEN)
+    if actor.role in UNIT_ROLES:
+        if not _works_on(ticket, actor):
+            raise Forbidden("只有承办或协办单位可以写备注 / only a unit working on the ticket "
+                            "may add a note")
+        if public and actor.department_id != lead_unit_id(ticket):
+            raise Forbidden("阶段性答复须由承办单位发布 / only the lead unit may write to the "
+                            "citizen")
+    elif not allows(actor.role, Permission.ADD_NOTE):
+        raise Forbidden("您的岗位无权写备注 / your post may not add notes")
+    cleaned = _text(text, "text", "备注内容")
+    if len(cleaned) > MAX_NOTE:
+        raise InvalidInput(f"备注不能超过 {MAX_NOTE} 字 / a note has at most {MAX_NOTE} "
+                           "characters", field="text")
+    kind = EventKind.PROGRESS_NOTE if public else EventKind.INTERNAL_NOTE
+    return record(ticket, actor, kind, note=cleaned, public=public, at=at or utcnow())

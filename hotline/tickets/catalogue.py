@@ -288,6 +288,28 @@ ACTIONS: tuple[TicketAction, ...] = (
         arguments=lambda ctx, actor, args: {"topic": _topic(ctx.session, args.get("topic"))},
         after=_training_example),
 )
+
+
+# --- casework (issue 17): notes, first contact, 挂起, 甄别/申诉 -----------------------------------
+
+
+class NoteSchema(Schema):
+    text = fields.String(required=True, validate=validate.Length(min=1, max=lifecycle.MAX_NOTE))
+    public = fields.Boolean(load_default=False, metadata={
+        "description": "阶段性答复: shown to the citizen on /track and in Open311; "
+                       "false (the default) is an internal note staff only read"})
+
+
+CASEWORK_ACTIONS: tuple[TicketAction, ...] = (
+    TicketAction(
+        name="note", label=N_("写备注"), permission=P.ADD_NOTE, states=states.OPEN,
+        schema=NoteSchema,
+        summary="A progress note for the citizen (阶段性答复, public) or an internal note.",
+        function=lifecycle.add_note,
+        arguments=lambda ctx, actor, args: {"text": args.get("text", ""),
+                                            "public": bool(args.get("public"))}),
+)
+ACTIONS = (*ACTIONS, *CASEWORK_ACTIONS)
 BY_NAME: dict[str, TicketAction] = {action.name: action for action in ACTIONS}
 # What each action needs, for the permission checks and the permission tests.
 ACTION_PERMISSIONS: dict[str, Permission] = {action.name: action.permission for action in ACTIONS}

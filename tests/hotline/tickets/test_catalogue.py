@@ -57,6 +57,8 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "assist-reply": [{"answer": "已配合"}],
     "waive-assist": [{"department_code": "zjj", "reason": "无需协办"}],
     "set-topic": [{"topic": Topic(code="0101", name="路灯", active=True)}],
+    # casework (issue 17)
+    "note": [{"text": "已联系物业", "public": False}],
 }
 
 

@@ -1,0 +1,70 @@
+"""Casework over HTTP: notes (the citizen reads only the public ones, on /track and in Open311),
+first contact, 挂起 and 申诉, each with its 200 / 400 / 403 / 409."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, g
+from flask.testing import FlaskClient
+
+from hotline.app.extensions import db
+from hotline.models import Status
+from tests.conftest import csrf_token
+from tests.hotline.tickets.helpers import act, get, new_ticket
+
+PHONE = "13812348000"  # new_ticket's caller
+
+
+def error(response: Any, status: int) -> str:
+    assert response.status_code == status, response.get_data(as_text=True)
+    return str(response.get_json()["error"]["message"])
+
+
+def signed(client: FlaskClient) -> str:
+    number = new_ticket().number
+    assert act(client, "agent", number, "dispatch", {"unit": "zjj"}).status_code == 200
+    assert act(client, "zjj", number, "sign").status_code == 200
+    return number
+
+
+def test_notes_public_and_internal(app: Flask, reference: None, client: FlaskClient) -> None:
+    number = signed(client)
+    assert act(client, "zjj", number, "note", {"text": "已联系物业，周五前修复",
+                                               "public": True}).status_code == 200
+    assert act(client, "agent", number, "note", {"text": "内部：市民曾多次来电"}).status_code == 200
+    events = get(client, "supervisor", f"/api/v1/tickets/{number}").get_json()["events"]
+    notes = {e["kind"]: e for e in events if e["kind"].endswith("_note")}
+    assert notes["progress_note"]["note"] == "已联系物业，周五前修复"
+    assert notes["internal_note"]["note"] == "内部：市民曾多次来电"
+    # Another unit may not see the ticket, so it may not write on it either (404, not a hint).
+    assert act(client, "cgj", number, "note", {"text": "看看"}).status_code == 404
+    assert "text" in error(act(client, "zjj", number, "note", {"text": ""}), 422)
+    assert "text" in error(act(client, "zjj", number, "note", {}), 422)
+
+
+def test_the_citizen_sees_public_notes_and_never_internal_ones(app: Flask, reference: None,
+                                                               client: FlaskClient) -> None:
+    number = signed(client)
+    act(client, "zjj", number, "note", {"text": "阶段性答复：已派员勘查", "public": True})
+    act(client, "zjj", number, "note", {"text": "内部备注：业主委员会有纠纷", "public": False})
+    act(client, "agent", number, "note", {"text": "内部备注：中心提醒单位"})
+    citizen = app.test_client()
+    g.pop("csrf_token", None)
+    proved = citizen.post("/track", data={"number": number, "phone": PHONE,
+                                          "csrf_token": csrf_token(citizen)})
+    assert proved.status_code == 302
+    page = citizen.get(f"/track/{number}").get_data(as_text=True)
+    assert "阶段性答复：已派员勘查" in page
+    assert "业主委员会" not in page and "中心提醒单位" not in page and "内部备注" not in page
+    record = client.get(f"/open311/v2/requests/{number}.json").get_json()[0]
+    assert record["status_notes"] == "阶段性答复：已派员勘查"  # the latest public word
+    db.session.expire_all()
+
+
+def test_note_on_a_closed_ticket_is_409(app: Flask, reference: None, client: FlaskClient) -> None:
+    number = signed(client)
+    act(client, "zjj", number, "reply", {"answer": "已修复"})
+    act(client, "agent", number, "close")
+    assert get(client, "agent", f"/api/v1/tickets/{number}").get_json()["status"] == Status.CLOSED
+    error(act(client, "agent", number, "note", {"text": "晚了"}), 409)
