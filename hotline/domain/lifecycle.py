@@ -452,13 +452,16 @@ def _add_assist(ticket: Ticket, helper: Department, planner: Planner | None, at:
     task.due = due
 
 
-def sign(ticket: Ticket, actor: Actor, *, at: datetime | None = None) -> None:
-    """签收: the unit acknowledges the ticket."""
+def sign(ticket: Ticket, actor: Actor, *, planner: Planner | None = None,
+         at: datetime | None = None) -> None:
+    """签收: the unit acknowledges the ticket; the first-contact clock (先行联系) starts."""
     _require(ticket, "sign", UNSIGNED)
     _require_unit(ticket, actor, Permission.SIGN, "sign")
     at = at or utcnow()
     _stop(ticket, SIGN, at)
     record(ticket, actor, EventKind.SIGNED, to_status=Status.SIGNED, public=True, at=at)
+    if planner is not None:
+        _arm_contact(ticket, planner, at)
 
 
 def return_ticket(ticket: Ticket, actor: Actor, *, reason_code: str, reason: str,
@@ -480,6 +483,7 @@ def return_ticket(ticket: Ticket, actor: Actor, *, reason_code: str, reason: str
            data={"reason_code": reason_code, "department": department.code if department else None})
     ticket.department = None
     _stop(ticket, SIGN, at)
+    _stop(ticket, CONTACT, at)
     if planner is not None:
         window = _window(ticket, planner, DISPATCH, at, planner.choose(ticket).policy.dispatch, at)
         _arm(ticket, DISPATCH, at, window, None)
@@ -623,6 +627,7 @@ def reply(ticket: Ticket, actor: Actor, answer: str, *, at: datetime | None = No
     text = _text(answer, "answer", "答复内容")
     at = at or utcnow()
     _stop(ticket, REPLY, at)
+    _stop(ticket, CONTACT, at)  # answered: 先行联系 no longer owed
     for order in ticket.orders:
         if order.resolved_at is None:
             order.resolved_at = at
@@ -639,7 +644,7 @@ def sign_and_reply(ticket: Ticket, actor: Actor, answer: str, *,
     _require_unit(ticket, actor, Permission.REPLY, "reply")
     _text(answer, "answer", "答复内容")
     at = at or utcnow()
-    sign(ticket, actor, at=at)
+    sign(ticket, actor, at=at)  # answered at once: no first-contact clock to start
     reply(ticket, actor, answer, at=at)
 
 
@@ -890,3 +895,47 @@ def add_note(ticket: Ticket, actor: Actor, text: str, *, public: bool,
                            "characters", field="text")
     kind = EventKind.PROGRESS_NOTE if public else EventKind.INTERNAL_NOTE
     return record(ticket, actor, kind, note=cleaned, public=public, at=at or utcnow())
+
+
+CONTACT = "contact"  # the first-contact clock's kind
+CONTACT_METHODS = {"phone": N_("电话"), "sms": N_("短信"), "visit": N_("上门")}
+
+
+def _arm_contact(ticket: Ticket, planner: Planner, at: datetime) -> None:
+    """先行联系: the policy's contact limit from sign-for (calendar hours for emergencies),
+    watched by the escalation scan like every other clock."""
+    window = _window(ticket, planner, CONTACT, at, planner.choose(ticket).policy.contact, at)
+    _arm(ticket, CONTACT, at, window, ticket.department)
+
+
+def contacted(ticket: Ticket) -> bool:
+    """Whether the unit has recorded reaching the citizen since it last signed for the ticket."""
+    for event in reversed(ticket.events):
+        if event.kind == EventKind.CONTACTED:
+            return True
+        if event.kind == EventKind.SIGNED:
+            return False
+    return False
+
+
+def record_contact(ticket: Ticket, actor: Actor, *, method: str, note: str | None = None,
+                   at: datetime | None = None) -> TicketEvent:
+    """先行联系: the unit reached the citizen (by phone, SMS or a visit). The first contact
+    after sign-for stops the contact clock and says whether it was within the limit; later
+    contacts are recorded too. The note is internal (it may carry what the citizen said)."""
+    _require(ticket, "record a contact", BEING_ANSWERED)
+    _require_unit(ticket, actor, Permission.RECORD_CONTACT, "record a contact")
+    if method not in CONTACT_METHODS:
+        raise InvalidInput(f"未知联系方式 / unknown method: {method}", field="method")
+    text = (note or "").strip() or None
+    if text is not None and len(text) > MAX_NOTE:
+        raise InvalidInput(f"说明不能超过 {MAX_NOTE} 字 / a note has at most {MAX_NOTE} "
+                           "characters", field="note")
+    at = at or utcnow()
+    first = not contacted(ticket)
+    data: dict[str, Any] = {"method": method, "first": first}
+    clock = _clock(ticket, CONTACT)
+    if first and clock is not None and clock.stopped_at is None:
+        data["within_limit"] = clock.due_at is None or at <= clock.due_at
+        _stop(ticket, CONTACT, at)
+    return record(ticket, actor, EventKind.CONTACTED, note=text, at=at, data=data)

@@ -34,6 +34,8 @@ class FiguresDay(Base):
     rated_satisfied: Mapped[int]
     satisfied: Mapped[int]
     not_rated: Mapped[int]
+    # casework (issue 17): first contact within its limit (响应率 on contact, when so configured)
+    contacted: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class FiguresState(Base):

@@ -66,10 +66,12 @@ class Dashboard:
     """The figures of one request: queries run lazily, each at most once."""
 
     def __init__(self, session: Session, period: Period, now: datetime, *,
-                 everything: bool = False) -> None:
-        """`everything`: the lists carry every row, not the first ones (the exports)."""
+                 everything: bool = False, response_basis: str = figures.RESPONSE_ON_SIGN) -> None:
+        """`everything`: the lists carry every row, not the first ones (the exports);
+        `response_basis`: what 响应率 counts (hotline.reporting.figures.breakdowns)."""
         self.session, self.period, self.now = session, period, now
         self.everything = everything
+        self.response_basis = response_basis
 
     def _first(self, n: int) -> int | None:
         return None if self.everything else n
@@ -125,7 +127,8 @@ class Dashboard:
 
     @cached_property
     def figures(self) -> figures.Breakdowns:
-        return figures.breakdowns(self.session, self.period, self.topic_roots)
+        return figures.breakdowns(self.session, self.period, self.topic_roots,
+                                  self.response_basis)
 
     @cached_property
     def trend(self) -> list[figures.Day]:

@@ -16,7 +16,9 @@ What counts (documented in README "三率"):
   from all rates, as duplicates are excluded before rates are computed (domain.md §4).
 - 响应率 response rate = tickets signed for within the sign limit / tickets dispatched. Only the
   ticket's latest dispatch counts (a re-dispatch re-arms the sign clock); a sign-for without a
-  known deadline (calendar missing) counts as within the limit.
+  known deadline (calendar missing) counts as within the limit. With RESPONSE_RATE_BASIS=contact
+  the response is the first contact (先行联系) recorded within its limit after the latest
+  sign-for instead; the rollup keeps both (`responded`, `contacted`).
 - Open and overdue count as of the refresh (overdue: still being worked on, reply deadline past).
 - 按时办结率 on-time rate = answers given by the reply deadline (after approved extensions) /
   answers given.
@@ -55,6 +57,7 @@ from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
 from hotline.domain.errors import InvalidInput
 from hotline.domain.events import EventKind
+from hotline.domain.lifecycle import CONTACT as CONTACT_CLOCK
 from hotline.domain.lifecycle import REPLY as REPLY_CLOCK
 from hotline.domain.lifecycle import RETURNS_BEFORE_ARBITRATION, SIGN
 from hotline.domain.states import REPLIED_OR_CLOSED, SIGNED_OR_LATER, UNANSWERED
@@ -156,6 +159,7 @@ class Counts:
     rated_satisfied: int = 0
     satisfied: int = 0
     not_rated: int = 0
+    contacted: int = 0  # first contact (先行联系) within its limit
 
     def add(self, other: Counts) -> None:
         for f in fields(self):
@@ -191,6 +195,7 @@ class Counts:
 
 _SIGN = aliased(DeadlineClock, name="sign_clock")
 _REPLY = aliased(DeadlineClock, name="reply_clock")
+_CONTACT = aliased(DeadlineClock, name="contact_clock")
 _VERDICT = aliased(FollowUp, name="verdict")
 _LATER = aliased(FollowUp, name="later_round")
 
@@ -227,7 +232,19 @@ def _flags(now: datetime) -> list[ColumnElement[int]]:
         _flag(and_(rated, verdict.status == "answered", verdict.satisfied.in_((1, 2))))
         .label("satisfied"),
         _flag(and_(rated, verdict.status == "not_rated")).label("not_rated"),
+        _flag(and_(rated, sign.id.is_not(None), _contact_in_time())).label("contacted"),
     ]
+
+
+def _contact_in_time() -> ColumnElement[bool]:
+    """A 先行联系 recorded by the contact clock's deadline (or without one: calendar missing).
+    The clock also stops when the unit answers or returns without contacting, so the recorded
+    contact, not the stopped clock, is what counts."""
+    contact = _CONTACT
+    return and_(contact.id.is_not(None), exists().where(
+        TicketEvent.ticket_id == Ticket.id, TicketEvent.kind == EventKind.CONTACTED,
+        TicketEvent.at >= contact.started_at,
+        or_(contact.due_at.is_(None), TicketEvent.at <= contact.due_at)))
 
 
 def _with_joins(stmt: Any) -> Any:
@@ -237,6 +254,8 @@ def _with_joins(stmt: Any) -> Any:
     return (stmt
             .outerjoin(_SIGN, and_(_SIGN.ticket_id == Ticket.id, _SIGN.kind == SIGN))
             .outerjoin(_REPLY, and_(_REPLY.ticket_id == Ticket.id, _REPLY.kind == REPLY_CLOCK))
+            .outerjoin(_CONTACT, and_(_CONTACT.ticket_id == Ticket.id,
+                                      _CONTACT.kind == CONTACT_CLOCK))
             .outerjoin(_VERDICT, and_(_VERDICT.ticket_id == Ticket.id,
                                       _VERDICT.status.in_(FINAL_ROUND), ~later)))
 
@@ -256,6 +275,8 @@ class Breakdowns:
     by: dict[str, dict[Any, Counts]] = field(default_factory=lambda: {d: {} for d in DIMENSIONS})
 
 
+# What 响应率 counts as a response (config RESPONSE_RATE_BASIS).
+RESPONSE_ON_SIGN, RESPONSE_ON_CONTACT = "sign", "contact"
 ROLLUP = "daily"  # the FiguresState row of the rollup
 # Transactions that started before a refresh may commit after it with older timestamps: each
 # refresh looks back this far past the previous one, so none of their changes is missed.
@@ -338,10 +359,14 @@ def refreshed_at(session: Session) -> datetime | None:
 
 
 def breakdowns(session: Session, period: Period,
-               topic_roots: dict[int, int] | None = None) -> Breakdowns:
+               topic_roots: dict[int, int] | None = None,
+               response_basis: str = RESPONSE_ON_SIGN) -> Breakdowns:
     """The period's counts from the rollup: a few hundred rows a day, summed by key in SQL.
 
     `topic_roots` maps a topic id to its first-level topic, so sub-topics add up under it.
+    `response_basis` is the centre's definition of 响应率 (config RESPONSE_RATE_BASIS): on
+    sign-for in time (the default) or on first contact (先行联系) in time; the rollup keeps
+    both counts, so changing the setting needs no recomputation.
     """
     stmt = (select(FiguresDay.dim, FiguresDay.key,
                    *(func.sum(getattr(FiguresDay, n)).label(n) for n in _COUNT_NAMES))
@@ -351,6 +376,8 @@ def breakdowns(session: Session, period: Period,
     roots = topic_roots or {}
     for row in session.execute(stmt):
         counts = _counts(row)
+        if response_basis == RESPONSE_ON_CONTACT:
+            counts.responded = counts.contacted
         if row.dim == "total":
             result.total = counts
             continue

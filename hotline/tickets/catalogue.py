@@ -209,7 +209,8 @@ ACTIONS: tuple[TicketAction, ...] = (
             "planner": ctx.planner}),
     TicketAction(
         name="sign", label=N_("签收"), permission=P.SIGN, states=states.UNSIGNED,
-        schema=EmptySchema, summary="签收 by the lead unit.", function=lifecycle.sign),
+        schema=EmptySchema, summary="签收 by the lead unit.", function=lifecycle.sign,
+        arguments=lambda ctx, actor, args: {"planner": ctx.planner}),
     TicketAction(
         name="return", label=N_("退单"), permission=P.RETURN, states=states.UNIT_WORK,
         schema=ReturnSchema,
@@ -300,6 +301,13 @@ class NoteSchema(Schema):
                        "false (the default) is an internal note staff only read"})
 
 
+class ContactSchema(Schema):
+    method = fields.String(required=True, validate=validate.OneOf(list(lifecycle.CONTACT_METHODS)),
+                           metadata={"description": "phone, sms or visit"})
+    note = fields.String(validate=validate.Length(max=lifecycle.MAX_NOTE),
+                         metadata={"description": "internal: what was agreed with the citizen"})
+
+
 CASEWORK_ACTIONS: tuple[TicketAction, ...] = (
     TicketAction(
         name="note", label=N_("写备注"), permission=P.ADD_NOTE, states=states.OPEN,
@@ -308,6 +316,13 @@ CASEWORK_ACTIONS: tuple[TicketAction, ...] = (
         function=lifecycle.add_note,
         arguments=lambda ctx, actor, args: {"text": args.get("text", ""),
                                             "public": bool(args.get("public"))}),
+    TicketAction(
+        name="contact", label=N_("先行联系"), permission=P.RECORD_CONTACT,
+        states=states.BEING_ANSWERED, schema=ContactSchema,
+        summary="先行联系: the unit reached the citizen; the first contact stops its clock.",
+        function=lifecycle.record_contact,
+        arguments=lambda ctx, actor, args: {"method": str(args.get("method", "")),
+                                            "note": args.get("note")}),
 )
 ACTIONS = (*ACTIONS, *CASEWORK_ACTIONS)
 BY_NAME: dict[str, TicketAction] = {action.name: action for action in ACTIONS}

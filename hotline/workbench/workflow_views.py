@@ -18,7 +18,7 @@ from marshmallow import fields
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from hotline.app import tables, unit_of_work
+from hotline.app import settings, tables, unit_of_work
 from hotline.app.extensions import db
 from hotline.app.i18n import Labels
 from hotline.app.labels import NOTIFICATION_KIND_LABELS
@@ -27,7 +27,9 @@ from hotline.catalogue import snapshot
 from hotline.domain.deadlines import Planner, kind_label, presets
 from hotline.domain.errors import InvalidInput, NotFound
 from hotline.domain.lifecycle import (
+    CONTACT_METHODS,
     RETURN_REASONS,
+    contacted,
     needs_arbitration,
     open_assist_tasks,
     pending_extension,
@@ -103,6 +105,17 @@ def _workflow_helpers() -> dict[str, Any]:
 
     return {"workflow": workflow, "unread_count": unread_count, "STATE_LABELS": STATE_LABELS,
             "kind_label": partial(kind_label, translate=_)}
+
+
+# --- casework (issue 17): what the ticket page's casework forms need --------------------------
+
+
+@bp.app_context_processor
+def _casework_helpers() -> dict[str, Any]:
+    def casework(t: Ticket) -> dict[str, Any]:
+        return {"contacted": contacted(t)}
+
+    return {"casework": casework, "CONTACT_METHODS": Labels(CONTACT_METHODS)}
 
 
 def applies(action: TicketAction, ticket: Ticket) -> bool:
@@ -251,7 +264,8 @@ def _board(*, everything: bool = False) -> dashboard.Dashboard:
     now = utcnow()
     period = Period.parse(request.args.get("start"), request.args.get("end"),
                           today_in_shanghai(now))
-    return dashboard.Dashboard(db.session, period, now, everything=everything)
+    return dashboard.Dashboard(db.session, period, now, everything=everything,
+                               response_basis=settings.current().reporting.response_basis)
 
 
 @bp.route("/supervise/overdue")

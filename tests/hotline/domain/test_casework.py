@@ -4,7 +4,8 @@ contact (先行联系) and its clock, 挂起 with the suspended span excluded fr
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -63,7 +64,7 @@ def dispatched(urgency: Urgency = Urgency.NORMAL, **kw: Any) -> Ticket:
 
 def signed(urgency: Urgency = Urgency.NORMAL, at: datetime = T0, **kw: Any) -> Ticket:
     t = dispatched(urgency, **kw)
-    lc.sign(t, STAFF, at=at)
+    lc.sign(t, STAFF, planner=PLANNER, at=at)
     return t
 
 
@@ -114,3 +115,93 @@ def test_no_note_on_a_closed_ticket() -> None:
     t.status = Status.CLOSED
     with pytest.raises(IllegalTransition):
         lc.add_note(t, AGENT, "迟到的备注", public=False)
+
+
+# --- first contact (先行联系) ------------------------------------------------------------------
+
+
+def clock(t: Ticket, kind: str) -> Any:
+    return next(c for c in t.clocks if c.kind == kind)
+
+
+def test_sign_for_starts_a_two_working_hour_contact_clock() -> None:
+    t = signed(at=cst(2026, 11, 2, 11, 0))  # one working hour before lunch, one after
+    c = clock(t, lc.CONTACT)
+    assert c.started_at == cst(2026, 11, 2, 11, 0)
+    assert c.due_at == cst(2026, 11, 2, 14, 30)
+    assert c.department is UNIT and c.next_check_at == c.warn_at
+
+
+def test_friday_afternoon_contact_is_due_on_monday() -> None:
+    t = signed(at=cst(2026, 11, 6, 17, 0))
+    assert clock(t, lc.CONTACT).due_at == cst(2026, 11, 9, 10, 30)
+
+
+def test_an_emergency_counts_its_contact_in_calendar_time() -> None:
+    t = signed(Urgency.URGENT, at=cst(2026, 11, 7, 23, 0))  # a Saturday night
+    assert clock(t, lc.CONTACT).due_at == cst(2026, 11, 8, 0, 0)  # the shipped hour
+
+
+def test_the_first_contact_stops_the_clock_in_time() -> None:
+    t = signed()
+    lc.record_contact(t, STAFF, method="phone", note="市民同意周三上门", at=T0 + timedelta(hours=1))
+    e = last(t)
+    assert e.kind == EventKind.CONTACTED and not e.public  # the note is internal
+    assert e.data == {"method": "phone", "first": True, "within_limit": True}
+    c = clock(t, lc.CONTACT)
+    assert c.stopped_at == T0 + timedelta(hours=1) and c.next_check_at is None
+    lc.record_contact(t, STAFF, method="visit", at=T0 + timedelta(hours=3))
+    assert last(t).data == {"method": "visit", "first": False}
+    assert lc.contacted(t)
+
+
+def test_a_late_first_contact_says_so() -> None:
+    t = signed()
+    lc.record_contact(t, LEAD, method="sms", at=cst(2026, 11, 3, 9, 0))
+    assert last(t).data["within_limit"] is False
+
+
+def test_contact_rules() -> None:
+    with pytest.raises(IllegalTransition):
+        lc.record_contact(dispatched(), STAFF, method="phone")  # sign for it first
+    with pytest.raises(Forbidden):
+        lc.record_contact(signed(), STRANGER, method="phone")
+    with pytest.raises(Forbidden):
+        lc.record_contact(signed(), AGENT, method="phone")
+    with pytest.raises(InvalidInput) as exc:
+        lc.record_contact(signed(), STAFF, method="telepathy")
+    assert exc.value.field == "method"
+
+
+@pytest.mark.parametrize("end", ["reply", "return"])
+def test_answering_or_returning_stops_the_contact_clock(end: str) -> None:
+    t = signed()
+    if end == "reply":
+        lc.reply(t, STAFF, "已修复", at=T0 + timedelta(hours=5))
+    else:
+        lc.return_ticket(t, LEAD, reason_code="not_our_duty", reason="非本单位", planner=PLANNER,
+                         at=T0 + timedelta(hours=5))
+    assert clock(t, lc.CONTACT).stopped_at == T0 + timedelta(hours=5)
+    assert lc.next_check(clock(t, lc.CONTACT)) is None
+
+
+@dataclass(frozen=True)
+class Due:
+    ticket_id: int
+    number: str
+    kind: str
+    department_id: int | None
+    warn_at: datetime | None
+    due_at: datetime | None
+    escalate_at: datetime | None
+    stage: int
+
+
+def test_the_scan_escalates_an_unmade_contact_like_any_clock() -> None:
+    c = clock(signed(), lc.CONTACT)
+    due = Due(1, "20261102-000001", c.kind, UNIT.id, c.warn_at, c.due_at, c.escalate_at, 0)
+    passed = lc.deadline_passed(due, c.due_at + timedelta(minutes=1))
+    assert passed.steps == ("warning", "overdue") and passed.next_check_at == c.escalate_at
+    step = lc.deadline_step(due, "overdue", at=c.due_at, mark=1,
+                            units={UNIT.id: UNIT})  # type: ignore[dict-item]
+    assert step.event["data"]["deadline"] == "contact" and step.unit is UNIT

@@ -7,9 +7,10 @@ from typing import Any
 
 from flask import Flask, g
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from hotline.app.extensions import db
-from hotline.models import Status
+from hotline.models import Status, Ticket, TicketEvent
 from tests.conftest import csrf_token
 from tests.hotline.tickets.helpers import act, get, new_ticket
 
@@ -68,3 +69,20 @@ def test_note_on_a_closed_ticket_is_409(app: Flask, reference: None, client: Fla
     act(client, "agent", number, "close")
     assert get(client, "agent", f"/api/v1/tickets/{number}").get_json()["status"] == Status.CLOSED
     error(act(client, "agent", number, "note", {"text": "晚了"}), 409)
+
+
+def test_first_contact_over_the_api(app: Flask, reference: None, client: FlaskClient) -> None:
+    number = signed(client)
+    ticket = db.session.scalars(select(Ticket).where(Ticket.number == number)).one()
+    clock = next(c for c in ticket.clocks if c.kind == "contact")
+    assert clock.due_at is not None and clock.stopped_at is None  # armed at sign-for
+    assert "method" in error(act(client, "zjj", number, "contact", {"method": "fax"}), 422)
+    assert act(client, "cgj", number, "contact", {"method": "phone"}).status_code == 404
+    error(act(client, "agent", number, "contact", {"method": "phone"}), 403)  # the unit's work
+    assert act(client, "zjj", number, "contact",
+               {"method": "phone", "note": "约定周三上门"}).status_code == 200
+    db.session.expire_all()
+    event = db.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id,
+                                                         TicketEvent.kind == "contacted")).one()
+    assert event.data["first"] is True and event.public is False
+    assert next(c for c in ticket.clocks if c.kind == "contact").stopped_at is not None

@@ -59,6 +59,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "set-topic": [{"topic": Topic(code="0101", name="路灯", active=True)}],
     # casework (issue 17)
     "note": [{"text": "已联系物业", "public": False}],
+    "contact": [{"method": "phone"}],
 }
 
 
