@@ -66,6 +66,14 @@ EVENT_LABELS = {
     # casework (issue 17)
     EventKind.PROGRESS_NOTE: N_("阶段性答复"),
     EventKind.INTERNAL_NOTE: N_("内部备注"),
+    EventKind.CONTACTED: N_("先行联系"),
+    EventKind.SUSPENSION_REQUESTED: N_("申请挂起"),
+    EventKind.SUSPENSION_REFUSED: N_("不予挂起"),
+    EventKind.SUSPENDED: N_("挂起"),
+    EventKind.RESUMED: N_("恢复办理"),
+    EventKind.APPEALED: N_("申诉"),
+    EventKind.APPEAL_APPROVED: N_("申诉已支持"),
+    EventKind.APPEAL_REFUSED: N_("申诉未支持"),
 }
 FOLLOW_UP_LABELS = {"pending": N_("待回访"), "answered": N_("已回访"), "not_rated": N_("未评价"),
                     "needs_agent": N_("需电话回访"), "superseded": N_("已作废")}
@@ -92,4 +100,12 @@ NOTIFICATION_KIND_LABELS = {
     "extension_approved": N_("延期已批准"),
     "extension_refused": N_("延期未批准"),
     "urged": N_("督办"),
+    # casework (issue 17)
+    "suspension_requested": N_("挂起申请"),
+    "suspension_refused": N_("挂起未批准"),
+    "suspended": N_("已挂起"),
+    "resumed": N_("恢复办理"),
+    "appealed": N_("申诉"),
+    "appeal_approved": N_("申诉已支持"),
+    "appeal_refused": N_("申诉未支持"),
 }

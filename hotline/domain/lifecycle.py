@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 
 from hotline.domain.deadlines import Planner, Window
@@ -44,6 +44,7 @@ from hotline.domain.states import (
     WORKING,
 )
 from hotline.models import (
+    Appeal,
     AssistTask,
     DeadlineClock,
     Department,
@@ -51,6 +52,7 @@ from hotline.models import (
     Role,
     Status,
     SupervisionOrder,
+    Suspension,
     Ticket,
     TicketEvent,
     Topic,
@@ -58,6 +60,7 @@ from hotline.models import (
     User,
     utcnow,
 )
+from routing.calendar import SHANGHAI
 from routing.errors import CalendarMissing
 from routing.sla import Limit, Unit
 
@@ -473,6 +476,7 @@ def return_ticket(ticket: Ticket, actor: Actor, *, reason_code: str, reason: str
     """
     _require(ticket, "return", UNIT_WORK)
     _require_unit(ticket, actor, Permission.RETURN, "return")
+    _require_running(ticket, "return")
     if reason_code not in RETURN_REASONS:
         raise InvalidInput(f"未知退单原因 / unknown reason code: {reason_code}",
                            field="reason_code")
@@ -505,6 +509,7 @@ def request_extension(ticket: Ticket, actor: Actor, *, days: int, reason: str,
     """延期申请: the deadline does not move until the centre approves."""
     _require(ticket, "extend", UNIT_WORK)
     _require_unit(ticket, actor, Permission.REQUEST_EXTENSION, "extend")
+    _require_running(ticket, "extend")
     if not isinstance(days, int) or not 1 <= days <= MAX_EXTENSION_DAYS:
         raise InvalidInput(f"延期天数须为 1 至 {MAX_EXTENSION_DAYS} 个工作日 / days must be "
                            f"1..{MAX_EXTENSION_DAYS}", field="days")
@@ -525,6 +530,7 @@ def decide_extension(ticket: Ticket, actor: Actor, *, approve: bool, note: str |
     """Approve or refuse the pending request; only approval moves the reply deadline."""
     _require(ticket, "decide an extension", WORKING)
     _require_supervisor(actor, Permission.DECIDE_EXTENSION, "decide an extension")
+    _require_running(ticket, "decide an extension")
     request = pending_extension(ticket)
     if request is None:
         raise IllegalTransition("没有待审批的延期申请 / no extension request is pending")
@@ -624,6 +630,7 @@ def reply(ticket: Ticket, actor: Actor, answer: str, *, at: datetime | None = No
     """办理结果: the unit's answer to the citizen; open 督办 orders are answered with it."""
     _require(ticket, "reply", BEING_ANSWERED)
     _require_unit(ticket, actor, Permission.REPLY, "reply")
+    _require_running(ticket, "reply")
     text = _text(answer, "answer", "答复内容")
     at = at or utcnow()
     _stop(ticket, REPLY, at)
@@ -691,6 +698,7 @@ def urge(ticket: Ticket, actor: Actor, *, note: str, due: datetime,
     """督办: a supervisor's order with its own deadline, tracked and escalated like the others."""
     _require(ticket, "urge", BEFORE_REPLY)
     _require_supervisor(actor, Permission.URGE, "issue a supervision order")
+    _require_running(ticket, "urge")
     text = _text(note, "note", "督办意见")
     at = at or utcnow()
     if due.tzinfo is None:
@@ -939,3 +947,245 @@ def record_contact(ticket: Ticket, actor: Actor, *, method: str, note: str | Non
         data["within_limit"] = clock.due_at is None or at <= clock.due_at
         _stop(ticket, CONTACT, at)
     return record(ticket, actor, EventKind.CONTACTED, note=text, at=at, data=data)
+
+
+# 挂起 (pause): the lead asks, the centre decides, and while the span lasts no clock runs.
+MAX_SUSPENSION_AHEAD = timedelta(days=366)  # as for a 督办 order: a later date is a slip
+
+
+def pending_suspension(ticket: Ticket) -> Suspension | None:
+    return next((s for s in ticket.suspensions if s.status == "pending"), None)
+
+
+def active_suspension(ticket: Ticket) -> Suspension | None:
+    return next((s for s in ticket.suspensions if s.status == "active"), None)
+
+
+def _require_running(ticket: Ticket, action: str) -> None:
+    """While 挂起 the ticket waits: what would move or stop its clocks waits for the resume."""
+    if active_suspension(ticket) is not None:
+        raise IllegalTransition(f"工单已挂起，请先恢复办理 / the ticket is suspended: resume it "
+                                f"before you {action}")
+
+
+def request_suspension(ticket: Ticket, actor: Actor, *, reason: str, until: date | None = None,
+                       at: datetime | None = None) -> Suspension:
+    """挂起申请: waiting on the citizen or on a legal procedure. Nothing stops until the centre
+    approves; `until` (a date, Shanghai) is when the span ends by itself, at that day's start."""
+    _require(ticket, "suspend", BEING_ANSWERED)
+    _require_unit(ticket, actor, Permission.SUSPEND, "suspend")
+    text = _text(reason, "reason", "挂起理由")
+    at = at or utcnow()
+    resume_at = None
+    if until is not None:
+        resume_at = datetime.combine(until, time(), SHANGHAI).astimezone(UTC)
+        if resume_at <= at:
+            raise InvalidInput("挂起截止日期须晚于今天 / until must be after today", field="until")
+        if resume_at - at > MAX_SUSPENSION_AHEAD:
+            raise InvalidInput(f"挂起不能超过 {MAX_SUSPENSION_AHEAD.days} 天 / at most "
+                               f"{MAX_SUSPENSION_AHEAD.days} days", field="until")
+    if pending_suspension(ticket) is not None or active_suspension(ticket) is not None:
+        raise IllegalTransition("已有挂起申请或正在挂起 / a suspension is already pending or "
+                                "running")
+    suspension = Suspension(reason=text, until=until, resume_at=resume_at, status="pending",
+                            requested_by=actor.label, requested_at=at,
+                            department_id=lead_unit_id(ticket))
+    ticket.suspensions.append(suspension)
+    record(ticket, actor, EventKind.SUSPENSION_REQUESTED, note=text, at=at,
+           data={"until": until.isoformat() if until else None})
+    return suspension
+
+
+def decide_suspension(ticket: Ticket, actor: Actor, *, approve: bool, note: str | None = None,
+                      at: datetime | None = None) -> None:
+    """The centre approves (the span starts: every running clock stands still, the scan skips
+    it) or refuses (nothing changed)."""
+    _require(ticket, "decide a suspension", BEING_ANSWERED)
+    _require_supervisor(actor, Permission.DECIDE_SUSPENSION, "decide a suspension")
+    suspension = pending_suspension(ticket)
+    if suspension is None:
+        raise IllegalTransition("没有待审批的挂起申请 / no suspension request is pending")
+    at = at or utcnow()
+    text = (note or "").strip() or None
+    suspension.decided_by, suspension.decided_at, suspension.decision_note = actor.label, at, text
+    if not approve:
+        suspension.status = "refused"
+        record(ticket, actor, EventKind.SUSPENSION_REFUSED, note=text, at=at)
+        return
+    if suspension.resume_at is not None and suspension.resume_at <= at:
+        raise IllegalTransition("申请的挂起期限已过 / the requested suspension has already "
+                                "ended: refuse it")
+    suspension.status, suspension.started_at = "active", at
+    paused = []
+    for clock in ticket.clocks:
+        if clock.stopped_at is None:
+            clock.next_check_at = None
+            paused.append(clock.kind)
+    record(ticket, actor, EventKind.SUSPENDED, note=text, at=at,
+           data={"until": suspension.until.isoformat() if suspension.until else None,
+                 "clocks": paused})
+
+
+def _counts_working_time(planner: Planner, ticket: Ticket, kind: str) -> bool:
+    """Whether a clock of `kind` counts working time (so a span is excluded in working time)
+    or calendar time (an emergency's, a 督办 order's), by the limit it was armed from."""
+    if kind.startswith("urge:"):
+        return False
+    policy = planner.choose(ticket).policy
+    limit = {DISPATCH: policy.dispatch, SIGN: policy.sign, CONTACT: policy.contact}.get(
+        kind, policy.reply)  # the reply and the assisting units' tasks
+    return limit.unit is not Unit.CALENDAR_HOURS
+
+
+def shift_past_span(instant: datetime, start: datetime, end: datetime, *, working: bool,
+                    planner: Planner) -> datetime:
+    """Where a deadline falls once the span [start, end) is taken out of its clock: as much of
+    its kind of time remains after `end` as remained at `start`. An instant already past at
+    `start` stays (the span does not forgive time already overdue). Raises CalendarMissing."""
+    if instant <= start:
+        return instant
+    if not working:
+        return instant + (end - start)
+    remaining = planner.calendar.working_time_between(start, instant)
+    return planner.calendar.add_working_time(end, remaining)
+
+
+def resume(ticket: Ticket, actor: Actor, *, planner: Planner, note: str | None = None,
+           at: datetime | None = None) -> None:
+    """恢复办理: the span ends and every clock it paused runs again, its warning, deadline and
+    escalation later by exactly the suspended time (working time for working-time limits); the
+    ticket's and the assisting tasks' due dates follow. The unit's lead, a supervisor, or the
+    scheduled scan once `until` has come."""
+    _require(ticket, "resume", BEING_ANSWERED)
+    suspension = active_suspension(ticket)
+    if suspension is None:
+        raise IllegalTransition("工单未挂起 / the ticket is not suspended")
+    if actor is not SYSTEM:
+        if actor.role in UNIT_ROLES:
+            _require_unit(ticket, actor, Permission.RESUME, "resume")
+        else:
+            _require_supervisor(actor, Permission.RESUME, "resume")
+    at = at or utcnow()
+    start = suspension.started_at or at
+    moved: dict[str, str | None] = {}
+    for clock in ticket.clocks:
+        if clock.stopped_at is not None or clock.due_at is None:
+            continue
+        begin = max(start, clock.started_at) if clock.started_at else start
+        working = _counts_working_time(planner, ticket, clock.kind)
+        try:
+            warn, due = (shift_past_span(x, begin, at, working=working, planner=planner)
+                         if x is not None else None for x in (clock.warn_at, clock.due_at))
+        except CalendarMissing as exc:
+            _calendar_missing(ticket, clock.kind, exc, at)
+            continue
+        assert due is not None
+        if clock.escalate_at is not None:
+            clock.escalate_at = due + (clock.escalate_at - clock.due_at) if due != clock.due_at \
+                else shift_past_span(clock.escalate_at, begin, at, working=False, planner=planner)
+        clock.warn_at, clock.due_at = warn, due
+        clock.next_check_at = next_check(clock)
+        moved[clock.kind] = _iso(due)
+        _follow(ticket, clock.kind, due)
+    try:
+        worked = planner.calendar.working_time_between(start, at)
+    except CalendarMissing:
+        worked = timedelta(0)
+    suspension.status, suspension.ended_at, suspension.ended_by = "ended", at, actor.label
+    suspension.working_seconds = int(worked.total_seconds())
+    suspension.calendar_seconds = int((at - start).total_seconds())
+    record(ticket, actor, EventKind.RESUMED, note=(note or "").strip() or None, at=at,
+           data={"working_seconds": suspension.working_seconds,
+                 "calendar_seconds": suspension.calendar_seconds,
+                 "scheduled": actor is SYSTEM, "moved": moved})
+
+
+def _follow(ticket: Ticket, kind: str, due: datetime) -> None:
+    """The ticket's own due dates (and an assisting task's) as its clocks now say."""
+    if kind == DISPATCH:
+        ticket.dispatch_due = due
+    elif kind == SIGN:
+        ticket.sign_due = due
+    elif kind == REPLY:
+        ticket.reply_due = due
+    elif kind.startswith("assist:"):
+        code = kind.split(":", 1)[1]
+        for task in ticket.assist_tasks:
+            if task.department is not None and task.department.code == code:
+                task.due = due
+
+
+# 甄别/申诉 (appeal): a unit asks that a ticket not count against it; a supervisor decides.
+RATES = {"response": N_("响应率"), "on_time": N_("按时办结率"), "solution": N_("解决率"),
+         "satisfaction": N_("满意率")}
+ALL_RATES = frozenset(RATES)
+RATING_RATES = frozenset({"solution", "satisfaction"})
+APPEAL_KINDS = {
+    "unreasonable": N_("诉求不合理或违法"),
+    "concluded": N_("终结件（已依法处理终结）"),
+    "duplicate": N_("重复件"),
+    "outside_duty": N_("非本单位职责"),
+    "unfair_rating": N_("评价不公"),
+}
+# The rates an approved appeal takes the ticket out of: an unfair rating only the citizen's
+# verdict (解决率, 满意率); the others the whole ticket, every rate.
+APPEAL_EXCLUDES = {kind: RATING_RATES if kind == "unfair_rating" else ALL_RATES
+                   for kind in APPEAL_KINDS}
+# The lead unit's tickets, from dispatch on: an unfair rating comes after the close.
+APPEALABLE = frozenset({Status.DISPATCHED, Status.SIGNED, Status.REPLIED, Status.CLOSED})
+
+
+def pending_appeal(ticket: Ticket) -> Appeal | None:
+    return next((a for a in ticket.appeals if a.status == "pending"), None)
+
+
+def excluded_rates(ticket: Ticket) -> frozenset[str]:
+    """The rates the ticket's approved appeals take it out of."""
+    out: frozenset[str] = frozenset()
+    for appeal in ticket.appeals:
+        if appeal.status == "approved":
+            out |= APPEAL_EXCLUDES.get(appeal.kind, frozenset())
+    return out
+
+
+def appeal(ticket: Ticket, actor: Actor, *, kind: str, reason: str,
+           at: datetime | None = None) -> Appeal:
+    """申诉: the lead unit's lead asks, with a reason; the ticket counts as before until a
+    supervisor approves."""
+    _require(ticket, "appeal", APPEALABLE)
+    _require_unit(ticket, actor, Permission.APPEAL, "appeal")
+    if kind not in APPEAL_KINDS:
+        raise InvalidInput(f"未知申诉类型 / unknown kind: {kind}", field="kind")
+    text = _text(reason, "reason", "申诉理由")
+    if pending_appeal(ticket) is not None:
+        raise IllegalTransition("已有待审核的申诉 / an appeal is already pending")
+    if APPEAL_EXCLUDES[kind] <= excluded_rates(ticket):
+        raise IllegalTransition("该工单已因申诉不计入这些指标 / an approved appeal already "
+                                "excludes the ticket from these rates")
+    at = at or utcnow()
+    request = Appeal(kind=kind, reason=text, status="pending", requested_by=actor.label,
+                     requested_at=at, department_id=lead_unit_id(ticket))
+    ticket.appeals.append(request)
+    record(ticket, actor, EventKind.APPEALED, note=text, at=at, data={"kind": kind})
+    return request
+
+
+def decide_appeal(ticket: Ticket, actor: Actor, *, approve: bool, note: str | None = None,
+                  at: datetime | None = None) -> None:
+    """甄别: a supervisor approves (the ticket leaves the rates its kind names, counted beside
+    each of them) or refuses (a refusal says why)."""
+    _require(ticket, "decide an appeal", APPEALABLE)
+    _require_supervisor(actor, Permission.DECIDE_APPEAL, "decide an appeal")
+    request = pending_appeal(ticket)
+    if request is None:
+        raise IllegalTransition("没有待审核的申诉 / no appeal is pending")
+    text = (note or "").strip() or None
+    if not approve and text is None:
+        raise InvalidInput("不予支持须说明理由 / a refusal needs a note", field="note")
+    at = at or utcnow()
+    request.decided_by, request.decided_at, request.decision_note = actor.label, at, text
+    request.status = "approved" if approve else "refused"
+    kind = EventKind.APPEAL_APPROVED if approve else EventKind.APPEAL_REFUSED
+    record(ticket, actor, kind, note=text, at=at,
+           data={"kind": request.kind,
+                 "excludes": sorted(APPEAL_EXCLUDES[request.kind]) if approve else []})

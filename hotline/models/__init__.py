@@ -1,6 +1,7 @@
 """Typed ORM models; the database is the source of truth for every ticket."""
 
 from hotline.models.base import Base, utcnow
+from hotline.models.casework import Appeal, Suspension
 from hotline.models.catalogue import Topic
 from hotline.models.figures import FiguresDay, FiguresState
 from hotline.models.knowledge import KnowledgeArticle, KnowledgeTerm
@@ -47,6 +48,7 @@ from hotline.models.workflow import (
 
 __all__ = [
     "ApiToken",
+    "Appeal",
     "AssistTask",
     "Attachment",
     "AuditEntry",
@@ -84,6 +86,7 @@ __all__ = [
     "SlaPolicyRow",
     "Status",
     "SupervisionOrder",
+    "Suspension",
     "Ticket",
     "TicketCounter",
     "TicketEvent",

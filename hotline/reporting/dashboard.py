@@ -53,13 +53,22 @@ def state_labels() -> dict[str, str]:
 def _count_headers(first: str) -> list[str]:
     return [first, _("受理量"), _("重复件"), _("派单"), _("按时签收"), _("响应率"), _("已答复"),
             _("按时答复"), _("按时办结率"), _("解决率"), _("满意率"), _("未评价"), _("在办"),
-            _("超期")]
+            _("超期"), *_casework_headers()]
 
 
 def _count_row(name: str, c: Counts) -> list[Any]:
     return [name, c.volume, c.repeats, c.dispatched, c.responded, Rate(c.response_rate),
             c.answered, c.on_time, Rate(c.on_time_rate), Rate(c.solution_rate),
-            Rate(c.satisfaction_rate), c.not_rated, c.open, c.overdue]
+            Rate(c.satisfaction_rate), c.not_rated, c.open, c.overdue, *_casework_cells(c)]
+
+
+# casework (issue 17): beside the rates, what 挂起 and approved appeals took out of them.
+def _casework_headers() -> list[str]:
+    return [_("挂起件"), _("挂起工时"), _("申诉剔除（四率）"), _("申诉剔除（评价）")]
+
+
+def _casework_cells(c: Counts) -> list[Any]:
+    return [c.suspended, round(c.suspended_minutes / 60, 1), c.appealed, c.appealed_rating]
 
 
 class Dashboard:

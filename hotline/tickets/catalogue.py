@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cached_property
 from typing import Any
 
@@ -308,6 +308,48 @@ class ContactSchema(Schema):
                          metadata={"description": "internal: what was agreed with the citizen"})
 
 
+class SuspendSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    until = fields.Date(metadata={"description": "the day the suspension ends by itself "
+                                                 "(at its start, Shanghai time); optional"})
+
+
+class DecideSuspensionSchema(Schema):
+    approve = fields.Boolean(required=True)
+    note = fields.String(validate=validate.Length(max=2000))
+
+
+class ResumeSchema(Schema):
+    note = fields.String(validate=validate.Length(max=2000))
+
+
+class AppealSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(list(lifecycle.APPEAL_KINDS)),
+                         metadata={"description": "unreasonable, concluded (终结件), duplicate, "
+                                                  "outside_duty or unfair_rating"})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class DecideAppealSchema(Schema):
+    approve = fields.Boolean(required=True)
+    note = fields.String(validate=validate.Length(max=2000),
+                         metadata={"description": "required when refusing"})
+
+
+def _day(value: Any) -> date | None:
+    """An optional date as the form's date field (or the API's schema) gives it."""
+    if value is None or isinstance(value, date):
+        return value
+    text = str(value).strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput("日期格式应为 YYYY-MM-DD / until must look like 2026-12-09",
+                           field="until") from None
+
+
 CASEWORK_ACTIONS: tuple[TicketAction, ...] = (
     TicketAction(
         name="note", label=N_("写备注"), permission=P.ADD_NOTE, states=states.OPEN,
@@ -322,6 +364,40 @@ CASEWORK_ACTIONS: tuple[TicketAction, ...] = (
         summary="先行联系: the unit reached the citizen; the first contact stops its clock.",
         function=lifecycle.record_contact,
         arguments=lambda ctx, actor, args: {"method": str(args.get("method", "")),
+                                            "note": args.get("note")}),
+    TicketAction(
+        name="suspend", label=N_("申请挂起"), permission=P.SUSPEND, states=states.BEING_ANSWERED,
+        schema=SuspendSchema,
+        summary="挂起申请 by the unit's lead; the clocks stop only once the centre approves.",
+        function=lifecycle.request_suspension,
+        arguments=lambda ctx, actor, args: {"reason": args.get("reason", ""),
+                                            "until": _day(args.get("until"))}),
+    TicketAction(
+        name="decide-suspension", label=N_("挂起审批"), permission=P.DECIDE_SUSPENSION,
+        states=states.BEING_ANSWERED, schema=DecideSuspensionSchema,
+        summary="Approve (every running clock stands still) or refuse the pending suspension.",
+        function=lifecycle.decide_suspension,
+        arguments=lambda ctx, actor, args: {"approve": bool(args.get("approve")),
+                                            "note": args.get("note")}),
+    TicketAction(
+        name="resume", label=N_("恢复办理"), permission=P.RESUME, states=states.BEING_ANSWERED,
+        schema=ResumeSchema,
+        summary="End the suspension: open deadlines move later by the suspended time.",
+        function=lifecycle.resume,
+        arguments=lambda ctx, actor, args: {"note": args.get("note"), "planner": ctx.planner}),
+    TicketAction(
+        name="appeal", label=N_("申诉"), permission=P.APPEAL, states=lifecycle.APPEALABLE,
+        schema=AppealSchema,
+        summary="甄别/申诉 by the lead unit's lead: that the ticket not count against it.",
+        function=lifecycle.appeal,
+        arguments=lambda ctx, actor, args: {"kind": str(args.get("kind", "")),
+                                            "reason": args.get("reason", "")}),
+    TicketAction(
+        name="decide-appeal", label=N_("申诉审核"), permission=P.DECIDE_APPEAL,
+        states=lifecycle.APPEALABLE, schema=DecideAppealSchema,
+        summary="Approve (the ticket leaves the rates its kind names) or refuse the appeal.",
+        function=lifecycle.decide_appeal,
+        arguments=lambda ctx, actor, args: {"approve": bool(args.get("approve")),
                                             "note": args.get("note")}),
 )
 ACTIONS = (*ACTIONS, *CASEWORK_ACTIONS)

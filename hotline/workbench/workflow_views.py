@@ -27,12 +27,18 @@ from hotline.catalogue import snapshot
 from hotline.domain.deadlines import Planner, kind_label, presets
 from hotline.domain.errors import InvalidInput, NotFound
 from hotline.domain.lifecycle import (
+    APPEAL_KINDS,
     CONTACT_METHODS,
+    RATES,
     RETURN_REASONS,
+    active_suspension,
     contacted,
+    excluded_rates,
     needs_arbitration,
     open_assist_tasks,
+    pending_appeal,
     pending_extension,
+    pending_suspension,
     reply_approved,
 )
 from hotline.domain.marks import N_
@@ -113,9 +119,12 @@ def _workflow_helpers() -> dict[str, Any]:
 @bp.app_context_processor
 def _casework_helpers() -> dict[str, Any]:
     def casework(t: Ticket) -> dict[str, Any]:
-        return {"contacted": contacted(t)}
+        return {"contacted": contacted(t), "pending_suspension": pending_suspension(t),
+                "suspension": active_suspension(t), "pending_appeal": pending_appeal(t),
+                "excluded": [RATES[r] for r in RATES if r in excluded_rates(t)]}
 
-    return {"casework": casework, "CONTACT_METHODS": Labels(CONTACT_METHODS)}
+    return {"casework": casework, "CONTACT_METHODS": Labels(CONTACT_METHODS),
+            "APPEAL_KINDS": Labels(APPEAL_KINDS)}
 
 
 def applies(action: TicketAction, ticket: Ticket) -> bool:

@@ -5,13 +5,15 @@ contact (先行联系) and its clock, 挂起 with the suspended span excluded fr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from hotline.domain import lifecycle as lc
+from hotline.domain import notices
 from hotline.domain.deadlines import Planner
+from hotline.domain.effects import Effect, effects_of
 from hotline.domain.errors import Forbidden, IllegalTransition, InvalidInput
 from hotline.domain.events import EventKind
 from hotline.models import (
@@ -205,3 +207,226 @@ def test_the_scan_escalates_an_unmade_contact_like_any_clock() -> None:
     step = lc.deadline_step(due, "overdue", at=c.due_at, mark=1,
                             units={UNIT.id: UNIT})  # type: ignore[dict-item]
     assert step.event["data"]["deadline"] == "contact" and step.unit is UNIT
+
+
+# --- 挂起 ----------------------------------------------------------------------------------------
+
+
+def suspended(at: datetime = T0, until: date | None = None) -> Ticket:
+    t = signed()
+    lc.request_suspension(t, LEAD, reason="等待市民提供产权证明", until=until, at=at)
+    lc.decide_suspension(t, SUPERVISOR, approve=True, at=at)
+    return t
+
+
+def test_a_request_changes_no_clock_until_the_centre_approves() -> None:
+    t = signed()
+    before = [(c.kind, c.due_at, c.next_check_at) for c in t.clocks]
+    s = lc.request_suspension(t, LEAD, reason=" 等待市民补充材料 ", at=T0)
+    assert (s.status, s.reason, s.department_id) == ("pending", "等待市民补充材料", UNIT.id)
+    assert [(c.kind, c.due_at, c.next_check_at) for c in t.clocks] == before
+    assert last(t).kind == EventKind.SUSPENSION_REQUESTED
+    lc.decide_suspension(t, SUPERVISOR, approve=False, note="理由不充分", at=T0)
+    assert s.status == "refused" and last(t).kind == EventKind.SUSPENSION_REFUSED
+    assert [(c.kind, c.due_at, c.next_check_at) for c in t.clocks] == before
+
+
+def test_approval_stops_every_running_clock_for_the_scan() -> None:
+    t = suspended()
+    running = [c for c in t.clocks if c.stopped_at is None]
+    assert {c.kind for c in running} == {"reply", "contact"}
+    assert all(c.next_check_at is None for c in running)  # the scan's index skips them
+    assert last(t).kind == EventKind.SUSPENDED and lc.active_suspension(t) is not None
+
+
+def test_resume_moves_every_open_deadline_by_the_suspended_working_time() -> None:
+    # Suspended Monday 10:00 to Tuesday 10:00: seven working hours (a whole working day).
+    t = suspended(at=T0)
+    reply, contact = clock(t, "reply"), clock(t, "contact")
+    old = {c.kind: (c.warn_at, c.due_at, c.escalate_at) for c in (reply, contact)}
+    end = cst(2026, 11, 3, 10, 0)
+    lc.resume(t, LEAD, planner=PLANNER, at=end)
+    cal = PLANNER.calendar
+    for c in (reply, contact):
+        warn, due, escalate = old[c.kind]
+        # Exactly as much working time is left after the resume as was left at the pause.
+        assert cal.working_time_between(end, c.due_at) == cal.working_time_between(T0, due)
+        assert cal.working_time_between(end, c.warn_at) == cal.working_time_between(T0, warn)
+        assert c.escalate_at - c.due_at == escalate - due
+        assert c.next_check_at == c.warn_at and c.stopped_at is None
+    assert contact.due_at == cst(2026, 11, 3, 12, 0)  # was Monday 12:00
+    assert t.reply_due == reply.due_at == cst(2026, 11, 12, 17, 30)  # a working day later
+    s = t.suspensions[0]
+    assert (s.status, s.working_seconds, s.calendar_seconds) == ("ended", 7 * 3600, 24 * 3600)
+    e = last(t)
+    assert e.kind == EventKind.RESUMED and e.data["working_seconds"] == 7 * 3600
+    assert e.data["moved"]["reply"] == reply.due_at.isoformat()
+
+
+def test_a_span_over_a_weekend_and_a_lunch_break_excludes_only_working_time() -> None:
+    t = signed()
+    start, end = cst(2026, 11, 6, 16, 0), cst(2026, 11, 9, 13, 0)  # Fri 16:00 to Mon 13:00
+    lc.request_suspension(t, LEAD, reason="等待鉴定", at=start)
+    lc.decide_suspension(t, SUPERVISOR, approve=True, at=start)
+    due = clock(t, "reply").due_at
+    lc.resume(t, SUPERVISOR, planner=PLANNER, at=end)
+    # Friday 16:00-17:30 and Monday 09:00-12:00: four and a half working hours.
+    assert t.suspensions[0].working_seconds == int(4.5 * 3600)
+    cal = PLANNER.calendar
+    assert cal.working_time_between(end, clock(t, "reply").due_at) == \
+        cal.working_time_between(start, due)
+
+
+def test_an_emergency_clock_moves_by_calendar_time() -> None:
+    t = signed(Urgency.URGENT)
+    due = clock(t, "reply").due_at
+    lc.request_suspension(t, LEAD, reason="等待燃气公司", at=T0)
+    lc.decide_suspension(t, SUPERVISOR, approve=True, at=T0)
+    lc.resume(t, LEAD, planner=PLANNER, at=T0 + timedelta(minutes=40))
+    assert clock(t, "reply").due_at == due + timedelta(minutes=40)
+
+
+def test_time_already_overdue_is_not_forgiven() -> None:
+    t = signed()
+    late = cst(2026, 11, 2, 15, 0)  # the contact was due at 12:00
+    lc.request_suspension(t, LEAD, reason="等待", at=late)
+    lc.decide_suspension(t, SUPERVISOR, approve=True, at=late)
+    due = clock(t, "contact").due_at
+    lc.resume(t, LEAD, planner=PLANNER, at=cst(2026, 11, 3, 15, 0))
+    assert clock(t, "contact").due_at == due
+
+
+def test_shift_past_span_is_the_identity_for_an_empty_span() -> None:
+    due = cst(2026, 11, 5, 17, 30)
+    assert lc.shift_past_span(due, T0, T0, working=True, planner=PLANNER) == due
+    assert lc.shift_past_span(due, T0, T0, working=False, planner=PLANNER) == due
+
+
+def test_while_suspended_the_ticket_waits() -> None:
+    t = suspended()
+    for refused in (lambda: lc.reply(t, STAFF, "已处理"),
+                    lambda: lc.return_ticket(t, LEAD, reason_code="other", reason="其他"),
+                    lambda: lc.request_extension(t, LEAD, days=3, reason="需勘查"),
+                    lambda: lc.urge(t, SUPERVISOR, note="快", due=T0 + timedelta(days=1)),
+                    lambda: lc.request_suspension(t, LEAD, reason="再挂起")):
+        with pytest.raises(IllegalTransition):
+            refused()
+    lc.add_note(t, STAFF, "已约市民下周见面", public=True)  # notes and contacts go on
+    lc.record_contact(t, STAFF, method="phone")
+
+
+def test_suspension_rules() -> None:
+    with pytest.raises(Forbidden):  # the unit's lead asks
+        lc.request_suspension(signed(), STAFF, reason="等待")
+    with pytest.raises(Forbidden):
+        lc.request_suspension(signed(), STRANGER, reason="等待")
+    with pytest.raises(IllegalTransition):
+        lc.request_suspension(dispatched(), LEAD, reason="等待")
+    with pytest.raises(InvalidInput) as exc:
+        lc.request_suspension(signed(), LEAD, reason="等待", until=date(2026, 11, 2), at=T0)
+    assert exc.value.field == "until"
+    with pytest.raises(InvalidInput):
+        lc.request_suspension(signed(), LEAD, reason="  ")
+    t = signed()
+    lc.request_suspension(t, LEAD, reason="等待", at=T0)
+    with pytest.raises(Forbidden):  # the centre decides
+        lc.decide_suspension(t, LEAD, approve=True)
+    with pytest.raises(IllegalTransition):
+        lc.decide_suspension(signed(), SUPERVISOR, approve=True)  # nothing pending
+    with pytest.raises(IllegalTransition):
+        lc.resume(signed(), LEAD, planner=PLANNER)  # not suspended
+    with pytest.raises(Forbidden):
+        lc.resume(suspended(), STAFF, planner=PLANNER)
+    with pytest.raises(Forbidden):
+        lc.resume(suspended(), AGENT, planner=PLANNER)
+
+
+def test_until_is_the_start_of_that_day_in_shanghai() -> None:
+    t = signed()
+    s = lc.request_suspension(t, LEAD, reason="等待", until=date(2026, 11, 10), at=T0)
+    assert s.resume_at == cst(2026, 11, 10, 0, 0)
+    assert last(t).data == {"until": "2026-11-10"}
+
+
+# --- 甄别/申诉 -----------------------------------------------------------------------------------
+
+
+def replied_ticket() -> Ticket:
+    t = signed()
+    lc.reply(t, STAFF, "已修复", at=T0)
+    return t
+
+
+def test_an_approved_appeal_names_the_rates_it_excludes() -> None:
+    t = replied_ticket()
+    a = lc.appeal(t, LEAD, kind="duplicate", reason=" 与 20261101-000003 重复 ", at=T0)
+    assert (a.status, a.reason, a.department_id) == ("pending", "与 20261101-000003 重复", UNIT.id)
+    assert lc.excluded_rates(t) == frozenset()  # counts as before until decided
+    lc.decide_appeal(t, SUPERVISOR, approve=True, note="核实属实", at=T0)
+    assert a.status == "approved" and a.decided_by == "supervisor"
+    assert lc.excluded_rates(t) == lc.ALL_RATES
+    e = last(t)
+    assert e.kind == EventKind.APPEAL_APPROVED
+    assert e.data == {"kind": "duplicate", "excludes": ["on_time", "response", "satisfaction",
+                                                        "solution"]}
+
+
+def test_an_unfair_rating_leaves_only_the_verdicts_rates() -> None:
+    t = replied_ticket()
+    t.status = Status.CLOSED  # rated after the close
+    lc.appeal(t, LEAD, kind="unfair_rating", reason="市民对政策不满，非办理问题")
+    lc.decide_appeal(t, SUPERVISOR, approve=True)
+    assert lc.excluded_rates(t) == {"solution", "satisfaction"}
+    # A further appeal may still ask for the rest, not for what is already excluded.
+    with pytest.raises(IllegalTransition):
+        lc.appeal(t, LEAD, kind="unfair_rating", reason="再次")
+    lc.appeal(t, LEAD, kind="concluded", reason="终结件")
+
+
+def test_a_refused_appeal_excludes_nothing_and_says_why() -> None:
+    t = replied_ticket()
+    lc.appeal(t, LEAD, kind="outside_duty", reason="非本单位职责")
+    with pytest.raises(InvalidInput) as exc:
+        lc.decide_appeal(t, SUPERVISOR, approve=False)
+    assert exc.value.field == "note"
+    lc.decide_appeal(t, SUPERVISOR, approve=False, note="属于本单位职责范围")
+    assert lc.excluded_rates(t) == frozenset() and last(t).kind == EventKind.APPEAL_REFUSED
+    assert last(t).data["excludes"] == []
+
+
+def test_appeal_rules() -> None:
+    with pytest.raises(Forbidden):
+        lc.appeal(replied_ticket(), STAFF, kind="duplicate", reason="重复")  # the lead asks
+    with pytest.raises(Forbidden):
+        lc.appeal(replied_ticket(), STRANGER, kind="duplicate", reason="重复")
+    with pytest.raises(IllegalTransition):
+        lc.appeal(ticket(), LEAD, kind="duplicate", reason="重复")  # never dispatched
+    with pytest.raises(InvalidInput) as exc:
+        lc.appeal(replied_ticket(), LEAD, kind="bored", reason="不想办")
+    assert exc.value.field == "kind"
+    t = replied_ticket()
+    lc.appeal(t, LEAD, kind="duplicate", reason="重复")
+    with pytest.raises(IllegalTransition):
+        lc.appeal(t, LEAD, kind="concluded", reason="终结")  # one pending at a time
+    with pytest.raises(Forbidden):
+        lc.decide_appeal(t, AGENT, approve=True)  # a supervisor decides
+    with pytest.raises(IllegalTransition):
+        lc.decide_appeal(replied_ticket(), SUPERVISOR, approve=True)  # nothing pending
+
+
+def test_every_kind_excludes_a_named_set_of_rates() -> None:
+    assert set(lc.APPEAL_EXCLUDES) == set(lc.APPEAL_KINDS) == {
+        "unreasonable", "concluded", "duplicate", "outside_duty", "unfair_rating"}
+    assert all(rates and rates <= set(lc.RATES) for rates in lc.APPEAL_EXCLUDES.values())
+
+
+@pytest.mark.parametrize("kind", [EventKind.SUSPENSION_REQUESTED, EventKind.APPEALED])
+def test_the_centre_hears_of_requests(kind: EventKind) -> None:
+    t = replied_ticket() if kind == EventKind.APPEALED else signed()
+    if kind == EventKind.APPEALED:
+        lc.appeal(t, LEAD, kind="duplicate", reason="重复")
+    else:
+        lc.request_suspension(t, LEAD, reason="等待")
+    (notice,) = notices.of_event(t, last(t))
+    assert notice.role == Role.SUPERVISOR.value and t.number in notice.body
+    assert Effect.NOTIFY in effects_of(kind)

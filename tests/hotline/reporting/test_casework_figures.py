@@ -1,4 +1,5 @@
-"""Casework in the figures: first contact in time (and 响应率 on it when so configured)."""
+"""Casework in the figures: first contact in time (and 响应率 on it when so configured), 挂起
+spans beside the rates, and approved appeals out of the rates their kind names, counted."""
 
 from __future__ import annotations
 
@@ -10,7 +11,17 @@ from flask import Flask
 
 from hotline.app import unit_of_work
 from hotline.app.extensions import db
-from hotline.models import DeadlineClock, Department, Level, Status, Ticket, TicketEvent
+from hotline.models import (
+    Appeal,
+    DeadlineClock,
+    Department,
+    FollowUp,
+    Level,
+    Status,
+    Suspension,
+    Ticket,
+    TicketEvent,
+)
 from hotline.reporting import figures
 from hotline.reporting.figures import Period
 
@@ -74,3 +85,64 @@ def test_the_response_rate_may_be_defined_on_first_contact(contacts: None) -> No
                                response_basis=figures.RESPONSE_ON_CONTACT).total
     assert (total.dispatched, total.responded) == (4, 1)
     assert total.response_rate == 0.25
+
+
+def _verdict(t: Ticket, solved: int, satisfied: int) -> None:
+    db.session.add(FollowUp(ticket=t, department_id=t.department_id, round=1, status="answered",
+                            solved=solved, satisfied=satisfied, created_at=at(3)))
+
+
+@pytest.fixture
+def casework(app: Flask) -> None:
+    unit = Department(code="ub", name="乙局", level=Level.CITY)
+    db.session.add(unit)
+    plain = _ticket(1, unit, Status.CLOSED)
+    _verdict(plain, 1, 1)
+    # Approved as a duplicate: out of all four rates, though signed late and rated unhappy.
+    duplicate = _ticket(2, unit, Status.CLOSED)
+    duplicate.clocks[0].stopped_at = at(2, 12)
+    _verdict(duplicate, 3, 3)
+    db.session.add(Appeal(ticket=duplicate, kind="duplicate", reason="重复", status="approved",
+                          requested_by="乙局"))
+    # An unfair rating: out of 解决率 and 满意率 only; still responded.
+    unfair = _ticket(3, unit, Status.CLOSED)
+    _verdict(unfair, 3, 3)
+    db.session.add(Appeal(ticket=unfair, kind="unfair_rating", reason="评价不公",
+                          status="approved", requested_by="乙局"))
+    # A refused appeal and a pending one change nothing.
+    refused = _ticket(4, unit, Status.CLOSED)
+    _verdict(refused, 3, 3)
+    db.session.add(Appeal(ticket=refused, kind="concluded", reason="终结", status="refused",
+                          requested_by="乙局"))
+    db.session.add(Appeal(ticket=_ticket(5, unit), kind="duplicate", reason="重复",
+                          status="pending", requested_by="乙局"))
+    # Two spans: one ended (90 working minutes), one running; a refused request is none.
+    ended = _ticket(6, unit)
+    db.session.add(Suspension(ticket=ended, reason="等待", status="ended", requested_by="乙局",
+                              working_seconds=5400, calendar_seconds=86400))
+    running = _ticket(7, unit)
+    running.reply_due = at(3)  # passed while suspended: not overdue
+    db.session.add(Suspension(ticket=running, reason="等待", status="active",
+                              requested_by="乙局"))
+    db.session.add(Suspension(ticket=_ticket(8, unit), reason="等待", status="refused",
+                              requested_by="乙局"))
+    late = _ticket(9, unit)
+    late.reply_due = at(3)
+    db.session.commit()
+    figures.refresh(db.session, NOW)
+    unit_of_work.commit(db.session)
+
+
+def test_approved_appeals_leave_the_named_rates_and_are_counted(casework: None) -> None:
+    total = figures.breakdowns(db.session, PERIOD).total
+    assert (total.volume, total.appealed, total.appealed_rating) == (9, 1, 1)
+    assert total.excluded_from_rating == 2
+    assert (total.dispatched, total.responded) == (8, 8)  # the late duplicate is out
+    assert (total.rated_solved, total.solved) == (2, 1)  # plain and refused only
+    assert total.satisfaction_rate == 0.5
+
+
+def test_suspended_spans_are_counted_and_not_overdue(casework: None) -> None:
+    total = figures.breakdowns(db.session, PERIOD).total
+    assert (total.suspended, total.suspended_minutes) == (2, 90)
+    assert total.overdue == 1  # the late one, not the suspended one

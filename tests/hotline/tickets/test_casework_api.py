@@ -3,18 +3,24 @@ first contact, 挂起 and 申诉, each with its 200 / 400 / 403 / 409."""
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask, g
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from hotline.app import unit_of_work
 from hotline.app.extensions import db
-from hotline.models import Status, Ticket, TicketEvent
+from hotline.models import Status, Ticket, TicketEvent, utcnow
+from hotline.reporting import figures
+from hotline.tickets import suspensions
 from tests.conftest import csrf_token
 from tests.hotline.tickets.helpers import act, get, new_ticket
 
 PHONE = "13812348000"  # new_ticket's caller
+SH = ZoneInfo("Asia/Shanghai")
 
 
 def error(response: Any, status: int) -> str:
@@ -86,3 +92,72 @@ def test_first_contact_over_the_api(app: Flask, reference: None, client: FlaskCl
                                                          TicketEvent.kind == "contacted")).one()
     assert event.data["first"] is True and event.public is False
     assert next(c for c in ticket.clocks if c.kind == "contact").stopped_at is not None
+
+
+def test_suspension_over_the_api_and_its_scheduled_end(app: Flask, reference: None,
+                                                       client: FlaskClient) -> None:
+    number = signed(client)
+    ticket = db.session.scalars(select(Ticket).where(Ticket.number == number)).one()
+    due = ticket.reply_due
+    error(act(client, "zjj", number, "suspend", {"reason": "等待"}), 403)  # the lead asks
+    assert "until" in error(act(client, "zjj-lead", number, "suspend",
+                                {"reason": "等待", "until": "tomorrow"}), 422)
+    until = (utcnow().astimezone(SH) + timedelta(days=3)).date()
+    assert act(client, "zjj-lead", number, "suspend",
+               {"reason": "等待市民补充产权证明", "until": until.isoformat()}).status_code == 200
+    error(act(client, "zjj-lead", number, "decide-suspension", {"approve": True}), 403)
+    assert act(client, "supervisor", number, "decide-suspension",
+               {"approve": True, "note": "同意"}).status_code == 200
+    assert "suspended" in error(act(client, "zjj", number, "reply", {"answer": "已处理"}), 409)
+    db.session.expire_all()
+    assert all(c.next_check_at is None for c in ticket.clocks if c.stopped_at is None)
+    # The `until` day begins: the deadline scan's job resumes the ticket by itself.
+    resumed_at = datetime.combine(until, time(), SH) + timedelta(minutes=1)
+    assert suspensions.resume_due(db.session, resumed_at) == 1
+    unit_of_work.commit(db.session)
+    assert suspensions.resume_due(db.session, resumed_at) == 0  # once
+    db.session.expire_all()
+    assert ticket.suspensions[0].status == "ended" and ticket.reply_due > due
+    assert ticket.events[-1].kind == "resumed" and ticket.events[-1].data["scheduled"] is True
+    assert act(client, "zjj", number, "reply", {"answer": "已处理"}).status_code == 200
+
+
+def test_a_supervisor_resumes_and_the_figures_show_the_span(app: Flask, reference: None,
+                                                            client: FlaskClient) -> None:
+    number = signed(client)
+    act(client, "zjj-lead", number, "suspend", {"reason": "等待司法鉴定"})
+    act(client, "supervisor", number, "decide-suspension", {"approve": True})
+    error(act(client, "agent", number, "resume"), 403)
+    assert act(client, "supervisor", number, "resume", {"note": "鉴定已出"}).status_code == 200
+    error(act(client, "supervisor", number, "resume"), 409)  # no longer suspended
+    figures.refresh(db.session)
+    unit_of_work.commit(db.session)
+    today = figures.today_in_shanghai(utcnow())
+    total = figures.breakdowns(db.session, figures.Period(today, today)).total
+    assert total.suspended == 1
+
+
+def test_appeal_over_the_api(app: Flask, reference: None, client: FlaskClient) -> None:
+    number = signed(client)
+    act(client, "zjj", number, "reply", {"answer": "已处理"})
+    assert "kind" in error(act(client, "zjj-lead", number, "appeal",
+                                {"kind": "bored", "reason": "x"}), 422)
+    error(act(client, "zjj", number, "appeal", {"kind": "duplicate", "reason": "重复"}), 403)
+    assert act(client, "zjj-lead", number, "appeal",
+               {"kind": "duplicate", "reason": "与上周工单重复"}).status_code == 200
+    error(act(client, "zjj-lead", number, "appeal", {"kind": "concluded", "reason": "x"}), 409)
+    error(act(client, "zjj-lead", number, "decide-appeal", {"approve": True}), 403)
+    assert "note" in error(act(client, "supervisor", number, "decide-appeal",
+                               {"approve": False}), 400)
+    assert act(client, "supervisor", number, "decide-appeal",
+               {"approve": True, "note": "核实重复"}).status_code == 200
+    db.session.expire_all()
+    ticket = db.session.scalars(select(Ticket).where(Ticket.number == number)).one()
+    assert [(a.kind, a.status) for a in ticket.appeals] == [("duplicate", "approved")]
+    kinds = [e.kind for e in ticket.events]
+    assert kinds[-2:] == ["appealed", "appeal_approved"]
+    figures.refresh(db.session)
+    unit_of_work.commit(db.session)
+    today = figures.today_in_shanghai(utcnow())
+    total = figures.breakdowns(db.session, figures.Period(today, today)).total
+    assert (total.appealed, total.dispatched, total.answered) == (1, 0, 0)
