@@ -943,7 +943,12 @@ def record_contact(ticket: Ticket, actor: Actor, *, method: str, note: str | Non
     first = not contacted(ticket)
     data: dict[str, Any] = {"method": method, "first": first}
     clock = _clock(ticket, CONTACT)
-    if first and clock is not None and clock.stopped_at is None:
+    paused = active_suspension(ticket)
+    if first and clock is not None and paused is not None and CONTACT in paused.clocks:
+        # Reached during a 挂起 span: no time ran since the pause, and the clock stays stopped.
+        data["within_limit"] = clock.due_at is None or clock.stopped_at <= clock.due_at
+        paused.clocks = [kind for kind in paused.clocks if kind != CONTACT]
+    elif first and clock is not None and clock.stopped_at is None:
         data["within_limit"] = clock.due_at is None or at <= clock.due_at
         _stop(ticket, CONTACT, at)
     return record(ticket, actor, EventKind.CONTACTED, note=text, at=at, data=data)
@@ -987,7 +992,7 @@ def request_suspension(ticket: Ticket, actor: Actor, *, reason: str, until: date
     if pending_suspension(ticket) is not None or active_suspension(ticket) is not None:
         raise IllegalTransition("已有挂起申请或正在挂起 / a suspension is already pending or "
                                 "running")
-    suspension = Suspension(reason=text, until=until, resume_at=resume_at, status="pending",
+    suspension = Suspension(reason=text, until=until, resume_at=resume_at, status="pending", clocks=[],
                             requested_by=actor.label, requested_at=at,
                             department_id=lead_unit_id(ticket))
     ticket.suspensions.append(suspension)
@@ -1016,11 +1021,14 @@ def decide_suspension(ticket: Ticket, actor: Actor, *, approve: bool, note: str 
         raise IllegalTransition("申请的挂起期限已过 / the requested suspension has already "
                                 "ended: refuse it")
     suspension.status, suspension.started_at = "active", at
+    # Paused clocks are stopped at the span's start, so nothing that reads running clocks (the
+    # scan, the overdue lists, the page's lights) counts them; the span remembers which.
     paused = []
     for clock in ticket.clocks:
         if clock.stopped_at is None:
-            clock.next_check_at = None
+            clock.stopped_at, clock.next_check_at = at, None
             paused.append(clock.kind)
+    suspension.clocks = paused
     record(ticket, actor, EventKind.SUSPENDED, note=text, at=at,
            data={"until": suspension.until.isoformat() if suspension.until else None,
                  "clocks": paused})
@@ -1069,7 +1077,10 @@ def resume(ticket: Ticket, actor: Actor, *, planner: Planner, note: str | None =
     start = suspension.started_at or at
     moved: dict[str, str | None] = {}
     for clock in ticket.clocks:
-        if clock.stopped_at is not None or clock.due_at is None:
+        if clock.kind not in suspension.clocks or clock.stopped_at is None:
+            continue
+        clock.stopped_at = None
+        if clock.due_at is None:  # no deadline to move (calendar missing)
             continue
         begin = max(start, clock.started_at) if clock.started_at else start
         working = _counts_working_time(planner, ticket, clock.kind)

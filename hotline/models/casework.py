@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from hotline.models.base import Base, utcnow
@@ -44,6 +44,8 @@ class Suspension(Base):
     started_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
     ended_by: Mapped[str | None] = mapped_column(String(40))
+    # The kinds of the clocks the span stopped (they run again on resume).
+    clocks: Mapped[list[str]] = mapped_column(JSON, default=list)
     # The time taken out of the clocks, known once the span ends.
     working_seconds: Mapped[int] = mapped_column(default=0)
     calendar_seconds: Mapped[int] = mapped_column(default=0)

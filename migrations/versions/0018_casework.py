@@ -47,6 +47,7 @@ def upgrade() -> None:
     sa.Column('started_at', when, nullable=True),
     sa.Column('ended_at', when, nullable=True),
     sa.Column('ended_by', sa.String(length=40), nullable=True),
+    sa.Column('clocks', sa.JSON(), nullable=False),
     sa.Column('working_seconds', sa.Integer(), nullable=False),
     sa.Column('calendar_seconds', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_ticket_suspensions_department_id_departments')),

@@ -232,11 +232,32 @@ def test_a_request_changes_no_clock_until_the_centre_approves() -> None:
 
 
 def test_approval_stops_every_running_clock_for_the_scan() -> None:
-    t = suspended()
+    t = signed()
     running = [c for c in t.clocks if c.stopped_at is None]
+    lc.request_suspension(t, LEAD, reason="等待", at=T0)
+    lc.decide_suspension(t, SUPERVISOR, approve=True, at=T0)
     assert {c.kind for c in running} == {"reply", "contact"}
-    assert all(c.next_check_at is None for c in running)  # the scan's index skips them
-    assert last(t).kind == EventKind.SUSPENDED and lc.active_suspension(t) is not None
+    # Stopped at the span's start: the scan, the overdue lists and the lights skip them.
+    assert all(c.stopped_at == T0 and c.next_check_at is None for c in running)
+    assert lc.active_suspension(t).clocks == ["reply", "contact"]
+    assert last(t).kind == EventKind.SUSPENDED and last(t).data["clocks"] == ["reply", "contact"]
+
+
+def test_a_clock_stopped_before_the_span_stays_stopped() -> None:
+    t = signed()
+    sign_stopped = clock(t, "sign").stopped_at
+    lc.request_suspension(t, LEAD, reason="等待", at=T0)
+    lc.decide_suspension(t, SUPERVISOR, approve=True, at=T0)
+    lc.resume(t, LEAD, planner=PLANNER, at=T0 + timedelta(hours=2))
+    assert clock(t, "sign").stopped_at == sign_stopped  # signed: not paused, not restarted
+
+
+def test_a_contact_during_the_span_keeps_its_clock_stopped() -> None:
+    t = suspended(at=T0)
+    lc.record_contact(t, STAFF, method="phone", at=T0 + timedelta(days=2))
+    assert last(t).data["within_limit"] is True  # no time ran while paused
+    lc.resume(t, LEAD, planner=PLANNER, at=T0 + timedelta(days=3))
+    assert clock(t, "contact").stopped_at == T0 and clock(t, "reply").stopped_at is None
 
 
 def test_resume_moves_every_open_deadline_by_the_suspended_working_time() -> None:

@@ -110,7 +110,8 @@ def test_suspension_over_the_api_and_its_scheduled_end(app: Flask, reference: No
                {"approve": True, "note": "同意"}).status_code == 200
     assert "suspended" in error(act(client, "zjj", number, "reply", {"answer": "已处理"}), 409)
     db.session.expire_all()
-    assert all(c.next_check_at is None for c in ticket.clocks if c.stopped_at is None)
+    reply_clock = next(c for c in ticket.clocks if c.kind == "reply")
+    assert reply_clock.stopped_at is not None and reply_clock.next_check_at is None  # paused
     # The `until` day begins: the deadline scan's job resumes the ticket by itself.
     resumed_at = datetime.combine(until, time(), SH) + timedelta(minutes=1)
     assert suspensions.resume_due(db.session, resumed_at) == 1
@@ -118,6 +119,7 @@ def test_suspension_over_the_api_and_its_scheduled_end(app: Flask, reference: No
     assert suspensions.resume_due(db.session, resumed_at) == 0  # once
     db.session.expire_all()
     assert ticket.suspensions[0].status == "ended" and ticket.reply_due > due
+    assert reply_clock.stopped_at is None and reply_clock.due_at == ticket.reply_due
     assert ticket.events[-1].kind == "resumed" and ticket.events[-1].data["scheduled"] is True
     assert act(client, "zjj", number, "reply", {"answer": "已处理"}).status_code == 200
 
