@@ -3,11 +3,13 @@ spans beside the rates, and approved appeals out of the rates their kind names, 
 
 from __future__ import annotations
 
+import html
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 
 from hotline.app import unit_of_work
 from hotline.app.extensions import db
@@ -24,6 +26,7 @@ from hotline.models import (
 )
 from hotline.reporting import figures
 from hotline.reporting.figures import Period
+from tests.conftest import ChangeSettings, login
 
 SH = ZoneInfo("Asia/Shanghai")
 PERIOD = Period(date(2026, 3, 2), date(2026, 3, 8))
@@ -146,3 +149,24 @@ def test_suspended_spans_are_counted_and_not_overdue(casework: None) -> None:
     total = figures.breakdowns(db.session, PERIOD).total
     assert (total.suspended, total.suspended_minutes) == (2, 90)
     assert total.overdue == 1  # the late one, not the suspended one
+
+
+def _kpis(client: FlaskClient) -> str:
+    page = client.get("/supervise?start=2026-03-02&end=2026-03-08").get_data(as_text=True)
+    return page[page.index('class="kpis"'):page.index("</ul>", page.index('class="kpis"'))]
+
+
+def test_the_dashboard_follows_the_response_basis_setting(reference: None, contacts: None,
+                                                          client: FlaskClient,
+                                                          settings: ChangeSettings) -> None:
+    login(client, "supervisor")
+    assert "100.0%" in _kpis(client)
+    settings(reporting={"response_basis": "contact"})
+    assert "25.0%" in _kpis(client) and "100.0%" not in _kpis(client)
+
+
+def test_the_dashboard_shows_what_appeals_excluded_beside_each_rate(
+        reference: None, casework: None, client: FlaskClient) -> None:
+    login(client, "supervisor")
+    kpis = html.unescape(_kpis(client))
+    assert kpis.count("申诉剔除 1 件") == 2 and kpis.count("申诉剔除 2 件") == 2
