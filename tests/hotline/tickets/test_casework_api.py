@@ -13,9 +13,20 @@ from sqlalchemy import select
 
 from hotline.app import unit_of_work
 from hotline.app.extensions import db
-from hotline.models import Status, Ticket, TicketEvent, utcnow
+from hotline.catalogue import snapshot
+from hotline.domain import lifecycle
+from hotline.models import (
+    Department,
+    Notification,
+    Status,
+    Ticket,
+    TicketEvent,
+    User,
+    utcnow,
+)
 from hotline.reporting import figures
 from hotline.tickets import suspensions
+from hotline.tickets.escalation import scan
 from tests.conftest import csrf_token
 from tests.hotline.tickets.helpers import act, get, new_ticket
 
@@ -163,3 +174,31 @@ def test_appeal_over_the_api(app: Flask, reference: None, client: FlaskClient) -
     today = figures.today_in_shanghai(utcnow())
     total = figures.breakdowns(db.session, figures.Period(today, today)).total
     assert (total.appealed, total.dispatched, total.answered) == (1, 0, 0)
+
+
+def test_the_scan_escalates_a_first_contact_not_made_and_skips_a_suspended_ticket(
+        app: Flask, reference: None) -> None:
+    planner = snapshot.current(db.session).planner
+    users = {u.username: lifecycle.Actor.of(u) for u in db.session.scalars(select(User))}
+    zjj = db.session.scalars(select(Department).where(Department.code == "zjj")).one()
+    tickets = []
+    for _ in range(2):  # Wed 2026-09-30: dispatched 11:00, signed 11:30, contact due 14:30
+        t = new_ticket(received_at=datetime(2026, 9, 30, 10, 0, tzinfo=SH))
+        lifecycle.dispatch(t, users["agent"], zjj, reason={"by": "test"}, planner=planner,
+                           at=datetime(2026, 9, 30, 11, 0, tzinfo=SH))
+        lifecycle.sign(t, users["zjj"], planner=planner, at=datetime(2026, 9, 30, 11, 30, tzinfo=SH))
+        tickets.append(t)
+    waiting, paused = tickets
+    lifecycle.request_suspension(paused, users["zjj-lead"], reason="等待",
+                                 at=datetime(2026, 9, 30, 12, 0, tzinfo=SH))
+    lifecycle.decide_suspension(paused, users["supervisor"], approve=True,
+                                at=datetime(2026, 9, 30, 12, 0, tzinfo=SH))
+    unit_of_work.commit(db.session)
+    scan(db.session, datetime(2026, 9, 30, 15, 0, tzinfo=SH), commit=unit_of_work.commit)
+    rows = db.session.execute(select(TicketEvent.ticket_id, TicketEvent.kind, TicketEvent.data)
+                              .where(TicketEvent.kind.like("deadline_%"))).all()
+    assert {(tid, kind, data["deadline"]) for tid, kind, data in rows} == {
+        (waiting.id, "deadline_warning", "contact"), (waiting.id, "deadline_overdue", "contact")}
+    notice = db.session.scalars(select(Notification).where(
+        Notification.ticket_id == waiting.id, Notification.kind == "deadline_overdue")).first()
+    assert notice is not None and "先行联系时限" in notice.body
