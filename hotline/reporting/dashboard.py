@@ -24,6 +24,7 @@ from hotline.app.tables import Rate, Table
 from hotline.catalogue import snapshot
 from hotline.domain.deadlines import kind_label
 from hotline.domain.errors import InvalidInput
+from hotline.domain.lifecycle import APPEAL_KINDS
 from hotline.models import Department, Place, Topic
 from hotline.reporting import figures
 from hotline.reporting.figures import Counts, Period
@@ -245,6 +246,23 @@ class Dashboard:
                       _("当前答复时限"), _("批准后答复时限")], rows,
                      [t.number for _r, t in page.rows], page.total)
 
+    def suspensions(self) -> Table:
+        page = figures.pending_suspensions(self.session, self._first(LIST_ROWS))
+        rows = [[t.number, self.units.get(t.department_id, ""), r.reason, r.until, r.requested_by,
+                 r.requested_at, t.reply_due] for r, t in page.rows]
+        return Table("suspensions", _("待审批挂起"),
+                     [_("工单号"), _("单位"), _("理由"), _("挂起至"), _("申请人"), _("申请时间"),
+                      _("当前答复时限")], rows, [t.number for _r, t in page.rows], page.total)
+
+    def appeals(self) -> Table:
+        page = figures.pending_appeals(self.session, self._first(LIST_ROWS))
+        kinds = Labels(APPEAL_KINDS)
+        rows = [[t.number, self.units.get(t.department_id, ""), kinds.get(a.kind, a.kind),
+                 a.reason, a.requested_by, a.requested_at] for a, t in page.rows]
+        return Table("appeals", _("待审核申诉"),
+                     [_("工单号"), _("单位"), _("申诉类型"), _("理由"), _("申请人"), _("申请时间")],
+                     rows, [t.number for _a, t in page.rows], page.total)
+
     def arbitration(self) -> Table:
         page = figures.awaiting_arbitration(self.session, self._first(LIST_ROWS))
         rows = [[t.number, returns, self.districts.get(t.district, t.district or ""),
@@ -321,6 +339,8 @@ TABLES: dict[str, Callable[[Dashboard], Table]] = {
     "deadlines": Dashboard.deadlines,
     "extensions": Dashboard.extensions,
     "arbitration": Dashboard.arbitration,
+    "suspensions": Dashboard.suspensions,
+    "appeals": Dashboard.appeals,
     "review": Dashboard.review,
     "orders": Dashboard.supervision,
     "ranking": Dashboard.ranking,

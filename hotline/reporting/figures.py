@@ -559,6 +559,21 @@ def pending_extensions(session: Session, limit: int | None = 20) -> Page:
     return _page(session, stmt, limit)
 
 
+def pending_suspensions(session: Session, limit: int | None = 20) -> Page:
+    """挂起 requests waiting for the centre (casework, issue 17), oldest first."""
+    stmt = (select(Suspension, Ticket).join(Ticket, Ticket.id == Suspension.ticket_id)
+            .where(Suspension.status == "pending")
+            .order_by(Suspension.requested_at, Suspension.id))
+    return _page(session, stmt, limit)
+
+
+def pending_appeals(session: Session, limit: int | None = 20) -> Page:
+    """甄别/申诉 waiting for a supervisor (casework, issue 17), oldest first."""
+    stmt = (select(Appeal, Ticket).join(Ticket, Ticket.id == Appeal.ticket_id)
+            .where(Appeal.status == "pending").order_by(Appeal.requested_at, Appeal.id))
+    return _page(session, stmt, limit)
+
+
 def awaiting_arbitration(session: Session, limit: int | None = 20) -> Page:
     """Returned tickets the units refused twice: only a supervisor may re-dispatch them."""
     returns = (select(func.count(TicketEvent.id))

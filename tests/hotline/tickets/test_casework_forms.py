@@ -13,6 +13,7 @@ from hotline.app.extensions import db
 from hotline.models import utcnow
 from routing.calendar import SHANGHAI
 from tests.conftest import login
+from tests.hotline.tickets.helpers import act
 from tests.hotline.tickets.test_ticket_forms import error_beside, page_of, post, signed
 
 
@@ -68,3 +69,25 @@ def test_staff_of_another_post_see_no_unit_forms(app: Flask, reference: None,
     login(client, "agent")
     page = page_of(client.get(f"/tickets/{t.number}"))
     assert 'id="form-note"' in page and 'id="form-contact"' not in page
+
+
+def test_the_supervisors_decide_from_the_dashboard(app: Flask, reference: None,
+                                                   client: FlaskClient) -> None:
+    suspending, appealing = signed(client), signed(client)
+    with client.application.test_client() as api:
+        assert act(api, "zjj-lead", suspending.number, "suspend",
+                   {"reason": "等待司法鉴定结果"}).status_code == 200
+        assert act(api, "zjj-lead", appealing.number, "appeal",
+                   {"kind": "outside_duty", "reason": "属供电公司产权"}).status_code == 200
+    login(client, "supervisor")
+    page = page_of(client.get("/supervise"))
+    assert "等待司法鉴定结果" in page and "属供电公司产权" in page
+    for number, action in ((suspending.number, "decide-suspension"),
+                           (appealing.number, "decide-appeal")):
+        done = post(client, number, action, {"approve": "1", "note": "", "next": "/supervise"})
+        assert done.status_code == 302 and done.headers["Location"].endswith("/supervise")
+    page = page_of(client.get("/supervise"))
+    assert "没有待审批的挂起" in page and "没有待审核的申诉" in page
+    db.session.expire_all()
+    assert suspending.suspensions[0].status == "active"
+    assert appealing.appeals[0].status == "approved"
