@@ -45,6 +45,8 @@ class TicketSchema(Schema):
     updated_at = fields.String()
     deadlines = fields.Dict()
     events = fields.List(fields.Nested(EventSchema))
+    casework = fields.Dict(metadata={"description": "first contact, 挂起 spans and appeals "
+                                                    "(one ticket's view only)"})
 
 
 class TicketPageSchema(Schema):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from hotline.domain import lifecycle
 from hotline.identity.access import citizen_view
 from hotline.models import Department, Ticket, TicketEvent, User
 from hotline.tickets.escalation import deadline_view
@@ -65,4 +66,19 @@ def ticket_dict(ticket: Ticket, viewer: User, *, events: bool = False) -> dict[s
     }
     if events:
         body["events"] = [event_dict(e) for e in ticket.events]
+        body["casework"] = casework_dict(ticket)  # one ticket's page, not the lists (N+1)
     return body
+
+
+def casework_dict(ticket: Ticket) -> dict[str, Any]:
+    """First contact, 挂起 spans and appeals (issue 17), as the ticket JSON shows them."""
+    return {
+        "contacted": lifecycle.contacted(ticket),
+        "suspensions": [{"status": s.status, "reason": s.reason,
+                         "until": s.until.isoformat() if s.until else None,
+                         "started_at": iso(s.started_at), "ended_at": iso(s.ended_at),
+                         "working_seconds": s.working_seconds} for s in ticket.suspensions],
+        "appeals": [{"kind": a.kind, "status": a.status, "reason": a.reason,
+                     "decided_at": iso(a.decided_at)} for a in ticket.appeals],
+        "excluded_rates": sorted(lifecycle.excluded_rates(ticket)),
+    }

@@ -162,8 +162,12 @@ def test_appeal_over_the_api(app: Flask, reference: None, client: FlaskClient) -
     error(act(client, "zjj-lead", number, "decide-appeal", {"approve": True}), 403)
     assert "note" in error(act(client, "supervisor", number, "decide-appeal",
                                {"approve": False}), 400)
-    assert act(client, "supervisor", number, "decide-appeal",
-               {"approve": True, "note": "核实重复"}).status_code == 200
+    decided = act(client, "supervisor", number, "decide-appeal",
+                  {"approve": True, "note": "核实重复"})
+    assert decided.status_code == 200
+    casework = decided.get_json()["casework"]
+    assert casework["excluded_rates"] == ["on_time", "response", "satisfaction", "solution"]
+    assert [(a["kind"], a["status"]) for a in casework["appeals"]] == [("duplicate", "approved")]
     db.session.expire_all()
     ticket = db.session.scalars(select(Ticket).where(Ticket.number == number)).one()
     assert [(a.kind, a.status) for a in ticket.appeals] == [("duplicate", "approved")]
