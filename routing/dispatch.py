@@ -20,6 +20,9 @@ class Rule:
     district: str | None = None
     line: str | None = None
     keywords: tuple[str, ...] = ()
+    # A gazetteer street code: the rule applies only to tickets located in that street; with no
+    # topic it is 属地 dispatch, the street alone deciding (直派街乡).
+    street: str | None = None
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class Case:
     district: str | None = None
     topics: tuple[str, ...] = ()
     confident: bool = False
+    street: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,14 +52,20 @@ def _matches(rule: Rule, case: Case, *, use_topic: bool) -> bool:
         return False
     if rule.district and rule.district != case.district:
         return False
+    if rule.street and rule.street != case.street:
+        return False
     if rule.keywords:
         return any(word in case.text for word in rule.keywords)
-    return use_topic and rule.topic is not None and rule.topic in case.topics
+    if rule.topic is None:
+        return rule.street is not None  # the place is known whatever the classifier thinks
+    return use_topic and rule.topic in case.topics
 
 
-def _specificity(rule: Rule) -> tuple[int, int, int]:
-    """Priority first; among equals the rule naming more of the case wins (district, line)."""
-    return (rule.priority, int(rule.district is not None), int(rule.line is not None))
+def _specificity(rule: Rule) -> tuple[int, int, int, int]:
+    """Priority first; among equals the rule naming more of the case wins (street, district,
+    line)."""
+    return (rule.priority, int(rule.street is not None), int(rule.district is not None),
+            int(rule.line is not None))
 
 
 def decide(
@@ -68,8 +78,10 @@ def decide(
     """The unit for `case`, or a manual decision saying why none was found.
 
     Order: keyword rules (they override the classifier), then topic rules when the classifier is
-    confident, then the line's default unit (12315 -> market regulation), then — when only the
-    district is known — that district's government (首接负责). Otherwise a person decides.
+    confident — and street rules without a topic whatever its confidence, since they need only
+    the place (直派街乡) — then the line's default unit (12315 -> market regulation), then — when
+    only the district is known — that district's government (首接负责). Otherwise a person
+    decides. A street rule that decides says so (`by: street_rule`, with the street).
     """
     rules = list(rules)
     keyword = [r for r in rules if r.keywords and _matches(r, case, use_topic=False)]
@@ -77,11 +89,13 @@ def decide(
         best = max(keyword, key=_specificity)
         hit = next(w for w in best.keywords if w in case.text)
         return Decision(best.department, {"by": "keyword_rule", "rule": best.id, "keyword": hit})
-    if case.confident:
-        topical = [r for r in rules if not r.keywords and _matches(r, case, use_topic=True)]
-        if topical:
-            best = max(topical, key=_specificity)
-            return Decision(best.department, {"by": "topic_rule", "rule": best.id})
+    topical = [r for r in rules if not r.keywords and _matches(r, case, use_topic=case.confident)]
+    if topical:
+        best = max(topical, key=_specificity)
+        if best.street is not None:
+            return Decision(best.department,
+                            {"by": "street_rule", "rule": best.id, "street": best.street})
+        return Decision(best.department, {"by": "topic_rule", "rule": best.id})
     if case.line in line_defaults:
         return Decision(line_defaults[case.line], {"by": "line_default", "line": case.line})
     if case.confident and case.district in district_governments:

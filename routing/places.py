@@ -10,7 +10,7 @@ costs more than asking a person.
 
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 
@@ -20,6 +20,8 @@ class PlaceMatch:
     street_code: str | None
     matched: str | None
     """The name or alias, as written in the gazetteer, that decided the most specific code."""
+    field: str | None = None
+    """Where `matched` was found: "address" or "content" (the citizen's words)."""
 
 
 NO_MATCH = PlaceMatch(None, None, None)
@@ -105,13 +107,16 @@ class Gazetteer:
         gives only a district, a street of that district mentioned in the text still counts.
         """
         if address:
-            from_address = _resolve(self._hits(address))
+            from_address = replace(_resolve(self._hits(address)), field="address")
             if from_address.district_code is not None:
                 if from_address.street_code is not None:
                     return from_address
                 from_text = _resolve(self._hits(text), within=from_address.district_code)
-                return from_text if from_text.street_code is not None else from_address
-        return _resolve(self._hits(text))
+                if from_text.street_code is not None:
+                    return replace(from_text, field="content")
+                return from_address
+        found = _resolve(self._hits(text))
+        return replace(found, field="content") if found.matched is not None else found
 
     def _hits(self, text: str) -> list[_Hit]:
         """Non-overlapping occurrences, longest words claiming their characters first."""

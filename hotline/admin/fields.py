@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.domain.errors import InvalidInput
-from hotline.models import Department, Topic
+from hotline.models import LEVEL_RANK, Department, Topic
 
 STOPPED = _l("（已停用）")
 NONE = _l("（无）")
@@ -147,7 +147,7 @@ def no_cycle(row: Any, parent: Any, key: str) -> None:
 
 
 def unit_choices(session: Session) -> list[tuple[str, str]]:
-    rows = session.scalars(select(Department).order_by(Department.level, Department.code))
+    rows = session.scalars(select(Department).order_by(LEVEL_RANK, Department.code))
     return [(d.code, d.label + ("" if d.active else str(STOPPED))) for d in rows]
 
 

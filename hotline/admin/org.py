@@ -1,4 +1,5 @@
-"""Who works where: units in their hierarchy (city → district → street) and staff accounts.
+"""Who works where: units in their hierarchy (city → district → street → community) and staff
+accounts.
 
 Units and users are never deleted — tickets, events and the audit log name them — only
 deactivated. Passwords are set on creation and by a reset; neither the hash nor the password
@@ -22,11 +23,15 @@ from hotline.domain.errors import InvalidInput
 from hotline.domain.lifecycle import UNIT_ROLES
 from hotline.identity import audit
 from hotline.identity.auth import hash_password, sign_out_everywhere, tokens_changed
-from hotline.models import Department, Level, Role, User
+from hotline.models import LEVEL_ORDER, LEVEL_RANK, Department, Level, Role, User
 
 LEVELS = {Level.CITY.value: _l("市级"), Level.DISTRICT.value: _l("区级"),
-          Level.STREET.value: _l("街道/乡镇")}
-RANK = {Level.CITY.value: 0, Level.DISTRICT.value: 1, Level.STREET.value: 2}
+          Level.STREET.value: _l("街道/乡镇"), Level.COMMUNITY.value: _l("社区/村")}
+RANK = {level.value: rank for rank, level in enumerate(LEVEL_ORDER)}
+# The levels a unit's parent may be on: its own (a bureau under its government) or the one
+# above; a street answers to a district and a community to a street, never skipping a level.
+PARENT_LEVELS = {Level.CITY: (Level.CITY,), Level.DISTRICT: (Level.DISTRICT, Level.CITY),
+                 Level.STREET: (Level.DISTRICT,), Level.COMMUNITY: (Level.STREET,)}
 ROLES = {Role.ADMIN.value: _l("系统管理员"), Role.AGENT.value: _l("话务员"),
          Role.SUPERVISOR.value: _l("督办/领导"), Role.UNIT_LEAD.value: _l("单位负责人"),
          Role.UNIT_STAFF.value: _l("单位经办人")}
@@ -54,12 +59,36 @@ def _fill_unit(session: Session, d: Department, data: Mapping[str, Any], _user: 
     f.no_cycle(d, parent, "parent")
     if parent is not None and RANK[parent.level.value] > RANK[level]:
         raise InvalidInput(_("上级单位的层级不能低于本单位"), field="parent")
+    if parent is not None and parent.level not in PARENT_LEVELS[Level(level)]:
+        raise InvalidInput(_("上级单位须为同级或上一级：%(level)s的上级应为%(allowed)s",
+                             level=LEVELS[level], allowed=" / ".join(
+                                 str(LEVELS[p.value]) for p in PARENT_LEVELS[Level(level)])),
+                           field="parent")
+    if d.id is not None:
+        _children_fit(session, d, Level(level))
     d.level, d.parent = Level(level), parent
     d.district = f.opt(data, "district", 16)
     if level != Level.CITY.value and d.district is None:
         raise InvalidInput(_("区级和街道单位须填写所属区县"), field="district")
     d.duty_phone = f.phone(data, "duty_phone")
     d.active = f.flag(data, "active")
+    if parent is None and Level(level) in (Level.STREET, Level.COMMUNITY):
+        raise InvalidInput(_("街道/乡镇须隶属区级单位，社区/村须隶属街道/乡镇"), field="parent")
+    if parent is not None and parent.district and Level(level) in (Level.STREET, Level.COMMUNITY) \
+            and parent.district != d.district:
+        raise InvalidInput(_("所属区县须与上级单位一致（%(district)s）", district=parent.district),
+                           field="district")
+
+
+def _children_fit(session: Session, d: Department, level: Level) -> None:
+    """A unit that changes level keeps its active children one level down at most: a street
+    made a community would leave its own communities two levels below it."""
+    children = session.scalars(select(Department).where(Department.parent_id == d.id,
+                                                        Department.active))
+    wrong = [c.code for c in children if level not in PARENT_LEVELS[c.level]]
+    if wrong:
+        raise InvalidInput(_("下级单位 %(codes)s 与新层级不相符，请先调整它们",
+                             codes=", ".join(sorted(wrong))), field="level")
 
 
 def _unit_in_use(session: Session, d: Department, _user: User) -> None:
@@ -71,7 +100,7 @@ def _unit_in_use(session: Session, d: Department, _user: User) -> None:
 
 def unit_tree(session: Session) -> list[tuple[Department, int]]:
     """Every unit with its depth, parents before their children, for an indented list."""
-    rows = list(session.scalars(select(Department).order_by(Department.level, Department.code)))
+    rows = list(session.scalars(select(Department).order_by(LEVEL_RANK, Department.code)))
     children: dict[int | None, list[Department]] = {}
     for d in rows:
         children.setdefault(d.parent_id, []).append(d)
@@ -93,14 +122,15 @@ UNITS = Entity(
         Field("code", _l("代码"), required=True, help=_l("小写字母、数字、-，如 a1-gov")),
         Field("name", _l("名称"), required=True),
         Field("level", _l("层级"), "select", required=True, choices=f.fixed(LEVELS)),
-        Field("parent", _l("上级单位"), "select", choices=f.unit_choices, empty=f.NONE),
+        Field("parent", _l("上级单位"), "select", choices=f.unit_choices, empty=f.NONE,
+              help=_l("同级或上一级：街道/乡镇隶属区级单位，社区/村隶属街道/乡镇")),
         Field("district", _l("所属区县"), help=_l("区县代码，如 a1；市级单位可留空")),
         Field("duty_phone", _l("值班电话")),
         Field("active", _l("启用"), "checkbox"),
     ),
     columns=(("name", _l("名称")), ("code", _l("代码")), ("level", _l("层级")),
-             ("district", _l("区县")), ("duty_phone", _l("值班电话")), ("active", _l("启用"))),
-    order=(Department.level, Department.code),
+             ("parent", _l("上级单位")), ("district", _l("区县")), ("duty_phone", _l("值班电话")), ("active", _l("启用"))),
+    order=(LEVEL_RANK, Department.code),
     check_deactivate=_unit_in_use,
 )
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.admin import fields as f
@@ -17,7 +18,15 @@ from hotline.admin.fields import Field
 from hotline.app.i18n import Labels
 from hotline.app.labels import LINE_LABELS
 from hotline.domain.errors import InvalidInput
-from hotline.models import CalendarDay, CalendarYear, DispatchRule, Line, SlaPolicyRow, User
+from hotline.models import (
+    CalendarDay,
+    CalendarYear,
+    DispatchRule,
+    Line,
+    Place,
+    SlaPolicyRow,
+    User,
+)
 from routing.sla import Limit
 
 RULE_URGENCIES = {"emergency": _l("紧急（1小时派单）"), "utility": _l("水电气热（2小时）"),
@@ -32,7 +41,8 @@ LIMIT_UNITS = {"calendar_hours": _l("自然小时"), "working_hours": _l("工作
 
 def rule_dict(rule: DispatchRule) -> dict[str, Any]:
     return {"id": rule.id, "topic": rule.topic.code if rule.topic else None,
-            "district": rule.district, "line": rule.line, "keywords": rule.keywords,
+            "district": rule.district, "street": rule.street, "line": rule.line,
+            "keywords": rule.keywords,
             "department": rule.department.code if rule.department else None,
             "priority": rule.priority, "urgency": rule.urgency, "active": rule.active,
             "note": rule.note}
@@ -47,6 +57,7 @@ def _fill_rule(session: Session, rule: DispatchRule, data: Mapping[str, Any], _u
         keywords = ",".join(w.strip() for w in keywords.replace("，", ",").split(",") if w.strip())
     rule.topic = f.topic(session, data)
     rule.district = f.opt(data, "district", 16)
+    rule.street = _street(session, data, rule.district)
     rule.line = f.choice(data, "line", tuple(line.value for line in Line))
     rule.keywords = keywords or None
     rule.department = unit
@@ -54,8 +65,31 @@ def _fill_rule(session: Session, rule: DispatchRule, data: Mapping[str, Any], _u
     rule.urgency = f.choice(data, "urgency", tuple(RULE_URGENCIES))
     rule.active = f.flag(data, "active")
     rule.note = f.opt(data, "note", 200)
-    if not (rule.topic or rule.keywords or rule.line):
-        raise InvalidInput(_("规则须指定分类、关键词或热线之一"), field="topic")
+    if not (rule.topic or rule.keywords or rule.line or rule.street):
+        raise InvalidInput(_("规则须指定分类、关键词、热线或街道之一"), field="topic")
+
+
+def street_choices(session: Session) -> list[tuple[str, str]]:
+    """The gazetteer's streets, each after its district's name (街道 names repeat across cities)."""
+    places = list(session.scalars(select(Place).order_by(Place.district_code, Place.code)))
+    names = {p.code: p.name for p in places if p.kind == "district"}
+    return [(p.code, f"{names.get(p.district_code, p.district_code)} {p.name}（{p.code}）")
+            for p in places if p.kind == "street"]
+
+
+def _street(session: Session, data: Mapping[str, Any], district: str | None) -> str | None:
+    """直派街乡: a street of the gazetteer, in the rule's district when it names one."""
+    code = f.opt(data, "street", 16)
+    if code is None:
+        return None
+    place = session.scalars(select(Place).where(Place.code == code,
+                                                Place.kind == "street")).one_or_none()
+    if place is None:
+        raise InvalidInput(_("未知街道：%(code)s", code=code), field="street")
+    if district is not None and place.district_code != district:
+        raise InvalidInput(_("街道 %(street)s 不在区县 %(district)s", street=place.name,
+                             district=district), field="street")
+    return place.code
 
 
 RULES = Entity(
@@ -64,6 +98,8 @@ RULES = Entity(
         Field("keywords", _l("关键词"), help=_l("逗号分隔，任一命中即适用；关键词规则优先于智能分类")),
         Field("topic", _l("分类"), "select", choices=f.topic_choices),
         Field("district", _l("区县"), help=_l("区县代码，如 a1；留空为全市")),
+        Field("street", _l("街道"), "select", choices=street_choices, empty=f.NONE,
+              help=_l("直派街乡：只适用于位于该街道的工单，可直接派给街道/乡镇；未选分类时该街道的工单都适用")),
         Field("line", _l("热线"), "select", choices=f.fixed(Labels(LINE_LABELS))),
         Field("department", _l("承办单位"), "select", required=True, choices=f.unit_choices),
         Field("priority", _l("优先级"), "number", help=_l("数字越大越优先，默认 100")),
@@ -72,7 +108,7 @@ RULES = Entity(
         Field("note", _l("说明")),
     ),
     columns=(("keywords", _l("关键词")), ("topic", _l("分类")), ("district", _l("区县")),
-             ("line", _l("热线")), ("department", _l("承办单位")), ("priority", _l("优先级")),
+             ("street", _l("街道")), ("line", _l("热线")), ("department", _l("承办单位")), ("priority", _l("优先级")),
              ("urgency", _l("紧急程度")), ("active", _l("启用"))),
     order=(DispatchRule.priority.desc(), DispatchRule.id),
     deletable=True,

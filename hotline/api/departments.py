@@ -12,7 +12,7 @@ from hotline.api.schemas import DepartmentSchema
 from hotline.api.security import api_requires
 from hotline.app.extensions import ApiErrorSchema, db
 from hotline.domain.roles import Permission
-from hotline.models import Department
+from hotline.models import LEVEL_RANK, Department
 from hotline.tickets.presenters import department_dict
 
 blp = Blueprint("api_departments", __name__, url_prefix="/api/v1/departments",
@@ -29,6 +29,6 @@ class Departments(MethodView):
     def get(self) -> list[dict[str, Any]]:
         """Every active department, city level first."""
         rows = db.session.scalars(
-            select(Department).where(Department.active).order_by(Department.level, Department.code)
+            select(Department).where(Department.active).order_by(LEVEL_RANK, Department.code)
         ).all()
         return [department_dict(d) for d in rows]

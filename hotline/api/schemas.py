@@ -34,10 +34,15 @@ class TicketSchema(Schema):
     content = fields.String(required=True)
     address = fields.String(allow_none=True)
     district = fields.String(allow_none=True)
+    street = fields.String(allow_none=True, metadata={"description": "gazetteer street code"})
+    street_found = fields.Dict(allow_none=True, metadata={
+        "description": "what found the street: {by: gazetteer, entry, word, field}"})
     citizen = fields.Dict()
     topic = fields.String(allow_none=True)
     topic_name = fields.String(allow_none=True)
     department = fields.Nested(DepartmentSchema, allow_none=True)
+    handler = fields.Dict(allow_none=True, metadata={
+        "description": "the unit's handler (经办人): {username, name}"})
     urgency = fields.String()
     classifier = fields.Dict()
     repeat_of = fields.String(allow_none=True)
@@ -47,6 +52,11 @@ class TicketSchema(Schema):
     events = fields.List(fields.Nested(EventSchema))
     casework = fields.Dict(metadata={"description": "first contact, 挂起 spans and appeals "
                                                     "(one ticket's view only)"})
+    reply_quality = fields.Dict(metadata={"description": (
+        "the reply-quality check of the answer awaiting 审核 (score 0-100, band, relevance, "
+        "completeness, interpretability 0-1, evasive, reasons: code, good, message as 中文 / "
+        "English, evidence: the words behind it), for those "
+        "who review replies, on one ticket's view; advice only")})
 
 
 class TicketPageSchema(Schema):

@@ -74,6 +74,14 @@ EVENT_LABELS = {
     EventKind.APPEALED: N_("申诉"),
     EventKind.APPEAL_APPROVED: N_("申诉已支持"),
     EventKind.APPEAL_REFUSED: N_("申诉未支持"),
+    # 转派 to a descendant unit
+    EventKind.FORWARDED: N_("转派"),
+    EventKind.FORWARD_SIGNED: N_("签收转派"),
+    EventKind.FORWARD_REPLIED: N_("转派反馈"),
+    EventKind.FORWARD_ACCEPTED: N_("采纳转派反馈"),
+    EventKind.FORWARD_SENT_BACK: N_("转派反馈退回"),
+    EventKind.FORWARD_RETURNED: N_("退回转派"),
+    EventKind.HANDLER_ASSIGNED: N_("指定经办人"),
 }
 FOLLOW_UP_LABELS = {"pending": N_("待回访"), "answered": N_("已回访"), "not_rated": N_("未评价"),
                     "needs_agent": N_("需电话回访"), "superseded": N_("已作废")}
@@ -108,4 +116,8 @@ NOTIFICATION_KIND_LABELS = {
     "appealed": N_("申诉"),
     "appeal_approved": N_("申诉已支持"),
     "appeal_refused": N_("申诉未支持"),
+    "forwarded": N_("转派待签收"),
+    "forward_replied": N_("转派已反馈"),
+    "forward_sent_back": N_("转派反馈被退回"),
+    "forward_returned": N_("转派被退回"),
 }

@@ -168,13 +168,14 @@ def load(session: Session, stamp: str | None, config: DeadlineSettings | None = 
             continue
         keywords = tuple(w.strip() for w in (row.keywords or "").split(",") if w.strip())
         topic = code_of.get(row.topic_id) if row.topic_id else None
-        if row.line and not topic and not keywords and not row.district:
+        if row.line and not topic and not keywords and not row.district and not row.street:
             best = line_defaults.get(row.line)
             if best is None or row.priority < best[0]:
                 line_defaults[row.line] = (row.priority, unit.code)
             continue
         rules.append(Rule(id=row.id, department=unit.code, priority=row.priority, topic=topic,
-                          district=row.district, line=row.line, keywords=keywords))
+                          district=row.district, line=row.line, keywords=keywords,
+                          street=row.street))
         urgency[row.id] = row.urgency
         rule_topic[row.id] = row.topic_id
     governments = {u.district: u.code for u in units.values()

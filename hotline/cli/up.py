@@ -35,7 +35,7 @@ from hotline.classifier_models import registry as model_registry
 from hotline.cli import fail
 from hotline.demo import history
 from hotline.knowledge import service as knowledge
-from hotline.models import Department, Level
+from hotline.models import LEVEL_RANK, Department, Level
 from hotline.seed import load as seed
 
 WATCH_SECONDS = 1
@@ -104,7 +104,7 @@ def seed_everything(app: Flask, *, password: str, days: int = history.DAYS,
 def accounts_text(password: str) -> str:
     """Who can sign in: the three centre accounts and, per unit, its staff and its lead."""
     units = db.session.scalars(select(Department).where(Department.active)
-                               .order_by(Department.level, Department.code)).all()
+                               .order_by(LEVEL_RANK, Department.code)).all()
     examples = [u for u in units if u.level == Level.CITY][:1] + \
         [u for u in units if u.level == Level.DISTRICT][:1]
     lines = [f"账号 / accounts (password 密码: {password})",

@@ -51,7 +51,8 @@ def preview(session: Session, text: str, *, address: str | None = None, line: st
     # The auto-dispatch threshold is for routing without a person; here the agent confirms, so
     # the topic's unit is suggested at whatever confidence the classifier has, and shown so.
     decision = decide_unit(snap, text=content, line=line_code, district=place.district_code,
-                           topic_id=topic_id, confident=topic_id is not None)
+                           topic_id=topic_id, confident=topic_id is not None,
+                           street=place.street_code)
     rule = keyword_rule(decision)
     urgent_rule = rule is not None and snap.rule_urgency.get(rule) == "emergency"
     return {
@@ -73,9 +74,12 @@ def preview(session: Session, text: str, *, address: str | None = None, line: st
 
 def _request_type(content: str) -> dict[str, Any]:
     """咨询/求助/投诉/… from the cue words (classifier.request_types), with the words that
-    decided, so the agent sees why; no cue at all says so (the fallback, 投诉)."""
+    decided, so the agent sees why (none: the fallback, 投诉), and how often a guess like it
+    was right: the console preselects only a ``confident`` one and shows the others as a
+    hint."""
     guess = RequestTypeRules.default().guess(content)
-    return {"code": guess.code, "label": guess.label, "cues": list(guess.cues)}
+    return {"code": guess.code, "label": guess.label, "cues": list(guess.cues),
+            "confidence": guess.confidence, "confident": guess.confident}
 
 
 def _topic(snap: Snapshot, suggestion: Any, topic_id: int | None) -> dict[str, Any] | None:

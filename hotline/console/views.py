@@ -144,7 +144,8 @@ def caller_history() -> Any:
 @bp.route("/suggest", methods=["POST"])
 @requires(Permission.LOG_CALL)
 def suggest() -> Any:
-    """Topic, unit and urgency with their confidence, and similar open tickets (JSON in/out)."""
+    """Topic, unit, urgency and request type with their confidence, and similar open tickets
+    (JSON in/out)."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or not all(
             isinstance(data.get(k, ""), str) for k in ("text", "address", "line", "phone")):

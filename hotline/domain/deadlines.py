@@ -61,6 +61,9 @@ def kind_label(kind: str, translate: Callable[[str], str] = str) -> str:
         return f"{translate(N_('协办'))}({kind.split(':', 1)[1]})"
     if kind.startswith("urge:"):
         return f"{translate(N_('督办'))}#{kind.split(':', 1)[1]}"
+    if kind.startswith(("fsign:", "freply:")):  # a forwarded task's clocks (转派签收#n, 转派答复#n)
+        label = N_("转派签收") if kind.startswith("fsign:") else N_("转派答复")
+        return f"{translate(label)}#{kind.split(':', 1)[1]}"
     return translate(KIND_LABELS.get(kind, kind))
 
 

@@ -48,6 +48,11 @@ EFFECTS: Mapping[EventKind, tuple[Effect, ...]] = MappingProxyType({
     EventKind.EXTENSION_APPROVED: (Effect.NOTIFY,),
     EventKind.URGED: (Effect.NOTIFY,),
     EventKind.CALENDAR_MISSING: (Effect.NOTIFY,),
+    # 转派: the unit that must act next hears of it (the child, or the accountable parent).
+    EventKind.FORWARDED: (Effect.NOTIFY,),
+    EventKind.FORWARD_REPLIED: (Effect.NOTIFY,),
+    EventKind.FORWARD_SENT_BACK: (Effect.NOTIFY,),
+    EventKind.FORWARD_RETURNED: (Effect.NOTIFY,),
     # The deadline scan's steps.
     EventKind.DEADLINE_WARNING: (Effect.NOTIFY,),
     EventKind.DEADLINE_OVERDUE: (Effect.NOTIFY, Effect.STAFF_SMS),

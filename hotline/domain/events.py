@@ -59,6 +59,15 @@ class EventKind(StrEnum):
     APPEALED = "appealed"
     APPEAL_APPROVED = "appeal_approved"
     APPEAL_REFUSED = "appeal_refused"
+    # forwarding (转派/下派) to a descendant unit: hotline.models.forwarding
+    FORWARDED = "forwarded"
+    FORWARD_SIGNED = "forward_signed"
+    FORWARD_REPLIED = "forward_replied"  # the child's answer, waiting for the parent
+    FORWARD_ACCEPTED = "forward_accepted"  # the parent adopts it as its reply (a `replied` follows)
+    FORWARD_SENT_BACK = "forward_sent_back"  # the parent wants the child's answer reworked
+    FORWARD_RETURNED = "forward_returned"  # the child hands the task back to the parent
+    # levels (issue 17): the handler (经办人) within the unit
+    HANDLER_ASSIGNED = "handler_assigned"
 
     @classmethod
     def deadline(cls, step: str) -> EventKind:

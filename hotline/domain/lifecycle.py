@@ -49,6 +49,7 @@ from hotline.models import (
     DeadlineClock,
     Department,
     ExtensionRequest,
+    ForwardTask,
     Role,
     Status,
     SupervisionOrder,
@@ -100,7 +101,7 @@ MAX_EXTENSION_DAYS = 30
 MAX_URGE_AHEAD = timedelta(days=366)
 
 NEW_TICKET_COLLECTIONS = ("events", "clocks", "assist_tasks", "extensions", "orders",
-                          "notifications")
+                          "notifications", "forward_tasks")
 # Clock kinds; an assisting unit's clock is "assist:<unit code>", a 督办 order's "urge:<seq>".
 DISPATCH, SIGN, REPLY = "dispatch", "sign", "reply"
 
@@ -316,11 +317,13 @@ def classify(ticket: Ticket, *, label: str, confidence: float, version: str,
 
 def triage(ticket: Ticket, *, reason: dict[str, Any], urgency: Urgency | None = None,
            district: str | None = None, street: str | None = None,
-           topic_id: int | None = None, at: datetime | None = None) -> None:
+           topic_id: int | None = None, at: datetime | None = None,
+           street_found: dict[str, Any] | None = None) -> None:
     """分拣: the fields the intake's rules set (urgency, district, street, topic), with one event.
 
     The event says what was set and which rule set it, so a ticket's urgency or district is
     never unexplained. A field given as None is left alone; nothing changed, no event.
+    `street_found` (levels, issue 17) is what found the street, kept on the ticket beside it.
     """
     changed: dict[str, Any] = {}
     if urgency is not None and ticket.urgency != urgency:
@@ -332,6 +335,7 @@ def triage(ticket: Ticket, *, reason: dict[str, Any], urgency: Urgency | None = 
     if street is not None and ticket.street != street:
         ticket.street = street
         changed["street"] = street
+        ticket.street_found = street_found
     if topic_id is not None and ticket.topic_id != topic_id:
         ticket.topic_id = topic_id
         changed["topic_id"] = topic_id
@@ -477,6 +481,7 @@ def return_ticket(ticket: Ticket, actor: Actor, *, reason_code: str, reason: str
     _require(ticket, "return", UNIT_WORK)
     _require_unit(ticket, actor, Permission.RETURN, "return")
     _require_running(ticket, "return")
+    _require_no_open_forward(ticket, "退单")
     if reason_code not in RETURN_REASONS:
         raise InvalidInput(f"未知退单原因 / unknown reason code: {reason_code}",
                            field="reason_code")
@@ -486,6 +491,7 @@ def return_ticket(ticket: Ticket, actor: Actor, *, reason_code: str, reason: str
     record(ticket, actor, EventKind.RETURNED, to_status=Status.RETURNED, note=text, at=at,
            data={"reason_code": reason_code, "department": department.code if department else None})
     ticket.department = None
+    ticket.handler = None  # its handler was the unit's; the next unit names its own
     _stop(ticket, SIGN, at)
     _stop(ticket, CONTACT, at)
     if planner is not None:
@@ -631,6 +637,7 @@ def reply(ticket: Ticket, actor: Actor, answer: str, *, at: datetime | None = No
     _require(ticket, "reply", BEING_ANSWERED)
     _require_unit(ticket, actor, Permission.REPLY, "reply")
     _require_running(ticket, "reply")
+    _require_no_open_forward(ticket, "直接答复")
     text = _text(answer, "answer", "答复内容")
     at = at or utcnow()
     _stop(ticket, REPLY, at)
@@ -762,6 +769,33 @@ def reopen(ticket: Ticket, actor: Actor, reason: str, *, planner: Planner | None
         ticket.reply_due = reply_window.due_at if reply_window else None
 
 
+# --- levels (issue 17): the handler within the unit (经办人) ---------------------------------------
+
+
+def assign(ticket: Ticket, actor: Actor, handler: User, *, at: datetime | None = None) -> None:
+    """经办人: the lead of the unit holding the ticket names the person who works it.
+
+    Only someone of that unit (staff or the lead) can be named: the unit stays accountable, the
+    handler is whom its inbox's 我的 view gives the ticket to. Naming another person later is an
+    event too, so who had the ticket when is never lost.
+    """
+    _require(ticket, "assign a handler", UNIT_WORK)
+    _require_unit(ticket, actor, Permission.ASSIGN_HANDLER, "assign a handler")
+    if handler.department_id != lead_unit_id(ticket) or handler.role not in UNIT_ROLES:
+        raise InvalidInput(f"{handler.username} 不是承办单位的人员 / {handler.username} is not "
+                           "staff of the unit holding the ticket", field="user")
+    if not handler.active:
+        raise InvalidInput(f"账号 {handler.username} 已停用 / account {handler.username} is "
+                           "deactivated", field="user")
+    before = ticket.handler
+    if before is handler:  # one session's identity map: the same row is the same object
+        raise IllegalTransition(f"{handler.username} 已是经办人 / {handler.username} is already "
+                                "the handler")
+    ticket.handler = handler
+    record(ticket, actor, EventKind.HANDLER_ASSIGNED, at=at,
+           data={"user": handler.username, "from": before.username if before else None})
+
+
 # --- deadline steps (the escalation scan) ------------------------------------------------------
 
 STEPS = ("warning", "overdue", "escalated")  # a clock's stage counts the steps taken
@@ -875,24 +909,42 @@ MAX_NOTE = 2000
 
 
 def _works_on(ticket: Ticket, actor: Actor) -> bool:
-    """The lead unit's people or an assisting unit's: the units a ticket is in the hands of."""
+    """The lead unit's people, an assisting unit's, or those of the unit the ticket is forwarded
+    to: the units a ticket is in the hands of."""
     if actor.department_id is None or actor.role not in UNIT_ROLES:
         return False
-    return actor.department_id == lead_unit_id(ticket) \
+    return actor.department_id == lead_unit_id(ticket) or _doing_the_work(ticket, actor) \
         or _assist_task_of(ticket, actor.department_id) is not None
+
+
+def _doing_the_work(ticket: Ticket, actor: Actor) -> bool:
+    """The unit holding the ticket's open forwarded task (转派): it reaches and answers the
+    citizen for the accountable unit."""
+    task = open_forward(ticket)
+    return task is not None and actor.role in UNIT_ROLES \
+        and actor.department_id == _forward_unit_id(task)
+
+
+def _require_worker(ticket: Ticket, actor: Actor, permission: Permission, action: str) -> None:
+    """The lead unit's posts holding `permission`, or the forwarded-to unit's."""
+    if _doing_the_work(ticket, actor) and allows(actor.role, permission):
+        return
+    _require_unit(ticket, actor, permission, action)
 
 
 def add_note(ticket: Ticket, actor: Actor, text: str, *, public: bool,
              at: datetime | None = None) -> TicketEvent:
     """A note on the ticket's record. Public (阶段性答复): progress the citizen reads on /track and
-    in Open311, so only the centre or the lead unit speaks to the citizen; internal: for staff,
+    in Open311, so only the centre or the unit answering (the lead unit, or the unit it forwarded
+    the ticket to) speaks to the citizen; internal: for staff,
     written by the centre or a unit working on the ticket, and never marked public."""
     _require(ticket, "add a note", OPEN)
     if actor.role in UNIT_ROLES:
         if not _works_on(ticket, actor):
             raise Forbidden("只有承办或协办单位可以写备注 / only a unit working on the ticket "
                             "may add a note")
-        if public and actor.department_id != lead_unit_id(ticket):
+        if public and actor.department_id != lead_unit_id(ticket) \
+                and not _doing_the_work(ticket, actor):
             raise Forbidden("阶段性答复须由承办单位发布 / only the lead unit may write to the "
                             "citizen")
     elif not allows(actor.role, Permission.ADD_NOTE):
@@ -932,7 +984,7 @@ def record_contact(ticket: Ticket, actor: Actor, *, method: str, note: str | Non
     after sign-for stops the contact clock and says whether it was within the limit; later
     contacts are recorded too. The note is internal (it may carry what the citizen said)."""
     _require(ticket, "record a contact", BEING_ANSWERED)
-    _require_unit(ticket, actor, Permission.RECORD_CONTACT, "record a contact")
+    _require_worker(ticket, actor, Permission.RECORD_CONTACT, "record a contact")
     if method not in CONTACT_METHODS:
         raise InvalidInput(f"未知联系方式 / unknown method: {method}", field="method")
     text = (note or "").strip() or None
@@ -1200,3 +1252,188 @@ def decide_appeal(ticket: Ticket, actor: Actor, *, approve: bool, note: str | No
     record(ticket, actor, kind, note=text, at=at,
            data={"kind": request.kind,
                  "excludes": sorted(APPEAL_EXCLUDES[request.kind]) if approve else []})
+# --- forwarding (转派 / 下派) to a descendant unit ------------------------------------------------
+#
+# A unit that has signed for a ticket (签收: it acknowledged the ticket as its own, so the
+# sign-for rate measures the accountable unit) may hand the work down to one of its descendant
+# units — any unit below it on the `parent_id` chain, whatever the levels are called. The ticket
+# stays the parent's (主责): `ticket.department` and the parent's own clocks do not change, and
+# the parent may neither answer nor return the ticket to the centre while the task is open. The
+# child signs and answers its task on its own clocks, which end no later than the parent's reply
+# deadline; its answer goes to the parent, which adopts it as its own reply (the ordinary `reply`,
+# so the centre's review and the citizen's SMS follow as for any answer) or sends it back. The
+# child may hand the task back to the parent (never to the centre). One task is open at a time.
+
+FORWARD_SIGN, FORWARD_REPLY = "fsign", "freply"  # clock kinds "fsign:<seq>", "freply:<seq>"
+
+
+def is_descendant(unit: Department, ancestor: Department | None) -> bool:
+    """Whether `ancestor` is above `unit` on its parent chain (a unit is not its own descendant).
+
+    Walks `parent`, so it holds for any number of levels; a cycle in bad data ends the walk.
+    """
+    if ancestor is None:
+        return False
+    seen: set[int] = set()
+    node = unit.parent
+    while node is not None and id(node) not in seen:
+        if node is ancestor or (node.id is not None and node.id == ancestor.id):
+            return True
+        seen.add(id(node))
+        node = node.parent
+    return False
+
+
+def open_forward(ticket: Ticket) -> ForwardTask | None:
+    """The ticket's open forwarded task, if any (at most one is open at a time)."""
+    return next((t for t in ticket.forward_tasks if t.open), None)
+
+
+def _forward_unit_id(task: ForwardTask) -> int | None:
+    return task.department.id if task.department is not None else task.department_id
+
+
+def _require_no_open_forward(ticket: Ticket, action: str) -> None:
+    task = open_forward(ticket)
+    if task is not None:
+        code = task.department.code if task.department else "?"
+        raise IllegalTransition(f"工单已转派给 {code} 办理，请先采纳或退回其答复，不能{action} / "
+                                f"the ticket is forwarded to {code}: settle that task first")
+
+
+def _capped_window(ticket: Ticket, planner: Planner, kind: str, at: datetime, limit: Limit,
+                   cap: datetime | None) -> Window | None:
+    """The child's own limit from `at`, ending no later than `cap` (the parent's reply due)."""
+    own = _window(ticket, planner, kind, at, limit, at)
+    if own is None or cap is None or own.due_at <= cap:
+        return own
+    try:
+        return planner.window_until(at, cap, Unit.WORKING_HOURS)
+    except CalendarMissing as exc:
+        _calendar_missing(ticket, kind, exc, at)
+        return None
+
+
+def forward(ticket: Ticket, actor: Actor, department: Department, *, note: str | None = None,
+            planner: Planner | None = None, at: datetime | None = None) -> ForwardTask:
+    """转派: the lead unit's lead hands a signed ticket down to one of its descendant units.
+
+    Without a planner (the pure state tests) the task's deadline is the parent's reply deadline.
+    """
+    _require(ticket, "forward", BEING_ANSWERED)
+    _require_unit(ticket, actor, Permission.FORWARD, "forward")
+    parent = ticket.department
+    if department is parent or (department.id is not None and department.id == lead_unit_id(ticket)):
+        raise InvalidInput("不能转派给本单位 / a unit cannot forward to itself", field="unit")
+    if not is_descendant(department, parent):
+        raise Forbidden(f"{department.code} 不是本单位的下级单位，只能转派给下级单位 / "
+                        f"{department.code} is not below this unit: forward only to a "
+                        f"descendant unit")
+    if not department.active:
+        raise InvalidInput(f"单位 {department.code} 已停用 / unit is inactive", field="unit")
+    _require_no_open_forward(ticket, "再次转派")
+    at = at or utcnow()
+    seq = len(ticket.forward_tasks) + 1
+    task = ForwardTask(seq=seq, department=department, parent=parent, status="pending",
+                       note=(note or "").strip() or None, forwarded_by=actor.label, created_at=at,
+                       sign_due=ticket.reply_due, reply_due=ticket.reply_due)
+    ticket.forward_tasks.append(task)
+    if planner is not None:
+        policy = planner.choose(ticket).policy
+        cap = ticket.reply_due
+        sign_kind, reply_kind = f"{FORWARD_SIGN}:{seq}", f"{FORWARD_REPLY}:{seq}"
+        sign_window = _capped_window(ticket, planner, sign_kind, at, policy.sign, cap)
+        reply_window = _capped_window(ticket, planner, reply_kind, at, policy.reply, cap)
+        _arm(ticket, sign_kind, at, sign_window, department)
+        _arm(ticket, reply_kind, at, reply_window, department)
+        task.sign_due = sign_window.due_at if sign_window else None
+        task.reply_due = reply_window.due_at if reply_window else None
+    record(ticket, actor, EventKind.FORWARDED, note=task.note, at=at,
+           data={"seq": seq, "department": department.code,
+                 "parent": parent.code if parent else None,
+                 "sign_due": _iso(task.sign_due), "reply_due": _iso(task.reply_due)})
+    return task
+
+
+def _child_task(ticket: Ticket, actor: Actor, permission: Permission, action: str,
+                allowed: Iterable[str]) -> ForwardTask:
+    """The open task of the actor's unit, in one of the `allowed` task states, for a post
+    holding `permission` (handing a task back needs the child's lead)."""
+    _require(ticket, action, BEING_ANSWERED)
+    task = open_forward(ticket)
+    if task is None or actor.role not in UNIT_ROLES or actor.department_id is None \
+            or _forward_unit_id(task) != actor.department_id:
+        raise Forbidden(f"只有接受转派的单位可以 {action} / only the unit the ticket was "
+                        f"forwarded to may {action}")
+    if not allows(actor.role, permission):
+        raise Forbidden(f"须由单位负责人 {action} / only the unit's lead may {action}")
+    if task.status not in set(allowed):
+        raise IllegalTransition(f"转派任务状态为「{task.status}」，不能 {action} / cannot "
+                                f"{action} a forwarded task that is {task.status}")
+    return task
+
+
+def forward_sign(ticket: Ticket, actor: Actor, *, at: datetime | None = None) -> None:
+    """The child signs for its forwarded task; its sign clock stops."""
+    task = _child_task(ticket, actor, Permission.SIGN, "sign the forwarded task", {"pending"})
+    at = at or utcnow()
+    task.status, task.signed_at = "signed", at
+    _stop(ticket, f"{FORWARD_SIGN}:{task.seq}", at)
+    record(ticket, actor, EventKind.FORWARD_SIGNED, at=at,
+           data={"seq": task.seq, "department": task.department.code})
+
+
+def forward_reply(ticket: Ticket, actor: Actor, answer: str, *,
+                  at: datetime | None = None) -> None:
+    """The child's answer, to its parent (not to the centre): the parent adopts or returns it."""
+    task = _child_task(ticket, actor, Permission.REPLY, "reply to the forwarded task",
+                       {"signed"})
+    text = _text(answer, "answer", "办理结果")
+    at = at or utcnow()
+    task.status, task.answer, task.replied_at = "replied", text, at
+    _stop(ticket, f"{FORWARD_REPLY}:{task.seq}", at)
+    record(ticket, actor, EventKind.FORWARD_REPLIED, note=text, at=at,
+           data={"seq": task.seq, "department": task.department.code})
+
+
+def forward_return(ticket: Ticket, actor: Actor, reason: str, *,
+                   at: datetime | None = None) -> None:
+    """The child hands its task back to the parent (not to the centre); the parent then
+    answers, returns or forwards again. Needs the child's lead, like 退单."""
+    task = _child_task(ticket, actor, Permission.RETURN, "return the forwarded task",
+                       {"pending", "signed"})
+    text = _text(reason, "reason", "退回理由")
+    at = at or utcnow()
+    task.status, task.reason, task.finished_at = "returned", text, at
+    _stop(ticket, f"{FORWARD_SIGN}:{task.seq}", at)
+    _stop(ticket, f"{FORWARD_REPLY}:{task.seq}", at)
+    record(ticket, actor, EventKind.FORWARD_RETURNED, note=text, at=at,
+           data={"seq": task.seq, "department": task.department.code})
+
+
+def review_forward(ticket: Ticket, actor: Actor, *, accept: bool, note: str | None = None,
+                   at: datetime | None = None) -> None:
+    """The parent adopts the child's answer as its own reply, or sends it back for rework.
+
+    Adopting runs the ordinary `reply` with the child's words, so the ticket is answered, the
+    parent's clocks stop and the centre reviews it exactly as if the parent had typed it.
+    Sending back runs the child's reply clock again against its old deadline.
+    """
+    _require(ticket, "review the forwarded reply", BEING_ANSWERED)
+    _require_unit(ticket, actor, Permission.REVIEW_FORWARD, "review the forwarded reply")
+    task = open_forward(ticket)
+    if task is None or task.status != "replied":
+        raise IllegalTransition("没有待采纳的转派答复 / no forwarded answer is waiting")
+    at = at or utcnow()
+    code = task.department.code
+    if accept:
+        task.status, task.finished_at = "accepted", at
+        record(ticket, actor, EventKind.FORWARD_ACCEPTED, note=note, at=at,
+               data={"seq": task.seq, "department": code})
+        reply(ticket, actor, task.answer or "", at=at)
+        return
+    text = _text(note, "note", "退回理由")
+    task.status, task.reason = "signed", text
+    _resume(ticket, f"{FORWARD_REPLY}:{task.seq}")
+    record(ticket, actor, EventKind.FORWARD_SENT_BACK, note=text, at=at,
+           data={"seq": task.seq, "department": code})

@@ -17,7 +17,7 @@ from typing import Any
 from hotline.domain.deadlines import due_phrase, kind_label, shown
 from hotline.domain.events import EventKind
 from hotline.domain.lifecycle import APPEAL_KINDS, DeadlineStep, lead_unit_id
-from hotline.models import Role, Ticket, TicketEvent
+from hotline.models import ForwardTask, Role, Ticket, TicketEvent
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,52 @@ def _calendar_missing(ticket: Ticket, event: TicketEvent) -> list[Notice]:
                         f" / Deadline '{kind}' of ticket {ticket.number} needs the {year} calendar.")]
 
 
+# --- forwarding (转派): the child's task and the parent's decision ---------------------------------
+
+
+def _forward_task(ticket: Ticket, event: TicketEvent) -> ForwardTask | None:
+    """The forwarded task the event is about (its `seq` names it)."""
+    return next((t for t in ticket.forward_tasks if t.seq == event.data["seq"]), None)
+
+
+def _child(ticket: Ticket, event: TicketEvent) -> tuple[int | None, str]:
+    """The child unit's id and name, for a notice to it or about it."""
+    task = _forward_task(ticket, event)
+    unit = task.department if task is not None else None
+    if unit is None:
+        return (task.department_id if task else None), event.data["department"]
+    return unit.id, unit.name
+
+
+def _forwarded(ticket: Ticket, event: TicketEvent) -> list[Notice]:
+    task = _forward_task(ticket, event)
+    parent = task.parent.name if task is not None and task.parent else event.data["parent"]
+    due = _due(event.data.get("reply_due"))
+    phrase = f"，反馈时限{due_phrase(due, event.at)}" if due is not None else ""
+    return [Notice("forwarded", department_id=_child(ticket, event)[0],
+                   body=f"工单 {ticket.number} 由 {parent} 转派给本单位，请签收办理{phrase}。"
+                        f"{event.note or ''}")]
+
+
+def _forward_replied(ticket: Ticket, event: TicketEvent) -> list[Notice]:
+    return [Notice("forward_replied", department_id=lead_unit_id(ticket),
+                   role=Role.UNIT_LEAD.value,
+                   body=f"工单 {ticket.number} 转派给 {_child(ticket, event)[1]} 的任务已反馈，"
+                        f"请采纳为本单位答复或退回。")]
+
+
+def _forward_sent_back(ticket: Ticket, event: TicketEvent) -> list[Notice]:
+    return [Notice("forward_sent_back", level="yellow", department_id=_child(ticket, event)[0],
+                   body=f"工单 {ticket.number} 的反馈被转派单位退回：{event.note}")]
+
+
+def _forward_returned(ticket: Ticket, event: TicketEvent) -> list[Notice]:
+    return [Notice("forward_returned", level="yellow", department_id=lead_unit_id(ticket),
+                   role=Role.UNIT_LEAD.value,
+                   body=f"工单 {ticket.number} 被 {_child(ticket, event)[1]} 退回本单位："
+                        f"{event.note}")]
+
+
 EVENT_NOTICES: Mapping[EventKind, Callable[[Ticket, TicketEvent], list[Notice]]] = {
     EventKind.ARBITRATION_REQUIRED: _arbitration,
     EventKind.EXTENSION_REQUESTED: _extension_requested,
@@ -91,6 +137,10 @@ EVENT_NOTICES: Mapping[EventKind, Callable[[Ticket, TicketEvent], list[Notice]]]
     EventKind.EXTENSION_APPROVED: _extension_approved,
     EventKind.URGED: _urged,
     EventKind.CALENDAR_MISSING: _calendar_missing,
+    EventKind.FORWARDED: _forwarded,
+    EventKind.FORWARD_REPLIED: _forward_replied,
+    EventKind.FORWARD_SENT_BACK: _forward_sent_back,
+    EventKind.FORWARD_RETURNED: _forward_returned,
 }
 
 

@@ -53,6 +53,12 @@ class Permission(enum.StrEnum):
     RESUME = "resume"
     APPEAL = "appeal"
     DECIDE_APPEAL = "decide_appeal"
+    # Forwarding (转派/下派) to a descendant unit: the child signs, replies and returns its task
+    # with SIGN, REPLY and RETURN; handing down and adopting the child's answer commit the unit.
+    FORWARD = "forward"
+    REVIEW_FORWARD = "review_forward"
+    # The handler (经办人) within the unit holding the ticket.
+    ASSIGN_HANDLER = "assign_handler"  # name the unit's 经办人 of a ticket it holds
 
 
 P = Permission
@@ -65,13 +71,17 @@ _CENTRE = _EVERY_POST | {
 _SUPERVISOR = _CENTRE | {P.SUPERVISE, P.ARBITRATE, P.URGE, P.DECIDE_EXTENSION}
 _UNIT_STAFF = _EVERY_POST | {P.UNIT_INBOX, P.SIGN, P.REPLY, P.ASSIST_REPLY, P.ATTACH_FILES}
 
+# Forwarding commits the unit (it answers for the child's work), so its lead decides.
+_FORWARDING_LEAD = {P.FORWARD, P.REVIEW_FORWARD}
+
 # Unit staff do the work; sending a ticket back (退单, counted against the unit) and asking for
 # more time (延期, visible in the unit's evaluation) commit the unit, so they need its lead.
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.AGENT: frozenset(_CENTRE),
     Role.UNIT_STAFF: frozenset(_UNIT_STAFF),
     Role.UNIT_LEAD: frozenset(_UNIT_STAFF | {P.RETURN, P.REQUEST_EXTENSION,
-                                             P.MANAGE_REPLY_TEMPLATES}),
+                                             P.MANAGE_REPLY_TEMPLATES, P.ASSIGN_HANDLER}
+                              | _FORWARDING_LEAD),
     Role.SUPERVISOR: frozenset(_SUPERVISOR),
     Role.ADMIN: frozenset(_SUPERVISOR | {P.ADMINISTER, P.MANAGE_REPLY_TEMPLATES}),
 }

@@ -14,26 +14,31 @@ from hotline.domain.errors import NotFound
 from hotline.domain.phones import mask_phone
 from hotline.domain.roles import Permission, allows, require
 from hotline.identity import audit
-from hotline.models import AssistTask, OutboundMessage, RequestType, Ticket, User
+from hotline.models import AssistTask, ForwardTask, OutboundMessage, RequestType, Ticket, User
 
 PHONE_REVEALED = "phone_reveal"  # audit action: a full number was shown to someone
 HIDDEN = "保密"
 
 
 def scope(stmt: Select[Any], user: User) -> Select[Any]:
-    """Unit posts see only their unit's tickets (domain.md §6): those it leads or assists."""
+    """Unit posts see only their unit's tickets (domain.md §6): those it leads or assists, and
+    those forwarded to it (转派: a task of its own, open or finished, on a ticket an ancestor
+    leads). A sibling or any other unit sees none of them."""
     if allows(user.role, Permission.VIEW_ALL_TICKETS):
         return stmt
     if user.department_id is None:  # a unit post without a unit sees nothing
         return stmt.where(false())
     assisted = select(AssistTask.ticket_id).where(AssistTask.department_id == user.department_id)
-    return stmt.where(or_(Ticket.department_id == user.department_id, Ticket.id.in_(assisted)))
+    forwarded = select(ForwardTask.ticket_id).where(ForwardTask.department_id == user.department_id)
+    return stmt.where(or_(Ticket.department_id == user.department_id, Ticket.id.in_(assisted),
+                          Ticket.id.in_(forwarded)))
 
 
 def _ours(user: User, ticket: Ticket) -> bool:
     unit = user.department_id
     return unit is not None and (ticket.department_id == unit
-                                 or any(t.department_id == unit for t in ticket.assist_tasks))
+                                 or any(t.department_id == unit for t in ticket.assist_tasks)
+                                 or any(t.department_id == unit for t in ticket.forward_tasks))
 
 
 def check_view(user: User, ticket: Ticket | None) -> Ticket:

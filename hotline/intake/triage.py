@@ -26,14 +26,24 @@ def locate(snapshot: Snapshot, ticket: Ticket) -> dict[str, Any]:
     """District and street from the address and the text (route keeps an explicit district)."""
     match = snapshot.gazetteer.find(ticket.content, ticket.address)
     return {"district": match.district_code, "street": match.street_code,
-            "matched": match.matched}
+            "matched": match.matched, "field": match.field}
+
+
+def street_found(snapshot: Snapshot, place: dict[str, Any]) -> dict[str, Any]:
+    """What found the street, as the ticket keeps it: the gazetteer entry, the word matched
+    (its name or one of its aliases) and where it was written."""
+    street = place["street"]
+    return {"by": "gazetteer", "entry": street, "word": place["matched"],
+            "alias": place["matched"] != snapshot.place_names.get(street),
+            "field": place["field"]}
 
 
 def decide_unit(snap: Snapshot, *, text: str, line: str, district: str | None,
-                topic_id: int | None, confident: bool) -> Decision:
+                topic_id: int | None, confident: bool, street: str | None = None) -> Decision:
     """The catalogue's answer for a case: for a ticket being routed, or a call being typed."""
     chain = snap.chains.get(topic_id, ()) if topic_id is not None else ()
-    case = Case(text=text, line=line, district=district, topics=chain, confident=confident)
+    case = Case(text=text, line=line, district=district, topics=chain, confident=confident,
+                street=street)
     return decide(snap.rules, case, line_defaults=snap.line_defaults,
                   district_governments=snap.district_governments)
 
@@ -58,15 +68,16 @@ def route(session: Session, ticket: Ticket, *, confident: bool, urgent: bool = F
     snap = snapshot or current(session)
     place = locate(snap, ticket)
     district = place["district"] if ticket.district is None else None
-    decision = decide_unit(snap, text=ticket.content, line=ticket.line.value,
-                           district=ticket.district or district, topic_id=ticket.topic_id,
-                           confident=confident)
     # The street is kept when it lies in the ticket's district (an explicit district wins).
     street = place["street"] if place["street"] and (ticket.district or district) == \
         place["district"] else None
+    decision = decide_unit(snap, text=ticket.content, line=ticket.line.value,
+                           district=ticket.district or district, topic_id=ticket.topic_id,
+                           confident=confident, street=street or ticket.street)
     set_by: dict[str, Any] = {"district": "place"} if district else {}
-    if street:
-        set_by["street"] = "place"
+    found = street_found(snap, place) if street else None
+    if found:
+        set_by["street"] = found
     urgency = Urgency.URGENT if urgent else None
     if urgent:
         set_by["urgency"] = "classifier"
@@ -78,7 +89,7 @@ def route(session: Session, ticket: Ticket, *, confident: bool, urgent: bool = F
         if ticket.topic_id is None and snap.rule_topic.get(rule_id) is not None:
             topic_id, set_by["topic_id"] = snap.rule_topic[rule_id], {"keyword_rule": rule_id}
     lifecycle.triage(ticket, reason=set_by, urgency=urgency, district=district, street=street,
-                     topic_id=topic_id, at=at)
+                     street_found=found, topic_id=topic_id, at=at)
     planned = lifecycle.plan_intake(ticket, snap.planner, at=at)
     if hold:
         return decision
@@ -103,6 +114,6 @@ def suggested_unit(session: Session, ticket: Ticket) -> str | None:
     topic_id = ticket.topic_id or snap.root_topics.get(ticket.classifier_label or "")
     decision = decide_unit(snap, text=ticket.content, line=ticket.line.value,
                            district=ticket.district, topic_id=topic_id,
-                           confident=topic_id is not None)
+                           confident=topic_id is not None, street=ticket.street)
     returned_by = {e.data.get("department") for e in ticket.events if e.kind == EventKind.RETURNED}
     return decision.department if decision.department not in returned_by else None

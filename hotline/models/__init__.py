@@ -4,6 +4,7 @@ from hotline.models.base import Base, utcnow
 from hotline.models.casework import Appeal, Suspension
 from hotline.models.catalogue import Topic
 from hotline.models.figures import FiguresDay, FiguresState
+from hotline.models.forwarding import ForwardTask
 from hotline.models.knowledge import KnowledgeArticle, KnowledgeTerm
 from hotline.models.lines import LineNumber
 from hotline.models.messaging import (
@@ -13,7 +14,7 @@ from hotline.models.messaging import (
     TrackingCode,
     TrackingFailure,
 )
-from hotline.models.org import ApiToken, Department, Level, Role, User
+from hotline.models.org import LEVEL_ORDER, LEVEL_RANK, ApiToken, Department, Level, Role, User
 from hotline.models.rules import DispatchRule, ModelVersion, TrainingExample
 from hotline.models.search import SavedView
 from hotline.models.ticket import (
@@ -47,6 +48,8 @@ from hotline.models.workflow import (
 )
 
 __all__ = [
+    "LEVEL_ORDER",
+    "LEVEL_RANK",
     "ApiToken",
     "Appeal",
     "AssistTask",
@@ -65,6 +68,7 @@ __all__ = [
     "FiguresDay",
     "FiguresState",
     "FollowUp",
+    "ForwardTask",
     "Intake",
     "IntakeStatus",
     "KnowledgeArticle",

@@ -5,16 +5,24 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, case
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.models.base import Base, enum_column, utcnow
 
 
 class Level(enum.StrEnum):
+    """The four levels of 接诉即办 (domain.md): a unit's parent is on its level (a bureau under
+    its government) or one level up (hotline.admin.org checks it)."""
+
     CITY = "city"
     DISTRICT = "district"
-    STREET = "street"
+    STREET = "street"  # 街道/乡镇
+    COMMUNITY = "community"  # 社区/村
+
+
+# Top to bottom, for the parent check and the level filters.
+LEVEL_ORDER = (Level.CITY, Level.DISTRICT, Level.STREET, Level.COMMUNITY)
 
 
 class Role(enum.StrEnum):
@@ -45,6 +53,11 @@ class Department(Base):
     def label(self) -> str:
         """Code beside name, as every screen and API shows a department."""
         return f"{self.name}（{self.code}）"
+
+
+# Units top to bottom (city, district, street, community) in ORDER BY; their stored names sort
+# "community" before "district".
+LEVEL_RANK = case({level: rank for rank, level in enumerate(LEVEL_ORDER)}, value=Department.level)
 
 
 class User(Base):

@@ -14,7 +14,7 @@ from hotline.models.org import Department
 
 
 class DispatchRule(Base):
-    """One row of the dispatch catalogue (派单目录): topic (+district, +line, +keywords) -> unit.
+    """One row of the dispatch catalogue (派单目录): topic (+district, +street, +line, +keywords) -> unit.
 
     Empty fields match anything; keyword rules override the classifier; higher priority wins.
     """
@@ -24,6 +24,8 @@ class DispatchRule(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id"))
     district: Mapped[str | None] = mapped_column(String(16))
+    # A gazetteer street code: the rule matches only tickets located there (直派街乡).
+    street: Mapped[str | None] = mapped_column(String(16))
     line: Mapped[str | None] = mapped_column(String(8))
     keywords: Mapped[str | None] = mapped_column(Text)  # comma-separated; any one matches
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))

@@ -76,6 +76,7 @@ class Ticket(Base):
         Index("ix_tickets_district_created", "district", "created_at"),
         Index("ix_tickets_status_district_reply_due", "status", "district", "reply_due"),
         Index("ix_tickets_street", "street"),
+        Index("ix_tickets_handler_status", "handler_id", "status"),  # the inbox's 我的 view
         # The live-update stamps (hotline.workbench.live): count and latest change of the
         # tickets at the centre and of a unit's, read from the index alone.
         Index("ix_tickets_status_updated", "status", "updated_at"),
@@ -99,8 +100,13 @@ class Ticket(Base):
     longitude: Mapped[float | None]
     district: Mapped[str | None] = mapped_column(String(16))
     street: Mapped[str | None] = mapped_column(String(16))  # the gazetteer's street code
+    # What found the street, so it is never unexplained: {"by": "gazetteer", "entry": code,
+    # "word": the name or alias matched, "field": "address" | "content"}.
+    street_found: Mapped[dict[str, Any] | None]
     topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id"))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    # 经办人: the person of the lead unit its lead named (hotline.domain.lifecycle.assign).
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     urgency: Mapped[Urgency] = mapped_column(enum_column(Urgency), default=Urgency.NORMAL)
     status: Mapped[Status] = mapped_column(enum_column(Status), index=True)
     classifier_label: Mapped[str | None] = mapped_column(String(40))
@@ -121,6 +127,7 @@ class Ticket(Base):
 
     topic: Mapped[Topic | None] = relationship()
     department: Mapped[Department | None] = relationship()
+    handler: Mapped[User | None] = relationship(foreign_keys=[handler_id])
     repeat_of: Mapped[Ticket | None] = relationship(remote_side=[id])
     events: Mapped[list[TicketEvent]] = relationship(
         back_populates="ticket", order_by="TicketEvent.id", cascade="save-update, merge"

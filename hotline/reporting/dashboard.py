@@ -17,18 +17,20 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from classifier.reply_quality import ReplyQuality, assess
 from classifier.trends import hot_topics
-from hotline.app.i18n import Labels
+from hotline.app.i18n import Labels, one_language
 from hotline.app.labels import CHANNEL_LABELS, LINE_LABELS
 from hotline.app.tables import Rate, Table
 from hotline.catalogue import snapshot
 from hotline.domain.deadlines import kind_label
 from hotline.domain.errors import InvalidInput
 from hotline.domain.lifecycle import APPEAL_KINDS
-from hotline.models import Department, Place, Topic
+from hotline.models import LEVEL_RANK, Department, Place, Topic
 from hotline.reporting import figures
 from hotline.reporting.figures import Counts, Period
 from hotline.tickets.escalation import clock_state
+from hotline.tickets.reply_review import BAND_LABELS
 
 DEADLINE_ROWS = 50  # rows of the deadlines list on a page (the dashboard's, the overdue list's)
 LIST_ROWS = 20  # rows of the other lists on the dashboard
@@ -98,7 +100,7 @@ class Dashboard:
     def active_units(self) -> list[Department]:
         """Where an arbitrated ticket may go."""
         return list(self.session.scalars(select(Department).where(Department.active)
-                                         .order_by(Department.level, Department.code)))
+                                         .order_by(LEVEL_RANK, Department.code)))
 
     @cached_property
     def districts(self) -> dict[Any, str]:
@@ -272,12 +274,20 @@ class Dashboard:
                      [t.number for t, _n in page.rows], page.total)
 
     def review(self) -> Table:
+        """Replies awaiting 审核, each with the reply-quality check (hotline.tickets.reply_review),
+        so a supervisor approving from this list sees the evasive ones too."""
         page = figures.awaiting_review(self.session, self._first(LIST_ROWS))
         answers = figures.latest_replies(self.session, [t.id for (t,) in page.rows])
-        rows = [[t.number, self.units.get(t.department_id, ""), t.updated_at, _short(t.content),
-                 answers.get(t.id, "")] for (t,) in page.rows]
+        rows = []
+        for (t,) in page.rows:
+            answer = answers.get(t.id, "")
+            quality = assess(t.content, answer) if answer else None
+            rows.append([t.number, self.units.get(t.department_id, ""), t.updated_at,
+                         _short(t.content), answer, quality.score if quality else None,
+                         _quality_note(quality)])
         return Table("review", _("待审核答复"),
-                     [_("工单号"), _("单位"), _("答复时间"), _("诉求摘要"), _("答复内容")],
+                     [_("工单号"), _("单位"), _("答复时间"), _("诉求摘要"), _("答复内容"), _("质量分"),
+                      _("质量提示")],
                      rows, [t.number for (t,) in page.rows], page.total)
 
     def supervision(self) -> Table:
@@ -327,6 +337,17 @@ def days_late(due: datetime | None, now: datetime) -> int | None:
     if due is None or due > now:
         return None
     return max(1, -(-(now - due) // timedelta(days=1)))
+
+
+def _quality_note(quality: ReplyQuality | None) -> str:
+    """The band and the first problem found, in the reader's language (the page shows the
+    rest beside the ticket's review buttons)."""
+    if quality is None:
+        return ""
+    problem = next((r for r in quality.reasons if not r.good), None)
+    band = _(BAND_LABELS[quality.band])
+    return _("%(band)s：%(problem)s", band=band, problem=one_language(problem.message)) \
+        if problem else band
 
 
 def _short(text: str | None, n: int = 40) -> str:

@@ -136,7 +136,8 @@ def search(session: Session, user: User, args: dict[str, Any],
                             .limit(COUNT_LIMIT + 1)).all()
     capped = len(found) > COUNT_LIMIT
     tickets = scope(select(Ticket), user).options(
-        selectinload(Ticket.department), selectinload(Ticket.topic))
+        selectinload(Ticket.department), selectinload(Ticket.topic),
+        selectinload(Ticket.handler))
     if capped:
         rows = list(session.scalars(tickets.where(*where).order_by(
             Ticket.created_at.desc(), Ticket.id.desc()).offset(first).limit(per_page)))

@@ -88,6 +88,11 @@ def load_dispatch_rules(session: Session, topics: dict[str, Topic], depts: dict[
                                  priority=rule.get("priority", 100), note=rule.get("note")))
     for line, code in data.get("line_defaults", {}).items():
         session.add(DispatchRule(line=line, department=depts[code], priority=10, note="line default"))
+    for rule in data.get("street_rules", []):
+        session.add(DispatchRule(street=rule["street"], district=rule.get("district"),
+                                 topic=topics.get(rule.get("topic") or ""), line=rule.get("line"),
+                                 department=depts[rule["department"]],
+                                 priority=rule["priority"], note=rule.get("note")))
     for rule in data.get("keyword_rules", []):
         session.add(DispatchRule(keywords=",".join(rule["keywords"]), department=depts[rule["department"]],
                                  topic=topics.get(rule.get("topic") or ""),

@@ -30,7 +30,7 @@ from hotline.domain.deadlines import Planner
 from hotline.domain.errors import InvalidInput
 from hotline.domain.lifecycle import MAX_EXTENSION_DAYS, RETURN_REASONS, Actor
 from hotline.domain.roles import Permission
-from hotline.models import Department, Status, Ticket, Topic, TrainingExample
+from hotline.models import Department, Status, Ticket, Topic, TrainingExample, User
 from hotline.tickets.lookups import topic_by_code
 from routing.calendar import SHANGHAI
 
@@ -98,9 +98,33 @@ class WaiveSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
+class AssignSchema(Schema):  # levels (issue 17)
+    user = fields.String(required=True, validate=validate.Length(min=1, max=40),
+                         metadata={"description": "username of the unit's staff member "
+                                                  "who handles the ticket (经办人)"})
+
+
 class TopicSchema(Schema):
     topic = fields.String(required=True, validate=validate.Length(min=1, max=32),
                           metadata={"description": "topic code (GET /api/v1/admin/topics)"})
+
+
+class ForwardSchema(Schema):
+    unit = fields.String(required=True,
+                         metadata={"description": "code of a unit below the lead unit (转派)"})
+    note = fields.String(validate=validate.Length(max=500),
+                         metadata={"description": "instruction to the child unit"})
+
+
+class ForwardReturnSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class ForwardReviewSchema(Schema):
+    accept = fields.Boolean(required=True,
+                            metadata={"description": "adopt the child's answer as the reply"})
+    note = fields.String(validate=validate.Length(max=2000),
+                         metadata={"description": "required when sending the answer back"})
 
 
 # --- from the request's values to the life-cycle function's arguments ---------------------------
@@ -148,6 +172,17 @@ def _training_example(ctx: Context, ticket: Ticket, actor: Actor, kwargs: dict[s
     """A person's choice of topic is also a labelled example the next retraining learns from."""
     ctx.session.add(TrainingExample(ticket_id=ticket.id, text=ticket.content,
                                     label=kwargs["topic"].root.name, created_by=actor.label))
+
+
+def _staff(session: Session, value: Any) -> User:
+    """An account by its username; whether it may handle the ticket is the life cycle's rule."""
+    name = str(value or "").strip()
+    if not name:
+        raise InvalidInput("请选择经办人 / choose the handler", field="user")
+    user = session.scalars(select(User).where(User.username == name)).one_or_none()
+    if user is None:
+        raise InvalidInput(f"未知用户 / unknown user: {name}", field="user")
+    return user
 
 
 def _due(value: Any) -> datetime:
@@ -288,6 +323,46 @@ ACTIONS: tuple[TicketAction, ...] = (
         function=lifecycle.set_topic,
         arguments=lambda ctx, actor, args: {"topic": _topic(ctx.session, args.get("topic"))},
         after=_training_example),
+    # --- forwarding (转派/下派) to a descendant unit: hotline.domain.lifecycle's section ---
+    TicketAction(
+        name="forward", label=N_("转派"), permission=P.FORWARD, states=states.BEING_ANSWERED,
+        schema=ForwardSchema,
+        summary="转派: the lead unit hands a signed ticket to a unit below it; it stays accountable.",
+        function=lifecycle.forward,
+        arguments=lambda ctx, actor, args: {"department": _unit(ctx.session, args.get("unit")),
+                                            "note": args.get("note"), "planner": ctx.planner}),
+    TicketAction(
+        name="forward-sign", label=N_("签收转派"), permission=P.SIGN,
+        states=states.BEING_ANSWERED, schema=EmptySchema,
+        summary="The unit a ticket was forwarded to signs for its task.",
+        function=lifecycle.forward_sign),
+    TicketAction(
+        name="forward-reply", label=N_("转派反馈"), permission=P.REPLY,
+        states=states.BEING_ANSWERED, schema=ReplySchema,
+        summary="The forwarded-to unit's answer, to the lead unit (not to the citizen).",
+        function=lifecycle.forward_reply,
+        arguments=lambda ctx, actor, args: {"answer": args.get("answer", "")}),
+    TicketAction(
+        name="forward-return", label=N_("退回转派"), permission=P.RETURN,
+        states=states.BEING_ANSWERED, schema=ForwardReturnSchema,
+        summary="The forwarded-to unit hands its task back to the lead unit, with a reason.",
+        function=lifecycle.forward_return,
+        arguments=lambda ctx, actor, args: {"reason": args.get("reason", "")}),
+    TicketAction(
+        name="forward-review", label=N_("审核转派反馈"), permission=P.REVIEW_FORWARD,
+        states=states.BEING_ANSWERED, schema=ForwardReviewSchema,
+        summary="The lead unit adopts the forwarded answer as its reply, or sends it back.",
+        function=lifecycle.review_forward,
+        arguments=lambda ctx, actor, args: {"accept": bool(args.get("accept")),
+                                            "note": args.get("note")}),
+    # --- levels (issue 17) ---
+    TicketAction(
+        name="assign", label=N_("指定经办人"), permission=P.ASSIGN_HANDLER,
+        states=states.UNIT_WORK, schema=AssignSchema,
+        summary="The lead of the unit holding the ticket names its handler (经办人) among the "
+                "unit's staff; naming another later is an event too.",
+        function=lifecycle.assign,
+        arguments=lambda ctx, actor, args: {"handler": _staff(ctx.session, args.get("user"))}),
 )
 
 

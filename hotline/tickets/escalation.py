@@ -81,6 +81,12 @@ def deadline_view(ticket: Ticket, now: datetime | None = None) -> dict[str, Any]
         "assist_tasks": [
             {"unit": t.department.code if t.department else None, "status": t.status,
              "due": iso(t.due)} for t in ticket.assist_tasks],
+        # 转派: the descendant units' tasks, so the accountable unit sees the child's work.
+        "forward_tasks": [
+            {"seq": t.seq, "unit": t.department.code, "parent": t.parent.code,
+             "status": t.status, "sign_due": iso(t.sign_due), "reply_due": iso(t.reply_due),
+             "note": t.note, "answer": t.answer, "reason": t.reason}
+            for t in ticket.forward_tasks],
         "extension_pending": {"days": pending.days, "reason": pending.reason} if pending else None,
     }
 

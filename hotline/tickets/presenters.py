@@ -9,6 +9,7 @@ from hotline.domain import lifecycle
 from hotline.identity.access import citizen_view
 from hotline.models import Department, Ticket, TicketEvent, User
 from hotline.tickets.escalation import deadline_view
+from hotline.tickets.reply_review import reply_quality_dict
 
 
 def iso(value: datetime | None) -> str | None:
@@ -49,10 +50,14 @@ def ticket_dict(ticket: Ticket, viewer: User, *, events: bool = False) -> dict[s
         "content": ticket.content,
         "address": ticket.address,
         "district": ticket.district,
+        "street": ticket.street,
+        "street_found": ticket.street_found,
         "citizen": citizen_view(viewer, ticket),
         "topic": ticket.topic.code if ticket.topic else None,
         "topic_name": ticket.topic.name if ticket.topic else None,
         "department": department_dict(ticket.department),
+        "handler": {"username": ticket.handler.username, "name": ticket.handler.display_name}
+        if ticket.handler else None,
         "urgency": ticket.urgency.value,
         "classifier": {
             "label": ticket.classifier_label,
@@ -67,6 +72,10 @@ def ticket_dict(ticket: Ticket, viewer: User, *, events: bool = False) -> dict[s
     if events:
         body["events"] = [event_dict(e) for e in ticket.events]
         body["casework"] = casework_dict(ticket)  # one ticket's page, not the lists (N+1)
+        # One ticket, not a page of them: the check costs a few milliseconds each.
+        quality = reply_quality_dict(ticket, viewer)
+        if quality is not None:
+            body["reply_quality"] = quality
     return body
 
 

@@ -23,6 +23,7 @@ from hotline.app.labels import (
     STATUS_LABELS,
     URGENCY_LABELS,
 )
+from hotline.catalogue import snapshot
 from hotline.domain.numbering import canonical
 from hotline.domain.roles import Permission
 from hotline.identity.access import check_view, citizen_view, reveal_phone
@@ -97,8 +98,9 @@ class Typed:
 
 def render_ticket(t: Ticket, typed: Typed | None = None) -> str:
     """The ticket page; `typed` puts a refused form back as it was, its reason beside the field."""
+    street = snapshot.current(db.session).place_names.get(t.street) if t.street else None
     return render_template("tickets/show.html", t=t, citizen=citizen_view(current_user, t),
-                           typed=typed)
+                           typed=typed, street_name=street)
 
 
 @bp.post("/tickets/<number>/phone")

@@ -99,14 +99,15 @@ class FileTooLarge(InvalidInput):
 
 def may_attach(user: User, ticket: Ticket) -> bool:
     """Posts that attach files: the centre on any ticket; a unit while it leads the work
-    (dispatched, signed) or has an open assisting task on it."""
+    (dispatched, signed) or has an open assisting or forwarded (转派) task on it."""
     if not allows(user.role, Permission.ATTACH_FILES):
         return False
     if allows(user.role, Permission.VIEW_ALL_TICKETS):
         return True
     if ticket.department_id == user.department_id:
         return ticket.status in UNIT_WORK
-    return any(t.department_id == user.department_id and t.open for t in ticket.assist_tasks)
+    return any(t.department_id == user.department_id and t.open
+               for t in (*ticket.assist_tasks, *ticket.forward_tasks))
 
 
 @dataclass(frozen=True)

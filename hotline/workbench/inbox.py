@@ -2,7 +2,7 @@
 
 Everything is filtered, counted and paged in SQL, so a unit with thousands of tickets still gets
 its page from a few indexed queries: tickets by (department, status) and (department, created),
-assist tasks by department, clocks by ticket. Visibility comes from hotline.identity.access.scope only.
+assist and forwarded tasks by department, clocks by ticket. Visibility comes from hotline.identity.access.scope only.
 """
 
 from __future__ import annotations
@@ -19,15 +19,30 @@ from sqlalchemy.orm import Session, selectinload
 from hotline.domain import states
 from hotline.domain.errors import InvalidInput
 from hotline.identity.access import scope
-from hotline.models import AssistTask, DeadlineClock, Line, Status, Ticket, Topic, User, utcnow
+from hotline.models import (
+    AssistTask,
+    DeadlineClock,
+    ForwardTask,
+    Line,
+    Status,
+    Ticket,
+    Topic,
+    User,
+    utcnow,
+)
 from hotline.tickets.lookups import topic_by_code
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PER_PAGE = 20
 MAX_QUERY = 100
-# Tab key → label; "open" is everything waiting for this unit: led work and open 协办 tasks.
+# Tab key → label; "open" is everything waiting for this unit: led work, open 协办 tasks and
+# tasks forwarded to it (转派) that it has still to sign or answer.
 TABS = {"open": _l("全部待办"), "dispatched": _l("待签收"), "signed": _l("办理中"),
-        "assist": _l("协办"), "replied": _l("已答复待审核"), "closed": _l("已办结")}
+        "assist": _l("协办"), "forwarded": _l("转派给本单位"), "replied": _l("已答复待审核"),
+        "closed": _l("已办结")}
+FORWARD_WAITING = ("pending", "signed")  # a forwarded task still the child's to act on
+# Whose tickets (levels, issue 17): the whole unit's, or those its lead gave this user (经办人).
+VIEWS = {"unit": _l("本单位"), "me": _l("我的")}
 LIKE_ESCAPES = str.maketrans({"\\": "\\\\", "%": "\\%", "_": "\\_"})
 
 
@@ -36,6 +51,7 @@ class Filters:
     """What the reader asked for, validated: a bad value is a 400 naming the field."""
 
     tab: str = "open"
+    view: str = "unit"
     q: str = ""
     topic: str = ""
     line: str = ""
@@ -49,6 +65,9 @@ class Filters:
         tab = args.get("tab") or "open"
         if tab not in TABS:
             raise InvalidInput(f"未知分组 / unknown tab: {tab}", field="tab")
+        view = args.get("view") or "unit"
+        if view not in VIEWS:
+            raise InvalidInput(f"未知视图 / unknown view: {view}", field="view")
         line = args.get("line") or ""
         if line and line not in {v.value for v in Line}:
             raise InvalidInput(f"未知热线 / unknown line: {line}", field="line")
@@ -61,14 +80,14 @@ class Filters:
             raise InvalidInput("页码须为整数 / page must be a whole number", field="page") from None
         if page < 1:
             raise InvalidInput("页码须大于 0 / page must be positive", field="page")
-        return cls(tab=tab, q=(args.get("q") or "").strip()[:MAX_QUERY],
+        return cls(tab=tab, view=view, q=(args.get("q") or "").strip()[:MAX_QUERY],
                    topic=(args.get("topic") or "").strip(), line=line,
                    overdue=args.get("overdue") in ("1", "on", "true"),
                    since=since, until=until, page=page)
 
     def query_args(self, **changes: Any) -> dict[str, Any]:
         """The filters as URL arguments (empty ones left out), for tab and page links."""
-        values = {"tab": self.tab, "q": self.q, "topic": self.topic, "line": self.line,
+        values = {"tab": self.tab, "view": self.view if self.view != "unit" else "", "q": self.q, "topic": self.topic, "line": self.line,
                   "overdue": "1" if self.overdue else "", "since": self.since or "",
                   "until": self.until or "", "page": self.page if self.page > 1 else ""}
         values.update(changes)
@@ -101,14 +120,21 @@ def _assisting(user: User) -> Any:
         AssistTask.department_id == user.department_id, AssistTask.status == "open"))
 
 
+def _forwarded(user: User) -> Any:
+    return Ticket.id.in_(select(ForwardTask.ticket_id).where(
+        ForwardTask.department_id == user.department_id,
+        ForwardTask.status.in_(FORWARD_WAITING)))
+
+
 def _tab_condition(tab: str, user: User) -> Any:
     led = Ticket.department_id == user.department_id
     return {
         "open": or_(and_(led, Ticket.status.in_(states.UNIT_WORK)),
-                    _assisting(user)),
+                    _assisting(user), _forwarded(user)),
         "dispatched": and_(led, Ticket.status == Status.DISPATCHED),
         "signed": and_(led, Ticket.status == Status.SIGNED),
         "assist": _assisting(user),
+        "forwarded": _forwarded(user),
         "replied": Ticket.status == Status.REPLIED,
         "closed": Ticket.status == Status.CLOSED,
     }[tab]
@@ -116,6 +142,8 @@ def _tab_condition(tab: str, user: User) -> Any:
 
 def _filtered(session: Session, user: User, f: Filters) -> Select[Any]:
     stmt = scope(select(Ticket), user)
+    if f.view == "me":
+        stmt = stmt.where(Ticket.handler_id == user.id)
     if f.q:
         like = f"%{f.q.translate(LIKE_ESCAPES)}%"
         stmt = stmt.where(or_(Ticket.number.like(like, escape="\\"),
@@ -160,7 +188,8 @@ def load(session: Session, user: User, f: Filters) -> InboxPage:
     rows = session.scalars(
         base.where(_tab_condition(f.tab, user)).order_by(*order)
         .offset((min(f.page, pages) - 1) * PER_PAGE).limit(PER_PAGE)
-        .options(selectinload(Ticket.clocks), selectinload(Ticket.topic))
+        .options(selectinload(Ticket.clocks), selectinload(Ticket.topic),
+                 selectinload(Ticket.forward_tasks), selectinload(Ticket.handler))
     ).all()
     return InboxPage(list(rows), counts, overdue, total, pages)
 

@@ -22,7 +22,7 @@ from hotline.app.extensions import db
 from hotline.domain import states
 from hotline.domain.roles import Permission, allows
 from hotline.identity.permissions import requires
-from hotline.models import AssistTask, Ticket, User
+from hotline.models import AssistTask, ForwardTask, Ticket, User
 from hotline.workbench import notices
 
 bp = Blueprint("live", __name__)
@@ -44,10 +44,12 @@ def state(user: User) -> dict[str, Any]:
     if allows(user.role, Permission.UNIT_INBOX) and user.department_id is not None:
         assisting = select(AssistTask.ticket_id).where(
             AssistTask.department_id == user.department_id)
+        forwarded = select(ForwardTask.ticket_id).where(  # 转派 to this unit
+            ForwardTask.department_id == user.department_id)
         found["inbox"] = _stamp(db.session.execute(
             select(func.count(Ticket.id), func.max(Ticket.updated_at))
             .where(or_(Ticket.department_id == user.department_id,
-                       Ticket.id.in_(assisting)))).one())
+                       Ticket.id.in_(assisting), Ticket.id.in_(forwarded)))).one())
     return found
 
 

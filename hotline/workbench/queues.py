@@ -18,7 +18,7 @@ from hotline.app.paging import Page, paged
 from hotline.domain import states
 from hotline.identity.access import scope
 from hotline.intake.triage import suggested_unit
-from hotline.models import Department, Ticket, User
+from hotline.models import LEVEL_RANK, Department, Ticket, User
 from hotline.workbench.remaining import age
 
 PER_PAGE = 50
@@ -35,7 +35,7 @@ class QueueRow:
 def active_units(session: Session) -> list[Department]:
     """Every unit a ticket may go to, city level first: the type-ahead's options."""
     return list(session.scalars(select(Department).where(Department.active)
-                                .order_by(Department.level, Department.code)))
+                                .order_by(LEVEL_RANK, Department.code)))
 
 
 def dispatch_queue(session: Session, user: User, number: int, now: datetime,

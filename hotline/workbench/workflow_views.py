@@ -31,11 +31,13 @@ from hotline.domain.lifecycle import (
     CONTACT_METHODS,
     RATES,
     RETURN_REASONS,
+    UNIT_ROLES,
     active_suspension,
     contacted,
     excluded_rates,
     needs_arbitration,
     open_assist_tasks,
+    open_forward,
     pending_appeal,
     pending_extension,
     pending_suspension,
@@ -47,6 +49,7 @@ from hotline.identity.access import check_view
 from hotline.identity.permissions import requires
 from hotline.intake.triage import suggested_unit
 from hotline.models import (
+    LEVEL_RANK,
     Department,
     Role,
     Status,
@@ -60,6 +63,8 @@ from hotline.reporting.figures import Period, today_in_shanghai
 from hotline.tickets.actions import action_named, find, perform
 from hotline.tickets.catalogue import BY_NAME, TicketAction
 from hotline.tickets.escalation import RANK, clock_state, deadline_view
+from hotline.tickets.lookups import descendant_units
+from hotline.tickets.reply_review import BAND_LABELS, reply_quality
 from hotline.tickets.views import Typed, render_ticket
 from hotline.workbench import inbox as inbox_queries
 from hotline.workbench import notices
@@ -81,7 +86,7 @@ def _workflow_helpers() -> dict[str, Any]:
         role, unit = current_user.role, current_user.department_id
         centre = allows(role, Permission.DISPATCH)
         units = db.session.scalars(select(Department).where(Department.active)
-                                   .order_by(Department.level, Department.code)).all() \
+                                   .order_by(LEVEL_RANK, Department.code)).all() \
             if centre else []
         topics = db.session.scalars(select(Topic).where(Topic.active).order_by(Topic.code)).all() \
             if allows(role, Permission.SET_TOPIC) else []
@@ -93,10 +98,23 @@ def _workflow_helpers() -> dict[str, Any]:
         planner = snapshot.current(db.session).planner if supervisor else None
         suggested = suggested_unit(db.session, t) if offers(BY_NAME["dispatch"], t, role) else None
         approved = t.status == Status.REPLIED and reply_approved(t)
+        # The reply-quality check beside 审核通过 / 退回重办, for the reviewer only.
+        quality = reply_quality(t) \
+            if not approved and offers(BY_NAME["review-reply"], t, role) else None
         # 下一件 once this unit has answered: its inbox's next ticket.
         after = inbox_queries.next_up(db.session, current_user, t) \
             if mine and t.status == Status.REPLIED and allows(role, Permission.UNIT_INBOX) else None
-        return {"view": deadline_view(t), "units": units, "topics": topics, "reasons": Labels(RETURN_REASONS),
+        # 转派: the open task (the parent sees its state, the child works it) and, for the lead
+        # unit's lead, the units below it that the ticket may be handed to.
+        forward_task = open_forward(t)
+        forward_units = descendant_units(db.session, unit) \
+            if mine and forward_task is None and offers(BY_NAME["forward"], t, role) else []
+        # levels (issue 17): the people the unit's lead may name as the ticket's handler
+        handlers = db.session.scalars(select(User).where(
+            User.department_id == unit, User.active, User.role.in_(UNIT_ROLES))
+            .order_by(User.username)).all() \
+            if mine and offers(BY_NAME["assign"], t, role) else []
+        return {"view": deadline_view(t), "units": units, "handlers": handlers, "topics": topics, "reasons": Labels(RETURN_REASONS),
                 "supervisor": supervisor,
                 "mine": mine, "my_task": my_task, "arbitration": needs_arbitration(t),
                 "pending_extension": pending, "open_tasks": open_assist_tasks(t),
@@ -105,7 +123,11 @@ def _workflow_helpers() -> dict[str, Any]:
                 if pending and planner else None,
                 "reply_overdue": t.reply_due is not None and t.reply_due <= utcnow(),
                 "reply_approved": approved, "next_up": after,
+                "reply_quality": quality, "quality_band": BAND_LABELS[quality.band] if quality else None,
                 "urge_presets": _urge_presets(planner),
+                "forward_task": forward_task, "forward_units": forward_units,
+                "my_forward": forward_task if forward_task is not None and unit is not None
+                and forward_task.department_id == unit else None,
                 "applies": lambda name: applies(BY_NAME[name], t),
                 "offers": lambda name: offers(BY_NAME[name], t, role)}
 
@@ -227,15 +249,18 @@ def inbox() -> Any:
     filters = inbox_queries.Filters.parse(request.args)
     page = inbox_queries.load(db.session, current_user, filters)
     now = utcnow()
+    unit = current_user.department_id
     items = [{"t": t, "clocks": inbox_queries.my_clocks(t, current_user),
-              "lead": t.department_id == current_user.department_id} for t in page.tickets]
+              "lead": t.department_id == unit,
+              "forwarded": any(f.department_id == unit for f in t.forward_tasks)}
+             for t in page.tickets]
     for item in items:
         item["state"] = max((clock_state(c, now) for c in item["clocks"]),
                             key=lambda s: RANK.get(s, 0), default="none")
     topics = db.session.scalars(select(Topic).where(Topic.active, Topic.parent_id.is_(None))
                                 .order_by(Topic.code)).all()
     return render_template("work/inbox.html", items=items, page=page, f=filters,
-                           tabs=inbox_queries.TABS, topics=topics)
+                           tabs=inbox_queries.TABS, views=inbox_queries.VIEWS, topics=topics)
 
 
 @bp.route("/supervise")

@@ -1,7 +1,7 @@
 """casework: first contact (先行联系) limits, 挂起 spans and 甄别/申诉 appeals (issue 17)
 
 Revision ID: 0018_casework
-Revises: citizen_location
+Revises: ticket_forwarding
 """
 from alembic import op
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ import hotline.models.base
 FIGURES = ('contacted', 'suspended', 'suspended_minutes', 'appealed', 'appealed_rating')
 
 revision = '0018_casework'
-down_revision = 'citizen_location'
+down_revision = 'ticket_forwarding'
 branch_labels = None
 depends_on = None
 

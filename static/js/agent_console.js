@@ -12,6 +12,7 @@
   var unit = $("unit"), answer = $("answer"), useSuggestion = $("use-suggestion");
   var suggestedUnit = null;
   var requestType = $("request_type"), typeChosen = false;  // the agent's own choice wins
+  var typeDefault = requestType.value, typeSet = false;  // whether the suggestion set it
   requestType.addEventListener("change", function () { typeChosen = true; });
 
   function debounce(fn, ms) {
@@ -113,14 +114,26 @@
     if (suggestedUnit && !unit.value) { unit.value = suggestedUnit; }
   }
 
-  /* The request type the cue words suggest, and which words: set unless the agent chose. */
+  /* The request type the cue words suggest, how sure, and which words. A confident guess is
+   * set unless the agent chose; an unsure one is only a hint, and takes back a value an
+   * earlier confident guess set (as the topic's 需人工确认 asks the agent to decide). */
   function showRequestType(t) {
     if (!t) { return; }
-    if (!typeChosen) { requestType.value = t.code; }
+    if (!typeChosen && t.confident) {
+      requestType.value = t.code;
+      typeSet = true;
+    } else if (!typeChosen && typeSet) {
+      requestType.value = typeDefault;
+      typeSet = false;
+    }
     var option = requestType.querySelector("option[value='" + t.code + "']");
     var name = option ? option.textContent : t.label;
-    $("s-type").textContent = name + " · " + (t.cues.length ? text.type_by + "：" + t.cues.join("、")
-      : text.type_default) + (typeChosen && requestType.value !== t.code ? " · " + text.type_kept : "");
+    var shown = $("s-type");
+    shown.textContent = name + " · " + text.confidence + " " + pct(t.confidence) + " · "
+      + (t.confident ? text.confident : text.type_hint) + " · "
+      + (t.cues.length ? text.type_by + "：" + t.cues.join("、") : text.type_default)
+      + (typeChosen && requestType.value !== t.code ? " · " + text.type_kept : "");
+    shown.className = t.confident ? "" : "hint";
   }
 
   function showSimilar(items) {

@@ -103,3 +103,28 @@ def test_admin_writes_an_article_the_agent_then_finds(live_server: str, page) ->
     assert page.get_by_role("link", name="居住证办理").is_visible()
     shot(page, "knowledge-admin-1366")
     assert [h.article.title for h in knowledge.search(db.session, "暂住证")] == ["居住证办理"]
+
+
+@pytest.mark.usefixtures("console_model")
+def test_an_unsure_request_type_is_a_hint_not_a_choice(live_server: str, page) -> None:  # type: ignore[no-untyped-def]
+    """A confident guess sets the field; when the text turns it into a tie between two types,
+    the field goes back to its default and the guess stays beside it as a hint."""
+    _open_console(page, live_server)
+    kind = page.get_by_label("诉求类型")
+    assert kind.input_value() == "complaint"  # the form's default
+    page.get_by_label("诉求内容").fill("请问居住证怎么办理，需要什么材料")
+    expect(page.locator("#s-type")).to_contain_text("可信")
+    assert kind.input_value() == "consult"
+    page.get_by_label("诉求内容").fill("咨询一下哪里可以求助")  # 咨询 and 求助 weigh the same
+    expect(page.locator("#s-type")).to_contain_text("仅供参考，未预选")
+    assert page.locator("#s-type").inner_text().startswith("求助")
+    expect(page.locator("#s-type")).to_have_class("hint")
+    assert "置信度" in page.locator("#s-type").inner_text()
+    assert kind.input_value() == "complaint"
+    page.get_by_label("诉求内容").fill("举报小区有人违章搭建")  # confident again: set
+    expect(page.locator("#s-type")).to_contain_text("违章搭建")
+    assert kind.input_value() == "report"
+    kind.select_option("suggestion")  # the agent's own choice is never overwritten
+    page.get_by_label("诉求内容").fill("咨询一下哪里可以求助")
+    expect(page.locator("#s-type")).to_contain_text("已手动选择")
+    assert kind.input_value() == "suggestion"

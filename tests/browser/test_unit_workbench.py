@@ -67,6 +67,26 @@ def test_unit_staff_signs_and_replies_with_a_template_and_an_attachment(
     assert db.session.scalars(select(Attachment.filename)).all() == ["修复后照片.png"]
 
 
+def test_the_lead_names_a_handler_who_finds_the_ticket_under_mine(
+        app: Flask, assigned: Ticket, live_server: str, page) -> None:  # type: ignore[no-untyped-def]
+    sign_in(page, live_server, "zjj-lead")
+    page.goto(f"{live_server}/tickets/{assigned.number}")
+    page.get_by_label("经办人").select_option("zjj")
+    shot(page, "unit-ticket-assign-1366")
+    page.get_by_role("button", name="指定经办人").click()
+    assert "A市住房和城乡建设局（zjj）" in page.locator("#ticket-handler").inner_text()
+    assert page.get_by_role("button", name="改派经办人").is_visible()
+    page.context.clear_cookies()
+    sign_in(page, live_server, "zjj")
+    page.goto(f"{live_server}/inbox")
+    page.get_by_role("link", name="我的").click()
+    assert page.get_by_role("link", name=assigned.number).is_visible()
+    assert page.locator("#inbox-table a.ticket-link").count() == 1  # the other ticket is not mine
+    shot(page, "unit-inbox-mine-1366")
+    page.get_by_role("link", name="本单位").click()
+    assert page.locator("#inbox-table a.ticket-link").count() == 2
+
+
 def test_unit_pages_fit_a_phone(app: Flask, assigned: Ticket, live_server: str, browser) -> None:  # type: ignore[no-untyped-def]
     context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844},
                                   is_mobile=True, has_touch=True)

@@ -12,6 +12,7 @@ import scipy.sparse as sp
 import config
 from classifier import data
 from classifier.errors import DataError
+from classifier.request_types import RequestTypeRules
 from classifier.text import normalize
 
 TIPDM = config.load().data_dir
@@ -26,11 +27,19 @@ def rows() -> list[dict[str, str]]:
 
 
 def test_every_topic_in_both_halves_and_at_least_300_rows(rows) -> None:
-    assert len(rows) >= 300 and set(rows[0]) == {"text", "label", "split"}
+    assert len(rows) >= 300 and set(rows[0]) == {"text", "label", "split", "request_type"}
     counts = Counter((r["label"], r["split"]) for r in rows)
     assert {label for label, _ in counts} == TOPICS
     assert all(counts[(label, split)] >= 20 for label in TOPICS for split in data.SPLITS)
     assert {r["split"] for r in rows} == set(data.SPLITS)
+
+
+def test_every_row_has_a_request_type_of_the_rules(rows) -> None:
+    codes = {rule.code for rule in RequestTypeRules.default().rules}
+    assert {r["request_type"] for r in rows} <= codes
+    counts = Counter((r["request_type"], r["split"]) for r in rows)
+    # every type the set has is in both halves, so it is tuned and measured
+    assert all(counts[(t, split)] for t, _ in counts for split in data.SPLITS)
 
 
 def test_no_duplicates_and_call_note_lengths(rows) -> None:

@@ -44,20 +44,20 @@ GAZETTEER = Gazetteer.from_records(RECORDS)
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("朝阳门外路灯不亮", PlaceMatch("dc", "dc-cym", "朝阳门")),  # not 朝阳区
-        ("建国门外大街噪音扰民", PlaceMatch("cy", "cy-jw", "建国门外")),  # not 建国门
-        ("建国门内大街积水", PlaceMatch("dc", "dc-jgm", "建国门")),
-        ("海淀街道办事处不作为", PlaceMatch("hd", "hd-hd", "海淀街道")),  # not 海淀
-        ("海淀区中关村停水", PlaceMatch("hd", "hd-zgc", "中关村")),
-        ("朝阳这边垃圾没人收", PlaceMatch("cy", None, "朝阳")),
-        ("望京小区停电", PlaceMatch("cy", "cy-wj", "望京")),
+        ("朝阳门外路灯不亮", PlaceMatch("dc", "dc-cym", "朝阳门", "content")),  # not 朝阳区
+        ("建国门外大街噪音扰民", PlaceMatch("cy", "cy-jw", "建国门外", "content")),  # not 建国门
+        ("建国门内大街积水", PlaceMatch("dc", "dc-jgm", "建国门", "content")),
+        ("海淀街道办事处不作为", PlaceMatch("hd", "hd-hd", "海淀街道", "content")),  # not 海淀
+        ("海淀区中关村停水", PlaceMatch("hd", "hd-zgc", "中关村", "content")),
+        ("朝阳这边垃圾没人收", PlaceMatch("cy", None, "朝阳", "content")),
+        ("望京小区停电", PlaceMatch("cy", "cy-wj", "望京", "content")),
         ("八里庄路面塌陷", NO_MATCH),  # a street name two districts share
-        ("海淀区八里庄路面塌陷", PlaceMatch("hd", "hd-blz", "八里庄")),
-        ("朝阳八里庄街道路面塌陷", PlaceMatch("cy", "cy-blz", "八里庄街道")),
+        ("海淀区八里庄路面塌陷", PlaceMatch("hd", "hd-blz", "八里庄", "content")),
+        ("朝阳八里庄街道路面塌陷", PlaceMatch("cy", "cy-blz", "八里庄街道", "content")),
         ("我住朝阳区，在海淀区上班，两边都有问题", NO_MATCH),
         ("望京和中关村都堵车", NO_MATCH),
-        ("Ａ１区路灯坏了", PlaceMatch("a1", None, "A1区")),  # full-width
-        ("a1的井盖丢了", PlaceMatch("a1", None, "A1")),
+        ("Ａ１区路灯坏了", PlaceMatch("a1", None, "A1区", "content")),  # full-width
+        ("a1的井盖丢了", PlaceMatch("a1", None, "A1", "content")),
         ("路灯坏了", NO_MATCH),
         ("", NO_MATCH),
     ],
@@ -69,12 +69,12 @@ def test_find_in_text(text: str, expected: PlaceMatch) -> None:
 @pytest.mark.parametrize(
     ("text", "address", "expected"),
     [
-        ("我住朝阳区，在海淀区上班", "朝阳区望京西路1号", PlaceMatch("cy", "cy-wj", "望京")),
-        ("海淀那边有人说", "朝阳区某小区", PlaceMatch("cy", None, "朝阳区")),
-        ("望京西路井盖丢了", "朝阳区", PlaceMatch("cy", "cy-wj", "望京")),
-        ("中关村的问题", "朝阳区", PlaceMatch("cy", None, "朝阳区")),  # other district's street
-        ("中关村停水", "某小区3号楼", PlaceMatch("hd", "hd-zgc", "中关村")),  # address says nothing
-        ("中关村停水", None, PlaceMatch("hd", "hd-zgc", "中关村")),
+        ("我住朝阳区，在海淀区上班", "朝阳区望京西路1号", PlaceMatch("cy", "cy-wj", "望京", "address")),
+        ("海淀那边有人说", "朝阳区某小区", PlaceMatch("cy", None, "朝阳区", "address")),
+        ("望京西路井盖丢了", "朝阳区", PlaceMatch("cy", "cy-wj", "望京", "content")),
+        ("中关村的问题", "朝阳区", PlaceMatch("cy", None, "朝阳区", "address")),  # other district's street
+        ("中关村停水", "某小区3号楼", PlaceMatch("hd", "hd-zgc", "中关村", "content")),  # address says nothing
+        ("中关村停水", None, PlaceMatch("hd", "hd-zgc", "中关村", "content")),
     ],
 )
 def test_address_wins_over_text(text: str, address: str | None, expected: PlaceMatch) -> None:
@@ -120,4 +120,4 @@ def test_any_name_in_noise_is_found(
     place: tuple[str, str, str | None], before: str, after: str
 ) -> None:
     word, district, street = place
-    assert GAZETTEER.find(before + word + after) == PlaceMatch(district, street, word)
+    assert GAZETTEER.find(before + word + after) == PlaceMatch(district, street, word, "content")

@@ -105,7 +105,7 @@ def test_department_fields_and_phones():
     phones = []
     for d in city()["departments"]:
         assert set(d) >= {"code", "name", "level", "parent", "district", "duty_phone"}, d
-        assert d["level"] in {"city", "district", "street"}, d
+        assert d["level"] in {"city", "district", "street", "community"}, d
         assert PHONE_RE.match(d["duty_phone"]), d
         assert len(d["name"]) <= 80
         phones.append(d["duty_phone"])
@@ -129,8 +129,26 @@ def test_department_hierarchy():
             assert d["code"].startswith(d["district"] + "-"), d
             expected = "gov" if d["code"] == f"{d['district']}-gov" else f"{d['district']}-gov"
             assert parent["code"] == expected, d
+        elif d["level"] == "community":
+            assert parent["level"] == "street" and parent["district"] == d["district"], d
+            assert d["code"].startswith(parent["code"] + "-c"), d
+            assert d["name"].startswith(parent["name"].removesuffix("办事处")), d
+            assert d["name"].endswith(("居民委员会", "村民委员会")), d
         else:
             assert parent["code"] == f"{d['district']}-gov", d
+
+
+def test_at_least_two_districts_have_all_four_levels_with_communities_under_every_street():
+    depts = departments()
+    full = []
+    for district in city()["districts"]:
+        communities = {s["code"]: [x for x in depts.values() if x["parent"] == s["code"]]
+                       for s in district["streets"]}
+        if any(communities.values()):
+            assert all(2 <= len(c) <= 5 for c in communities.values()), communities
+            assert all(x["level"] == "community" for c in communities.values() for x in c)
+            full.append(district["code"])
+    assert len(full) >= 2, full
 
 
 def test_city_bureaus_cover_the_expected_units():
@@ -258,6 +276,20 @@ def test_dispatch_rules_reference_existing_things():
         assert k["department"] in depts and k["topic"] in tcodes, k
         assert isinstance(k["priority"], int), k
     assert data["fallback"] == "district_government"
+
+
+def test_street_rules_send_a_street_to_its_own_unit():
+    depts, tcodes = departments(), topic_codes()
+    streets = {s["code"]: d["code"] for d in city()["districts"] for s in d["streets"]}
+    rules = dispatch()["street_rules"]
+    assert rules
+    topical = max(r["priority"] for r in dispatch()["rules"])
+    for r in rules:
+        assert r["street"] in streets and r["district"] == streets[r["street"]], r
+        assert depts[r["department"]]["level"] == "street" and r["department"] == r["street"], r
+        assert r["topic"] is None or r["topic"] in tcodes, r
+        assert r["line"] is None or r["line"] in LINES, r
+        assert r["priority"] > topical, r  # the street's own unit before the district's bureaus
 
 
 def test_every_topic_routes_at_city_level():

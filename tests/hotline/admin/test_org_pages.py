@@ -162,3 +162,36 @@ def test_users_create_reset_password_and_deactivate(app: Flask, reference: None,
     post(client, "/logout", {})
     page = post(client, "/login", {"username": "wang.li", "password": "n3w-pass-word!"})
     assert page.status_code != 302  # a deactivated account cannot sign in
+
+
+def test_a_units_parent_is_on_its_level_or_one_up(app: Flask, reference: None,
+                                                 client: FlaskClient) -> None:
+    sign_in(client, "admin")
+    community = {"code": "a1-s1-c9", "name": "A1区东湖街道新湖社区居民委员会",
+                 "level": "community", "district": "a1", "duty_phone": "0571-88001299",
+                 "active": "1"}
+    skipping = post(client, "/admin/units/new", {**community, "parent": "a1-gov"})
+    assert skipping.status_code == 400
+    assert "上一级" in field_error(skipping, "parent") and "街道/乡镇" in field_error(skipping, "parent")
+    orphan = post(client, "/admin/units/new", community)
+    assert orphan.status_code == 400 and "社区/村须隶属街道/乡镇" in field_error(orphan, "parent")
+    elsewhere = post(client, "/admin/units/new", {**community, "parent": "a1-s1", "district": "a2"})
+    assert elsewhere.status_code == 400 and "a1" in field_error(elsewhere, "district")
+    assert entries("units") == []
+
+    created = post(client, "/admin/units/new", {**community, "parent": "a1-s1"})
+    assert created.status_code == 302
+    unit = _unit("a1-s1-c9")
+    assert unit.level.value == "community" and unit.parent is not None
+    assert unit.parent.code == "a1-s1" and last("units").after["level"] == "community"
+    listing = client.get("/admin/units").get_data(as_text=True)
+    assert "社区/村" in listing and listing.index("A1区东湖街道办事处") < listing.index("a1-s1-c9")
+
+    street = _unit("a1-s1")
+    demoted = post(client, f"/admin/units/{street.id}", {
+        "code": "a1-s1", "name": street.name, "level": "community", "parent": "a1-s2",
+        "district": "a1", "active": "1"})
+    assert demoted.status_code == 400 and "a1-s1-c9" in field_error(demoted, "level")
+    english = post(client, "/admin/units/new?lang=en", {**community, "code": "a1-s1-c8",
+                                                          "parent": "a1-gov"})
+    assert english.status_code == 400 and "one level up" in field_error(english, "parent")

@@ -175,3 +175,22 @@ def test_the_first_contact_limit_is_policy_data(app: Flask, reference: None,
     policy = next(c.policy for c in snapshot.current(db.session).planner.policies
                   if c.name == "联系一小时")
     assert policy.contact.amount == 1 and policy.contact.unit.value == "calendar_hours"
+def test_a_rule_on_a_street_routes_its_tickets_to_the_street(app: Flask, reference: None,
+                                                           client: FlaskClient) -> None:
+    sign_in(client, "admin")
+    form = client.get("/admin/rules/new").get_data(as_text=True)
+    assert 'name="street"' in form and "A2区 金沙街道（a2-s3）" in form
+    street_rule = {"street": "a2-s3", "line": "12345", "department": "a2-s3", "priority": "260",
+                   "active": "1", "note": "直派街乡：金沙街道"}
+    unknown = post(client, "/admin/rules/new", {**street_rule, "street": "a2-s9"})
+    assert unknown.status_code == 400 and "未知街道" in field_error(unknown, "street")
+    elsewhere = post(client, "/admin/rules/new", {**street_rule, "district": "a1"})
+    assert elsewhere.status_code == 400 and "a1" in field_error(elsewhere, "street")
+    assert new_ticket("金沙湾小区门口路灯不亮").status.value == "pending_dispatch"  # before
+
+    assert post(client, "/admin/rules/new", street_rule).status_code == 302
+    assert last("rules").after["street"] == "a2-s3"
+    t = new_ticket("金沙湾小区门口路灯不亮")
+    assert t.department.code == "a2-s3" and t.street == "a2-s3"
+    listing = client.get("/admin/rules?q=金沙街道").get_data(as_text=True)
+    assert "A2区 金沙街道（a2-s3）" in listing and 'class="count">1<' in listing

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from classifier.request_types import RequestTypeRules
 from hotline.app.extensions import db
 from hotline.knowledge import service as knowledge
 from hotline.models import Status, Ticket, User
@@ -118,7 +119,21 @@ def test_suggestion_proposes_the_request_type_and_says_why(console_model: str,
     tip = _suggest(client, text="举报小区有人违章搭建").get_json()["request_type"]
     assert tip["code"] == "report" and tip["cues"] == ["举报", "违章搭建"]
     plain = _suggest(client, text="小区门口路灯坏了").get_json()["request_type"]
-    assert plain == {"code": "complaint", "label": "投诉", "cues": []}  # no cue: the fallback
+    fallback = RequestTypeRules.default().calibration.buckets[0].confidence  # no cue
+    assert plain == {"code": "complaint", "label": "投诉", "cues": [],
+                     "confidence": fallback, "confident": fallback >= 0.8}
+
+
+def test_the_suggested_request_type_says_how_sure_it_is(console_model: str,
+                                                        client: FlaskClient) -> None:
+    """A clear lead is confident (the console preselects it); a tie between two types is a
+    hint the agent decides, with the calibration's figure for such guesses."""
+    login(client, "agent")
+    clear = _suggest(client, text="举报小区有人违章搭建").get_json()["request_type"]
+    assert clear["confident"] is True and clear["confidence"] >= 0.8
+    tie = _suggest(client, text="咨询一下怎么投诉物业").get_json()["request_type"]
+    assert tie["code"] == "complaint" and tie["cues"] == ["投诉"]
+    assert tie["confident"] is False and tie["confidence"] < clear["confidence"]
 
 
 def test_agent_answers_from_the_knowledge_base_and_closes_directly(console_model: str,

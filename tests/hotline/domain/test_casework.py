@@ -451,3 +451,21 @@ def test_the_centre_hears_of_requests(kind: EventKind) -> None:
     (notice,) = notices.of_event(t, last(t))
     assert notice.role == Role.SUPERVISOR.value and t.number in notice.body
     assert Effect.NOTIFY in effects_of(kind)
+
+
+# --- with forwarding (转派): the unit doing the work contacts and writes ----------------------
+
+
+def test_the_unit_a_ticket_is_forwarded_to_contacts_and_writes_to_the_citizen() -> None:
+    street = Department(id=9, code="zjj-s1", name="某街道", level=Level.STREET, active=True)
+    street.parent = UNIT
+    street_staff = lc.Actor("s1", Role.UNIT_STAFF, 19, street.id)
+    t = signed()
+    lc.forward(t, LEAD, street, planner=PLANNER, at=T0)
+    lc.record_contact(t, street_staff, method="visit", at=T0 + timedelta(minutes=30))
+    assert last(t).data["within_limit"] is True and clock(t, "contact").stopped_at is not None
+    lc.add_note(t, street_staff, "已上门查看，周五前修复", public=True)
+    assert last(t).kind == EventKind.PROGRESS_NOTE
+    with pytest.raises(Forbidden):  # the parent stays accountable: 挂起 is its lead's
+        lc.request_suspension(t, lc.Actor("s1-lead", Role.UNIT_LEAD, 20, street.id),
+                              reason="等待")

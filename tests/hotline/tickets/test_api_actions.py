@@ -48,16 +48,18 @@ def test_keyword_rule_dispatches_an_emergency_with_calendar_hours(app: Flask,
     event = t.events[-1]
     assert event.data["reason"]["by"] == "keyword_rule" and event.data["reason"]["rule"]
     assert event.data["reason"]["place"] == {"district": "a1", "street": "a1-s1",
-                                             "matched": "东湖街道"}
+                                             "matched": "东湖街道", "field": "address"}
     assert t.district == "a1" and t.urgency.value == "urgent"
     assert t.reply_due == datetime(2026, 10, 1, 5, 0, tzinfo=SH)  # 2 h on a holiday night
     (triaged,) = [e for e in t.events if e.kind == "triaged"]  # what the rules set, and why
     rule = {"keyword_rule": event.data["reason"]["rule"]}
     assert triaged.data["set"] == {"urgency": "urgent", "district": "a1", "street": "a1-s1",
                                    "topic_id": t.topic_id}
-    assert triaged.data["reason"] == {"district": "place", "street": "place", "urgency": rule,
+    found = {"by": "gazetteer", "entry": "a1-s1", "word": "东湖街道", "alias": False,
+             "field": "address"}
+    assert triaged.data["reason"] == {"district": "place", "street": found, "urgency": rule,
                                       "topic_id": rule}
-    assert t.street == "a1-s1"
+    assert t.street == "a1-s1" and t.street_found == found
 
 
 def test_line_default_and_district_rule(app: Flask, reference: None) -> None:

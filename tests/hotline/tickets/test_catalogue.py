@@ -30,6 +30,7 @@ from hotline.models import (
     Ticket,
     Topic,
     Urgency,
+    User,
 )
 from hotline.tickets import catalogue
 from hotline.tickets.catalogue import ACTIONS, BY_NAME, TicketAction
@@ -43,6 +44,7 @@ TICKET_PAGE = TEMPLATES / "tickets" / "_workflow.html"
 DASHBOARD = Path(workflow_views.__file__).parent / "templates" / "work" / "supervise.html"
 UNIT = Department(id=1, code="zjj", name="住建局", level=Level.CITY, active=True)
 PLANNER = Planner(WorkingCalendar())
+BELOW = Department(id=2, code="zjj-1", name="住建局一科", level=Level.CITY, active=True, parent=UNIT)
 REFUSED_BY_STATE = "工单状态为"  # lifecycle._require's 409, as opposed to other refusals
 # Arguments a life-cycle function accepts; close has two forms (直接办结 takes `direct`).
 SAMPLES: dict[str, list[dict[str, Any]]] = {
@@ -68,6 +70,13 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "resume": [{"planner": PLANNER}],
     "appeal": [{"kind": "duplicate", "reason": "与另一件重复"}],
     "decide-appeal": [{"approve": True}],
+    "forward": [{"department": BELOW}],
+    "forward-sign": [{}],
+    "forward-reply": [{"answer": "已处理"}],
+    "forward-return": [{"reason": "不属本单位"}],
+    "forward-review": [{"accept": True}],
+    "assign": [{"handler": User(id=2, username="zjj-wang", role=Role.UNIT_STAFF,
+                                department_id=UNIT.id, active=True)}],
 }
 
 
