@@ -99,6 +99,12 @@ class SessionSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ReportingSettings:
+    # 响应率 counts sign-for in time ("sign", the default) or first contact in time ("contact").
+    response_basis: str
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     instance_dir: Path
     database_url: str
@@ -131,6 +137,7 @@ class Settings:
     followup: FollowupSettings
     login: LoginSettings
     session: SessionSettings
+    reporting: ReportingSettings
 
     def __post_init__(self) -> None:
         # Checked here rather than in load, so settings a test builds with replace() are too.
@@ -320,7 +327,16 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
             idle=timedelta(minutes=get("SESSION_IDLE_MINUTES", "30", int)),
             max_age=seconds("SESSION_MAX_HOURS", "12", "hours"),
         ),
+        reporting=ReportingSettings(
+            response_basis=get("RESPONSE_RATE_BASIS", "sign", _response_basis),
+        ),
     )
+
+
+def _response_basis(raw: str) -> str:
+    if raw not in ("sign", "contact"):
+        raise ValueError(f"'{raw}' is not sign or contact")
+    return raw
 
 
 # What a value that int() or float() refused should have been, for the one-line error.

@@ -2,7 +2,7 @@
 
 The default figures (``default_sla.json``) come from domain.md §3 (Beijing DB11/T 2021-2022 and
 national practice). Each limit is measured from the moment the step becomes possible: dispatch
-from intake, sign-for from dispatch, reply from intake. Emergencies and the centre's own
+from intake, sign-for from dispatch, reply from intake, first contact (先行联系) from sign-for. Emergencies and the centre's own
 dispatch steps count calendar hours because the centre runs 7×24; units' work counts working
 time. Administrators edit the policies in the database, so everything here round-trips through
 plain dicts.
@@ -49,11 +49,17 @@ class Limit:
         return {"amount": self.amount, "unit": self.unit.value}
 
 
+# 先行联系: the unit reaches the citizen within two working hours of signing for the ticket
+# (Beijing's 接诉即办 practice); a policy without its own contact limit has this one.
+DEFAULT_CONTACT = Limit(2, Unit.WORKING_HOURS)
+
+
 @dataclass(frozen=True)
 class SlaPolicy:
     dispatch: Limit
     sign: Limit
     reply: Limit
+    contact: Limit = DEFAULT_CONTACT  # measured from sign-for
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Mapping[str, Any]]) -> "SlaPolicy":
@@ -61,6 +67,7 @@ class SlaPolicy:
             dispatch=Limit.from_dict(data["dispatch"]),
             sign=Limit.from_dict(data["sign"]),
             reply=Limit.from_dict(data["reply"]),
+            contact=Limit.from_dict(data["contact"]) if "contact" in data else DEFAULT_CONTACT,
         )
 
     def to_dict(self) -> dict[str, dict[str, Any]]:
@@ -68,6 +75,7 @@ class SlaPolicy:
             "dispatch": self.dispatch.to_dict(),
             "sign": self.sign.to_dict(),
             "reply": self.reply.to_dict(),
+            "contact": self.contact.to_dict(),
         }
 
 

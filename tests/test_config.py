@@ -50,6 +50,7 @@ def test_the_defaults_are_the_readmes() -> None:
     assert s.followup == config.FollowupSettings(no_answer_after=timedelta(days=3),
                                                  ask_without_receipt_after=timedelta(hours=6))
     assert s.default_region == "CN" and s.rq_async and s.log_level == "INFO"
+    assert s.reporting == config.ReportingSettings(response_basis="sign")
 
 
 def test_every_variable_is_read() -> None:
@@ -73,7 +74,7 @@ def test_every_variable_is_read() -> None:
         "TRACK_MAX_FAILURES": "4", "TRACK_TICKET_MAX_FAILURES": "40",
         "FOLLOWUP_NO_ANSWER_DAYS": "1.5", "FOLLOWUP_ASK_WITHOUT_RECEIPT_HOURS": "2",
         "HOTLINE_DEFAULT_REGION": "HK", "RATELIMIT_ENABLED": "0", "RQ_ASYNC": "0",
-        "MAX_CONTENT_LENGTH": "4096", "LOG_LEVEL": "DEBUG",
+        "MAX_CONTENT_LENGTH": "4096", "LOG_LEVEL": "DEBUG", "RESPONSE_RATE_BASIS": "contact",
     })
     assert s.database_url == "postgresql+psycopg://u@db/hotline"
     assert s.redis == config.RedisSettings("redis://r:6379/2", 5, 7.5)
@@ -97,6 +98,7 @@ def test_every_variable_is_read() -> None:
     assert s.followup == config.FollowupSettings(timedelta(days=1.5), timedelta(hours=2))
     assert (s.default_region, s.ratelimit_enabled, s.rq_async, s.log_level) == \
         ("HK", False, False, "DEBUG")
+    assert s.reporting == config.ReportingSettings(response_basis="contact")
 
 
 def test_flask_gets_only_its_own_keys() -> None:
@@ -125,6 +127,7 @@ def test_flask_gets_only_its_own_keys() -> None:
     ("TWILIO_LINE_NUMBERS", "=12345", "TWILIO_LINE_NUMBERS: '=12345' is not NUMBER=LINE"),
     ("TRUSTED_PROXIES", "-1", "TRUSTED_PROXIES must be 0 or more"),
     ("OUTBOX_REQUEUE_AFTER_SECONDS", "soon", "OUTBOX_REQUEUE_AFTER_SECONDS: 'soon' is not a whole"),
+    ("RESPONSE_RATE_BASIS", "reply", "RESPONSE_RATE_BASIS: 'reply' is not sign or contact"),
 ])
 def test_a_bad_value_is_refused_with_its_variable_named(name: str, value: str,
                                                          message: str) -> None:

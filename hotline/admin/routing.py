@@ -121,12 +121,13 @@ RULES = Entity(
 def sla_dict(row: SlaPolicyRow) -> dict[str, Any]:
     return {"id": row.id, "name": row.name, "topic": row.topic.code if row.topic else None,
             "urgency": row.urgency, **{f"{s}_{p}": getattr(row, f"{s}_{p}")
-                                       for s in ("dispatch", "sign", "reply")
+                                       for s in ("dispatch", "sign", "reply", "contact")
                                        for p in ("amount", "unit")},
             "active": row.active, "note": row.note}
 
 
-STEPS = {"dispatch": _l("派单时限"), "sign": _l("签收时限"), "reply": _l("答复时限")}
+STEPS = {"dispatch": _l("派单时限"), "sign": _l("签收时限"), "reply": _l("答复时限"),
+         "contact": _l("先行联系时限")}
 
 
 def _fill_sla(session: Session, row: SlaPolicyRow, data: Mapping[str, Any], _user: User) -> None:
@@ -135,6 +136,9 @@ def _fill_sla(session: Session, row: SlaPolicyRow, data: Mapping[str, Any], _use
     row.topic = f.topic(session, data)
     row.urgency = f.choice(data, "urgency", tuple(SLA_URGENCIES))
     for step in STEPS:
+        if step == "contact" and f.opt(data, "contact_unit") is None \
+                and f.opt(data, "contact_amount") is None:
+            continue  # left empty (or an older client): the row's, or routing.sla's default
         unit = f.choice(data, f"{step}_unit", tuple(LIMIT_UNITS))
         if unit is None:
             raise InvalidInput(_("必填"), field=f"{step}_unit")
@@ -156,15 +160,17 @@ SLA = Entity(
               help=_l("留空适用于所有分类；下级分类继承上级的策略")),
         Field("urgency", _l("紧急程度"), "select", choices=f.fixed(SLA_URGENCIES)),
         *(field for step, label in STEPS.items() for field in (
-            Field(f"{step}_amount", label, "number", required=True, attrs={"step": "any"}),
-            Field(f"{step}_unit", _l("单位"), "select", required=True,
+            Field(f"{step}_amount", label, "number", required=step != "contact",
+                  attrs={"step": "any"}),
+            Field(f"{step}_unit", _l("单位"), "select", required=step != "contact",
                   choices=f.fixed(LIMIT_UNITS)))),
         Field("active", _l("启用"), "checkbox"),
         Field("note", _l("说明")),
     ),
     columns=(("name", _l("名称")), ("topic", _l("分类")), ("urgency", _l("紧急程度")),
              ("dispatch_amount", _l("派单")), ("sign_amount", _l("签收")),
-             ("reply_amount", _l("答复")), ("active", _l("启用"))),
+             ("reply_amount", _l("答复")), ("contact_amount", _l("先行联系")),
+             ("active", _l("启用"))),
     order=(SlaPolicyRow.name,),
     deletable=True,
 )

@@ -46,6 +46,8 @@ class SlaSchema(Schema):
     sign_unit = fields.String(required=True)
     reply_amount = fields.Float(required=True)
     reply_unit = fields.String(required=True)
+    contact_amount = fields.Float(metadata={"description": "先行联系 after sign-for; default 2"})
+    contact_unit = fields.String(metadata={"description": "default working_hours"})
     active = fields.Boolean()
     note = fields.String(allow_none=True)
 

@@ -63,6 +63,8 @@ class TicketSchema(Schema):
     updated_at = fields.String()
     deadlines = fields.Dict()
     events = fields.List(fields.Nested(EventSchema))
+    casework = fields.Dict(metadata={"description": "first contact, 挂起 spans and appeals "
+                                                    "(one ticket's view only)"})
     reply_quality = fields.Dict(metadata={"description": (
         "the reply-quality check of the answer awaiting 审核 (score 0-100, band, relevance, "
         "completeness, interpretability 0-1, evasive, reasons: code, good, message as 中文 / "

@@ -61,9 +61,11 @@ MAX_CODES_PER_DAY = 10
 # start at 1), and compares the given phone with a number no input normalises to.
 NO_TICKET = 0
 NO_PHONE = "+86" + "0" * 11
-# Notes shown to the citizen: their own words and our follow-up summary. Staff notes (returns,
-# review comments, reopen reasons written by staff) stay internal.
-NOTE_KINDS = frozenset({EventKind.CITIZEN_MESSAGE, EventKind.FOLLOW_UP, EventKind.FOLLOW_UP_EXPIRED})
+# Notes shown to the citizen: their own words, our follow-up summary and the progress notes
+# (阶段性答复) written for them. Staff notes (returns, review comments, reopen reasons written by
+# staff, internal notes) stay internal.
+NOTE_KINDS = frozenset({EventKind.CITIZEN_MESSAGE, EventKind.FOLLOW_UP, EventKind.FOLLOW_UP_EXPIRED,
+                        EventKind.PROGRESS_NOTE})
 # The citizen's own state between the unit's reply and the centre's approval.
 CITIZEN_STATUS_LABELS = {**STATUS_LABELS, "reviewing": N_("答复审核中")}
 # 答复 in the timeline is the unit's draft, which the citizen reads only once approved.

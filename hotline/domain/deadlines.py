@@ -50,7 +50,8 @@ def shown(moment: datetime) -> str:
     return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 
-KIND_LABELS = {"dispatch": N_("分拨"), "sign": N_("签收"), "reply": N_("答复")}
+KIND_LABELS = {"dispatch": N_("分拨"), "sign": N_("签收"), "reply": N_("答复"),
+               "contact": N_("先行联系")}
 
 
 def kind_label(kind: str, translate: Callable[[str], str] = str) -> str:

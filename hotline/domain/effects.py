@@ -63,6 +63,20 @@ EFFECTS: Mapping[EventKind, tuple[Effect, ...]] = MappingProxyType({
 })
 
 
+# casework (issue 17): the centre hears of a 挂起 request or an appeal, the unit of the decision
+# (and of a span's end).
+EFFECTS = MappingProxyType({
+    **EFFECTS,
+    EventKind.SUSPENSION_REQUESTED: (Effect.NOTIFY,),
+    EventKind.SUSPENSION_REFUSED: (Effect.NOTIFY,),
+    EventKind.SUSPENDED: (Effect.NOTIFY,),
+    EventKind.RESUMED: (Effect.NOTIFY,),
+    EventKind.APPEALED: (Effect.NOTIFY,),
+    EventKind.APPEAL_APPROVED: (Effect.NOTIFY,),
+    EventKind.APPEAL_REFUSED: (Effect.NOTIFY,),
+})
+
+
 def effects_of(kind: str) -> tuple[Effect, ...]:
     """The effects of an event kind, in the order they run; most events have none."""
     return EFFECTS.get(kind, ())  # type: ignore[call-overload]  # a stored str equals its kind

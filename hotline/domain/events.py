@@ -48,6 +48,17 @@ class EventKind(StrEnum):
     DEADLINE_WARNING = "deadline_warning"
     DEADLINE_OVERDUE = "deadline_overdue"
     DEADLINE_ESCALATED = "deadline_escalated"
+    # casework (issue 17): notes, first contact (先行联系), 挂起, 甄别/申诉
+    PROGRESS_NOTE = "progress_note"  # 阶段性答复: public, the citizen reads it on /track
+    INTERNAL_NOTE = "internal_note"  # staff only, never public
+    CONTACTED = "contacted"
+    SUSPENSION_REQUESTED = "suspension_requested"
+    SUSPENSION_REFUSED = "suspension_refused"
+    SUSPENDED = "suspended"
+    RESUMED = "resumed"
+    APPEALED = "appealed"
+    APPEAL_APPROVED = "appeal_approved"
+    APPEAL_REFUSED = "appeal_refused"
     # forwarding (转派/下派) to a descendant unit: hotline.models.forwarding
     FORWARDED = "forwarded"
     FORWARD_SIGNED = "forward_signed"

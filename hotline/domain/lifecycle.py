@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 
 from hotline.domain.deadlines import Planner, Window
@@ -44,6 +44,7 @@ from hotline.domain.states import (
     WORKING,
 )
 from hotline.models import (
+    Appeal,
     AssistTask,
     DeadlineClock,
     Department,
@@ -52,6 +53,7 @@ from hotline.models import (
     Role,
     Status,
     SupervisionOrder,
+    Suspension,
     Ticket,
     TicketEvent,
     Topic,
@@ -59,6 +61,7 @@ from hotline.models import (
     User,
     utcnow,
 )
+from routing.calendar import SHANGHAI
 from routing.errors import CalendarMissing
 from routing.sla import Limit, Unit
 
@@ -456,13 +459,16 @@ def _add_assist(ticket: Ticket, helper: Department, planner: Planner | None, at:
     task.due = due
 
 
-def sign(ticket: Ticket, actor: Actor, *, at: datetime | None = None) -> None:
-    """签收: the unit acknowledges the ticket."""
+def sign(ticket: Ticket, actor: Actor, *, planner: Planner | None = None,
+         at: datetime | None = None) -> None:
+    """签收: the unit acknowledges the ticket; the first-contact clock (先行联系) starts."""
     _require(ticket, "sign", UNSIGNED)
     _require_unit(ticket, actor, Permission.SIGN, "sign")
     at = at or utcnow()
     _stop(ticket, SIGN, at)
     record(ticket, actor, EventKind.SIGNED, to_status=Status.SIGNED, public=True, at=at)
+    if planner is not None:
+        _arm_contact(ticket, planner, at)
 
 
 def return_ticket(ticket: Ticket, actor: Actor, *, reason_code: str, reason: str,
@@ -474,6 +480,7 @@ def return_ticket(ticket: Ticket, actor: Actor, *, reason_code: str, reason: str
     """
     _require(ticket, "return", UNIT_WORK)
     _require_unit(ticket, actor, Permission.RETURN, "return")
+    _require_running(ticket, "return")
     _require_no_open_forward(ticket, "退单")
     if reason_code not in RETURN_REASONS:
         raise InvalidInput(f"未知退单原因 / unknown reason code: {reason_code}",
@@ -486,6 +493,7 @@ def return_ticket(ticket: Ticket, actor: Actor, *, reason_code: str, reason: str
     ticket.department = None
     ticket.handler = None  # its handler was the unit's; the next unit names its own
     _stop(ticket, SIGN, at)
+    _stop(ticket, CONTACT, at)
     if planner is not None:
         window = _window(ticket, planner, DISPATCH, at, planner.choose(ticket).policy.dispatch, at)
         _arm(ticket, DISPATCH, at, window, None)
@@ -507,6 +515,7 @@ def request_extension(ticket: Ticket, actor: Actor, *, days: int, reason: str,
     """延期申请: the deadline does not move until the centre approves."""
     _require(ticket, "extend", UNIT_WORK)
     _require_unit(ticket, actor, Permission.REQUEST_EXTENSION, "extend")
+    _require_running(ticket, "extend")
     if not isinstance(days, int) or not 1 <= days <= MAX_EXTENSION_DAYS:
         raise InvalidInput(f"延期天数须为 1 至 {MAX_EXTENSION_DAYS} 个工作日 / days must be "
                            f"1..{MAX_EXTENSION_DAYS}", field="days")
@@ -527,6 +536,7 @@ def decide_extension(ticket: Ticket, actor: Actor, *, approve: bool, note: str |
     """Approve or refuse the pending request; only approval moves the reply deadline."""
     _require(ticket, "decide an extension", WORKING)
     _require_supervisor(actor, Permission.DECIDE_EXTENSION, "decide an extension")
+    _require_running(ticket, "decide an extension")
     request = pending_extension(ticket)
     if request is None:
         raise IllegalTransition("没有待审批的延期申请 / no extension request is pending")
@@ -626,10 +636,12 @@ def reply(ticket: Ticket, actor: Actor, answer: str, *, at: datetime | None = No
     """办理结果: the unit's answer to the citizen; open 督办 orders are answered with it."""
     _require(ticket, "reply", BEING_ANSWERED)
     _require_unit(ticket, actor, Permission.REPLY, "reply")
+    _require_running(ticket, "reply")
     _require_no_open_forward(ticket, "直接答复")
     text = _text(answer, "answer", "答复内容")
     at = at or utcnow()
     _stop(ticket, REPLY, at)
+    _stop(ticket, CONTACT, at)  # answered: 先行联系 no longer owed
     for order in ticket.orders:
         if order.resolved_at is None:
             order.resolved_at = at
@@ -646,7 +658,7 @@ def sign_and_reply(ticket: Ticket, actor: Actor, answer: str, *,
     _require_unit(ticket, actor, Permission.REPLY, "reply")
     _text(answer, "answer", "答复内容")
     at = at or utcnow()
-    sign(ticket, actor, at=at)
+    sign(ticket, actor, at=at)  # answered at once: no first-contact clock to start
     reply(ticket, actor, answer, at=at)
 
 
@@ -693,6 +705,7 @@ def urge(ticket: Ticket, actor: Actor, *, note: str, due: datetime,
     """督办: a supervisor's order with its own deadline, tracked and escalated like the others."""
     _require(ticket, "urge", BEFORE_REPLY)
     _require_supervisor(actor, Permission.URGE, "issue a supervision order")
+    _require_running(ticket, "urge")
     text = _text(note, "note", "督办意见")
     at = at or utcnow()
     if due.tzinfo is None:
@@ -890,6 +903,355 @@ def deadline_step(clock: DueClock, step: str, *, at: datetime, mark: int,
                         unit, above)
 
 
+# --- casework (issue 17): notes, first contact, 挂起, 甄别/申诉 -----------------------------------
+
+MAX_NOTE = 2000
+
+
+def _works_on(ticket: Ticket, actor: Actor) -> bool:
+    """The lead unit's people, an assisting unit's, or those of the unit the ticket is forwarded
+    to: the units a ticket is in the hands of."""
+    if actor.department_id is None or actor.role not in UNIT_ROLES:
+        return False
+    return actor.department_id == lead_unit_id(ticket) or _doing_the_work(ticket, actor) \
+        or _assist_task_of(ticket, actor.department_id) is not None
+
+
+def _doing_the_work(ticket: Ticket, actor: Actor) -> bool:
+    """The unit holding the ticket's open forwarded task (转派): it reaches and answers the
+    citizen for the accountable unit."""
+    task = open_forward(ticket)
+    return task is not None and actor.role in UNIT_ROLES \
+        and actor.department_id == _forward_unit_id(task)
+
+
+def _require_worker(ticket: Ticket, actor: Actor, permission: Permission, action: str) -> None:
+    """The lead unit's posts holding `permission`, or the forwarded-to unit's."""
+    if _doing_the_work(ticket, actor) and allows(actor.role, permission):
+        return
+    _require_unit(ticket, actor, permission, action)
+
+
+def add_note(ticket: Ticket, actor: Actor, text: str, *, public: bool,
+             at: datetime | None = None) -> TicketEvent:
+    """A note on the ticket's record. Public (阶段性答复): progress the citizen reads on /track and
+    in Open311, so only the centre or the unit answering (the lead unit, or the unit it forwarded
+    the ticket to) speaks to the citizen; internal: for staff,
+    written by the centre or a unit working on the ticket, and never marked public."""
+    _require(ticket, "add a note", OPEN)
+    if actor.role in UNIT_ROLES:
+        if not _works_on(ticket, actor):
+            raise Forbidden("只有承办或协办单位可以写备注 / only a unit working on the ticket "
+                            "may add a note")
+        if public and actor.department_id != lead_unit_id(ticket) \
+                and not _doing_the_work(ticket, actor):
+            raise Forbidden("阶段性答复须由承办单位发布 / only the lead unit may write to the "
+                            "citizen")
+    elif not allows(actor.role, Permission.ADD_NOTE):
+        raise Forbidden("您的岗位无权写备注 / your post may not add notes")
+    cleaned = _text(text, "text", "备注内容")
+    if len(cleaned) > MAX_NOTE:
+        raise InvalidInput(f"备注不能超过 {MAX_NOTE} 字 / a note has at most {MAX_NOTE} "
+                           "characters", field="text")
+    kind = EventKind.PROGRESS_NOTE if public else EventKind.INTERNAL_NOTE
+    return record(ticket, actor, kind, note=cleaned, public=public, at=at or utcnow())
+
+
+CONTACT = "contact"  # the first-contact clock's kind
+CONTACT_METHODS = {"phone": N_("电话"), "sms": N_("短信"), "visit": N_("上门")}
+
+
+def _arm_contact(ticket: Ticket, planner: Planner, at: datetime) -> None:
+    """先行联系: the policy's contact limit from sign-for (calendar hours for emergencies),
+    watched by the escalation scan like every other clock."""
+    window = _window(ticket, planner, CONTACT, at, planner.choose(ticket).policy.contact, at)
+    _arm(ticket, CONTACT, at, window, ticket.department)
+
+
+def contacted(ticket: Ticket) -> bool:
+    """Whether the unit has recorded reaching the citizen since it last signed for the ticket."""
+    for event in reversed(ticket.events):
+        if event.kind == EventKind.CONTACTED:
+            return True
+        if event.kind == EventKind.SIGNED:
+            return False
+    return False
+
+
+def record_contact(ticket: Ticket, actor: Actor, *, method: str, note: str | None = None,
+                   at: datetime | None = None) -> TicketEvent:
+    """先行联系: the unit reached the citizen (by phone, SMS or a visit). The first contact
+    after sign-for stops the contact clock and says whether it was within the limit; later
+    contacts are recorded too. The note is internal (it may carry what the citizen said)."""
+    _require(ticket, "record a contact", BEING_ANSWERED)
+    _require_worker(ticket, actor, Permission.RECORD_CONTACT, "record a contact")
+    if method not in CONTACT_METHODS:
+        raise InvalidInput(f"未知联系方式 / unknown method: {method}", field="method")
+    text = (note or "").strip() or None
+    if text is not None and len(text) > MAX_NOTE:
+        raise InvalidInput(f"说明不能超过 {MAX_NOTE} 字 / a note has at most {MAX_NOTE} "
+                           "characters", field="note")
+    at = at or utcnow()
+    first = not contacted(ticket)
+    data: dict[str, Any] = {"method": method, "first": first}
+    clock = _clock(ticket, CONTACT)
+    paused = active_suspension(ticket)
+    if first and clock is not None and paused is not None and CONTACT in paused.clocks:
+        # Reached during a 挂起 span: no time ran since the pause, and the clock stays stopped.
+        data["within_limit"] = clock.due_at is None or clock.stopped_at <= clock.due_at
+        paused.clocks = [kind for kind in paused.clocks if kind != CONTACT]
+    elif first and clock is not None and clock.stopped_at is None:
+        data["within_limit"] = clock.due_at is None or at <= clock.due_at
+        _stop(ticket, CONTACT, at)
+    return record(ticket, actor, EventKind.CONTACTED, note=text, at=at, data=data)
+
+
+# 挂起 (pause): the lead asks, the centre decides, and while the span lasts no clock runs.
+MAX_SUSPENSION_AHEAD = timedelta(days=366)  # as for a 督办 order: a later date is a slip
+
+
+def pending_suspension(ticket: Ticket) -> Suspension | None:
+    return next((s for s in ticket.suspensions if s.status == "pending"), None)
+
+
+def active_suspension(ticket: Ticket) -> Suspension | None:
+    return next((s for s in ticket.suspensions if s.status == "active"), None)
+
+
+def _require_running(ticket: Ticket, action: str) -> None:
+    """While 挂起 the ticket waits: what would move or stop its clocks waits for the resume."""
+    if active_suspension(ticket) is not None:
+        raise IllegalTransition(f"工单已挂起，请先恢复办理 / the ticket is suspended: resume it "
+                                f"before you {action}")
+
+
+def request_suspension(ticket: Ticket, actor: Actor, *, reason: str, until: date | None = None,
+                       at: datetime | None = None) -> Suspension:
+    """挂起申请: waiting on the citizen or on a legal procedure. Nothing stops until the centre
+    approves; `until` (a date, Shanghai) is when the span ends by itself, at that day's start."""
+    _require(ticket, "suspend", BEING_ANSWERED)
+    _require_unit(ticket, actor, Permission.SUSPEND, "suspend")
+    text = _text(reason, "reason", "挂起理由")
+    at = at or utcnow()
+    resume_at = None
+    if until is not None:
+        resume_at = datetime.combine(until, time(), SHANGHAI).astimezone(UTC)
+        if resume_at <= at:
+            raise InvalidInput("挂起截止日期须晚于今天 / until must be after today", field="until")
+        if resume_at - at > MAX_SUSPENSION_AHEAD:
+            raise InvalidInput(f"挂起不能超过 {MAX_SUSPENSION_AHEAD.days} 天 / at most "
+                               f"{MAX_SUSPENSION_AHEAD.days} days", field="until")
+    if pending_suspension(ticket) is not None or active_suspension(ticket) is not None:
+        raise IllegalTransition("已有挂起申请或正在挂起 / a suspension is already pending or "
+                                "running")
+    suspension = Suspension(reason=text, until=until, resume_at=resume_at, status="pending", clocks=[],
+                            requested_by=actor.label, requested_at=at,
+                            department_id=lead_unit_id(ticket))
+    ticket.suspensions.append(suspension)
+    record(ticket, actor, EventKind.SUSPENSION_REQUESTED, note=text, at=at,
+           data={"until": until.isoformat() if until else None})
+    return suspension
+
+
+def decide_suspension(ticket: Ticket, actor: Actor, *, approve: bool, note: str | None = None,
+                      at: datetime | None = None) -> None:
+    """The centre approves (the span starts: every running clock stands still, the scan skips
+    it) or refuses (nothing changed)."""
+    _require(ticket, "decide a suspension", BEING_ANSWERED)
+    _require_supervisor(actor, Permission.DECIDE_SUSPENSION, "decide a suspension")
+    suspension = pending_suspension(ticket)
+    if suspension is None:
+        raise IllegalTransition("没有待审批的挂起申请 / no suspension request is pending")
+    at = at or utcnow()
+    text = (note or "").strip() or None
+    suspension.decided_by, suspension.decided_at, suspension.decision_note = actor.label, at, text
+    if not approve:
+        suspension.status = "refused"
+        record(ticket, actor, EventKind.SUSPENSION_REFUSED, note=text, at=at)
+        return
+    if suspension.resume_at is not None and suspension.resume_at <= at:
+        raise IllegalTransition("申请的挂起期限已过 / the requested suspension has already "
+                                "ended: refuse it")
+    suspension.status, suspension.started_at = "active", at
+    # Paused clocks are stopped at the span's start, so nothing that reads running clocks (the
+    # scan, the overdue lists, the page's lights) counts them; the span remembers which.
+    paused = []
+    for clock in ticket.clocks:
+        if clock.stopped_at is None:
+            clock.stopped_at, clock.next_check_at = at, None
+            paused.append(clock.kind)
+    suspension.clocks = paused
+    record(ticket, actor, EventKind.SUSPENDED, note=text, at=at,
+           data={"until": suspension.until.isoformat() if suspension.until else None,
+                 "clocks": paused})
+
+
+def _counts_working_time(planner: Planner, ticket: Ticket, kind: str) -> bool:
+    """Whether a clock of `kind` counts working time (so a span is excluded in working time)
+    or calendar time (an emergency's, a 督办 order's), by the limit it was armed from."""
+    if kind.startswith("urge:"):
+        return False
+    policy = planner.choose(ticket).policy
+    limit = {DISPATCH: policy.dispatch, SIGN: policy.sign, CONTACT: policy.contact}.get(
+        kind, policy.reply)  # the reply and the assisting units' tasks
+    return limit.unit is not Unit.CALENDAR_HOURS
+
+
+def shift_past_span(instant: datetime, start: datetime, end: datetime, *, working: bool,
+                    planner: Planner) -> datetime:
+    """Where a deadline falls once the span [start, end) is taken out of its clock: as much of
+    its kind of time remains after `end` as remained at `start`. An instant already past at
+    `start` stays (the span does not forgive time already overdue). Raises CalendarMissing."""
+    if instant <= start:
+        return instant
+    if not working:
+        return instant + (end - start)
+    remaining = planner.calendar.working_time_between(start, instant)
+    return planner.calendar.add_working_time(end, remaining)
+
+
+def resume(ticket: Ticket, actor: Actor, *, planner: Planner, note: str | None = None,
+           at: datetime | None = None) -> None:
+    """恢复办理: the span ends and every clock it paused runs again, its warning, deadline and
+    escalation later by exactly the suspended time (working time for working-time limits); the
+    ticket's and the assisting tasks' due dates follow. The unit's lead, a supervisor, or the
+    scheduled scan once `until` has come."""
+    _require(ticket, "resume", BEING_ANSWERED)
+    suspension = active_suspension(ticket)
+    if suspension is None:
+        raise IllegalTransition("工单未挂起 / the ticket is not suspended")
+    if actor is not SYSTEM:
+        if actor.role in UNIT_ROLES:
+            _require_unit(ticket, actor, Permission.RESUME, "resume")
+        else:
+            _require_supervisor(actor, Permission.RESUME, "resume")
+    at = at or utcnow()
+    start = suspension.started_at or at
+    moved: dict[str, str | None] = {}
+    for clock in ticket.clocks:
+        if clock.kind not in suspension.clocks or clock.stopped_at is None:
+            continue
+        clock.stopped_at = None
+        if clock.due_at is None:  # no deadline to move (calendar missing)
+            continue
+        begin = max(start, clock.started_at) if clock.started_at else start
+        working = _counts_working_time(planner, ticket, clock.kind)
+        try:
+            warn, due = (shift_past_span(x, begin, at, working=working, planner=planner)
+                         if x is not None else None for x in (clock.warn_at, clock.due_at))
+        except CalendarMissing as exc:
+            _calendar_missing(ticket, clock.kind, exc, at)
+            continue
+        assert due is not None
+        if clock.escalate_at is not None:
+            clock.escalate_at = due + (clock.escalate_at - clock.due_at) if due != clock.due_at \
+                else shift_past_span(clock.escalate_at, begin, at, working=False, planner=planner)
+        clock.warn_at, clock.due_at = warn, due
+        clock.next_check_at = next_check(clock)
+        moved[clock.kind] = _iso(due)
+        _follow(ticket, clock.kind, due)
+    try:
+        worked = planner.calendar.working_time_between(start, at)
+    except CalendarMissing:
+        worked = timedelta(0)
+    suspension.status, suspension.ended_at, suspension.ended_by = "ended", at, actor.label
+    suspension.working_seconds = int(worked.total_seconds())
+    suspension.calendar_seconds = int((at - start).total_seconds())
+    record(ticket, actor, EventKind.RESUMED, note=(note or "").strip() or None, at=at,
+           data={"working_seconds": suspension.working_seconds,
+                 "calendar_seconds": suspension.calendar_seconds,
+                 "scheduled": actor is SYSTEM, "moved": moved})
+
+
+def _follow(ticket: Ticket, kind: str, due: datetime) -> None:
+    """The ticket's own due dates (and an assisting task's) as its clocks now say."""
+    if kind == DISPATCH:
+        ticket.dispatch_due = due
+    elif kind == SIGN:
+        ticket.sign_due = due
+    elif kind == REPLY:
+        ticket.reply_due = due
+    elif kind.startswith("assist:"):
+        code = kind.split(":", 1)[1]
+        for task in ticket.assist_tasks:
+            if task.department is not None and task.department.code == code:
+                task.due = due
+
+
+# 甄别/申诉 (appeal): a unit asks that a ticket not count against it; a supervisor decides.
+RATES = {"response": N_("响应率"), "on_time": N_("按时办结率"), "solution": N_("解决率"),
+         "satisfaction": N_("满意率")}
+ALL_RATES = frozenset(RATES)
+RATING_RATES = frozenset({"solution", "satisfaction"})
+APPEAL_KINDS = {
+    "unreasonable": N_("诉求不合理或违法"),
+    "concluded": N_("终结件（已依法处理终结）"),
+    "duplicate": N_("重复件"),
+    "outside_duty": N_("非本单位职责"),
+    "unfair_rating": N_("评价不公"),
+}
+# The rates an approved appeal takes the ticket out of: an unfair rating only the citizen's
+# verdict (解决率, 满意率); the others the whole ticket, every rate.
+APPEAL_EXCLUDES = {kind: RATING_RATES if kind == "unfair_rating" else ALL_RATES
+                   for kind in APPEAL_KINDS}
+# The lead unit's tickets, from dispatch on: an unfair rating comes after the close.
+APPEALABLE = frozenset({Status.DISPATCHED, Status.SIGNED, Status.REPLIED, Status.CLOSED})
+
+
+def pending_appeal(ticket: Ticket) -> Appeal | None:
+    return next((a for a in ticket.appeals if a.status == "pending"), None)
+
+
+def excluded_rates(ticket: Ticket) -> frozenset[str]:
+    """The rates the ticket's approved appeals take it out of."""
+    out: frozenset[str] = frozenset()
+    for appeal in ticket.appeals:
+        if appeal.status == "approved":
+            out |= APPEAL_EXCLUDES.get(appeal.kind, frozenset())
+    return out
+
+
+def appeal(ticket: Ticket, actor: Actor, *, kind: str, reason: str,
+           at: datetime | None = None) -> Appeal:
+    """申诉: the lead unit's lead asks, with a reason; the ticket counts as before until a
+    supervisor approves."""
+    _require(ticket, "appeal", APPEALABLE)
+    _require_unit(ticket, actor, Permission.APPEAL, "appeal")
+    if kind not in APPEAL_KINDS:
+        raise InvalidInput(f"未知申诉类型 / unknown kind: {kind}", field="kind")
+    text = _text(reason, "reason", "申诉理由")
+    if pending_appeal(ticket) is not None:
+        raise IllegalTransition("已有待审核的申诉 / an appeal is already pending")
+    if APPEAL_EXCLUDES[kind] <= excluded_rates(ticket):
+        raise IllegalTransition("该工单已因申诉不计入这些指标 / an approved appeal already "
+                                "excludes the ticket from these rates")
+    at = at or utcnow()
+    request = Appeal(kind=kind, reason=text, status="pending", requested_by=actor.label,
+                     requested_at=at, department_id=lead_unit_id(ticket))
+    ticket.appeals.append(request)
+    record(ticket, actor, EventKind.APPEALED, note=text, at=at, data={"kind": kind})
+    return request
+
+
+def decide_appeal(ticket: Ticket, actor: Actor, *, approve: bool, note: str | None = None,
+                  at: datetime | None = None) -> None:
+    """甄别: a supervisor approves (the ticket leaves the rates its kind names, counted beside
+    each of them) or refuses (a refusal says why)."""
+    _require(ticket, "decide an appeal", APPEALABLE)
+    _require_supervisor(actor, Permission.DECIDE_APPEAL, "decide an appeal")
+    request = pending_appeal(ticket)
+    if request is None:
+        raise IllegalTransition("没有待审核的申诉 / no appeal is pending")
+    text = (note or "").strip() or None
+    if not approve and text is None:
+        raise InvalidInput("不予支持须说明理由 / a refusal needs a note", field="note")
+    at = at or utcnow()
+    request.decided_by, request.decided_at, request.decision_note = actor.label, at, text
+    request.status = "approved" if approve else "refused"
+    kind = EventKind.APPEAL_APPROVED if approve else EventKind.APPEAL_REFUSED
+    record(ticket, actor, kind, note=text, at=at,
+           data={"kind": request.kind,
+                 "excludes": sorted(APPEAL_EXCLUDES[request.kind]) if approve else []})
 # --- forwarding (转派 / 下派) to a descendant unit ------------------------------------------------
 #
 # A unit that has signed for a ticket (签收: it acknowledged the ticket as its own, so the

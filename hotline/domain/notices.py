@@ -17,6 +17,7 @@ from typing import Any
 from hotline.domain.deadlines import due_phrase, kind_label, shown
 from hotline.domain.events import EventKind
 from hotline.domain.lifecycle import (
+    APPEAL_KINDS,
     RISK_CATEGORIES,
     RISK_LEVELS,
     DeadlineStep,
@@ -164,6 +165,55 @@ EVENT_NOTICES: Mapping[EventKind, Callable[[Ticket, TicketEvent], list[Notice]]]
     EventKind.FORWARD_SENT_BACK: _forward_sent_back,
     EventKind.FORWARD_RETURNED: _forward_returned,
     EventKind.RISK_FLAGGED: _risk_flagged,
+}
+
+
+# --- casework (issue 17): 挂起, 申诉 ---------------------------------------------------------------
+
+
+def _suspension_requested(ticket: Ticket, event: TicketEvent) -> list[Notice]:
+    until = f"至 {event.data['until']}" if event.data.get("until") else ""
+    return [Notice("suspension_requested", role=Role.SUPERVISOR.value,
+                   body=f"工单 {ticket.number} 申请挂起{until}：{event.note}")]
+
+
+def _suspension_refused(ticket: Ticket, event: TicketEvent) -> list[Notice]:
+    return [Notice("suspension_refused", department_id=lead_unit_id(ticket),
+                   body=f"工单 {ticket.number} 的挂起申请未获批准，时限照常计算。{event.note or ''}")]
+
+
+def _suspended(ticket: Ticket, event: TicketEvent) -> list[Notice]:
+    return [Notice("suspended", department_id=lead_unit_id(ticket),
+                   body=f"工单 {ticket.number} 已批准挂起，时限暂停。{event.note or ''}")]
+
+
+def _resumed(ticket: Ticket, event: TicketEvent) -> list[Notice]:
+    phrase = _reply_due_phrase(ticket.reply_due, event.at)
+    return [Notice("resumed", department_id=lead_unit_id(ticket),
+                   body=f"工单 {ticket.number} 已恢复办理{phrase}。")]
+
+
+def _appealed(ticket: Ticket, event: TicketEvent) -> list[Notice]:
+    return [Notice("appealed", role=Role.SUPERVISOR.value,
+                   body=f"工单 {ticket.number} 申诉（{APPEAL_KINDS[event.data['kind']]}）：{event.note}")]
+
+
+def _appeal_decided(ticket: Ticket, event: TicketEvent) -> list[Notice]:
+    outcome = "已获支持，不计入相关考核指标" if event.kind == EventKind.APPEAL_APPROVED \
+        else "未获支持，照常考核"
+    return [Notice(event.kind, department_id=lead_unit_id(ticket),
+                   body=f"工单 {ticket.number} 的申诉{outcome}。{event.note or ''}")]
+
+
+EVENT_NOTICES = {
+    **EVENT_NOTICES,
+    EventKind.SUSPENSION_REQUESTED: _suspension_requested,
+    EventKind.SUSPENSION_REFUSED: _suspension_refused,
+    EventKind.SUSPENDED: _suspended,
+    EventKind.RESUMED: _resumed,
+    EventKind.APPEALED: _appealed,
+    EventKind.APPEAL_APPROVED: _appeal_decided,
+    EventKind.APPEAL_REFUSED: _appeal_decided,
 }
 
 

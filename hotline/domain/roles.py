@@ -45,6 +45,14 @@ class Permission(enum.StrEnum):
     CLOSE = "close"
     REOPEN = "reopen"
     RECORD_FOLLOW_UP = "record_follow_up"
+    # casework (issue 17): notes, first contact, 挂起, 甄别/申诉
+    ADD_NOTE = "add_note"
+    RECORD_CONTACT = "record_contact"
+    SUSPEND = "suspend"
+    DECIDE_SUSPENSION = "decide_suspension"
+    RESUME = "resume"
+    APPEAL = "appeal"
+    DECIDE_APPEAL = "decide_appeal"
     # Forwarding (转派/下派) to a descendant unit: the child signs, replies and returns its task
     # with SIGN, REPLY and RETURN; handing down and adopting the child's answer commit the unit.
     FORWARD = "forward"
@@ -86,6 +94,18 @@ GRANTS: dict[Role, frozenset[Permission]] = {
 # and record the hand-off to 110/120; units only see the mark.
 for _post in (Role.AGENT, Role.SUPERVISOR, Role.ADMIN):
     GRANTS[_post] = GRANTS[_post] | {P.MARK_RISK, P.HAND_OFF}
+# --- casework (issue 17) ---
+# Every post writes notes on the tickets it sees; the unit reaches the citizen; pausing (挂起)
+# and appealing (申诉) commit the unit, so its lead asks and the centre's supervisors decide.
+# Resuming is the lead's (the wait is over) or a supervisor's (the centre ends it).
+_CASEWORK: dict[Role, frozenset[Permission]] = {
+    Role.AGENT: frozenset({P.ADD_NOTE}),
+    Role.UNIT_STAFF: frozenset({P.ADD_NOTE, P.RECORD_CONTACT}),
+    Role.UNIT_LEAD: frozenset({P.ADD_NOTE, P.RECORD_CONTACT, P.SUSPEND, P.RESUME, P.APPEAL}),
+    Role.SUPERVISOR: frozenset({P.ADD_NOTE, P.DECIDE_SUSPENSION, P.RESUME, P.DECIDE_APPEAL}),
+    Role.ADMIN: frozenset({P.ADD_NOTE, P.DECIDE_SUSPENSION, P.RESUME, P.DECIDE_APPEAL}),
+}
+GRANTS = {role: grants | _CASEWORK.get(role, frozenset()) for role, grants in GRANTS.items()}
 
 
 def allows(role: Role | None, permission: Permission) -> bool:

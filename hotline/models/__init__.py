@@ -1,6 +1,7 @@
 """Typed ORM models; the database is the source of truth for every ticket."""
 
 from hotline.models.base import Base, utcnow
+from hotline.models.casework import Appeal, Suspension
 from hotline.models.catalogue import Topic
 from hotline.models.figures import FiguresDay, FiguresState
 from hotline.models.forwarding import ForwardTask
@@ -51,6 +52,7 @@ __all__ = [
     "LEVEL_ORDER",
     "LEVEL_RANK",
     "ApiToken",
+    "Appeal",
     "AssistTask",
     "Attachment",
     "AuditEntry",
@@ -91,6 +93,7 @@ __all__ = [
     "SlaPolicyRow",
     "Status",
     "SupervisionOrder",
+    "Suspension",
     "Ticket",
     "TicketCounter",
     "TicketEvent",

@@ -34,6 +34,14 @@ class FiguresDay(Base):
     rated_satisfied: Mapped[int]
     satisfied: Mapped[int]
     not_rated: Mapped[int]
+    # casework (issue 17): first contact within its limit (响应率 on contact, when so configured)
+    contacted: Mapped[int] = mapped_column(default=0, server_default="0")
+    # 挂起: tickets with a suspended span, and the working minutes taken out of their clocks
+    suspended: Mapped[int] = mapped_column(default=0, server_default="0")
+    suspended_minutes: Mapped[int] = mapped_column(default=0, server_default="0")
+    # 甄别/申诉 approved: out of every rate, or (an unfair rating) out of 解决率 and 满意率
+    appealed: Mapped[int] = mapped_column(default=0, server_default="0")
+    appealed_rating: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class FiguresState(Base):

@@ -82,6 +82,10 @@ class SlaPolicyRow(Base):
     sign_unit: Mapped[str] = mapped_column(String(16))
     reply_amount: Mapped[float]
     reply_unit: Mapped[str] = mapped_column(String(16))
+    # 先行联系, from sign-for (routing.sla.DEFAULT_CONTACT unless an administrator changed it).
+    contact_amount: Mapped[float] = mapped_column(default=2, server_default="2")
+    contact_unit: Mapped[str] = mapped_column(String(16), default="working_hours",
+                                              server_default="working_hours")
     active: Mapped[bool] = mapped_column(default=True)
     note: Mapped[str | None] = mapped_column(String(200))
 
@@ -91,7 +95,7 @@ class SlaPolicyRow(Base):
         """As routing.sla.SlaPolicy.from_dict reads it."""
         return {
             step: {"amount": getattr(self, f"{step}_amount"), "unit": getattr(self, f"{step}_unit")}
-            for step in ("dispatch", "sign", "reply")
+            for step in ("dispatch", "sign", "reply", "contact")
         }
 
 

@@ -25,6 +25,7 @@ from hotline.app.tables import Rate, Table
 from hotline.catalogue import snapshot
 from hotline.domain.deadlines import kind_label
 from hotline.domain.errors import InvalidInput
+from hotline.domain.lifecycle import APPEAL_KINDS
 from hotline.models import LEVEL_RANK, Department, Place, Topic
 from hotline.reporting import figures
 from hotline.reporting.figures import Counts, Period
@@ -55,23 +56,34 @@ def state_labels() -> dict[str, str]:
 def _count_headers(first: str) -> list[str]:
     return [first, _("受理量"), _("重复件"), _("派单"), _("按时签收"), _("响应率"), _("已答复"),
             _("按时答复"), _("按时办结率"), _("解决率"), _("满意率"), _("未评价"), _("在办"),
-            _("超期")]
+            _("超期"), *_casework_headers()]
 
 
 def _count_row(name: str, c: Counts) -> list[Any]:
     return [name, c.volume, c.repeats, c.dispatched, c.responded, Rate(c.response_rate),
             c.answered, c.on_time, Rate(c.on_time_rate), Rate(c.solution_rate),
-            Rate(c.satisfaction_rate), c.not_rated, c.open, c.overdue]
+            Rate(c.satisfaction_rate), c.not_rated, c.open, c.overdue, *_casework_cells(c)]
+
+
+# casework (issue 17): beside the rates, what 挂起 and approved appeals took out of them.
+def _casework_headers() -> list[str]:
+    return [_("挂起件"), _("挂起工时"), _("申诉剔除（四率）"), _("申诉剔除（评价）")]
+
+
+def _casework_cells(c: Counts) -> list[Any]:
+    return [c.suspended, round(c.suspended_minutes / 60, 1), c.appealed, c.appealed_rating]
 
 
 class Dashboard:
     """The figures of one request: queries run lazily, each at most once."""
 
     def __init__(self, session: Session, period: Period, now: datetime, *,
-                 everything: bool = False) -> None:
-        """`everything`: the lists carry every row, not the first ones (the exports)."""
+                 everything: bool = False, response_basis: str = figures.RESPONSE_ON_SIGN) -> None:
+        """`everything`: the lists carry every row, not the first ones (the exports);
+        `response_basis`: what 响应率 counts (hotline.reporting.figures.breakdowns)."""
         self.session, self.period, self.now = session, period, now
         self.everything = everything
+        self.response_basis = response_basis
 
     def _first(self, n: int) -> int | None:
         return None if self.everything else n
@@ -127,7 +139,8 @@ class Dashboard:
 
     @cached_property
     def figures(self) -> figures.Breakdowns:
-        return figures.breakdowns(self.session, self.period, self.topic_roots)
+        return figures.breakdowns(self.session, self.period, self.topic_roots,
+                                  self.response_basis)
 
     @cached_property
     def trend(self) -> list[figures.Day]:
@@ -235,6 +248,23 @@ class Dashboard:
                       _("当前答复时限"), _("批准后答复时限")], rows,
                      [t.number for _r, t in page.rows], page.total)
 
+    def suspensions(self) -> Table:
+        page = figures.pending_suspensions(self.session, self._first(LIST_ROWS))
+        rows = [[t.number, self.units.get(t.department_id, ""), r.reason, r.until, r.requested_by,
+                 r.requested_at, t.reply_due] for r, t in page.rows]
+        return Table("suspensions", _("待审批挂起"),
+                     [_("工单号"), _("单位"), _("理由"), _("挂起至"), _("申请人"), _("申请时间"),
+                      _("当前答复时限")], rows, [t.number for _r, t in page.rows], page.total)
+
+    def appeals(self) -> Table:
+        page = figures.pending_appeals(self.session, self._first(LIST_ROWS))
+        kinds = Labels(APPEAL_KINDS)
+        rows = [[t.number, self.units.get(t.department_id, ""), kinds.get(a.kind, a.kind),
+                 a.reason, a.requested_by, a.requested_at] for a, t in page.rows]
+        return Table("appeals", _("待审核申诉"),
+                     [_("工单号"), _("单位"), _("申诉类型"), _("理由"), _("申请人"), _("申请时间")],
+                     rows, [t.number for _a, t in page.rows], page.total)
+
     def arbitration(self) -> Table:
         page = figures.awaiting_arbitration(self.session, self._first(LIST_ROWS))
         rows = [[t.number, returns, self.districts.get(t.district, t.district or ""),
@@ -330,6 +360,8 @@ TABLES: dict[str, Callable[[Dashboard], Table]] = {
     "deadlines": Dashboard.deadlines,
     "extensions": Dashboard.extensions,
     "arbitration": Dashboard.arbitration,
+    "suspensions": Dashboard.suspensions,
+    "appeals": Dashboard.appeals,
     "review": Dashboard.review,
     "orders": Dashboard.supervision,
     "ranking": Dashboard.ranking,

@@ -16,8 +16,17 @@ What counts (documented in README "三率"):
   from all rates, as duplicates are excluded before rates are computed (domain.md §4).
 - 响应率 response rate = tickets signed for within the sign limit / tickets dispatched. Only the
   ticket's latest dispatch counts (a re-dispatch re-arms the sign clock); a sign-for without a
-  known deadline (calendar missing) counts as within the limit.
-- Open and overdue count as of the refresh (overdue: still being worked on, reply deadline past).
+  known deadline (calendar missing) counts as within the limit. With RESPONSE_RATE_BASIS=contact
+  the response is the first contact (先行联系) recorded within its limit after the latest
+  sign-for instead; the rollup keeps both (`responded`, `contacted`).
+- Open and overdue count as of the refresh (overdue: still being worked on, reply deadline past,
+  not 挂起 now). 挂起 spans are counted beside the rates: the tickets with an approved span
+  (`suspended`) and the working minutes ended spans took out of their clocks
+  (`suspended_minutes`); the deadlines the rates compare with already exclude them.
+- 甄别/申诉: a ticket whose appeal a supervisor approved leaves the rates its kind names
+  (lifecycle.APPEAL_EXCLUDES): an unfair rating (评价不公) leaves 解决率 and 满意率
+  (`appealed_rating`), every other kind all four rates (`appealed`), like a repeat. Both are
+  counted and shown beside the rates, never dropped silently.
 - 按时办结率 on-time rate = answers given by the reply deadline (after approved extensions) /
   answers given.
 - 解决率 solution rate and 满意率 satisfaction rate come from the ticket's final follow-up round
@@ -55,10 +64,18 @@ from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
 from hotline.domain.errors import InvalidInput
 from hotline.domain.events import EventKind
+from hotline.domain.lifecycle import (
+    ALL_RATES,
+    APPEAL_EXCLUDES,
+    RATING_RATES,
+    RETURNS_BEFORE_ARBITRATION,
+    SIGN,
+)
+from hotline.domain.lifecycle import CONTACT as CONTACT_CLOCK
 from hotline.domain.lifecycle import REPLY as REPLY_CLOCK
-from hotline.domain.lifecycle import RETURNS_BEFORE_ARBITRATION, SIGN
 from hotline.domain.states import REPLIED_OR_CLOSED, SIGNED_OR_LATER, UNANSWERED
 from hotline.models import (
+    Appeal,
     DeadlineClock,
     ExtensionRequest,
     FiguresDay,
@@ -66,6 +83,7 @@ from hotline.models import (
     FollowUp,
     Status,
     SupervisionOrder,
+    Suspension,
     Ticket,
     TicketEvent,
     utcnow,
@@ -156,6 +174,16 @@ class Counts:
     rated_satisfied: int = 0
     satisfied: int = 0
     not_rated: int = 0
+    contacted: int = 0  # first contact (先行联系) within its limit
+    suspended: int = 0  # tickets with a 挂起 span (running or ended)
+    suspended_minutes: int = 0  # working minutes their ended spans took out of the clocks
+    appealed: int = 0  # approved appeals that take the ticket out of every rate
+    appealed_rating: int = 0  # approved (unfair rating) out of 解决率 and 满意率 only
+
+    @property
+    def excluded_from_rating(self) -> int:
+        """Beside 解决率 and 满意率: every approved appeal; beside the other two: `appealed`."""
+        return self.appealed + self.appealed_rating
 
     def add(self, other: Counts) -> None:
         for f in fields(self):
@@ -191,6 +219,7 @@ class Counts:
 
 _SIGN = aliased(DeadlineClock, name="sign_clock")
 _REPLY = aliased(DeadlineClock, name="reply_clock")
+_CONTACT = aliased(DeadlineClock, name="contact_clock")
 _VERDICT = aliased(FollowUp, name="verdict")
 _LATER = aliased(FollowUp, name="later_round")
 
@@ -206,7 +235,11 @@ def _n(condition: ColumnElement[bool]) -> ColumnElement[int]:
 def _flags(now: datetime) -> list[ColumnElement[int]]:
     """Per ticket, 1 or 0 for each Counts field (volume aside), from its clocks and verdict."""
     sign, reply, verdict = _SIGN, _REPLY, _VERDICT
-    rated = Ticket.repeat_of_id.is_(None)
+    not_repeat = Ticket.repeat_of_id.is_(None)
+    # 甄别/申诉 approved: out of every rate, or (an unfair rating) out of the verdict's two.
+    every, verdict_only = _appealed(ALL_RATES), _appealed(RATING_RATES)
+    rated = and_(not_repeat, ~every)
+    judged = and_(rated, ~verdict_only)
     return [
         _flag(Ticket.repeat_of_id.is_not(None)).label("repeats"),
         _flag(and_(rated, sign.id.is_not(None))).label("dispatched"),
@@ -218,16 +251,51 @@ def _flags(now: datetime) -> list[ColumnElement[int]]:
                    or_(reply.due_at.is_(None), reply.stopped_at <= reply.due_at)))
         .label("on_time"),
         _flag(Ticket.status != Status.CLOSED).label("open"),
-        _flag(and_(Ticket.status.in_(UNANSWERED), Ticket.reply_due < now)).label("overdue"),
-        _flag(and_(rated, verdict.status == "answered", verdict.solved.is_not(None)))
+        _flag(and_(Ticket.status.in_(UNANSWERED), Ticket.reply_due < now, ~_suspended_now()))
+        .label("overdue"),
+        _flag(and_(judged, verdict.status == "answered", verdict.solved.is_not(None)))
         .label("rated_solved"),
-        _flag(and_(rated, verdict.status == "answered", verdict.solved == 1)).label("solved"),
-        _flag(and_(rated, verdict.status == "answered", verdict.satisfied.is_not(None)))
+        _flag(and_(judged, verdict.status == "answered", verdict.solved == 1)).label("solved"),
+        _flag(and_(judged, verdict.status == "answered", verdict.satisfied.is_not(None)))
         .label("rated_satisfied"),
-        _flag(and_(rated, verdict.status == "answered", verdict.satisfied.in_((1, 2))))
+        _flag(and_(judged, verdict.status == "answered", verdict.satisfied.in_((1, 2))))
         .label("satisfied"),
-        _flag(and_(rated, verdict.status == "not_rated")).label("not_rated"),
+        _flag(and_(judged, verdict.status == "not_rated")).label("not_rated"),
+        _flag(and_(rated, sign.id.is_not(None), _contact_in_time())).label("contacted"),
+        _flag(exists().where(Suspension.ticket_id == Ticket.id,
+                             Suspension.status.in_(SPAN_STATES))).label("suspended"),
+        (func.coalesce(select(func.sum(Suspension.working_seconds))
+                       .where(Suspension.ticket_id == Ticket.id).scalar_subquery(), 0) // 60)
+        .label("suspended_minutes"),
+        _flag(and_(not_repeat, every)).label("appealed"),
+        _flag(and_(rated, verdict_only)).label("appealed_rating"),
     ]
+
+
+SPAN_STATES = ("active", "ended")  # a suspension that was approved
+
+
+def _appealed(rates: frozenset[str]) -> ColumnElement[bool]:
+    """An approved appeal whose kind takes the ticket out of exactly `rates`."""
+    kinds = [k for k, excluded in APPEAL_EXCLUDES.items() if excluded == rates]
+    return exists().where(Appeal.ticket_id == Ticket.id, Appeal.status == "approved",
+                          Appeal.kind.in_(kinds))
+
+
+def _suspended_now() -> ColumnElement[bool]:
+    """挂起 now: its clocks stand still, so a deadline passing meanwhile is not overdue."""
+    return exists().where(Suspension.ticket_id == Ticket.id, Suspension.status == "active")
+
+
+def _contact_in_time() -> ColumnElement[bool]:
+    """A 先行联系 recorded by the contact clock's deadline (or without one: calendar missing).
+    The clock also stops when the unit answers or returns without contacting, so the recorded
+    contact, not the stopped clock, is what counts."""
+    contact = _CONTACT
+    return and_(contact.id.is_not(None), exists().where(
+        TicketEvent.ticket_id == Ticket.id, TicketEvent.kind == EventKind.CONTACTED,
+        TicketEvent.at >= contact.started_at,
+        or_(contact.due_at.is_(None), TicketEvent.at <= contact.due_at)))
 
 
 def _with_joins(stmt: Any) -> Any:
@@ -237,6 +305,8 @@ def _with_joins(stmt: Any) -> Any:
     return (stmt
             .outerjoin(_SIGN, and_(_SIGN.ticket_id == Ticket.id, _SIGN.kind == SIGN))
             .outerjoin(_REPLY, and_(_REPLY.ticket_id == Ticket.id, _REPLY.kind == REPLY_CLOCK))
+            .outerjoin(_CONTACT, and_(_CONTACT.ticket_id == Ticket.id,
+                                      _CONTACT.kind == CONTACT_CLOCK))
             .outerjoin(_VERDICT, and_(_VERDICT.ticket_id == Ticket.id,
                                       _VERDICT.status.in_(FINAL_ROUND), ~later)))
 
@@ -256,6 +326,8 @@ class Breakdowns:
     by: dict[str, dict[Any, Counts]] = field(default_factory=lambda: {d: {} for d in DIMENSIONS})
 
 
+# What 响应率 counts as a response (config RESPONSE_RATE_BASIS).
+RESPONSE_ON_SIGN, RESPONSE_ON_CONTACT = "sign", "contact"
 ROLLUP = "daily"  # the FiguresState row of the rollup
 # Transactions that started before a refresh may commit after it with older timestamps: each
 # refresh looks back this far past the previous one, so none of their changes is missed.
@@ -338,10 +410,14 @@ def refreshed_at(session: Session) -> datetime | None:
 
 
 def breakdowns(session: Session, period: Period,
-               topic_roots: dict[int, int] | None = None) -> Breakdowns:
+               topic_roots: dict[int, int] | None = None,
+               response_basis: str = RESPONSE_ON_SIGN) -> Breakdowns:
     """The period's counts from the rollup: a few hundred rows a day, summed by key in SQL.
 
     `topic_roots` maps a topic id to its first-level topic, so sub-topics add up under it.
+    `response_basis` is the centre's definition of 响应率 (config RESPONSE_RATE_BASIS): on
+    sign-for in time (the default) or on first contact (先行联系) in time; the rollup keeps
+    both counts, so changing the setting needs no recomputation.
     """
     stmt = (select(FiguresDay.dim, FiguresDay.key,
                    *(func.sum(getattr(FiguresDay, n)).label(n) for n in _COUNT_NAMES))
@@ -351,6 +427,8 @@ def breakdowns(session: Session, period: Period,
     roots = topic_roots or {}
     for row in session.execute(stmt):
         counts = _counts(row)
+        if response_basis == RESPONSE_ON_CONTACT:
+            counts.responded = counts.contacted
         if row.dim == "total":
             result.total = counts
             continue
@@ -478,6 +556,21 @@ def pending_extensions(session: Session, limit: int | None = 20) -> Page:
     stmt = (select(ExtensionRequest, Ticket).join(Ticket, Ticket.id == ExtensionRequest.ticket_id)
             .where(ExtensionRequest.status == "pending")
             .order_by(ExtensionRequest.requested_at, ExtensionRequest.id))
+    return _page(session, stmt, limit)
+
+
+def pending_suspensions(session: Session, limit: int | None = 20) -> Page:
+    """挂起 requests waiting for the centre (casework, issue 17), oldest first."""
+    stmt = (select(Suspension, Ticket).join(Ticket, Ticket.id == Suspension.ticket_id)
+            .where(Suspension.status == "pending")
+            .order_by(Suspension.requested_at, Suspension.id))
+    return _page(session, stmt, limit)
+
+
+def pending_appeals(session: Session, limit: int | None = 20) -> Page:
+    """甄别/申诉 waiting for a supervisor (casework, issue 17), oldest first."""
+    stmt = (select(Appeal, Ticket).join(Ticket, Ticket.id == Appeal.ticket_id)
+            .where(Appeal.status == "pending").order_by(Appeal.requested_at, Appeal.id))
     return _page(session, stmt, limit)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cached_property
 from typing import Any
 
@@ -270,7 +270,8 @@ ACTIONS: tuple[TicketAction, ...] = (
             "planner": ctx.planner}),
     TicketAction(
         name="sign", label=N_("签收"), permission=P.SIGN, states=states.UNSIGNED,
-        schema=EmptySchema, summary="签收 by the lead unit.", function=lifecycle.sign),
+        schema=EmptySchema, summary="签收 by the lead unit.", function=lifecycle.sign,
+        arguments=lambda ctx, actor, args: {"planner": ctx.planner}),
     TicketAction(
         name="return", label=N_("退单"), permission=P.RETURN, states=states.UNIT_WORK,
         schema=ReturnSchema,
@@ -407,6 +408,118 @@ ACTIONS: tuple[TicketAction, ...] = (
                                             "note": args.get("note"),
                                             "reason": {"by": "person", "user": actor.label}}),
 )
+
+
+# --- casework (issue 17): notes, first contact, 挂起, 甄别/申诉 -----------------------------------
+
+
+class NoteSchema(Schema):
+    text = fields.String(required=True, validate=validate.Length(min=1, max=lifecycle.MAX_NOTE))
+    public = fields.Boolean(load_default=False, metadata={
+        "description": "阶段性答复: shown to the citizen on /track and in Open311; "
+                       "false (the default) is an internal note staff only read"})
+
+
+class ContactSchema(Schema):
+    method = fields.String(required=True, validate=validate.OneOf(list(lifecycle.CONTACT_METHODS)),
+                           metadata={"description": "phone, sms or visit"})
+    note = fields.String(validate=validate.Length(max=lifecycle.MAX_NOTE),
+                         metadata={"description": "internal: what was agreed with the citizen"})
+
+
+class SuspendSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    until = fields.Date(metadata={"description": "the day the suspension ends by itself "
+                                                 "(at its start, Shanghai time); optional"})
+
+
+class DecideSuspensionSchema(Schema):
+    approve = fields.Boolean(required=True)
+    note = fields.String(validate=validate.Length(max=2000))
+
+
+class ResumeSchema(Schema):
+    note = fields.String(validate=validate.Length(max=2000))
+
+
+class AppealSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(list(lifecycle.APPEAL_KINDS)),
+                         metadata={"description": "unreasonable, concluded (终结件), duplicate, "
+                                                  "outside_duty or unfair_rating"})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class DecideAppealSchema(Schema):
+    approve = fields.Boolean(required=True)
+    note = fields.String(validate=validate.Length(max=2000),
+                         metadata={"description": "required when refusing"})
+
+
+def _day(value: Any) -> date | None:
+    """An optional date as the form's date field (or the API's schema) gives it."""
+    if value is None or isinstance(value, date):
+        return value
+    text = str(value).strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput("日期格式应为 YYYY-MM-DD / until must look like 2026-12-09",
+                           field="until") from None
+
+
+CASEWORK_ACTIONS: tuple[TicketAction, ...] = (
+    TicketAction(
+        name="note", label=N_("写备注"), permission=P.ADD_NOTE, states=states.OPEN,
+        schema=NoteSchema,
+        summary="A progress note for the citizen (阶段性答复, public) or an internal note.",
+        function=lifecycle.add_note,
+        arguments=lambda ctx, actor, args: {"text": args.get("text", ""),
+                                            "public": bool(args.get("public"))}),
+    TicketAction(
+        name="contact", label=N_("先行联系"), permission=P.RECORD_CONTACT,
+        states=states.BEING_ANSWERED, schema=ContactSchema,
+        summary="先行联系: the unit reached the citizen; the first contact stops its clock.",
+        function=lifecycle.record_contact,
+        arguments=lambda ctx, actor, args: {"method": str(args.get("method", "")),
+                                            "note": args.get("note")}),
+    TicketAction(
+        name="suspend", label=N_("申请挂起"), permission=P.SUSPEND, states=states.BEING_ANSWERED,
+        schema=SuspendSchema,
+        summary="挂起申请 by the unit's lead; the clocks stop only once the centre approves.",
+        function=lifecycle.request_suspension,
+        arguments=lambda ctx, actor, args: {"reason": args.get("reason", ""),
+                                            "until": _day(args.get("until"))}),
+    TicketAction(
+        name="decide-suspension", label=N_("挂起审批"), permission=P.DECIDE_SUSPENSION,
+        states=states.BEING_ANSWERED, schema=DecideSuspensionSchema,
+        summary="Approve (every running clock stands still) or refuse the pending suspension.",
+        function=lifecycle.decide_suspension,
+        arguments=lambda ctx, actor, args: {"approve": bool(args.get("approve")),
+                                            "note": args.get("note")}),
+    TicketAction(
+        name="resume", label=N_("恢复办理"), permission=P.RESUME, states=states.BEING_ANSWERED,
+        schema=ResumeSchema,
+        summary="End the suspension: open deadlines move later by the suspended time.",
+        function=lifecycle.resume,
+        arguments=lambda ctx, actor, args: {"note": args.get("note"), "planner": ctx.planner}),
+    TicketAction(
+        name="appeal", label=N_("申诉"), permission=P.APPEAL, states=lifecycle.APPEALABLE,
+        schema=AppealSchema,
+        summary="甄别/申诉 by the lead unit's lead: that the ticket not count against it.",
+        function=lifecycle.appeal,
+        arguments=lambda ctx, actor, args: {"kind": str(args.get("kind", "")),
+                                            "reason": args.get("reason", "")}),
+    TicketAction(
+        name="decide-appeal", label=N_("申诉审核"), permission=P.DECIDE_APPEAL,
+        states=lifecycle.APPEALABLE, schema=DecideAppealSchema,
+        summary="Approve (the ticket leaves the rates its kind names) or refuse the appeal.",
+        function=lifecycle.decide_appeal,
+        arguments=lambda ctx, actor, args: {"approve": bool(args.get("approve")),
+                                            "note": args.get("note")}),
+)
+ACTIONS = (*ACTIONS, *CASEWORK_ACTIONS)
 BY_NAME: dict[str, TicketAction] = {action.name: action for action in ACTIONS}
 # What each action needs, for the permission checks and the permission tests.
 ACTION_PERMISSIONS: dict[str, Permission] = {action.name: action.permission for action in ACTIONS}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from hotline.domain import lifecycle
 from hotline.domain.lifecycle import hand_offs
 from hotline.identity.access import citizen_view
 from hotline.models import Department, Ticket, TicketEvent, User
@@ -86,8 +87,23 @@ def ticket_dict(ticket: Ticket, viewer: User, *, events: bool = False) -> dict[s
     if events:
         body["events"] = [event_dict(e) for e in ticket.events]
         body["hand_offs"] = hand_off_dicts(ticket)
+        body["casework"] = casework_dict(ticket)  # one ticket's page, not the lists (N+1)
         # One ticket, not a page of them: the check costs a few milliseconds each.
         quality = reply_quality_dict(ticket, viewer)
         if quality is not None:
             body["reply_quality"] = quality
     return body
+
+
+def casework_dict(ticket: Ticket) -> dict[str, Any]:
+    """First contact, 挂起 spans and appeals (issue 17), as the ticket JSON shows them."""
+    return {
+        "contacted": lifecycle.contacted(ticket),
+        "suspensions": [{"status": s.status, "reason": s.reason,
+                         "until": s.until.isoformat() if s.until else None,
+                         "started_at": iso(s.started_at), "ended_at": iso(s.ended_at),
+                         "working_seconds": s.working_seconds} for s in ticket.suspensions],
+        "appeals": [{"kind": a.kind, "status": a.status, "reason": a.reason,
+                     "decided_at": iso(a.decided_at)} for a in ticket.appeals],
+        "excluded_rates": sorted(lifecycle.excluded_rates(ticket)),
+    }

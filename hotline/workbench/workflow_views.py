@@ -18,7 +18,7 @@ from marshmallow import fields
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from hotline.app import tables, unit_of_work
+from hotline.app import settings, tables, unit_of_work
 from hotline.app.extensions import db
 from hotline.app.i18n import Labels
 from hotline.app.labels import NOTIFICATION_KIND_LABELS
@@ -27,12 +27,20 @@ from hotline.catalogue import snapshot
 from hotline.domain.deadlines import Planner, kind_label, presets
 from hotline.domain.errors import InvalidInput, NotFound
 from hotline.domain.lifecycle import (
+    APPEAL_KINDS,
+    CONTACT_METHODS,
+    RATES,
     RETURN_REASONS,
     UNIT_ROLES,
+    active_suspension,
+    contacted,
+    excluded_rates,
     needs_arbitration,
     open_assist_tasks,
     open_forward,
+    pending_appeal,
     pending_extension,
+    pending_suspension,
     reply_approved,
 )
 from hotline.domain.marks import N_
@@ -126,6 +134,20 @@ def _workflow_helpers() -> dict[str, Any]:
 
     return {"workflow": workflow, "unread_count": unread_count, "STATE_LABELS": STATE_LABELS,
             "kind_label": partial(kind_label, translate=_)}
+
+
+# --- casework (issue 17): what the ticket page's casework forms need --------------------------
+
+
+@bp.app_context_processor
+def _casework_helpers() -> dict[str, Any]:
+    def casework(t: Ticket) -> dict[str, Any]:
+        return {"contacted": contacted(t), "pending_suspension": pending_suspension(t),
+                "suspension": active_suspension(t), "pending_appeal": pending_appeal(t),
+                "excluded": [RATES[r] for r in RATES if r in excluded_rates(t)]}
+
+    return {"casework": casework, "CONTACT_METHODS": Labels(CONTACT_METHODS),
+            "APPEAL_KINDS": Labels(APPEAL_KINDS)}
 
 
 def applies(action: TicketAction, ticket: Ticket) -> bool:
@@ -279,7 +301,8 @@ def _board(*, everything: bool = False) -> dashboard.Dashboard:
     now = utcnow()
     period = Period.parse(request.args.get("start"), request.args.get("end"),
                           today_in_shanghai(now))
-    return dashboard.Dashboard(db.session, period, now, everything=everything)
+    return dashboard.Dashboard(db.session, period, now, everything=everything,
+                               response_basis=settings.current().reporting.response_basis)
 
 
 @bp.route("/supervise/overdue")

@@ -7,7 +7,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0019_risk_triage'
-down_revision = 'ticket_forwarding'
+down_revision = '0018_casework'
 branch_labels = None
 depends_on = None
 

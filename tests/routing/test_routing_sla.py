@@ -27,6 +27,7 @@ def test_default_policies() -> None:
         dispatch=Limit(1, Unit.CALENDAR_HOURS),
         sign=Limit(1, Unit.CALENDAR_HOURS),
         reply=Limit(2, Unit.CALENDAR_HOURS),
+        contact=Limit(1, Unit.CALENDAR_HOURS),
     )
     assert POLICIES["utilities"].dispatch == Limit(2, Unit.CALENDAR_HOURS)
     assert POLICIES["utilities"].reply == Limit(24, Unit.CALENDAR_HOURS)
@@ -36,6 +37,12 @@ def test_default_policies() -> None:
         reply=Limit(7, Unit.WORKING_DAYS),
     )
     assert POLICIES["complex"].reply == Limit(15, Unit.WORKING_DAYS)
+    assert POLICIES["general"].contact == Limit(2, Unit.WORKING_HOURS)  # the default (先行联系)
+
+
+def test_a_policy_without_a_contact_limit_has_the_default() -> None:
+    data = {step: {"amount": 1, "unit": "calendar_hours"} for step in ("dispatch", "sign", "reply")}
+    assert SlaPolicy.from_dict(data).contact == Limit(2, Unit.WORKING_HOURS)
 
 
 def test_policies_round_trip_through_dicts() -> None:

@@ -154,6 +154,27 @@ def test_line_numbers_decide_the_line_and_greeting(app: Flask, reference: None,
     assert dialled_line("+8657112319", seed) is None
 
 
+def test_the_first_contact_limit_is_policy_data(app: Flask, reference: None,
+                                                client: FlaskClient) -> None:
+    """先行联系 (issue 17): each policy's contact limit is edited with its other limits, audited,
+    and left empty it stays at the default of two working hours."""
+    sign_in(client, "admin")
+    form = {"name": "联系一小时", "dispatch_amount": "24", "dispatch_unit": "calendar_hours",
+            "sign_amount": "2", "sign_unit": "working_hours", "reply_amount": "7",
+            "reply_unit": "working_days", "active": "1"}
+    assert post(client, "/admin/sla/new", form).status_code == 302
+    row = db.session.scalars(select(SlaPolicyRow).where(SlaPolicyRow.name == "联系一小时")).one()
+    assert (row.contact_amount, row.contact_unit) == (2, "working_hours")
+    bad = post(client, f"/admin/sla/{row.id}", {**form, "contact_amount": "1",
+                                                "contact_unit": "fortnights"})
+    assert bad.status_code == 400 and field_error(bad, "contact_unit")
+    assert post(client, f"/admin/sla/{row.id}", {**form, "contact_amount": "1",
+                                                 "contact_unit": "calendar_hours"}).status_code == 302
+    assert (last("sla").before["contact_amount"], last("sla").after["contact_amount"]) == (2.0, 1.0)
+    snapshot.forget()
+    policy = next(c.policy for c in snapshot.current(db.session).planner.policies
+                  if c.name == "联系一小时")
+    assert policy.contact.amount == 1 and policy.contact.unit.value == "calendar_hours"
 def test_a_rule_on_a_street_routes_its_tickets_to_the_street(app: Flask, reference: None,
                                                            client: FlaskClient) -> None:
     sign_in(client, "admin")

@@ -148,7 +148,8 @@ def test_totals_exclude_repeats_and_not_rated(fixture: dict[str, int]) -> None:
     assert _as_dict(total) == {
         "volume": 8, "repeats": 1, "dispatched": 6, "responded": 3, "answered": 3, "on_time": 2,
         "open": 4, "overdue": 2, "rated_solved": 2, "solved": 1, "rated_satisfied": 2,
-        "satisfied": 2, "not_rated": 1}
+        "satisfied": 2, "not_rated": 1, "contacted": 0, "suspended": 0, "suspended_minutes": 0,
+        "appealed": 0, "appealed_rating": 0}
     assert total.response_rate == 0.5
     assert total.on_time_rate == pytest.approx(0.6667)
     assert total.solution_rate == 0.5  # T1 解决; T2's final 部分解决 is not solved

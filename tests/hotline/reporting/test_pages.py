@@ -39,13 +39,14 @@ def test_supervisor_sees_waiting_work_and_the_figures(client: FlaskClient, waiti
     login(client, "supervisor")
     page = client.get("/supervise").get_data(as_text=True)
     for heading in ("督办工作台", "超期与临期", "待审批延期", "待仲裁退单", "待审核答复", "督办单",
-                    "单位排名", "每日受理量", "各区县在办与超期", "按区县统计", "本周热点"):
+                    "单位排名", "每日受理量", "各区县在办与超期", "按区县统计", "本周热点",
+                    "待审批挂起", "待审核申诉"):
         assert heading in page, heading
     assert waiting in page and "需现场勘查" in page
     ranking = page.split('id="t-ranking"')[1].split("</table>")[0]
     assert "A市住房和城乡建设局" in ranking and "100.0%" in ranking  # signed in time: 1 of 1
     assert 'id="chart-trend"' in page and "vendor/echarts/echarts.min.js" in page
-    assert page.count("/supervise/export/") == 2 * 13  # every table, both formats
+    assert page.count("/supervise/export/") == 2 * 15  # every table, both formats
     assert "统计数据更新于" in page
 
 

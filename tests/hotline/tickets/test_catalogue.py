@@ -16,6 +16,7 @@ from marshmallow import Schema, fields
 from werkzeug.datastructures import MultiDict
 
 from hotline.domain import lifecycle
+from hotline.domain.deadlines import Planner
 from hotline.domain.errors import DomainError, IllegalTransition, InvalidInput
 from hotline.domain.roles import GRANTS, Permission, allows
 from hotline.models import (
@@ -35,12 +36,14 @@ from hotline.tickets import catalogue
 from hotline.tickets.catalogue import ACTIONS, BY_NAME, TicketAction
 from hotline.workbench import workflow_views
 from hotline.workbench.workflow_views import form_arguments, offers
+from routing.calendar import WorkingCalendar
 
 TEMPLATES = Path(catalogue.__file__).parent / "templates"
 TICKET_PAGE = TEMPLATES / "tickets" / "_workflow.html"
 # The dashboard's approval forms post to the same route.
 DASHBOARD = Path(workflow_views.__file__).parent / "templates" / "work" / "supervise.html"
 UNIT = Department(id=1, code="zjj", name="住建局", level=Level.CITY, active=True)
+PLANNER = Planner(WorkingCalendar())
 BELOW = Department(id=2, code="zjj-1", name="住建局一科", level=Level.CITY, active=True, parent=UNIT)
 REFUSED_BY_STATE = "工单状态为"  # lifecycle._require's 409, as opposed to other refusals
 # Arguments a life-cycle function accepts; close has two forms (直接办结 takes `direct`).
@@ -59,6 +62,14 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "assist-reply": [{"answer": "已配合"}],
     "waive-assist": [{"department_code": "zjj", "reason": "无需协办"}],
     "set-topic": [{"topic": Topic(code="0101", name="路灯", active=True)}],
+    # casework (issue 17)
+    "note": [{"text": "已联系物业", "public": False}],
+    "contact": [{"method": "phone"}],
+    "suspend": [{"reason": "等待市民补充材料"}],
+    "decide-suspension": [{"approve": True}],
+    "resume": [{"planner": PLANNER}],
+    "appeal": [{"kind": "duplicate", "reason": "与另一件重复"}],
+    "decide-appeal": [{"approve": True}],
     "forward": [{"department": BELOW}],
     "forward-sign": [{}],
     "forward-reply": [{"answer": "已处理"}],
