@@ -276,7 +276,8 @@ def _board(*, everything: bool = False) -> dashboard.Dashboard:
     now = utcnow()
     period = Period.parse(request.args.get("start"), request.args.get("end"),
                           today_in_shanghai(now))
-    return dashboard.Dashboard(db.session, period, now, everything=everything)
+    return dashboard.Dashboard(db.session, period, now, everything=everything,
+                               district=request.args.get("district"))
 
 
 @bp.route("/supervise/overdue")
