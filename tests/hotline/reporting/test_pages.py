@@ -249,4 +249,5 @@ def test_the_drill_down_exports_the_district_s_streets(client: FlaskClient,
     assert found["东街（lf-a1-s1）"] == "2" and found["合计"] == "5"
     every = client.get(f"/supervise/export/by_street.csv?{PERIOD_ARGS}").data.decode("utf-8-sig")
     assert "A1区 · 东街（lf-a1-s1）,2," in every and "合计" not in every
+    assert '<input type="hidden" name="district" value="a1">' in page  # a new period keeps it
     assert client.get(f"/supervise?{PERIOD_ARGS}&district=zz").status_code == 400
