@@ -18,6 +18,7 @@ from hotline.app.extensions import db
 from hotline.models import ExtensionRequest, Ticket
 from hotline.reporting import figures
 from tests.conftest import csrf_token, login
+from tests.hotline.reporting.levels import NOW, build_hierarchy, build_tickets
 from tests.hotline.tickets.helpers import act, new_ticket
 
 
@@ -188,9 +189,8 @@ def test_csv_export_quotes_every_formula(client: FlaskClient, hostile: dict[str,
 
 @pytest.fixture
 def levels(app: Flask, reference: None) -> None:
-    """The small hierarchy of test_level_figures (district a1, streets 东街 and 西街) and its
-    tickets, in the demo city's district a1, 2026-03-03."""
-    from tests.hotline.reporting.test_level_figures import NOW, build_hierarchy, build_tickets
+    """The small hierarchy of `levels` (district a1, streets 东街 and 西街) and its tickets, in
+    the demo city's district a1, 2026-03-03."""
     build_tickets(build_hierarchy())
     db.session.commit()
     figures.refresh(db.session, NOW)
