@@ -303,7 +303,6 @@ class Dashboard:
         return Table("hot", _("本周热点"), [_("名次"), _("热点词"), _("涉及工单")], rows,
                      caption=_("近 7 天工单文本中比前 3 周明显增多的词语（分类器热点分析）。"))
 
-
     # --- by level: districts, and a district's streets -------------------------------------
 
     @cached_property
