@@ -3,9 +3,11 @@
 PostgreSQL only, in a database of its own (`bench_dashboard`, recreated each run). A year of
 tickets ending now (about 2,700 a day) is generated inside the server with generate_series —
 statuses, units, districts, topics, lines, channels, repeats, sign and reply clocks (some late),
-follow-up verdicts (some not rated, some redone), returns, pending extensions and supervision
-orders — then VACUUM ANALYZE, as a production database would be. The daily rollup is built
-once (every day) and then refreshed after a minute's worth of changes, both timed.
+follow-up verdicts (some not rated, some redone), returns, forward tasks (a third of the
+dispatched tickets handed down to a street of their district), pending extensions and
+supervision orders — then VACUUM ANALYZE, as a production database would be. The daily rollup
+is built once (every day) and then refreshed after a minute's worth of changes, both timed; the
+page is timed as opened and drilled down to district a1's streets.
 Target: the page answers in < 500 ms (p50) for the default period (last 7 days).
 Run: `python -m bench.dashboard.run [--tickets 1000000] [--repeat 20]`.
 """
@@ -105,6 +107,17 @@ LOAD = [
         answered_at + interval '3 days', answered_at + interval '4 days', 'sms'
     FROM follow_ups WHERE ticket_id % 100 = 7 AND round = 1
     """,
+    # 转派/下派: a third of the dispatched tickets handed down once, to a street of their district
+    # (round robin); some of those tasks returned (id % 30 = 0), so the unit kept the ticket.
+    """
+    WITH streets AS (SELECT id, district, row_number() OVER (PARTITION BY district ORDER BY id) - 1 AS k,
+            count(*) OVER (PARTITION BY district) AS n FROM departments WHERE level = 'street' AND active)
+    INSERT INTO forward_tasks (ticket_id, seq, department_id, parent_id, status, forwarded_by, created_at)
+    SELECT t.id, 1, s.id, t.department_id, CASE WHEN t.id % 30 = 0 THEN 'returned' ELSE 'accepted' END,
+        'bench', t.created_at + interval '1 hour'
+    FROM tickets t JOIN streets s ON s.district = t.district AND s.k = (t.id / 3) % s.n
+    WHERE t.id % 3 = 0 AND t.department_id IS NOT NULL
+    """,
     # what waits for supervisors: two returns each, pending extensions, replies, orders.
     """
     INSERT INTO ticket_events (ticket_id, at, actor, kind, data, public)
@@ -153,7 +166,7 @@ def load(app: Any, n: int, now: datetime) -> dict[str, Any]:
             conn.execute(text("VACUUM ANALYZE"))
         counts = {t: db.session.scalar(text(f"SELECT count(*) FROM {t}")) for t in
                   ("tickets", "deadline_clocks", "follow_ups", "extension_requests",
-                   "supervision_orders")}
+                   "supervision_orders", "forward_tasks")}
     return {"steps": steps, "vacuum_seconds": round(time.perf_counter() - t0, 1), "rows": counts}
 
 
@@ -258,6 +271,15 @@ def page_figures(app: Any, periods: dict[str, Any], repeat: int) -> dict[str, An
         out[f"page_{name}"] = {**timed(get, repeat), "first_request_ms": round(cold, 1),
                                "bytes": len(first.data)}
         print(f"page_{name}", out[f"page_{name}"], flush=True)
+    for name, period in periods.items():  # the street drill-down of the first district
+        url = f"/supervise?start={period.start}&end={period.end}&district=a1"
+        assert client.get(url).status_code == 200
+
+        def drill(u: str = url) -> None:
+            assert client.get(u).status_code == 200
+
+        out[f"page_drill_{name}"] = timed(drill, repeat)
+        print(f"page_drill_{name}", out[f"page_drill_{name}"], flush=True)
     p = periods["30d"]
     out["export_ranking_xlsx_30d"] = timed(lambda: client.get(
         f"/supervise/export/ranking.xlsx?start={p.start}&end={p.end}"), 5)

@@ -26,7 +26,7 @@ from hotline.catalogue import snapshot
 from hotline.domain.deadlines import kind_label
 from hotline.domain.errors import InvalidInput
 from hotline.domain.lifecycle import APPEAL_KINDS
-from hotline.models import LEVEL_RANK, Department, Place, Topic
+from hotline.models import LEVEL_RANK, Department, Level, Place, Topic
 from hotline.reporting import figures
 from hotline.reporting.figures import Counts, Period
 from hotline.tickets.escalation import clock_state
@@ -78,12 +78,15 @@ class Dashboard:
     """The figures of one request: queries run lazily, each at most once."""
 
     def __init__(self, session: Session, period: Period, now: datetime, *,
-                 everything: bool = False, response_basis: str = figures.RESPONSE_ON_SIGN) -> None:
+                 everything: bool = False, response_basis: str = figures.RESPONSE_ON_SIGN,
+                 district: str | None = None) -> None:
         """`everything`: the lists carry every row, not the first ones (the exports);
-        `response_basis`: what 响应率 counts (hotline.reporting.figures.breakdowns)."""
+        `response_basis`: what 响应率 counts (hotline.reporting.figures.breakdowns);
+        `district`: the district drilled down to its streets (checked when first read)."""
         self.session, self.period, self.now = session, period, now
         self.everything = everything
         self.response_basis = response_basis
+        self._district = (district or "").strip() or None
 
     def _first(self, n: int) -> int | None:
         return None if self.everything else n
@@ -331,6 +334,69 @@ class Dashboard:
         return Table("hot", _("本周热点"), [_("名次"), _("热点词"), _("涉及工单")], rows,
                      caption=_("近 7 天工单文本中比前 3 周明显增多的词语（分类器热点分析）。"))
 
+    # --- by level: districts, and a district's streets -------------------------------------
+
+    @cached_property
+    def drill(self) -> str | None:
+        """The district whose streets the street view shows; unknown codes are a 400."""
+        if self._district is not None and self._district not in self.districts:
+            raise InvalidInput(f"未知区县 / unknown district: {self._district}", field="district")
+        return self._district
+
+    @cached_property
+    def street_units(self) -> list[Department]:
+        """The street-level units (街道/乡镇): every one of a district shows in its drill-down,
+        with zeros when no ticket came its way."""
+        return list(self.session.scalars(select(Department).where(Department.level == Level.STREET)
+                                         .order_by(Department.district, Department.code)))
+
+    def district_ranking(self) -> Table:
+        """Districts (where the problems are) ranked like the units; the codes link the page's
+        rows to their drill-down."""
+        found = figures.ranked({k: c for k, c in self.figures.by["district"].items()
+                                if k is not None})
+        rows = [[i, *_count_row(self.districts.get(k, str(k)), c), Rate(c.score)]
+                for i, (k, c) in enumerate(found, start=1)]
+        return Table("rank_district", _("区县排名（三率均值）"),
+                     [_("名次"), *_count_headers(_("区县")), _("综合得分")], rows,
+                     [k for k, _c in found],
+                     caption=_("按工单所在区县统计；点“查看街道”看该区县各街道的办理情况。"))
+
+    def street_ranking(self) -> Table:
+        """Street units ranked by the work they did: tickets forwarded down to them (or to
+        their communities) and tickets dispatched straight to them."""
+        found = figures.ranked(figures.street_totals(self.figures))
+        rows = [[i, *_count_row(self.units.get(k, str(k)), c), Rate(c.score)]
+                for i, (k, c) in enumerate(found, start=1)]
+        return Table("rank_street", _("街道排名（三率均值）"),
+                     [_("名次"), *_count_headers(_("街道/乡镇")), _("综合得分")], rows,
+                     caption=_("转派、下派的工单计入实际办理的街道（下派社区的计入社区所属街道），"
+                               "直派街乡的计入该街道；单位排名中仍计入主责单位。"))
+
+    def street_breakdown(self) -> Table:
+        """The drill-down: the district's streets, a row for the work no street did, and the
+        district's total, which is its row in 按区县统计. Without a district: every district's."""
+        drill = self.drill
+        found = figures.by_street(self.figures, drill, every_district=drill is None)
+        for unit in self.street_units:
+            if drill is None or unit.district == drill:
+                found.setdefault((unit.district, unit.id), Counts())
+        rows = []
+        for (district, street), c in sorted(
+                found.items(), key=lambda kc: (kc[0][0] or "", kc[0][1] is None,
+                                               -kc[1].volume, self.units.get(kc[0][1], ""))):
+            name = self.units.get(street, str(street)) if street is not None \
+                else _("未到街道（区县、市级部门自办）")
+            if drill is None:
+                name = f"{self.districts.get(district, district or '')} · {name}"
+            rows.append(_count_row(name, c))
+        if drill is not None:
+            rows.append(_count_row(_("合计"), self.figures.by["district"].get(drill, Counts())))
+        title = _("%(district)s各街道", district=self.districts[drill]) if drill is not None \
+            else _("各区县街道")
+        return Table("by_street", title, _count_headers(_("街道/乡镇")), rows,
+                     caption=_("工单计入实际办理的街道；“未到街道”为主责单位自办或市级部门办理的工单。"))
+
 
 def days_late(due: datetime | None, now: datetime) -> int | None:
     """Calendar days past `due`, rounded up; None while not yet due."""
@@ -369,6 +435,10 @@ TABLES: dict[str, Callable[[Dashboard], Table]] = {
     "trend": Dashboard.trend_table,
     "districts": Dashboard.districts_table,
     "hot": Dashboard.hot_table,
+    # By level (district, street), with the drill-down from a district to its streets.
+    "rank_district": Dashboard.district_ranking,
+    "rank_street": Dashboard.street_ranking,
+    "by_street": Dashboard.street_breakdown,
 }
 
 

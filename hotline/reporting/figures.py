@@ -77,10 +77,13 @@ from hotline.domain.states import REPLIED_OR_CLOSED, SIGNED_OR_LATER, UNANSWERED
 from hotline.models import (
     Appeal,
     DeadlineClock,
+    Department,
     ExtensionRequest,
     FiguresDay,
     FiguresState,
     FollowUp,
+    ForwardTask,
+    Level,
     Status,
     SupervisionOrder,
     Suspension,
@@ -91,7 +94,7 @@ from hotline.models import (
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_PERIOD_DAYS = 366
-DIMENSIONS = ("unit", "district", "topic", "line", "channel")
+DIMENSIONS = ("unit", "district", "topic", "line", "channel", "street")
 FINAL_ROUND = ("answered", "not_rated")
 
 
@@ -328,12 +331,77 @@ class Breakdowns:
 
 # What 响应率 counts as a response (config RESPONSE_RATE_BASIS).
 RESPONSE_ON_SIGN, RESPONSE_ON_CONTACT = "sign", "contact"
+# --- by level: the street that did the work -----------------------------------------------------
+
+
+STREET_LEVELS = (Level.STREET, Level.COMMUNITY)
+
+
+def _street_of(unit: Any) -> ColumnElement[Any]:
+    """A unit's street: itself at street level, its parent for a community (社区/村 sit under
+    their 街道/乡镇, hotline.admin.org), none above (a district or city unit is no street)."""
+    return case((unit.level == Level.STREET, unit.id),
+                (unit.level == Level.COMMUNITY, unit.parent_id), else_=null())
+
+
+def _street_key() -> ColumnElement[str]:
+    """`district|street unit id` of each ticket: the ticket's district (where the problem is,
+    as the district view counts it) and the street that did the work, or nothing after the bar
+    when no street did. The street is the unit of the ticket's latest forward task (转派/下派)
+    that was not returned, when that unit is a street or a community; otherwise the ticket's
+    own unit when it was dispatched straight to a street (直派街乡). The ticket still counts for
+    its accountable unit (`department_id`) in the unit view: forwarding never moves it there."""
+    task_unit, lead_unit = aliased(Department, name="task_unit"), aliased(Department,
+                                                                       name="lead_unit")
+    forwarded = (select(_street_of(task_unit))
+                 .select_from(ForwardTask)
+                 .join(task_unit, task_unit.id == ForwardTask.department_id)
+                 .where(ForwardTask.ticket_id == Ticket.id, ForwardTask.status != "returned",
+                        task_unit.level.in_(STREET_LEVELS))
+                 .order_by(ForwardTask.seq.desc()).limit(1)
+                 .correlate(Ticket).scalar_subquery())
+    direct = (select(_street_of(lead_unit)).where(lead_unit.id == Ticket.department_id)
+              .correlate(Ticket).scalar_subquery())
+    street = func.coalesce(forwarded, direct)
+    return (func.coalesce(Ticket.district, "") + literal("|")
+            + func.coalesce(cast(street, String), ""))
+
+
+def split_street_key(key: str | None) -> tuple[str | None, int | None]:
+    """(district code, street unit id) from a rollup key; None for either part left empty."""
+    district, _bar, street = (key or "").partition("|")
+    return district or None, int(street) if street else None
+
+
+def by_street(found: Breakdowns, district: str | None = None,
+              *, every_district: bool = False) -> dict[tuple[str | None, int | None], Counts]:
+    """The street view: counts by (district, street unit), for one district's drill-down (its
+    rows add up to the district's row of the district view; `None` street: no street did the
+    work) or for `every_district`."""
+    rows: dict[tuple[str | None, int | None], Counts] = {}
+    for key, counts in found.by["street"].items():
+        where, street = split_street_key(key)
+        if every_district or where == district:
+            rows.setdefault((where, street), Counts()).add(counts)
+    return rows
+
+
+def street_totals(found: Breakdowns) -> dict[int, Counts]:
+    """Each street unit's counts over every district (the street ranking); work no street
+    did is left out."""
+    rows: dict[int, Counts] = {}
+    for (_district, street), counts in by_street(found, every_district=True).items():
+        if street is not None:
+            rows.setdefault(street, Counts()).add(counts)
+    return rows
+
+
 ROLLUP = "daily"  # the FiguresState row of the rollup
 # Transactions that started before a refresh may commit after it with older timestamps: each
 # refresh looks back this far past the previous one, so none of their changes is missed.
 OVERLAP = timedelta(minutes=5)
 _KEYS = {"unit": Ticket.department_id, "district": Ticket.district, "topic": Ticket.topic_id,
-         "line": Ticket.line, "channel": Ticket.channel}
+         "line": Ticket.line, "channel": Ticket.channel, "street": _street_key()}
 _COUNT_NAMES = [f.name for f in fields(Counts)]
 
 

@@ -302,7 +302,8 @@ def _board(*, everything: bool = False) -> dashboard.Dashboard:
     period = Period.parse(request.args.get("start"), request.args.get("end"),
                           today_in_shanghai(now))
     return dashboard.Dashboard(db.session, period, now, everything=everything,
-                               response_basis=settings.current().reporting.response_basis)
+                               response_basis=settings.current().reporting.response_basis,
+                               district=request.args.get("district"))
 
 
 @bp.route("/supervise/overdue")

@@ -18,6 +18,7 @@ from hotline.app.extensions import db
 from hotline.models import ExtensionRequest, Ticket
 from hotline.reporting import figures
 from tests.conftest import csrf_token, login
+from tests.hotline.reporting.levels import NOW, build_hierarchy, build_tickets
 from tests.hotline.tickets.helpers import act, new_ticket
 
 
@@ -185,3 +186,69 @@ def test_csv_export_quotes_every_formula(client: FlaskClient, hostile: dict[str,
     body = client.get("/supervise/export/review.csv").data.decode("utf-8-sig")
     rows = {row[0]: row[3] for row in list(csv.reader(io.StringIO(body)))[1:]}
     assert rows == {number: "'" + content for number, content in hostile.items()}
+
+
+@pytest.fixture
+def levels(app: Flask, reference: None) -> None:
+    """The small hierarchy of `levels` (district a1, streets 东街 and 西街) and its tickets, in
+    the demo city's district a1, 2026-03-03."""
+    build_tickets(build_hierarchy())
+    db.session.commit()
+    figures.refresh(db.session, NOW)
+    unit_of_work.commit(db.session)
+
+
+PERIOD_ARGS = "start=2026-03-02&end=2026-03-08"
+
+
+def _rows(page: str, key: str) -> list[list[str]]:
+    """The table's body rows, each as its cells' text."""
+    body = page.split(f'id="t-{key}"')[1].split("<tbody>")[1].split("</tbody>")[0]
+    return [[re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>",
+                                                                          row, re.S)]
+            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)]
+
+
+@pytest.mark.parametrize(("lang", "texts"), [
+    ("zh", ("按层级统计（区县、街道）", "区县排名（三率均值）", "A1区各街道", "未到街道（区县、市级部门自办）",
+            "合计", "街道排名（三率均值）")),
+    ("en", ("By level (districts, streets)", "Districts ranked (mean of the three rates)",
+            "Streets of A1区", "Not at a street (handled by district or city units)", "Total",
+            "Streets ranked (mean of the three rates)")),
+])
+def test_the_dashboard_drills_down_from_a_district_to_its_streets(
+        client: FlaskClient, levels: None, lang: str, texts: tuple[str, ...]) -> None:
+    login(client, "supervisor")
+    top = client.get(f"/supervise?{PERIOD_ARGS}&lang={lang}").get_data(as_text=True)
+    assert 'id="t-by_street"' not in top  # no district chosen yet
+    link = re.search(r'href="(/supervise\?[^"]*district=a1[^"]*)#t-by_street"', top)
+    assert link, "no drill-down link on the district ranking"
+    page = client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    for text in texts:
+        assert text in page, text
+    rows = {r[0]: r[1] for r in _rows(page, "by_street")}  # name → 受理量
+    assert rows["东街（lf-a1-s1）"] == "2" and rows["西街（lf-a1-s2）"] == "1"
+    assert rows["A1区东湖街道办事处（a1-s1）"] == "0"  # the demo's street of a1: listed, no ticket
+    assert list(rows.values())[-2:] == ["2", "5"]  # not at a street, then the district's total
+    assert "lf-a1-s1" not in "".join(r[0] for r in _rows(page, "rank_district"))
+    ranked = _rows(page, "rank_street")
+    assert [r[1] for r in ranked] == ["东街（lf-a1-s1）", "西街（lf-a1-s2）"]
+    # The unit ranking still counts the forwarded tickets for the accountable bureau.
+    assert ["区城管局（lf-a1-cg）", "3"] in [r[1:3] for r in _rows(page, "ranking")]
+
+
+def test_the_drill_down_exports_the_district_s_streets(client: FlaskClient,
+                                                      levels: None) -> None:
+    login(client, "supervisor")
+    page = client.get(f"/supervise?{PERIOD_ARGS}&district=a1").get_data(as_text=True)
+    href = re.search(r'href="(/supervise/export/by_street\.csv\?[^"]+)"', page)
+    assert href and "district=a1" in href.group(1)
+    rows = list(csv.reader(io.StringIO(
+        client.get(href.group(1).replace("&amp;", "&")).data.decode("utf-8-sig"))))
+    assert rows[0][:2] == ["街道/乡镇", "受理量"]
+    found = {r[0]: r[1] for r in rows[1:]}
+    assert found["东街（lf-a1-s1）"] == "2" and found["合计"] == "5"
+    every = client.get(f"/supervise/export/by_street.csv?{PERIOD_ARGS}").data.decode("utf-8-sig")
+    assert "A1区 · 东街（lf-a1-s1）,2," in every and "合计" not in every
+    assert '<input type="hidden" name="district" value="a1">' in page  # a new period keeps it
+    assert client.get(f"/supervise?{PERIOD_ARGS}&district=zz").status_code == 400
