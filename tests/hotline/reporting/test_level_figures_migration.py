@@ -26,7 +26,7 @@ def test_the_migration_makes_the_next_refresh_rebuild_every_day(app: Flask) -> N
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert (module.revision, module.down_revision) == ("level_figures", "ticket_forwarding")
+    assert (module.revision, module.down_revision) == ("level_figures", "0019_risk_triage")
     with db.engine.begin() as conn, Operations.context(MigrationContext.configure(conn)):
         module.upgrade()
     db.session.expire_all()
