@@ -9,14 +9,17 @@ from __future__ import annotations
 import copy
 import os
 import re
+import secrets
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Column, Connection, DateTime, Integer, create_engine, select, text
 
@@ -27,15 +30,35 @@ from hotline.app import settings as app_settings
 from hotline.app import unit_of_work
 from hotline.app.embedded_redis import ensure_running
 from hotline.app.extensions import db, limiter
+from hotline.identity import auth
 from hotline.models import Base
 
 # Property and fuzz tests draw the same examples on every run, so a red CI run is reproducible
 # and a green one stays green; HYPOTHESIS_PROFILE=explore draws new ones when hunting for bugs.
-hypothesis_settings.register_profile("ci", derandomize=True)
-hypothesis_settings.register_profile("explore", derandomize=False)
+# Neither profile times the examples: on a shared machine hypothesis's 200 ms deadline and its
+# too-slow health check failed property tests whose code was right (the calendar's, at load 12).
+_untimed = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+hypothesis_settings.register_profile("ci", derandomize=True, **_untimed)
+hypothesis_settings.register_profile("explore", derandomize=False, **_untimed)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 PASSWORD = "test-pass-123"
+# The product's own hasher and unknown-user hash, before `_cheap_password_hashing` swaps them.
+PRODUCT_HASHER, PRODUCT_NOBODY = auth.hasher, auth._NOBODY
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """argon2id with its smallest cost instead of the product's (3 passes over 64 MiB on 4
+    lanes: a quarter of a CPU-second per sign-in, tens of CPU-seconds over the suite's sign-ins).
+    Same algorithm and code path, hashes still salted and verified; what the product's cost is,
+    tests/hotline/identity/test_auth.py checks on PRODUCT_HASHER. Processes the suite starts
+    (`up`, workers) hash as the product does."""
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(auth, "hasher", cheap)
+        patch.setattr(auth, "_NOBODY", cheap.hash(secrets.token_hex(16)))
+        yield
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

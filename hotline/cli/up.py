@@ -168,7 +168,16 @@ def _watch(app: Flask, children: dict[str, subprocess.Popen[bytes]], env: dict[s
         for name, child in children.items():
             if child.poll() is not None and not stop.is_set():
                 click.echo(f"{name} exited with {child.returncode}, starting it again", err=True)
+                _end_group(child)
                 children[name] = _spawn(name.split()[:1], env)
+
+
+def _end_group(child: subprocess.Popen[bytes]) -> None:
+    """Kill what an exited child left in its process group: a worker killed outright leaves
+    RQ's scheduler process (forked by the worker, so in its group) running on, holding the
+    scheduler lock, an orphan nobody stops. systemd's cgroup does this in production."""
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(child.pid, signal.SIGKILL)
 
 
 def _stop_children(children: dict[str, subprocess.Popen[bytes]]) -> None:

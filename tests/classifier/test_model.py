@@ -7,7 +7,7 @@ import pytest
 
 import classifier
 from classifier import Prediction, TrainingError, UrgencyRules
-from classifier.model import PLAIN_SHARES, _blend, _macro_f1, class_offsets
+from classifier.model import PLAIN_SHARES, _blend, _macro_f1, _macro_f1s, class_offsets
 from tests.classifier.conftest import synthetic_corpus
 
 
@@ -128,6 +128,15 @@ def test_macro_f1_matches_scikit_learn() -> None:
     rng = np.random.default_rng(1)
     y, pred = rng.integers(0, 4, 200), rng.integers(0, 4, 200)
     assert np.isclose(_macro_f1(y, pred, 4), f1_score(y, pred, average="macro"))
+
+
+def test_the_offset_search_scores_its_steps_at_once_exactly_as_one_by_one() -> None:
+    rng = np.random.default_rng(2)
+    y = np.concatenate([np.arange(5), rng.integers(0, 5, 195)])
+    preds = rng.integers(0, 5, (21, 200))
+    preds[3] = y  # a perfect row, and one that never names class 4
+    preds[4] = np.minimum(preds[4], 3)
+    assert _macro_f1s(y, preds, 5).tolist() == [_macro_f1(y, row, 5) for row in preds]
 
 
 def test_offsets_raise_a_minority_class_recall_on_unseen_scores() -> None:

@@ -116,8 +116,17 @@ class Up:
 
 
 @pytest.mark.slow
-def test_up_serves_web_worker_and_model(tmp_path: Path) -> None:
-    up = Up(tmp_path)
+def test_up_serves_web_worker_and_model_and_outlives_its_redis_and_children(tmp_path: Path) -> None:
+    """One start of `up` (its demo city and starter model are most of the suite's `up` cost)
+    for all it promises: the starting page, then web, worker and model working and quiet; then
+    what systemd does in production, `up` does on one machine: the embedded Redis and a worker
+    killed outright come back, and new requests still become tickets; Ctrl-C stops every
+    process it started, the restarted ones too.
+
+    The request filed while Redis is down is announced to nobody: the sweeper brings it to a
+    worker. It re-queues intakes at once instead of after the default minute, which this test
+    would only sit through (workers/test_outage.py does the same)."""
+    up = Up(tmp_path, INTAKE_REQUEUE_AFTER_SECONDS="0")
     try:
         # it answered at once, with the starting page, until ready
         assert up.starting.status_code == 503 and up.starting.headers["Retry-After"]
@@ -141,13 +150,28 @@ def test_up_serves_web_worker_and_model(tmp_path: Path) -> None:
         after = up.output().split("hotline is running at", 1)[1]
         assert " INFO " not in after
         assert after.count("no SMS provider configured") <= 1
+        assert "Traceback" not in up.output()
         assert len(up.processes()) >= 4  # up, worker, trainer, scheduler (and Redis)
+
+        embedded = redis.Redis(unix_socket_path=str(up.instance / "redis" / "redis.sock"))
+        os.kill(embedded.info()["process_id"], signal.SIGKILL)
+        assert up.ticket(up.submit("楼道灯坏了，晚上很黑，老人出门不方便，请尽快修"), seconds=90)
+
+        worker = next(w for w in Worker.all(connection=embedded)  # not the trainer
+                      if INTAKE_QUEUE in w.queue_names())
+        os.kill(worker.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while "worker 1 exited with -9, starting it again" not in up.output():
+            assert time.monotonic() < deadline, up.output()[-3000:]
+            time.sleep(0.2)
+        assert up.ticket(up.submit("小区门口的路灯不亮已经一周了，晚上很危险"), seconds=120)
+        assert up.process.poll() is None
     except BaseException:
         up.stop()
         raise
     assert up.interrupt() == 0
     assert "Traceback" not in up.output() and "stopped" in up.output()
-    assert up.processes() == []  # web, worker, trainer, scheduler and Redis all gone
+    assert up.processes() == []  # web, worker (restarted), trainer, scheduler and Redis all gone
 
 
 @pytest.mark.parametrize("port", ["abc", "70000", "0"])
@@ -160,33 +184,6 @@ def test_up_refuses_an_invalid_port_in_one_line(tmp_path: Path, port: str) -> No
     assert done.stderr.strip().splitlines() == [
         f"error: invalid port '{port}': give a number from 1 to 65535 (make run PORT=8080)"]
     assert not (tmp_path / "instance" / "redis").exists()
-
-
-@pytest.mark.slow
-def test_up_outlives_its_redis_and_its_children_dying(tmp_path: Path) -> None:
-    """What systemd does in production, `up` does on one machine: the embedded Redis and a
-    worker killed outright come back, and new requests still become tickets.
-
-    The request filed while Redis is down is announced to nobody: the sweeper brings it to a
-    worker. It re-queues intakes at once instead of after the default minute, which this test
-    would only sit through (workers/test_outage.py does the same)."""
-    up = Up(tmp_path, INTAKE_REQUEUE_AFTER_SECONDS="0")
-    try:
-        embedded = redis.Redis(unix_socket_path=str(up.instance / "redis" / "redis.sock"))
-        os.kill(embedded.info()["process_id"], signal.SIGKILL)
-        assert up.ticket(up.submit("楼道灯坏了，晚上很黑，老人出门不方便"), seconds=90)
-
-        worker = next(w for w in Worker.all(connection=embedded)  # not the trainer
-                      if INTAKE_QUEUE in w.queue_names())
-        os.kill(worker.pid, signal.SIGKILL)
-        deadline = time.monotonic() + 10
-        while "worker 1 exited with -9, starting it again" not in up.output():
-            assert time.monotonic() < deadline, up.output()[-3000:]
-            time.sleep(0.2)
-        assert up.ticket(up.submit("小区门口的路灯不亮已经一周了，晚上很危险"), seconds=120)
-        assert up.process.poll() is None
-    finally:
-        up.stop()
 
 
 def test_up_on_a_taken_port_says_so_at_once(tmp_path: Path) -> None:

@@ -111,3 +111,61 @@ def test_stopping_a_child_in_a_long_job_leaves_no_work_horse_behind(
         os.kill(horse, 9)
         raise AssertionError("the work horse outlived the stop")
     assert child.returncode is not None
+
+
+FORKING_WORKER = """
+import os, time
+scheduler = os.fork()  # as RQ's worker forks its scheduler process, into its process group
+if scheduler == 0:
+    time.sleep(120)
+    os._exit(0)
+print(scheduler, flush=True)
+time.sleep(120)
+"""
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"  # dead, not yet reaped
+    except FileNotFoundError:
+        return True
+
+
+def test_a_child_killed_outright_is_started_again_without_what_it_forked(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    from hotline.cli import up
+
+    monkeypatch.setattr(up, "WATCH_SECONDS", 0.05)
+    started: list[subprocess.Popen[bytes]] = []
+    monkeypatch.setattr(up, "_spawn", lambda args, env: started.append(subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(120)"], start_new_session=True))
+        or started[-1])
+    child = subprocess.Popen([sys.executable, "-c", FORKING_WORKER], stdout=subprocess.PIPE,
+                             start_new_session=True)
+    forked = int(child.stdout.readline())
+    children = {"worker 1": child}
+    stop = threading.Event()
+    watch = threading.Thread(target=up._watch, args=(None, children, {}),
+                             kwargs={"embedded_redis": False, "stop": stop})
+    watch.start()
+    try:
+        os.kill(child.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while not (started and _gone(forked)):
+            assert time.monotonic() < deadline, "the killed child's scheduler process lives on"
+            time.sleep(0.05)
+        assert children["worker 1"] is started[0] and started[0].poll() is None
+    finally:
+        stop.set()
+        watch.join()
+        for process in started:
+            process.kill()
+        if not _gone(forked):
+            os.kill(forked, signal.SIGKILL)

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from argon2 import Type, extract_parameters
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -17,7 +18,15 @@ from hotline.app.extensions import db
 from hotline.identity.auth import LAST_SEEN
 from hotline.identity.permissions import PUBLIC_ENDPOINTS
 from hotline.models import AuditEntry, Ticket, User, utcnow
-from tests.conftest import PASSWORD, AppMaker, ChangeSettings, csrf_token, login
+from tests.conftest import (
+    PASSWORD,
+    PRODUCT_HASHER,
+    PRODUCT_NOBODY,
+    AppMaker,
+    ChangeSettings,
+    csrf_token,
+    login,
+)
 from tests.hotline.tickets.helpers import act, new_ticket, token
 
 HOTLINE = Path(__file__).resolve().parents[3] / "hotline"
@@ -36,6 +45,16 @@ def _audit(action: str) -> list[AuditEntry]:
 def test_passwords_are_argon2_hashes(app: Flask, reference: None) -> None:
     user = db.session.scalars(select(User).where(User.username == "agent")).one()
     assert user.password_hash.startswith("$argon2id$") and PASSWORD not in user.password_hash
+
+
+def test_the_product_hashes_at_argon2s_recommended_cost() -> None:
+    """RFC 9106's second recommended option (argon2-cffi's default), also for an unknown user
+    name, so a miss costs as long as a wrong password. The suite signs in with a cheaper hasher
+    (tests/conftest.py): this is where the product's own cost is checked."""
+    expected = (Type.ID, 3, 65536, 4)
+    for hashed in (PRODUCT_HASHER.hash("x"), PRODUCT_NOBODY):
+        found = extract_parameters(hashed)
+        assert (found.type, found.time_cost, found.memory_cost, found.parallelism) == expected
 
 
 def test_wrong_password_then_lock_out_with_a_clear_message(
