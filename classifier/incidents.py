@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 # bench/clusters/run.py chose it on its development pairs (bench/results/clusters.json).
-THRESHOLD = 0.16
+THRESHOLD = 0.12
 WINDOW = timedelta(hours=72)
 NGRAMS = (2, 3)
 # Candidates come only from the query's RAREST n-grams: a posting list is read for at most

@@ -57,6 +57,9 @@ EFFECTS: Mapping[EventKind, tuple[Effect, ...]] = MappingProxyType({
     EventKind.DEADLINE_WARNING: (Effect.NOTIFY,),
     EventKind.DEADLINE_OVERDUE: (Effect.NOTIFY, Effect.STAFF_SMS),
     EventKind.DEADLINE_ESCALATED: (Effect.NOTIFY, Effect.STAFF_SMS),
+    # 合并办理: each member's citizen gets the master's answer on their own channel, under their
+    # own number, and a follow-up round of their own (each rates separately).
+    EventKind.INCIDENT_ANSWERED: (Effect.FOLLOW_UP_ROUND, Effect.ANSWER),
 })
 
 

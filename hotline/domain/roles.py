@@ -51,6 +51,8 @@ class Permission(enum.StrEnum):
     REVIEW_FORWARD = "review_forward"
     # The handler (经办人) within the unit holding the ticket.
     ASSIGN_HANDLER = "assign_handler"  # name the unit's 经办人 of a ticket it holds
+    # 合并办理 (issue 18): confirm, split and add to incident groups.
+    MANAGE_INCIDENTS = "manage_incidents"
 
 
 P = Permission
@@ -61,6 +63,7 @@ _CENTRE = _EVERY_POST | {
     P.ATTACH_FILES,
 }
 _SUPERVISOR = _CENTRE | {P.SUPERVISE, P.ARBITRATE, P.URGE, P.DECIDE_EXTENSION}
+_SUPERVISOR |= {P.MANAGE_INCIDENTS}  # 合并办理: supervisors decide what one incident is
 _UNIT_STAFF = _EVERY_POST | {P.UNIT_INBOX, P.SIGN, P.REPLY, P.ASSIST_REPLY, P.ATTACH_FILES}
 
 # Forwarding commits the unit (it answers for the child's work), so its lead decides.
