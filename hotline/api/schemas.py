@@ -25,6 +25,12 @@ class EventSchema(Schema):
     data = fields.Dict()
 
 
+class IncidentSchema(Schema):
+    master = fields.String(required=True, metadata={"description": "the group's master ticket number"})
+    size = fields.Integer(required=True, metadata={"description": "tickets in the group, the master included"})
+    confirmed = fields.Boolean(required=True, metadata={"description": "a supervisor confirmed it"})
+
+
 class TicketSchema(Schema):
     number = fields.String(required=True)
     line = fields.String(required=True)
@@ -46,6 +52,8 @@ class TicketSchema(Schema):
     urgency = fields.String()
     classifier = fields.Dict()
     repeat_of = fields.String(allow_none=True)
+    incident = fields.Nested(IncidentSchema, allow_none=True, metadata={
+        "description": "合并办理: the incident group the ticket is the master or a member of"})
     created_at = fields.String()
     updated_at = fields.String()
     deadlines = fields.Dict()

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from classifier.incidents import THRESHOLD, WINDOW, IncidentIndex
 from hotline.domain import lifecycle, states
+from hotline.domain.events import EventKind
 from hotline.models import Ticket
 
 CANDIDATES = 500  # most recent first; a burst bigger than this is one group long before
@@ -48,6 +49,8 @@ def propose(session: Session, ticket: Ticket, *, at: datetime | None = None) -> 
     dispatched: it follows its master)."""
     if ticket.incident_master is not None or ticket.repeat_of is not None:
         return False
+    if any(e.kind == EventKind.INCIDENT_SPLIT for e in ticket.events):
+        return False  # a supervisor said it is a problem of its own
     match = find_master(session, ticket)
     if match is None:
         return False
