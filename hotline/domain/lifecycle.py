@@ -389,6 +389,7 @@ def dispatch(ticket: Ticket, actor: Actor, department: Department, *, reason: di
     decision is marked in the event so later evaluation can tell arbitration from routing.
     """
     _require(ticket, "dispatch", AT_CENTRE)
+    _require_not_member(ticket)
     _require_centre(actor, Permission.DISPATCH, "dispatch")
     arbitration = needs_arbitration(ticket)
     if arbitration and not allows(actor.role, Permission.ARBITRATE):
@@ -1098,6 +1099,13 @@ def _check_joinable(member: Ticket, master: Ticket) -> None:
         raise IllegalTransition(f"{member.number} 已在合并组中 / {member.number} is already in a group")
     if member.status not in GROUPABLE:
         raise IllegalTransition(f"{member.number} 已派单，不能并入 / {member.number} is already with a unit")
+
+
+def _require_not_member(ticket: Ticket) -> None:
+    """A member is answered through its master: dispatching it would make a second case."""
+    if ticket.incident_master is not None:
+        raise IllegalTransition(f"合并件随主件 {ticket.incident_master.number} 办理，请先移出合并组 / "
+                                "a member follows its master: split it off first")
 
 
 def propose_incident_member(member: Ticket, master: Ticket, score: float, *,

@@ -11,7 +11,16 @@ from hotline.domain.effects import Effect, effects_of
 from hotline.domain.errors import Forbidden, IllegalTransition, InvalidInput
 from hotline.domain.events import EventKind
 from hotline.models import Status, Ticket
-from tests.hotline.domain.test_lifecycle import AGENT, STAFF, SUPERVISOR, T0, replied, ticket
+from tests.hotline.domain.test_lifecycle import (
+    AGENT,
+    PLANNER,
+    STAFF,
+    SUPERVISOR,
+    T0,
+    UNIT,
+    replied,
+    ticket,
+)
 
 
 def member(number: str = "20260930-000002", phone: str = "+8613900000000") -> Ticket:
@@ -75,3 +84,13 @@ def test_group_rules_a_master_is_no_member_and_a_ticket_with_a_unit_is_not_merge
         lc.add_incident_member(master, master, SUPERVISOR, at=T0)
     with pytest.raises(InvalidInput, match="not in"):
         lc.split_incident_member(master, member("20260930-000007"), SUPERVISOR, at=T0)
+
+
+def test_a_member_cannot_be_dispatched_on_its_own_until_split() -> None:
+    master, new = group()
+    with pytest.raises(IllegalTransition, match="follows its master"):
+        lc.dispatch(new, AGENT, UNIT, reason={"by": "person"}, planner=PLANNER, at=T0)
+    assert new.department is None and new.status == Status.PENDING_DISPATCH
+    lc.split_incident_member(master, new, SUPERVISOR, at=T0)
+    lc.dispatch(new, AGENT, UNIT, reason={"by": "person"}, planner=PLANNER, at=T0)
+    assert new.department is UNIT and new.status == Status.DISPATCHED
