@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None,
     from hotline.api import actions as api_actions
     from hotline.api import catalogue as api_catalogue
     from hotline.api import departments as api_departments
+    from hotline.api import incidents as api_incidents
     from hotline.api import intakes as api_intakes
     from hotline.api import tickets as api_tickets
     from hotline.app import errors, headers, unit_of_work
@@ -100,7 +101,7 @@ def create_app(settings: Settings | None = None,
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
     api_blps = (api_tickets.blp, api_actions.blp, api_catalogue.blp, api_departments.blp,
-                api_intakes.blp)
+                api_intakes.blp, api_incidents.blp)
     for blp in api_blps:
         csrf.exempt(blp)
         rest_api.register_blueprint(blp)

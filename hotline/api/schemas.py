@@ -36,6 +36,10 @@ class HandOffRecordSchema(Schema):
     by = fields.String()
     at = fields.String()
     note = fields.String(allow_none=True)
+class IncidentSchema(Schema):
+    master = fields.String(required=True, metadata={"description": "the group's master ticket number"})
+    size = fields.Integer(required=True, metadata={"description": "tickets in the group, the master included"})
+    confirmed = fields.Boolean(required=True, metadata={"description": "a supervisor confirmed it"})
 
 
 class TicketSchema(Schema):
@@ -59,6 +63,8 @@ class TicketSchema(Schema):
     urgency = fields.String()
     classifier = fields.Dict()
     repeat_of = fields.String(allow_none=True)
+    incident = fields.Nested(IncidentSchema, allow_none=True, metadata={
+        "description": "合并办理: the incident group the ticket is the master or a member of"})
     created_at = fields.String()
     updated_at = fields.String()
     deadlines = fields.Dict()

@@ -85,6 +85,12 @@ EVENT_LABELS = {
     EventKind.HANDLER_ASSIGNED: N_("指定经办人"),
     EventKind.RISK_FLAGGED: N_("风险标记"),
     EventKind.HANDED_OFF: N_("双向转接"),
+    # 合并办理 (issue 18)
+    EventKind.INCIDENT_PROPOSED: N_("建议合并办理"),
+    EventKind.INCIDENT_CONFIRMED: N_("确认合并办理"),
+    EventKind.INCIDENT_ADDED: N_("并入合并组"),
+    EventKind.INCIDENT_SPLIT: N_("移出合并组"),
+    EventKind.INCIDENT_ANSWERED: N_("合并办理答复"),
 }
 FOLLOW_UP_LABELS = {"pending": N_("待回访"), "answered": N_("已回访"), "not_rated": N_("未评价"),
                     "needs_agent": N_("需电话回访"), "superseded": N_("已作废")}

@@ -74,6 +74,9 @@ EFFECTS = MappingProxyType({
     EventKind.APPEALED: (Effect.NOTIFY,),
     EventKind.APPEAL_APPROVED: (Effect.NOTIFY,),
     EventKind.APPEAL_REFUSED: (Effect.NOTIFY,),
+    # 合并办理: each member's citizen gets the master's answer on their own channel, under their
+    # own number, and a follow-up round of their own (each rates separately).
+    EventKind.INCIDENT_ANSWERED: (Effect.FOLLOW_UP_ROUND, Effect.ANSWER),
 })
 
 

@@ -72,6 +72,13 @@ class EventKind(StrEnum):
     RISK_FLAGGED = "risk_flagged"
     HANDED_OFF = "handed_off"
 
+    # 合并办理 (issue 18): incident groups.
+    INCIDENT_PROPOSED = "incident_proposed"  # intake found an open ticket about the same incident
+    INCIDENT_CONFIRMED = "incident_confirmed"  # a supervisor confirms the group (on the master)
+    INCIDENT_ADDED = "incident_added"  # a supervisor adds a ticket to a group
+    INCIDENT_SPLIT = "incident_split"  # a supervisor takes a member out; it is routed on its own
+    INCIDENT_ANSWERED = "incident_answered"  # the master's approved answer, for a member's citizen
+
     @classmethod
     def deadline(cls, step: str) -> EventKind:
         """The event of an escalation step ("warning", "overdue", "escalated")."""

@@ -393,6 +393,7 @@ def dispatch(ticket: Ticket, actor: Actor, department: Department, *, reason: di
     decision is marked in the event so later evaluation can tell arbitration from routing.
     """
     _require(ticket, "dispatch", AT_CENTRE)
+    _require_not_member(ticket)
     _require_centre(actor, Permission.DISPATCH, "dispatch")
     arbitration = needs_arbitration(ticket)
     if arbitration and not allows(actor.role, Permission.ARBITRATE):
@@ -681,6 +682,7 @@ def _approve(ticket: Ticket, actor: Actor, note: str | None, at: datetime, impli
     """`reply_approved` is the hook for telling the citizen (the SMS sender listens for it)."""
     record(ticket, actor, EventKind.REPLY_APPROVED, note=note, at=at, public=True,
            data={"answer": _latest_answer(ticket), "implicit": implicit})
+    answer_incident_members(ticket, at=at)
 
 
 def review_reply(ticket: Ticket, actor: Actor, *, accept: bool, note: str | None = None,
@@ -1525,3 +1527,102 @@ def hand_off(ticket: Ticket, actor: Actor, *, to: str, note: str | None = None,
 def hand_offs(ticket: Ticket) -> list[TicketEvent]:
     """The ticket's hand-off records, oldest first."""
     return [e for e in ticket.events if e.kind == EventKind.HANDED_OFF]
+
+
+# --- incident groups (issue 18): 合并办理 -------------------------------------------------------
+# A group is a master ticket and the tickets whose `incident_master` it is. Members are never
+# dispatched and have no clocks: the unit answers the master once, and every member's citizen
+# receives that answer under their own number (INCIDENT_ANSWERED, in the effects table).
+
+GROUPABLE = frozenset({Status.PENDING_DISPATCH, Status.AWAITING_TRANSCRIPTION})  # not with a unit yet
+
+
+def _check_joinable(member: Ticket, master: Ticket) -> None:
+    if member is master or (member.id is not None and member.id == master.id):
+        raise InvalidInput("工单不能并入自身 / a ticket cannot join its own group")
+    if master.incident_master is not None:
+        raise InvalidInput(f"{master.number} 是合并件，不是主件 / {master.number} is a member, not a master")
+    if master.status == Status.CLOSED:
+        raise IllegalTransition(f"主件 {master.number} 已办结 / the master ticket is closed")
+    if member.incident_members:
+        raise IllegalTransition(f"{member.number} 是主件 / {member.number} is the master of a group")
+    if member.incident_master is not None:
+        raise IllegalTransition(f"{member.number} 已在合并组中 / {member.number} is already in a group")
+    if member.status not in GROUPABLE:
+        raise IllegalTransition(f"{member.number} 已派单，不能并入 / {member.number} is already with a unit")
+
+
+def _require_not_member(ticket: Ticket) -> None:
+    """A member is answered through its master: dispatching it would make a second case."""
+    if ticket.incident_master is not None:
+        raise IllegalTransition(f"合并件随主件 {ticket.incident_master.number} 办理，请先移出合并组 / "
+                                "a member follows its master: split it off first")
+
+
+def propose_incident_member(member: Ticket, master: Ticket, score: float, *,
+                            at: datetime | None = None) -> None:
+    """Intake found an open ticket about the same incident: the new ticket joins its group,
+    unconfirmed, and is not dispatched (a supervisor confirms or splits it)."""
+    _check_joinable(member, master)
+    member.incident_master = master
+    member.incident_score = score
+    member.incident_confirmed = False
+    record(member, SYSTEM, EventKind.INCIDENT_PROPOSED, at=at,
+           data={"master": master.number, "score": score})
+
+
+def _require_master(master: Ticket) -> None:
+    if not master.incident_members:
+        raise InvalidInput(f"{master.number} 没有合并件 / {master.number} has no incident group")
+
+
+def confirm_incident(master: Ticket, actor: Actor, *, at: datetime | None = None) -> list[str]:
+    """A supervisor confirms that the group's members describe the master's incident."""
+    _require_supervisor(actor, Permission.MANAGE_INCIDENTS, "confirm an incident group")
+    _require_master(master)
+    confirmed = [m.number for m in master.incident_members if not m.incident_confirmed]
+    for member in master.incident_members:
+        member.incident_confirmed = True
+    record(master, actor, EventKind.INCIDENT_CONFIRMED, at=at, data={"members": confirmed})
+    return confirmed
+
+
+def split_incident_member(master: Ticket, member: Ticket, actor: Actor, *,
+                          at: datetime | None = None) -> None:
+    """A supervisor takes a member out of the group: it is a problem of its own again, and the
+    caller routes it like a new ticket."""
+    _require_supervisor(actor, Permission.MANAGE_INCIDENTS, "split an incident group")
+    if member.incident_master is not master:
+        raise InvalidInput(f"{member.number} 不在 {master.number} 的合并组中 / "
+                           f"{member.number} is not in {master.number}'s group")
+    if member.status not in GROUPABLE:
+        raise IllegalTransition(f"{member.number} 已答复 / {member.number} was already answered")
+    member.incident_master = None
+    member.incident_confirmed = False
+    member.incident_score = None
+    record(member, actor, EventKind.INCIDENT_SPLIT, at=at, data={"master": master.number})
+
+
+def add_incident_member(master: Ticket, member: Ticket, actor: Actor, *,
+                        at: datetime | None = None) -> None:
+    """A supervisor adds a ticket intake did not find (confirmed at once)."""
+    _require_supervisor(actor, Permission.MANAGE_INCIDENTS, "add to an incident group")
+    _check_joinable(member, master)
+    member.incident_master = master
+    member.incident_confirmed = True
+    member.incident_score = None
+    record(member, actor, EventKind.INCIDENT_ADDED, at=at, data={"master": master.number})
+
+
+def answer_incident_members(master: Ticket, *, at: datetime | None = None) -> list[str]:
+    """The master's answer was approved: each member still waiting gets it, as its own reply
+    (status 已答复), so its citizen is told and asked to rate under the member's number."""
+    answer = _latest_answer(master)
+    answered = []
+    for member in master.incident_members:
+        if member.status not in GROUPABLE:
+            continue
+        record(member, SYSTEM, EventKind.INCIDENT_ANSWERED, to_status=Status.REPLIED, note=answer,
+               public=True, at=at, data={"answer": answer, "master": master.number})
+        answered.append(member.number)
+    return answered

@@ -62,6 +62,8 @@ class Permission(enum.StrEnum):
     # Risk triage (issue 19).
     MARK_RISK = "mark_risk"  # set a ticket's risk mark by hand (rules set it at intake)
     HAND_OFF = "hand_off"  # record a 双向转接 to 110/119/120/122
+    # 合并办理 (issue 18): confirm, split and add to incident groups.
+    MANAGE_INCIDENTS = "manage_incidents"
 
 
 P = Permission
@@ -72,6 +74,7 @@ _CENTRE = _EVERY_POST | {
     P.ATTACH_FILES,
 }
 _SUPERVISOR = _CENTRE | {P.SUPERVISE, P.ARBITRATE, P.URGE, P.DECIDE_EXTENSION}
+_SUPERVISOR |= {P.MANAGE_INCIDENTS}  # 合并办理: supervisors decide what one incident is
 _UNIT_STAFF = _EVERY_POST | {P.UNIT_INBOX, P.SIGN, P.REPLY, P.ASSIST_REPLY, P.ATTACH_FILES}
 
 # Forwarding commits the unit (it answers for the child's work), so its lead decides.

@@ -16,6 +16,7 @@ from hotline.catalogue.snapshot import Snapshot, current
 from hotline.domain import lifecycle
 from hotline.domain.events import EventKind
 from hotline.domain.lifecycle import SYSTEM
+from hotline.intake import incidents
 from hotline.models import Department, Ticket, Urgency
 from routing.dispatch import Case, Decision, decide
 
@@ -92,6 +93,8 @@ def route(session: Session, ticket: Ticket, *, confident: bool, urgent: bool = F
             topic_id, set_by["topic_id"] = snap.rule_topic[rule_id], {"keyword_rule": rule_id}
     lifecycle.triage(ticket, reason=set_by, urgency=urgency, district=district, street=street,
                      street_found=found, topic_id=topic_id, at=at)
+    if not hold and incidents.propose(session, ticket, at=at):
+        return decision  # 合并办理: it follows its master, with no dispatch or clocks of its own
     planned = lifecycle.plan_intake(ticket, snap.planner, at=at)
     if hold:
         return decision

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -116,6 +117,12 @@ class Ticket(Base):
     model_version: Mapped[str | None] = mapped_column(String(40))
     repeat_of_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     recording_url: Mapped[str | None] = mapped_column(String(300))
+    # 合并办理 (issue 18): the master of this ticket's incident group, proposed at intake
+    # (hotline.intake.incidents) or added by a supervisor. A member follows its master: no
+    # dispatch or clocks of its own; its citizen receives the master's approved answer.
+    incident_master_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    incident_score: Mapped[float | None]
+    incident_confirmed: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     dispatch_due: Mapped[datetime | None]
@@ -134,7 +141,11 @@ class Ticket(Base):
     topic: Mapped[Topic | None] = relationship()
     department: Mapped[Department | None] = relationship()
     handler: Mapped[User | None] = relationship(foreign_keys=[handler_id])
-    repeat_of: Mapped[Ticket | None] = relationship(remote_side=[id])
+    repeat_of: Mapped[Ticket | None] = relationship(remote_side=[id], foreign_keys=[repeat_of_id])
+    incident_master: Mapped[Ticket | None] = relationship(
+        remote_side=[id], foreign_keys=[incident_master_id], back_populates="incident_members")
+    incident_members: Mapped[list[Ticket]] = relationship(
+        foreign_keys=[incident_master_id], back_populates="incident_master", order_by="Ticket.id")
     events: Mapped[list[TicketEvent]] = relationship(
         back_populates="ticket", order_by="TicketEvent.id", cascade="save-update, merge"
     )

@@ -79,6 +79,7 @@ def ticket_dict(ticket: Ticket, viewer: User, *, events: bool = False) -> dict[s
             "model": ticket.model_version,
         },
         "repeat_of": ticket.repeat_of.number if ticket.repeat_of else None,
+        "incident": incident_of(ticket),
         "created_at": iso(ticket.created_at),
         "updated_at": iso(ticket.updated_at),
         "deadlines": deadline_view(ticket),
@@ -107,3 +108,12 @@ def casework_dict(ticket: Ticket) -> dict[str, Any]:
                      "decided_at": iso(a.decided_at)} for a in ticket.appeals],
         "excluded_rates": sorted(lifecycle.excluded_rates(ticket)),
     }
+def incident_of(ticket: Ticket) -> dict[str, Any] | None:
+    """{"master", "size", "confirmed"} of the ticket's group (as member or master), else None.
+    `size` counts the master and its members: how many called about the incident."""
+    master = ticket.incident_master or (ticket if ticket.incident_members else None)
+    if master is None:
+        return None
+    members = master.incident_members
+    confirmed = ticket.incident_confirmed if ticket is not master else all(m.incident_confirmed for m in members)
+    return {"master": master.number, "size": 1 + len(members), "confirmed": confirmed}

@@ -1,0 +1,96 @@
+"""合并办理 (issue 18) on transient objects: a proposed member follows its master (never
+dispatched), supervisors confirm, split and add, and the master's approved answer becomes each
+member's own answer (with the answer and follow-up effects, under the member's number)."""
+
+from __future__ import annotations
+
+import pytest
+
+from hotline.domain import lifecycle as lc
+from hotline.domain.effects import Effect, effects_of
+from hotline.domain.errors import Forbidden, IllegalTransition, InvalidInput
+from hotline.domain.events import EventKind
+from hotline.models import Status, Ticket
+from tests.hotline.domain.test_lifecycle import (
+    AGENT,
+    PLANNER,
+    STAFF,
+    SUPERVISOR,
+    T0,
+    UNIT,
+    replied,
+    ticket,
+)
+
+
+def member(number: str = "20260930-000002", phone: str = "+8613900000000") -> Ticket:
+    t = ticket()
+    t.number, t.phone, t.events = number, phone, []
+    return t
+
+
+def group() -> tuple[Ticket, Ticket]:
+    master, new = replied(), member()
+    lc.propose_incident_member(new, master, 0.42, at=T0)
+    return master, new
+
+
+def test_a_proposed_member_joins_unconfirmed_and_stays_undispatched() -> None:
+    master, new = group()
+    assert new.incident_master is master and master.incident_members == [new]
+    assert not new.incident_confirmed and new.incident_score == 0.42
+    assert new.status == Status.PENDING_DISPATCH and new.department is None and not new.clocks
+    assert new.events[-1].kind == EventKind.INCIDENT_PROPOSED
+    assert new.events[-1].data == {"master": master.number, "score": 0.42}
+
+
+def test_the_masters_approved_answer_is_each_members_own_answer() -> None:
+    master, new = group()
+    other = member("20260930-000003", "+8613700000000")
+    lc.add_incident_member(master, other, SUPERVISOR, at=T0)
+    lc.review_reply(master, AGENT, accept=True, at=T0)
+    for m in (new, other):
+        event = m.events[-1]
+        assert event.kind == EventKind.INCIDENT_ANSWERED and m.status == Status.REPLIED
+        assert event.data["answer"] == master.events[-1].data["answer"] and event.public
+        assert event.data["master"] == master.number
+    # Each member's citizen is told and asked to rate, as for an approved answer of its own.
+    assert effects_of(EventKind.INCIDENT_ANSWERED) == (Effect.FOLLOW_UP_ROUND, Effect.ANSWER)
+
+
+def test_supervisors_confirm_and_split_others_may_not() -> None:
+    master, new = group()
+    for actor in (AGENT, STAFF):
+        with pytest.raises(Forbidden):
+            lc.confirm_incident(master, actor, at=T0)
+    assert lc.confirm_incident(master, SUPERVISOR, at=T0) == [new.number]
+    assert new.incident_confirmed and master.events[-1].kind == EventKind.INCIDENT_CONFIRMED
+    lc.split_incident_member(master, new, SUPERVISOR, at=T0)
+    assert new.incident_master is None and master.incident_members == []
+    assert new.events[-1].kind == EventKind.INCIDENT_SPLIT
+    with pytest.raises(InvalidInput, match="no incident group"):
+        lc.confirm_incident(master, SUPERVISOR, at=T0)
+
+
+def test_group_rules_a_master_is_no_member_and_a_ticket_with_a_unit_is_not_merged() -> None:
+    master, new = group()
+    with pytest.raises(InvalidInput, match="is a member"):
+        lc.add_incident_member(new, member("20260930-000004"), SUPERVISOR, at=T0)
+    with pytest.raises(IllegalTransition, match="already with a unit"):
+        lc.add_incident_member(member("20260930-000005"), replied(), SUPERVISOR, at=T0)
+    with pytest.raises(IllegalTransition, match="master of a group"):
+        lc.add_incident_member(member("20260930-000006"), master, SUPERVISOR, at=T0)
+    with pytest.raises(InvalidInput, match="own group"):
+        lc.add_incident_member(master, master, SUPERVISOR, at=T0)
+    with pytest.raises(InvalidInput, match="not in"):
+        lc.split_incident_member(master, member("20260930-000007"), SUPERVISOR, at=T0)
+
+
+def test_a_member_cannot_be_dispatched_on_its_own_until_split() -> None:
+    master, new = group()
+    with pytest.raises(IllegalTransition, match="follows its master"):
+        lc.dispatch(new, AGENT, UNIT, reason={"by": "person"}, planner=PLANNER, at=T0)
+    assert new.department is None and new.status == Status.PENDING_DISPATCH
+    lc.split_incident_member(master, new, SUPERVISOR, at=T0)
+    lc.dispatch(new, AGENT, UNIT, reason={"by": "person"}, planner=PLANNER, at=T0)
+    assert new.department is UNIT and new.status == Status.DISPATCHED
