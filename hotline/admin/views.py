@@ -46,7 +46,7 @@ PAGE = 50
 # The home page's groups, in the order an administrator sets a city up.
 GROUPS: tuple[tuple[Any, tuple[str, ...]], ...] = (
     (_l("组织与人员"), ("units", "users")),
-    (_l("分类与派单"), ("topics", "rules")),
+    (_l("分类与派单"), ("topics", "rules", "stopwords")),
     (_l("时限与日历"), ("sla", "days", "years")),
     (_l("热线与消息"), ("lines",)),
 )
@@ -59,6 +59,7 @@ HINTS = {
     "days": _l("法定节假日与调休补班，逐日调整"),
     "years": _l("已完整录入放假安排的年份"),
     "lines": _l("来电号码对应的热线与语音问候"),
+    "stopwords": _l("督办页热点词与增多预警中不显示的词：在内置词表上增加或保留"),
 }
 # What an audit entry records (hotline.identity.audit), not the ticket actions.
 AUDIT_ACTION_LABELS = {

@@ -14,7 +14,7 @@ from hotline.models.messaging import (
     TrackingFailure,
 )
 from hotline.models.org import LEVEL_ORDER, LEVEL_RANK, ApiToken, Department, Level, Role, User
-from hotline.models.rules import DispatchRule, ModelVersion, TrainingExample
+from hotline.models.rules import DispatchRule, ModelVersion, PhraseStopWord, TrainingExample
 from hotline.models.search import SavedView
 from hotline.models.ticket import (
     Channel,
@@ -80,6 +80,7 @@ __all__ = [
     "Notification",
     "NotificationRead",
     "OutboundMessage",
+    "PhraseStopWord",
     "Place",
     "ReplyTemplate",
     "RequestType",
