@@ -101,4 +101,5 @@ NOTIFICATION_KIND_LABELS = {
     "forward_replied": N_("转派已反馈"),
     "forward_sent_back": N_("转派反馈被退回"),
     "forward_returned": N_("转派被退回"),
+    "surge_alert": N_("来电增多预警"),
 }

@@ -4,6 +4,7 @@ from hotline.models.base import Base, utcnow
 from hotline.models.catalogue import Topic
 from hotline.models.figures import FiguresDay, FiguresState
 from hotline.models.forwarding import ForwardTask
+from hotline.models.hotspots import GovernanceTask, SurgeAlert
 from hotline.models.knowledge import KnowledgeArticle, KnowledgeTerm
 from hotline.models.lines import LineNumber
 from hotline.models.messaging import (
@@ -67,6 +68,7 @@ __all__ = [
     "FiguresState",
     "FollowUp",
     "ForwardTask",
+    "GovernanceTask",
     "Intake",
     "IntakeStatus",
     "KnowledgeArticle",
@@ -89,6 +91,7 @@ __all__ = [
     "SlaPolicyRow",
     "Status",
     "SupervisionOrder",
+    "SurgeAlert",
     "Ticket",
     "TicketCounter",
     "TicketEvent",

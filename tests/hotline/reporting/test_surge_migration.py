@@ -10,7 +10,7 @@ from flask import Flask
 from hotline.app.extensions import db
 from hotline.models import Base
 
-TABLES = ("phrase_stop_words",)
+TABLES = ("phrase_stop_words", "surge_alerts", "governance_tasks")
 
 
 def test_the_tables_match_the_models(app: Flask) -> None:
