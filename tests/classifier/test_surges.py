@@ -22,11 +22,12 @@ from classifier.surges import (
     (0, 3.0, 1.0),
     (1, 3.0, 1 - math.exp(-3)),
     (3, 3.0, 1 - math.exp(-3) * (1 + 3 + 4.5)),
-    (10, 2.0, 4.649807e-05),  # scipy.stats.poisson.sf(9, 2)
-    (40, 2.0, 6.92e-37),  # deep in the tail, where 1 - cdf would be 0
+    (10, 2.0, 4.6498075e-05),  # exact sums (decimal, 50 digits)
+    (40, 2.0, 1.9171583e-37),  # deep in the tail, where 1 - cdf would be 0
 ])
 def test_poisson_tail_matches_known_values(k: int, lam: float, tail: float) -> None:
-    assert poisson_tail(k, lam) == pytest.approx(tail, rel=1e-2)
+    # Compared as -log10 (the surprise), so a tail wrongly computed as 0 or 1 cannot pass.
+    assert -math.log10(poisson_tail(k, lam)) == pytest.approx(-math.log10(tail), rel=1e-3, abs=1e-6)
 
 
 def test_the_tail_falls_as_the_count_rises() -> None:
