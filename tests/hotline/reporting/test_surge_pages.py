@@ -38,6 +38,8 @@ def test_a_supervisor_turns_an_alert_into_a_task_and_sees_the_weeks_after(
 
     sign_in(client, "supervisor")
     assert "来电增多预警" in client.get("/supervise").get_data(as_text=True)
+    notices = client.get("/notifications").get_data(as_text=True)
+    assert "来电增多预警" in notices and "12 件" in notices
     page = client.get("/supervise/surges").get_data(as_text=True)
     row = page.split(f'id="alert-{alert.id}"')[1].split("</tr>")[0]
     assert ">12</a>" in row and "停水" in row and "咨询" not in row
