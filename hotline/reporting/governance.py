@@ -3,7 +3,7 @@ the task is closed the page counts the calls about the same street and topic, we
 next to the weeks before the alert, so the centre sees whether the cause went away.
 
 A task is the centre's initiative, not a citizen's ticket: no ticket clocks or SMS, no life-
-cycle event. Each step is audited (entity ``governance_tasks``) like an administrator's change.
+cycle event; the unit is told by a notice. Each step is audited (entity ``governance_tasks``) like an administrator's change.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from hotline.domain.errors import Conflict, InvalidInput, NotFound
 from hotline.identity import audit
-from hotline.models import Department, GovernanceTask, SurgeAlert, Ticket, User
+from hotline.models import Department, GovernanceTask, Notification, SurgeAlert, Ticket, User
+from hotline.reporting import surges
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 OUTCOME_WEEKS = 4  # weeks after closing counted (and weeks before the alert, to compare)
@@ -69,6 +70,11 @@ def create_task(session: Session, user: User, alert: SurgeAlert, unit_code: str,
     alert.status = "tasked"
     session.add(task)
     session.flush()
+    # The unit learns of it in its notices: a task with no ticket has no inbox row of its own.
+    session.add(Notification(
+        department_id=unit.id, kind="governance_task", level="yellow",
+        body=f"主动治理任务：{surges.place_name(session, alert.street)}「{alert.topic.name}」"
+             f"来电增多（{alert.observed} 件），请于 {day.isoformat()} 前治理。{task.note or ''}"))
     audit.record(session, user, "governance_tasks", task.id, audit.CREATE, None, _task_dict(task))
     return task
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from hotline.app import unit_of_work
 from hotline.app.extensions import db
-from hotline.models import AuditEntry, GovernanceTask, Place, SurgeAlert, Topic
+from hotline.models import AuditEntry, GovernanceTask, Notification, Place, SurgeAlert, Topic
 from hotline.reporting import governance, surges
 from tests.hotline.admin.helpers import post, sign_in
 from tests.hotline.reporting.test_surges import _calls
@@ -59,6 +59,8 @@ def test_a_supervisor_turns_an_alert_into_a_task_and_sees_the_weeks_after(
     task = db.session.scalars(select(GovernanceTask)).one()
     assert (task.department.code, task.note, task.status, alert.status) == \
         ("zjj", "排查管网", "open", "tasked")
+    told = db.session.scalars(select(Notification).where(Notification.kind == "governance_task")).one()
+    assert told.department_id == task.department_id and due in told.body and "排查管网" in told.body
     assert post(client, path, {"unit": "zjj", "due": due}).status_code == 409  # handled already
     page = client.get("/supervise/surges").get_data(as_text=True)
     assert f'id="alert-{alert.id}"' not in page and f'id="task-{task.id}"' in page
