@@ -37,8 +37,10 @@ tolerance=0.005) -> RetrainResult(model, metrics, activate, reason, active_metri
 ``UrgencyRules.from_records(records)``, ``UrgencyRules.default()``,
 ``rules.classify(text, when=None) -> (level, rule_name | None)``; ``RuleError``.
 
-``hot_topics(period_texts, baseline_texts=(), *, top=20, user_words=()) -> list[HotTopic]``
-    ``HotTopic(phrase, count, score)``.
+``hot_topics(period_texts, baseline_texts=(), *, top=20, user_words=(), stop_words=None)
+-> list[HotTopic]``
+    ``HotTopic(phrase, count, score)``; ``stop_words`` None drops the shipped
+    ``phrase_stopwords.txt`` (``trends.stop_list(added, kept)`` applies an administrator's list).
 
 ``RiskRules.from_records(records)``, ``RiskRules.default()``, ``rules.assess(text) ->
 RiskFinding | None``: risk triage (self-harm, violence, mass gatherings, children and the

@@ -5,6 +5,10 @@ Lift compares a phrase's share of this period's texts with its share of the base
 table (general Chinese), which ranks like TF-IDF: frequent here, rare in general. Phrases are
 words and adjacent word pairs ("燃气" + "泄漏" -> "燃气泄漏"), because a pair names a problem
 where either word alone is vague.
+
+Words that name neither a place nor a problem (咨询, 今年, 不能) are dropped before phrases are
+formed, so no pair spans them: the shipped ``phrase_stopwords.txt`` plus what administrators
+add or keep (``hotline.reporting.stopwords`` reads their list from the database).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 from itertools import pairwise
 from pathlib import Path
 
@@ -34,6 +39,22 @@ class HotTopic:
 
 
 @lru_cache(maxsize=1)
+def phrase_stop_words() -> frozenset[str]:
+    """The shipped list of words without a place or problem in them (``phrase_stopwords.txt``).
+
+    Separate from ``stopwords.txt``, which also feeds the classifier's features: 咨询 and 投诉
+    say nothing about where a problem is, but they do tell the request type.
+    """
+    lines = resources.files(__package__).joinpath("phrase_stopwords.txt").read_text(encoding="utf-8")
+    return frozenset({line.strip() for line in lines.splitlines() if not line.startswith("#")} - {""})
+
+
+def stop_list(added: Iterable[str] = (), kept: Iterable[str] = ()) -> frozenset[str]:
+    """The shipped list with an administrator's additions, less the shipped words they keep."""
+    return (phrase_stop_words() | {w.strip() for w in added if w.strip()}) - set(kept)
+
+
+@lru_cache(maxsize=1)
 def _jieba_idf() -> tuple[dict[str, float], float]:
     path = Path(jieba.__file__).parent / "analyse" / "idf.txt"
     idf = {}
@@ -51,30 +72,38 @@ def _is_phrase_word(word: str) -> bool:
 Phrase = tuple[str, ...]  # one word or a pair of adjacent words
 
 
-def _phrases(segmenter: Segmenter, text: str) -> set[Phrase]:
-    words = [w if _is_phrase_word(w) else None for w in segmenter.words(normalize(text))]
+def _phrases(segmenter: Segmenter, text: str, stop: frozenset[str]) -> set[Phrase]:
+    words = [w if _is_phrase_word(w) and w not in stop else None
+             for w in segmenter.words(normalize(text))]
     found: set[Phrase] = {(w,) for w in words if w}
     found.update((a, b) for a, b in pairwise(words) if a and b)
     return found
 
 
-def _doc_counts(segmenter: Segmenter, texts: Iterable[str]) -> tuple[Counter[Phrase], int]:
+def _doc_counts(segmenter: Segmenter, texts: Iterable[str],
+                stop: frozenset[str]) -> tuple[Counter[Phrase], int]:
     counts: Counter[Phrase] = Counter()
     n = 0
     for text in texts:
-        counts.update(_phrases(segmenter, text))
+        counts.update(_phrases(segmenter, text, stop))
         n += 1
     return counts, n
 
 
 def hot_topics(period_texts: Sequence[str], baseline_texts: Sequence[str] = (), *,
-               top: int = 20, user_words: Sequence[str] = ()) -> list[HotTopic]:
-    """The ``top`` phrases over-represented in ``period_texts``, best first."""
+               top: int = 20, user_words: Sequence[str] = (),
+               stop_words: frozenset[str] | None = None) -> list[HotTopic]:
+    """The ``top`` phrases over-represented in ``period_texts``, best first.
+
+    ``stop_words``: the words no phrase may contain; None is the shipped list (``stop_list()``
+    builds one with an administrator's changes).
+    """
     segmenter = segmenter_for(user_words)
-    counts, n = _doc_counts(segmenter, period_texts)
+    stop = phrase_stop_words() if stop_words is None else stop_words
+    counts, n = _doc_counts(segmenter, period_texts, stop)
     if not n:
         return []
-    base, n_base = _doc_counts(segmenter, baseline_texts)
+    base, n_base = _doc_counts(segmenter, baseline_texts, stop)
     if not n_base:
         idf, median = _jieba_idf()
 

@@ -27,3 +27,8 @@ from workers.figures import refresh_figures  # noqa: E402
 
 FIGURES_SECONDS = 60
 cron.register(refresh_figures, queue_name=DEFAULT_QUEUE, interval=FIGURES_SECONDS)
+# 未诉先办: street × topic counts against their own weeks before (hotline.reporting.surges).
+from workers.hotspots import scan_surges  # noqa: E402
+
+SURGE_SCAN_SECONDS = 900
+cron.register(scan_surges, queue_name=DEFAULT_QUEUE, interval=SURGE_SCAN_SECONDS)

@@ -6,7 +6,7 @@ pages and the API change those rows, so each change is validated, audited and se
 
 from __future__ import annotations
 
-from hotline.admin.catalogue import LINES, TOPICS
+from hotline.admin.catalogue import LINES, STOP_WORDS, TOPICS
 from hotline.admin.entity import Entity, Registry
 from hotline.admin.org import UNITS, USERS
 from hotline.admin.risk import DUTY, RISKS
@@ -14,7 +14,7 @@ from hotline.admin.routing import DAYS, RULES, SLA, YEARS
 
 ENTITIES = Registry({
     "units": UNITS, "users": USERS, "topics": TOPICS, "rules": RULES, "sla": SLA,
-    "days": DAYS, "years": YEARS, "lines": LINES,
+    "days": DAYS, "years": YEARS, "lines": LINES, "stopwords": STOP_WORDS,
     # risk triage (issue 19)
     "risks": RISKS, "duty": DUTY,
 })

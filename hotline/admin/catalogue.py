@@ -1,5 +1,6 @@
 """The topic catalogue (a tree the classifier and the dispatch rules refer to) and the hotline
-numbers: which dialled number is which line, and the greeting a caller hears."""
+numbers: which dialled number is which line, and the greeting a caller hears; and the words the
+hot phrases leave out."""
 
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from classifier.trends import phrase_stop_words
 from hotline.admin import fields as f
 from hotline.admin.entity import Entity
 from hotline.admin.fields import Field
 from hotline.app.i18n import Labels
 from hotline.app.labels import LINE_LABELS
 from hotline.domain.errors import InvalidInput
-from hotline.models import Line, LineNumber, Topic, User
+from hotline.models import Line, LineNumber, PhraseStopWord, Topic, User
 
 # --- topics -----------------------------------------------------------------------------------
 
@@ -96,6 +98,46 @@ LINES = Entity(
     columns=(("number", _l("号码")), ("line", _l("热线")), ("greeting", _l("语音问候")),
              ("active", _l("启用"))),
     order=(LineNumber.line, LineNumber.number),
+    routing=False,
+    deletable=True,
+)
+
+
+# --- hot-phrase stop words --------------------------------------------------------------------
+
+
+def stop_word_dict(row: PhraseStopWord) -> dict[str, Any]:
+    return {"id": row.id, "word": row.word, "keep": row.keep, "active": row.active,
+            "note": row.note}
+
+
+def _fill_stop_word(session: Session, row: PhraseStopWord, data: Mapping[str, Any],
+                    _user: User) -> None:
+    word = f.required(data, "word", 20)
+    if any(ch.isspace() for ch in word):
+        raise InvalidInput(_("一行只填一个词，不能有空格"), field="word")
+    row.word = word
+    f.unique(session, PhraseStopWord, PhraseStopWord.word, row.word, row, "word")
+    row.keep = f.flag(data, "keep", default=False)
+    if row.keep and word not in phrase_stop_words():
+        raise InvalidInput(_("“%(word)s”不在内置停用词表中，无需保留", word=word), field="word")
+    row.active = f.flag(data, "active")
+    row.note = f.opt(data, "note", 200)
+
+
+STOP_WORDS = Entity(
+    PhraseStopWord, _fill_stop_word, stop_word_dict, _l("热点词停用词"),
+    fields=(
+        Field("word", _l("词语"), required=True,
+              help=_l("热点词和增多预警中不显示的词，如“咨询”“今年”；内置词表之外的词在此补充")),
+        Field("keep", _l("保留（取消内置停用词）"), "checkbox",
+              help=_l("勾选后，内置词表中的这个词重新出现在热点词中")),
+        Field("active", _l("启用"), "checkbox"),
+        Field("note", _l("说明")),
+    ),
+    columns=(("word", _l("词语")), ("keep", _l("保留（取消内置停用词）")), ("active", _l("启用")),
+             ("note", _l("说明"))),
+    order=(PhraseStopWord.word,),
     routing=False,
     deletable=True,
 )

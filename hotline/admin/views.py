@@ -46,7 +46,7 @@ PAGE = 50
 # The home page's groups, in the order an administrator sets a city up.
 GROUPS: tuple[tuple[Any, tuple[str, ...]], ...] = (
     (_l("组织与人员"), ("units", "users")),
-    (_l("分类与派单"), ("topics", "rules")),
+    (_l("分类与派单"), ("topics", "rules", "stopwords")),
     (_l("时限与日历"), ("sla", "days", "years")),
     (_l("热线与消息"), ("lines",)),
     (_l("风险研判"), ("risks", "duty")),
@@ -62,6 +62,7 @@ HINTS = {
     "lines": _l("来电号码对应的热线与语音问候"),
     "risks": _l("自伤、暴力、群体聚集、儿童老人安危 → 紧急并标记风险；极高风险立即通知值班督办"),
     "duty": _l("接收极高风险预警短信的值班督办手机"),
+    "stopwords": _l("督办页热点词与增多预警中不显示的词：在内置词表上增加或保留"),
 }
 # What an audit entry records (hotline.identity.audit), not the ticket actions.
 AUDIT_ACTION_LABELS = {

@@ -134,4 +134,6 @@ NOTIFICATION_KIND_LABELS = {
     "forward_sent_back": N_("转派反馈被退回"),
     "forward_returned": N_("转派被退回"),
     "risk_alert": N_("风险预警"),
+    "surge_alert": N_("来电增多预警"),
+    "governance_task": N_("主动治理任务"),
 }

@@ -5,6 +5,7 @@ from hotline.models.casework import Appeal, Suspension
 from hotline.models.catalogue import Topic
 from hotline.models.figures import FiguresDay, FiguresState
 from hotline.models.forwarding import ForwardTask
+from hotline.models.hotspots import GovernanceTask, SurgeAlert
 from hotline.models.knowledge import KnowledgeArticle, KnowledgeTerm
 from hotline.models.lines import LineNumber
 from hotline.models.messaging import (
@@ -16,7 +17,7 @@ from hotline.models.messaging import (
 )
 from hotline.models.org import LEVEL_ORDER, LEVEL_RANK, ApiToken, Department, Level, Role, User
 from hotline.models.risk import DutySupervisor, RiskRule
-from hotline.models.rules import DispatchRule, ModelVersion, TrainingExample
+from hotline.models.rules import DispatchRule, ModelVersion, PhraseStopWord, TrainingExample
 from hotline.models.search import SavedView
 from hotline.models.ticket import (
     Channel,
@@ -71,6 +72,7 @@ __all__ = [
     "FiguresState",
     "FollowUp",
     "ForwardTask",
+    "GovernanceTask",
     "Intake",
     "IntakeStatus",
     "KnowledgeArticle",
@@ -84,6 +86,7 @@ __all__ = [
     "Notification",
     "NotificationRead",
     "OutboundMessage",
+    "PhraseStopWord",
     "Place",
     "ReplyTemplate",
     "RequestType",
@@ -93,6 +96,7 @@ __all__ = [
     "SlaPolicyRow",
     "Status",
     "SupervisionOrder",
+    "SurgeAlert",
     "Suspension",
     "Ticket",
     "TicketCounter",

@@ -64,3 +64,19 @@ class TrainingExample(Base):
     label: Mapped[str] = mapped_column(String(40))
     created_by: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PhraseStopWord(Base):
+    """An administrator's change to the hot-phrase stop-word list (classifier/phrase_stopwords.txt).
+
+    The shipped file is the list; a row adds a word to it, or with ``keep`` takes a shipped word
+    back out (a word that names a problem in this city). Inactive rows change nothing.
+    """
+
+    __tablename__ = "phrase_stop_words"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    word: Mapped[str] = mapped_column(String(20), unique=True)
+    keep: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    note: Mapped[str | None] = mapped_column(String(200))

@@ -27,7 +27,7 @@ from hotline.domain.deadlines import kind_label
 from hotline.domain.errors import InvalidInput
 from hotline.domain.lifecycle import APPEAL_KINDS
 from hotline.models import LEVEL_RANK, Department, Level, Place, Topic
-from hotline.reporting import figures
+from hotline.reporting import figures, phrases
 from hotline.reporting.figures import Counts, Period
 from hotline.tickets.escalation import clock_state
 from hotline.tickets.reply_review import BAND_LABELS
@@ -167,8 +167,10 @@ class Dashboard:
         return figures.overdue_count(self.session, self.now)
 
     def hot_topics(self) -> list[Any]:
-        """The week's phrases over-represented against the three weeks before (cached)."""
-        key = f"{self.period.end.isoformat()}"
+        """The week's phrases over-represented against the three weeks before (cached; a change
+        of the stop-word list is a new key, so an administrator's edit shows at once)."""
+        stop = phrases.stop_words(self.session)
+        key = f"{self.period.end.isoformat()}:{hash(stop)}"
         hit = _hot_cache.get(key)
         if hit and clock.monotonic() - hit[0] < HOT_TOPIC_TTL:
             return hit[1]
@@ -176,7 +178,7 @@ class Dashboard:
         week = figures.period_texts(self.session, hi - timedelta(days=7), hi, HOT_TOPIC_SAMPLE)
         before = figures.period_texts(self.session, hi - timedelta(days=28),
                                       hi - timedelta(days=7), HOT_TOPIC_SAMPLE)
-        found = hot_topics(week, before, top=10)
+        found = hot_topics(week, before, top=10, stop_words=stop)
         _hot_cache.clear()
         _hot_cache[key] = (clock.monotonic(), found)
         return found

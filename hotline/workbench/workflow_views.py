@@ -53,12 +53,13 @@ from hotline.models import (
     Department,
     Role,
     Status,
+    SurgeAlert,
     Ticket,
     Topic,
     User,
     utcnow,
 )
-from hotline.reporting import dashboard
+from hotline.reporting import dashboard, governance, surges
 from hotline.reporting.figures import Period, today_in_shanghai
 from hotline.tickets.actions import action_named, find, perform
 from hotline.tickets.catalogue import BY_NAME, TicketAction
@@ -275,6 +276,7 @@ def supervise() -> Any:
                            risks=risks, risk_total=risk_total,
                            charts=dashboard.chart_data(board),
                            order_counts=board.orders[0], overdue_total=board.overdue_total,
+                           open_surges=len(surges.open_alerts(db.session)),
                            period_links=dashboard.period_links(board.period.end),
                            state_labels=dashboard.state_labels(),
                            rate=lambda value: str(tables.Rate(value)))
@@ -356,3 +358,59 @@ def notifications_read() -> Any:
     back = {k: v for k in ("kind", "ticket", "cause", "each", "page")
             if (v := request.form.get(f"back_{k}", ""))}
     return redirect(url_for("work.notifications", **back))
+
+
+# --- 未诉先办: surge alerts and 主动治理 tasks (hotline.reporting.surges, .governance) ----------
+
+
+def _alert_link(alert: SurgeAlert) -> str:
+    """The alert's tickets in the ticket search: its street, topic and the window's days."""
+    first = alert.window_start.astimezone(SHANGHAI).date()
+    last = alert.window_end.astimezone(SHANGHAI).date()
+    return url_for("search.tickets", street=alert.street, topic=alert.topic.code,
+                   created_from=first.isoformat(), created_to=last.isoformat())
+
+
+@bp.get("/supervise/surges")
+@requires(Permission.SUPERVISE)
+def surge_list() -> Any:
+    """Open surge alerts (turn into a task or dismiss) and the governance tasks with, once
+    closed, the calls of the weeks after next to the weeks before."""
+    now = utcnow()
+    board = _board()
+    alerts = surges.open_alerts(db.session)
+    tasks = governance.tasks(db.session)
+    return render_template(
+        "work/surges.html", alerts=alerts, tasks=tasks, link=_alert_link,
+        place=lambda code: surges.place_name(db.session, code),
+        outcomes={t.id: governance.outcome(db.session, t, now) for t in tasks},
+        units=board.active_units, today=today_in_shanghai(now),
+        weeks=governance.OUTCOME_WEEKS)
+
+
+@bp.post("/supervise/surges/<int:key>")
+@requires(Permission.SUPERVISE)
+def surge_decide(key: int) -> Any:
+    """`_action` task (unit, due, note) or dismiss."""
+    alert = governance.find_alert(db.session, key)
+    if request.form.get("_action") == "dismiss":
+        governance.dismiss(db.session, current_user, alert)
+        message = _("预警已忽略")
+    else:
+        governance.create_task(db.session, current_user, alert, request.form.get("unit", ""),
+                               request.form.get("due", ""), request.form.get("note"),
+                               today_in_shanghai(utcnow()))
+        message = _("已转为主动治理任务")
+    unit_of_work.commit(db.session)
+    flash(message)
+    return redirect(url_for("work.surge_list"), 303)
+
+
+@bp.post("/supervise/governance/<int:key>/close")
+@requires(Permission.SUPERVISE)
+def governance_close(key: int) -> Any:
+    task = governance.find_task(db.session, key)
+    governance.close_task(db.session, current_user, task, request.form.get("result", ""), utcnow())
+    unit_of_work.commit(db.session)
+    flash(_("治理任务已办结"))
+    return redirect(url_for("work.surge_list"), 303)

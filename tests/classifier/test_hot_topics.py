@@ -4,6 +4,8 @@ import random
 import time
 
 from classifier import HotTopic, hot_topics
+from classifier.text import stop_words
+from classifier.trends import phrase_stop_words, stop_list
 from tests.classifier.conftest import synthetic_corpus
 
 
@@ -44,3 +46,32 @@ def test_a_few_thousand_texts_in_under_two_seconds() -> None:
     started = time.perf_counter()
     hot_topics(period, period[:1000])
     assert len(period) >= 3000 and time.perf_counter() - started < 2.0
+
+
+def _petitions(n: int = 200, seed: int = 0) -> list[str]:
+    """Citizens' wording: every message asks (咨询), says when (今年) and what fails (不能)."""
+    rng = random.Random(seed)
+    problems = ["小区停水", "路灯不亮", "噪音扰民", "垃圾清运", "占道经营", "公交线路", "医保报销",
+                "房屋漏水", "工资拖欠", "学校入学"]
+    return [f"{rng.choice(['咨询', '我想咨询', '今年', '不能'])}东湖街道{rng.choice(problems)}"
+            f"的事，今年一直不能解决，咨询一下怎么办" for _ in range(n)]
+
+
+def test_function_words_no_longer_lead_the_list() -> None:
+    unfiltered = [t.phrase for t in hot_topics(_petitions(), top=8, stop_words=frozenset())]
+    assert {"今年", "今年不能"} & set(unfiltered)  # what the dashboard showed before the list
+    phrases = [t.phrase for t in hot_topics(_petitions(), top=8)]
+    assert not any(word in p for p in phrases for word in ("咨询", "今年", "不能", "怎么办"))
+    assert {"小区停水", "房屋漏水"} & set(phrases)
+
+
+def test_an_administrators_list_adds_and_keeps_words() -> None:
+    stop = stop_list(added=["东湖"], kept=["今年"])
+    assert "东湖" in stop and "今年" not in stop and "咨询" in stop
+    phrases = [t.phrase for t in hot_topics(_petitions(), top=20, stop_words=stop)]
+    assert "今年" in phrases and "东湖" not in phrases and "咨询" not in phrases
+
+
+def test_the_shipped_phrase_list_leaves_the_classifiers_words_alone() -> None:
+    # 咨询 tells the request type: the model's own stop list must not drop it.
+    assert "咨询" in phrase_stop_words() and "咨询" not in stop_words()

@@ -173,7 +173,7 @@ def _visits(numbers: dict[str, str]) -> Iterator[Visit]:
         "zjj": ["/home", "/inbox", "/reply-templates", "/notifications",
                 *(f"/tickets/{n}" for n in numbers.values()), "/admin/"],
         "zjj-lead": ["/inbox", "/notifications", f"/tickets/{numbers['signed']}"],
-        "supervisor": ["/supervise", "/supervise/overdue", "/notifications", "/tickets",
+        "supervisor": ["/supervise", "/supervise/overdue", "/supervise/surges", "/notifications", "/tickets",
                        f"/tickets/{numbers['answered']}", f"/tickets/{numbers['signed']}"],
         "admin": ["/admin/", "/admin/audit", "/admin/models", "/admin/knowledge/",
                   "/admin/message-templates",

@@ -1,0 +1,137 @@
+"""主动治理: a supervisor turns a surge alert into a unit's task, with its own deadline; after
+the task is closed the page counts the calls about the same street and topic, week by week,
+next to the weeks before the alert, so the centre sees whether the cause went away.
+
+A task is the centre's initiative, not a citizen's ticket: no ticket clocks or SMS, no life-
+cycle event; the unit is told by a notice. Each step is audited (entity ``governance_tasks``) like an administrator's change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hotline.domain.errors import Conflict, InvalidInput, NotFound
+from hotline.identity import audit
+from hotline.models import Department, GovernanceTask, Notification, SurgeAlert, Ticket, User
+from hotline.reporting import surges
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+OUTCOME_WEEKS = 4  # weeks after closing counted (and weeks before the alert, to compare)
+MAX_DAYS = 180  # a deadline further away than this is a typing mistake
+
+
+def find_alert(session: Session, key: int) -> SurgeAlert:
+    alert = session.get(SurgeAlert, key)
+    if alert is None:
+        raise NotFound(f"预警 {key} 不存在 / no alert {key}")
+    return alert
+
+
+def find_task(session: Session, key: int) -> GovernanceTask:
+    task = session.get(GovernanceTask, key)
+    if task is None:
+        raise NotFound(f"治理任务 {key} 不存在 / no task {key}")
+    return task
+
+
+def _task_dict(task: GovernanceTask) -> dict[str, object]:
+    return {"id": task.id, "alert": task.alert_id, "unit": task.department.code,
+            "due": task.due.isoformat(), "status": task.status, "note": task.note,
+            "result": task.result}
+
+
+def create_task(session: Session, user: User, alert: SurgeAlert, unit_code: str, due: str,
+                note: str | None, today: date) -> GovernanceTask:
+    """The alert's task for `unit_code`, due at the end of Shanghai day `due` (YYYY-MM-DD)."""
+    if alert.status != "open":
+        raise Conflict("此预警已处理 / this alert has been handled already")
+    text = unit_code.strip()  # a code, or the type-ahead's "名称（代码）"
+    code = text[text.rindex("（") + 1:-1] if text.endswith("）") and "（" in text else text
+    unit = session.scalars(select(Department).where(Department.code == code,
+                                                    Department.active)).one_or_none()
+    if unit is None:
+        raise InvalidInput(f"未知单位 / unknown unit: {unit_code}", field="unit")
+    try:
+        day = date.fromisoformat(due.strip())
+    except ValueError:
+        raise InvalidInput("期限须为日期 YYYY-MM-DD / due must be a date", field="due") from None
+    if not today <= day <= today + timedelta(days=MAX_DAYS):
+        raise InvalidInput(f"期限须在今天至 {MAX_DAYS} 天内 / due must be within {MAX_DAYS} days",
+                           field="due")
+    end = datetime.combine(day + timedelta(days=1), time(), SHANGHAI) - timedelta(seconds=1)
+    task = GovernanceTask(alert=alert, department=unit, due=end, note=(note or "").strip() or None,
+                          status="open", created_by=user.username)
+    alert.status = "tasked"
+    session.add(task)
+    session.flush()
+    # The unit learns of it in its notices: a task with no ticket has no inbox row of its own.
+    session.add(Notification(
+        department_id=unit.id, kind="governance_task", level="yellow",
+        body=f"主动治理任务：{surges.place_name(session, alert.street)}「{alert.topic.name}」"
+             f"来电增多（{alert.observed} 件），请于 {day.isoformat()} 前治理。{task.note or ''}"))
+    audit.record(session, user, "governance_tasks", task.id, audit.CREATE, None, _task_dict(task))
+    return task
+
+
+def dismiss(session: Session, user: User, alert: SurgeAlert) -> None:
+    """Not worth a task (a known event, already handled): off the open list, audited."""
+    if alert.status != "open":
+        raise Conflict("此预警已处理 / this alert has been handled already")
+    alert.status = "dismissed"
+    audit.record(session, user, "surge_alerts", alert.id, audit.UPDATE, {"status": "open"},
+                 {"status": "dismissed"})
+
+
+def close_task(session: Session, user: User, task: GovernanceTask, result: str,
+               now: datetime) -> None:
+    if task.status != "open":
+        raise Conflict("此任务已办结 / this task is closed already")
+    if not result.strip():
+        raise InvalidInput("请填写治理结果 / say what was done", field="result")
+    before = _task_dict(task)
+    task.status, task.result = "closed", result.strip()[:2000]
+    task.closed_by, task.closed_at = user.username, now
+    audit.record(session, user, "governance_tasks", task.id, audit.UPDATE, before, _task_dict(task))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Calls about the task's street and topic: a week each, before the alert and after closing."""
+
+    before: list[int]  # the OUTCOME_WEEKS weeks before the alert's window, oldest first
+    after: list[int]  # the complete weeks since closing, up to OUTCOME_WEEKS
+    running: int  # calls in the week under way (not complete yet)
+
+
+def _count(session: Session, alert: SurgeAlert, lo: datetime, hi: datetime) -> int:
+    return session.scalar(select(func.count()).select_from(Ticket).where(
+        Ticket.street == alert.street, Ticket.topic_id == alert.topic_id,
+        Ticket.repeat_of_id.is_(None), Ticket.created_at >= lo, Ticket.created_at < hi)) or 0
+
+
+def outcome(session: Session, task: GovernanceTask, now: datetime) -> Outcome | None:
+    if task.closed_at is None:
+        return None
+    alert, week = task.alert, timedelta(weeks=1)
+    start = alert.window_start
+    before = [_count(session, alert, start - (k + 1) * week, start - k * week)
+              for k in reversed(range(OUTCOME_WEEKS))]
+    after, lo = [], task.closed_at
+    while len(after) < OUTCOME_WEEKS and lo + week <= now:
+        after.append(_count(session, alert, lo, lo + week))
+        lo += week
+    running = _count(session, alert, lo, now) if len(after) < OUTCOME_WEEKS else 0
+    return Outcome(before, after, running)
+
+
+def tasks(session: Session, limit: int = 50) -> Sequence[GovernanceTask]:
+    """Open tasks first, by deadline; then the closed ones, latest first."""
+    return session.scalars(select(GovernanceTask).order_by(
+        GovernanceTask.status.desc(), GovernanceTask.closed_at.desc(), GovernanceTask.due)
+        .limit(limit)).all()

@@ -1,0 +1,75 @@
+"""The surge statistics: the Poisson tail against known values, and when a count is a jump."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from classifier.surges import (
+    DAY,
+    HOUR,
+    Surge,
+    SurgeRule,
+    expected_count,
+    poisson_tail,
+    surge,
+    surprise,
+)
+
+
+@pytest.mark.parametrize(("k", "lam", "tail"), [
+    (0, 3.0, 1.0),
+    (1, 3.0, 1 - math.exp(-3)),
+    (3, 3.0, 1 - math.exp(-3) * (1 + 3 + 4.5)),
+    (10, 2.0, 4.6498075e-05),  # exact sums (decimal, 50 digits)
+    (40, 2.0, 1.9171583e-37),  # deep in the tail, where 1 - cdf would be 0
+])
+def test_poisson_tail_matches_known_values(k: int, lam: float, tail: float) -> None:
+    # Compared as -log10 (the surprise), so a tail wrongly computed as 0 or 1 cannot pass.
+    assert -math.log10(poisson_tail(k, lam)) == pytest.approx(-math.log10(tail), rel=1e-3, abs=1e-6)
+
+
+def test_the_tail_falls_as_the_count_rises() -> None:
+    tails = [poisson_tail(k, 4.0) for k in range(30)]
+    assert tails == sorted(tails, reverse=True) and tails[0] == 1.0
+
+
+def test_surprise_is_minus_log10_of_the_tail() -> None:
+    assert surprise(10, 2.0) == pytest.approx(4.33, abs=0.01)
+    assert surprise(2, 2.0) < 1.0
+    assert surprise(500, 0.05) > 100  # never infinite, never an error
+
+
+def test_the_baseline_mean_has_a_floor() -> None:
+    assert expected_count([2, 4, 3, 3], 0.5) == 3.0
+    assert expected_count([0] * 8, 0.5) == 0.5
+    assert expected_count([], 0.5) == 0.5
+
+
+def test_a_jump_against_the_cells_own_normal_is_a_surge() -> None:
+    quiet = [1, 0, 2, 1, 0, 1, 1, 2]
+    found = surge(12, quiet, DAY)
+    assert isinstance(found, Surge) and found.observed == 12 and found.expected == 1.0
+    assert found.surprise >= DAY.threshold
+
+
+def test_an_ordinary_day_is_not_a_surge() -> None:
+    busy = [20, 18, 25, 22, 19, 21, 24, 23]
+    assert surge(26, busy, DAY) is None  # many calls, but as many as on other Mondays
+    assert surge(3, [1, 0, 2, 1, 0, 1, 1, 2], DAY) is None  # below the minimum count
+
+
+def test_count_ratio_and_surprise_must_all_be_reached() -> None:
+    assert surge(6, [0] * 8, DAY) is not None  # floor 0.5: six calls from nowhere
+    assert surge(5, [0] * 8, DAY) is None  # surprise 3.8, below 4
+    assert surge(4, [0] * 8, SurgeRule(threshold=0.0, min_count=5, min_ratio=1.0, floor=0.5)) is None
+    lenient = SurgeRule(threshold=0.0, min_count=1, min_ratio=3.0, floor=0.5)
+    assert surge(5, [2] * 8, lenient) is None  # 2.5 x the normal, below the ratio
+    strict = SurgeRule(threshold=50.0, min_count=1, min_ratio=1.0, floor=0.5)
+    assert surge(12, [1] * 8, strict) is None  # surprising, but not that surprising
+
+
+def test_the_hour_for_emergencies_sees_three_urgent_calls_from_a_quiet_place() -> None:
+    assert surge(3, [0] * 8, HOUR) is not None
+    assert surge(2, [0] * 8, HOUR) is None
