@@ -34,7 +34,8 @@ def test_the_defaults_are_the_readmes() -> None:
     assert s.attachment_max_bytes == 10 * 1024 * 1024
     assert s.web_intake_rate_limit == "10 per minute"
     assert s.ratelimit_storage_uri == "memory://" and s.ratelimit_enabled
-    assert s.intake == config.IntakeSettings(requeue_after=timedelta(seconds=60), max_attempts=5)
+    assert s.intake == config.IntakeSettings(requeue_after=timedelta(seconds=60), max_attempts=5,
+                                       incident_proposals=False)
     assert s.training_timeout_seconds == 1800
     assert s.session == config.SessionSettings(idle=timedelta(minutes=30),
                                                max_age=timedelta(hours=12))
@@ -64,7 +65,7 @@ def test_every_variable_is_read() -> None:
         "HOTLINE_DATA_DIR": "/data", "HOTLINE_INSTANCE_DIR": "/inst", "HOTLINE_MODEL_DIR": "/m",
         "WEB_INTAKE_RATE_LIMIT": "3 per minute", "RATELIMIT_STORAGE_URI": "redis://r:6379/3",
         "INTAKE_REQUEUE_AFTER_SECONDS": "90", "TRAINING_TIMEOUT_SECONDS": "60",
-        "INTAKE_MAX_ATTEMPTS": "2", "SESSION_IDLE_MINUTES": "20", "SESSION_MAX_HOURS": "8.5",
+        "INTAKE_MAX_ATTEMPTS": "2", "INCIDENT_PROPOSALS": "1", "SESSION_IDLE_MINUTES": "20", "SESSION_MAX_HOURS": "8.5",
         "TRUSTED_PROXIES": "1", "LOGIN_MAX_FAILURES": "3", "LOGIN_LOCK_MINUTES": "7",
         "WORKING_HOURS": "08:30-12:00, 14:00-18:00", "DEADLINE_WARN_FRACTION": "0.5",
         "HOTLINE_ATTACHMENT_DIR": "/att", "ATTACHMENT_MAX_BYTES": "1024",
@@ -86,7 +87,7 @@ def test_every_variable_is_read() -> None:
     assert (s.data_dir, s.instance_dir, s.model_dir, s.attachment_dir) == \
         (Path("/data"), Path("/inst"), Path("/m"), Path("/att"))
     assert (s.web_intake_rate_limit, s.ratelimit_storage_uri) == ("3 per minute", "redis://r:6379/3")
-    assert s.intake == config.IntakeSettings(timedelta(seconds=90), 2)
+    assert s.intake == config.IntakeSettings(timedelta(seconds=90), 2, True)
     assert s.training_timeout_seconds == 60 and s.trusted_proxies == 1
     assert s.session == config.SessionSettings(timedelta(minutes=20), timedelta(hours=8.5))
     assert s.login == config.LoginSettings(3, timedelta(minutes=7))

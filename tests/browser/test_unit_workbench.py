@@ -83,7 +83,7 @@ def test_the_lead_names_a_handler_who_finds_the_ticket_under_mine(
     assert page.get_by_role("link", name=assigned.number).is_visible()
     assert page.locator("#inbox-table a.ticket-link").count() == 1  # the other ticket is not mine
     shot(page, "unit-inbox-mine-1366")
-    page.get_by_role("link", name="本单位").click()
+    page.get_by_role("link", name="本单位", exact=True).click()
     assert page.locator("#inbox-table a.ticket-link").count() == 2
 
 

@@ -7,7 +7,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.hotline.api.test_api import token
-from tests.hotline.intake.test_incidents import PLACE, SAME
+from tests.hotline.intake.test_incidents import PLACE, SAME, proposals_on  # noqa: F401
 from tests.hotline.intake.test_street_routing import PROPERTY, routed_confidently
 from tests.hotline.tickets.helpers import new_ticket
 
