@@ -161,10 +161,11 @@ def lead_unit_id(ticket: Ticket) -> int | None:
     return ticket.department.id if ticket.department is not None else ticket.department_id
 
 
-def _require_unit(ticket: Ticket, actor: Actor, permission: Permission, action: str) -> None:
-    """The lead unit's people, and of them the posts holding `permission` (退单 and 延期 need
-    the unit's lead)."""
-    if actor.department_id != lead_unit_id(ticket) or actor.role not in UNIT_ROLES:
+def _require_unit(ticket: Ticket, actor: Actor, permission: Permission, action: str,
+                  unit: int | None = None) -> None:
+    """The lead unit's people (or `unit`'s), and of them the posts holding `permission` (退单
+    and 延期 need the unit's lead)."""
+    if actor.department_id != (unit or lead_unit_id(ticket)) or actor.role not in UNIT_ROLES:
         raise Forbidden(
             f"只有承办单位可以 {action} / only the assigned unit may {action}"
         )
@@ -775,15 +776,18 @@ def reopen(ticket: Ticket, actor: Actor, reason: str, *, planner: Planner | None
 
 
 def assign(ticket: Ticket, actor: Actor, handler: User, *, at: datetime | None = None) -> None:
-    """经办人: the lead of the unit holding the ticket names the person who works it.
+    """经办人: the lead of the unit working the ticket names the person who works it.
 
-    Only someone of that unit (staff or the lead) can be named: the unit stays accountable, the
-    handler is whom its inbox's 我的 view gives the ticket to. Naming another person later is an
-    event too, so who had the ticket when is never lost.
+    That unit is the one an open 转派 task sits with (the street does the work the district
+    handed down), else the lead unit. Only someone of that unit (staff or the lead) can be
+    named; the handler is whom its inbox's 我的 view gives the ticket to. Naming another person
+    later is an event too, so who had the ticket when is never lost.
     """
     _require(ticket, "assign a handler", UNIT_WORK)
-    _require_unit(ticket, actor, Permission.ASSIGN_HANDLER, "assign a handler")
-    if handler.department_id != lead_unit_id(ticket) or handler.role not in UNIT_ROLES:
+    task = open_forward(ticket)
+    working = _forward_unit_id(task) if task is not None else lead_unit_id(ticket)
+    _require_unit(ticket, actor, Permission.ASSIGN_HANDLER, "assign a handler", unit=working)
+    if handler.department_id != working or handler.role not in UNIT_ROLES:
         raise InvalidInput(f"{handler.username} 不是承办单位的人员 / {handler.username} is not "
                            "staff of the unit holding the ticket", field="user")
     if not handler.active:

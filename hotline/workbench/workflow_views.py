@@ -111,11 +111,13 @@ def _workflow_helpers() -> dict[str, Any]:
         forward_task = open_forward(t)
         forward_units = descendant_units(db.session, unit) \
             if mine and forward_task is None and offers(BY_NAME["forward"], t, role) else []
-        # levels (issue 17): the people the unit's lead may name as the ticket's handler
+        # levels (issue 17): the people the working unit's lead may name as the ticket's handler
+        # (the unit an open 转派 task sits with, else the lead unit)
+        working_here = forward_task.department_id == unit if forward_task is not None else mine
         handlers = db.session.scalars(select(User).where(
             User.department_id == unit, User.active, User.role.in_(UNIT_ROLES))
             .order_by(User.username)).all() \
-            if mine and offers(BY_NAME["assign"], t, role) else []
+            if working_here and offers(BY_NAME["assign"], t, role) else []
         return {"view": deadline_view(t), "units": units, "handlers": handlers, "topics": topics, "reasons": Labels(RETURN_REASONS),
                 "supervisor": supervisor,
                 "mine": mine, "my_task": my_task, "arbitration": needs_arbitration(t),

@@ -7,7 +7,6 @@ note."""
 
 from __future__ import annotations
 
-import pytest
 from flask import Flask
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -21,10 +20,6 @@ PUBLIC_NOTE = "已约市民明天上午到现场查看路灯"
 INTERNAL_NOTE = "内部：该路段路灯产权待与供电所核实"
 ANSWER = "街道已联系供电所，路灯已于今日修复，请市民留意。"
 ENGLISH = ("Submit", "Forward", "Assign", "handler", "Internal note", "Sign in", "Track")
-
-
-class NoHandlerForm(AssertionError):
-    """The street's lead is offered no 经办人 form on a ticket forwarded to the street."""
 
 
 def submit(page, button: str) -> None:  # type: ignore[no-untyped-def]
@@ -41,9 +36,6 @@ def no_english(page) -> None:  # type: ignore[no-untyped-def]
     assert not leaked, f"English on a Chinese page ({page.url}): {leaked}"
 
 
-@pytest.mark.xfail(raises=NoHandlerForm, strict=True, reason=(
-    "bug: a street's lead cannot name a handler on a ticket forwarded to it; the assign form "
-    "and lifecycle.assign require the ticket's lead unit (the district), not the forward child"))
 def test_district_forwards_street_works_district_adopts_centre_approves_citizen_tracks(
         app: Flask, reference: None, live_server: str, browser) -> None:  # type: ignore[no-untyped-def]
     t = new_ticket("小区门口路灯坏了很久没人修，晚上出行很不方便")  # filed from 13812348000
@@ -75,15 +67,9 @@ def test_district_forwards_street_works_district_adopts_centre_approves_citizen_
     expect(street.locator(".flash.ok")).to_be_visible()
     shot(street, "journey-2-street-signed-1366")
     no_english(street)
-    assign_offered = street.locator("#form-assign").count() == 1
-    if assign_offered:
-        street.get_by_label("经办人").select_option("a1-s1")
-        submit(street, "指定经办人")
-        assert "（a1-s1）" in street.locator("#ticket-handler").inner_text()
-    else:  # ask the API the same thing now, while the forwarded task is being worked
-        db.session.expire_all()  # the live server forwarded it: this session has not seen that
-        with app.test_client() as api:
-            refused = act(api, "a1-s1-lead", t.number, "assign", {"user": "a1-s1"})
+    street.get_by_label("经办人").select_option("a1-s1")
+    submit(street, "指定经办人")
+    assert "（a1-s1）" in street.locator("#ticket-handler").inner_text()
 
     # 3. The street records the first contact, a public progress note and an internal note.
     street.get_by_label("联系方式").select_option("phone")
@@ -149,8 +135,3 @@ def test_district_forwards_street_works_district_adopts_centre_approves_citizen_
     assert INTERNAL_NOTE not in citizen.content()
     assert "供电所核实" not in citizen.content()
     no_english(citizen)
-
-    # Step 2's 经办人: the page offered no form to the street's lead; the API says why.
-    if not assign_offered:
-        raise NoHandlerForm(f"no 经办人 form for a1-s1-lead on the forwarded ticket; the API "
-                            f"answers {refused.status_code} {refused.get_json()}")

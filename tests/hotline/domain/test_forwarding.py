@@ -23,6 +23,7 @@ from hotline.models import (
     Status,
     Ticket,
     Urgency,
+    User,
 )
 from routing.calendar import SHANGHAI, WorkingCalendar
 
@@ -365,3 +366,17 @@ def test_after_the_centre_sends_the_adopted_reply_back_the_parent_may_forward_ag
     assert t.status == Status.SIGNED and lc.open_forward(t) is None
     task = lc.forward(t, LEAD, STREET, note="补充处理时间", planner=PLANNER)
     assert task.seq == 2 and task.reply_due <= t.reply_due  # type: ignore[operator]
+
+
+def test_the_unit_a_ticket_is_forwarded_to_names_its_handler_and_the_parent_no_longer_can() -> None:
+    t = forwarded()
+    street_person = User(id=13, username="a1-s1", role=Role.UNIT_STAFF, department_id=STREET.id,
+                         active=True)
+    district_person = User(id=12, username="a1-gov", role=Role.UNIT_STAFF,
+                           department_id=DISTRICT.id, active=True)
+    with pytest.raises(Forbidden):
+        lc.assign(t, LEAD, district_person)  # the work is the street's while its task is open
+    with pytest.raises(InvalidInput):
+        lc.assign(t, CHILD_LEAD, district_person)  # only the street's own people
+    lc.assign(t, CHILD_LEAD, street_person)
+    assert t.handler is street_person and kinds(t)[-1] == "handler_assigned"
