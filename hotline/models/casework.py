@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Date, Index, String
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
-from hotline.models.base import Base, utcnow
+from hotline.models.base import Base
 from hotline.models.ticket import Ticket
+from hotline.models.workflow import UnitRequest
 
 
-class Suspension(Base):
+class Suspension(UnitRequest, Base):
     """挂起: a unit's request to pause the ticket's clocks, the centre's decision, and the span.
 
     pending → refused, or → active (the clocks stand still) → ended (they run again, their
@@ -29,18 +30,9 @@ class Suspension(Base):
     __tablename__ = "ticket_suspensions"
     __table_args__ = (Index("ix_ticket_suspensions_status_resume", "status", "resume_at"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
-    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
-    reason: Mapped[str] = mapped_column(Text)
+    # status: pending|refused|active|ended
     until: Mapped[date | None] = mapped_column(Date)
     resume_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending|refused|active|ended
-    requested_by: Mapped[str] = mapped_column(String(40))
-    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
-    decided_by: Mapped[str | None] = mapped_column(String(40))
-    decided_at: Mapped[datetime | None]
-    decision_note: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
     ended_by: Mapped[str | None] = mapped_column(String(40))
@@ -55,7 +47,7 @@ class Suspension(Base):
     )
 
 
-class Appeal(Base):
+class Appeal(UnitRequest, Base):
     """甄别/申诉: a unit asks that a ticket not count against it; a supervisor decides.
 
     An approved appeal takes the ticket out of the rates its kind names
@@ -65,17 +57,8 @@ class Appeal(Base):
     __tablename__ = "ticket_appeals"
     __table_args__ = (Index("ix_ticket_appeals_status_requested", "status", "requested_at"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
-    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    # status: pending|approved|refused
     kind: Mapped[str] = mapped_column(String(24))
-    reason: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending|approved|refused
-    requested_by: Mapped[str] = mapped_column(String(40))
-    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
-    decided_by: Mapped[str | None] = mapped_column(String(40))
-    decided_at: Mapped[datetime | None]
-    decision_note: Mapped[str | None] = mapped_column(Text)
 
     ticket: Mapped[Ticket] = relationship(
         backref=backref("appeals", order_by="Appeal.id", cascade="save-update, merge")

@@ -144,23 +144,31 @@ class AssistTask(Base):
         return self.status == "open"
 
 
-class ExtensionRequest(Base):
-    """延期: a unit's request for more time; the deadline moves only when it is approved."""
-
-    __tablename__ = "extension_requests"
-    __table_args__ = (Index("ix_extension_requests_status_requested", "status", "requested_at"),)
+class UnitRequest:
+    """What a unit's request to the centre and the centre's decision share (延期 extensions,
+    挂起 suspensions, 甄别/申诉 appeals): the ticket and unit, who asked when and why, its status
+    (pending, then decided), and who decided when with what note."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
-    days: Mapped[int]
     reason: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending|approved|refused
+    status: Mapped[str] = mapped_column(String(12), default="pending")
     requested_by: Mapped[str] = mapped_column(String(40))
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_by: Mapped[str | None] = mapped_column(String(40))
     decided_at: Mapped[datetime | None]
     decision_note: Mapped[str | None] = mapped_column(Text)
+
+
+class ExtensionRequest(UnitRequest, Base):
+    """延期: a unit's request for more time; the deadline moves only when it is approved."""
+
+    __tablename__ = "extension_requests"
+    __table_args__ = (Index("ix_extension_requests_status_requested", "status", "requested_at"),)
+
+    # status: pending|approved|refused
+    days: Mapped[int]
     old_due: Mapped[datetime | None]
     new_due: Mapped[datetime | None]
 
