@@ -1098,8 +1098,9 @@ def _counts_working_time(planner: Planner, ticket: Ticket, kind: str) -> bool:
     if kind.startswith("urge:"):
         return False
     policy = planner.choose(ticket).policy
+    own = SIGN if kind.startswith(f"{FORWARD_SIGN}:") else kind  # a forwarded task's sign-for
     limit = {DISPATCH: policy.dispatch, SIGN: policy.sign, CONTACT: policy.contact}.get(
-        kind, policy.reply)  # the reply and the assisting units' tasks
+        own, policy.reply)  # the reply, the assisting units' and a forwarded task's answer
     return limit.unit is not Unit.CALENDAR_HOURS
 
 
@@ -1120,7 +1121,8 @@ def resume(ticket: Ticket, actor: Actor, *, planner: Planner, note: str | None =
            at: datetime | None = None) -> None:
     """恢复办理: the span ends and every clock it paused runs again, its warning, deadline and
     escalation later by exactly the suspended time (working time for working-time limits); the
-    ticket's and the assisting tasks' due dates follow. The unit's lead, a supervisor, or the
+    ticket's, the assisting tasks' and an open forwarded task's due dates follow (the latter's
+    still no later than the parent's reply deadline). The unit's lead, a supervisor, or the
     scheduled scan once `until` has come."""
     _require(ticket, "resume", BEING_ANSWERED)
     suspension = active_suspension(ticket)
@@ -1156,6 +1158,7 @@ def resume(ticket: Ticket, actor: Actor, *, planner: Planner, note: str | None =
         clock.next_check_at = next_check(clock)
         moved[clock.kind] = _iso(due)
         _follow(ticket, clock.kind, due)
+    _cap_forward_clocks(ticket, moved)
     try:
         worked = planner.calendar.working_time_between(start, at)
     except CalendarMissing:
@@ -1170,7 +1173,7 @@ def resume(ticket: Ticket, actor: Actor, *, planner: Planner, note: str | None =
 
 
 def _follow(ticket: Ticket, kind: str, due: datetime) -> None:
-    """The ticket's own due dates (and an assisting task's) as its clocks now say."""
+    """The ticket's own due dates (and an assisting or forwarded task's) as its clocks now say."""
     if kind == DISPATCH:
         ticket.dispatch_due = due
     elif kind == SIGN:
@@ -1182,6 +1185,37 @@ def _follow(ticket: Ticket, kind: str, due: datetime) -> None:
         for task in ticket.assist_tasks:
             if task.department is not None and task.department.code == code:
                 task.due = due
+    elif kind.startswith((f"{FORWARD_SIGN}:", f"{FORWARD_REPLY}:")):
+        name, seq = kind.split(":", 1)
+        for forwarded in ticket.forward_tasks:
+            if str(forwarded.seq) == seq:
+                if name == FORWARD_SIGN:
+                    forwarded.sign_due = due
+                else:
+                    forwarded.reply_due = due
+
+
+def _cap_forward_clocks(ticket: Ticket, moved: dict[str, str | None]) -> None:
+    """The open forwarded task's running clocks end no later than the parent's reply deadline
+    after a resume, as they did when the task was made (`forward`): each kind of clock got back
+    its own remaining time, and a child clock counting working time may otherwise outrun a
+    parent's that counts calendar time."""
+    task = open_forward(ticket)
+    cap = ticket.reply_due
+    if task is None or cap is None:
+        return
+    for kind in (f"{FORWARD_SIGN}:{task.seq}", f"{FORWARD_REPLY}:{task.seq}"):
+        clock = _clock(ticket, kind)
+        if clock is None or clock.stopped_at is not None or clock.due_at is None \
+                or clock.due_at <= cap:
+            continue
+        if clock.escalate_at is not None:
+            clock.escalate_at = cap + (clock.escalate_at - clock.due_at)
+        clock.due_at = cap
+        clock.warn_at = min(clock.warn_at, cap) if clock.warn_at is not None else None
+        clock.next_check_at = next_check(clock)
+        moved[kind] = _iso(cap)
+        _follow(ticket, kind, cap)
 
 
 # 甄别/申诉 (appeal): a unit asks that a ticket not count against it; a supervisor decides.
@@ -1328,6 +1362,7 @@ def forward(ticket: Ticket, actor: Actor, department: Department, *, note: str |
     """
     _require(ticket, "forward", BEING_ANSWERED)
     _require_unit(ticket, actor, Permission.FORWARD, "forward")
+    _require_running(ticket, "forward")  # the child's clocks would start in the span
     parent = ticket.department
     if department is parent or (department.id is not None and department.id == lead_unit_id(ticket)):
         raise InvalidInput("不能转派给本单位 / a unit cannot forward to itself", field="unit")
@@ -1376,6 +1411,7 @@ def _child_task(ticket: Ticket, actor: Actor, permission: Permission, action: st
     if task.status not in set(allowed):
         raise IllegalTransition(f"转派任务状态为「{task.status}」，不能 {action} / cannot "
                                 f"{action} a forwarded task that is {task.status}")
+    _require_running(ticket, action)  # its clocks stand still with the parent's
     return task
 
 
@@ -1427,6 +1463,7 @@ def review_forward(ticket: Ticket, actor: Actor, *, accept: bool, note: str | No
     """
     _require(ticket, "review the forwarded reply", BEING_ANSWERED)
     _require_unit(ticket, actor, Permission.REVIEW_FORWARD, "review the forwarded reply")
+    _require_running(ticket, "review the forwarded reply")
     task = open_forward(ticket)
     if task is None or task.status != "replied":
         raise IllegalTransition("没有待采纳的转派答复 / no forwarded answer is waiting")

@@ -10,7 +10,7 @@ import pytest
 
 from hotline.domain import lifecycle as lc
 from hotline.domain import notices
-from hotline.domain.deadlines import Planner, kind_label
+from hotline.domain.deadlines import Planner, PolicyChoice, kind_label
 from hotline.domain.effects import Effect, effects_of
 from hotline.domain.errors import Forbidden, IllegalTransition, InvalidInput
 from hotline.models import (
@@ -26,6 +26,7 @@ from hotline.models import (
     User,
 )
 from routing.calendar import SHANGHAI, WorkingCalendar
+from routing.sla import Limit, SlaPolicy, Unit
 
 # A district with two streets, one street with a unit below it (a level the hierarchy may add:
 # the rule walks parent_id, whatever the level is called), and another district's street.
@@ -380,3 +381,108 @@ def test_the_unit_a_ticket_is_forwarded_to_names_its_handler_and_the_parent_no_l
         lc.assign(t, CHILD_LEAD, district_person)  # only the street's own people
     lc.assign(t, CHILD_LEAD, street_person)
     assert t.handler is street_person and kinds(t)[-1] == "handler_assigned"
+
+
+# --- 挂起 with a forwarded task --------------------------------------------------------------------
+
+SUPERVISOR = lc.Actor("supervisor", Role.SUPERVISOR, 16)
+
+
+def suspend(t: Ticket, at: datetime = T0) -> None:
+    lc.request_suspension(t, LEAD, reason="等待市民提供材料", at=at)
+    lc.decide_suspension(t, SUPERVISOR, approve=True, at=at)
+
+
+def test_while_suspended_no_forwarding_action_runs() -> None:
+    """Each would start, stop or run a child clock in the span (挂起: no clock runs)."""
+    pending = forwarded()
+    suspend(pending)
+    signed_task = forwarded()
+    lc.forward_sign(signed_task, CHILD_STAFF, at=T0)
+    suspend(signed_task)
+    answered = forwarded()
+    lc.forward_sign(answered, CHILD_STAFF, at=T0)
+    lc.forward_reply(answered, CHILD_STAFF, "已修复", at=T0)
+    suspend(answered)
+    unforwarded = signed()
+    suspend(unforwarded)
+    refused = {
+        "forward": lambda: lc.forward(unforwarded, LEAD, STREET, planner=PLANNER),
+        "forward-sign": lambda: lc.forward_sign(pending, CHILD_STAFF),
+        "forward-reply": lambda: lc.forward_reply(signed_task, CHILD_STAFF, "已修复"),
+        "forward-return": lambda: lc.forward_return(signed_task, CHILD_LEAD, "不属本街道"),
+        "forward-review accept": lambda: lc.review_forward(answered, LEAD, accept=True),
+        "forward-review send back": lambda: lc.review_forward(answered, LEAD, accept=False,
+                                                              note="请补充照片"),
+    }
+    for name, action in refused.items():
+        events = {id(t): len(t.events) for t in (pending, signed_task, answered, unforwarded)}
+        with pytest.raises(IllegalTransition) as err:
+            action()
+        assert "工单已挂起" in err.value.message and "suspended" in err.value.message, name
+        assert {id(t): len(t.events) for t in (pending, signed_task, answered,
+                                                unforwarded)} == events, name
+    assert [c.kind for c in unforwarded.clocks if c.kind.startswith("f")] == []
+    assert all(c.stopped_at is not None for c in answered.clocks)  # nothing runs again
+
+
+def cst(*args: int) -> datetime:
+    return datetime(*args, tzinfo=SHANGHAI).astimezone(UTC)
+
+
+def test_resume_gives_the_open_tasks_clocks_their_remaining_time_over_a_weekend() -> None:
+    # Received Monday 2026-11-02 10:00, forwarded Friday 15:00, suspended Friday 16:00 to
+    # Monday 13:00: four and a half working hours taken out (Friday 16:00-17:30, Monday
+    # 09:00-12:00), the weekend and the lunch break not.
+    received, at, start, end = (cst(2026, 11, 2, 10, 0), cst(2026, 11, 6, 15, 0),
+                                cst(2026, 11, 6, 16, 0), cst(2026, 11, 9, 13, 0))
+    t = Ticket(number="20261102-000001", line=Line.L12345, channel=Channel.WEB,
+               request_type=RequestType.COMPLAINT, content="路灯不亮", created_at=received,
+               urgency=Urgency.NORMAL, phone="+8613800000000")
+    lc.open_ticket(t, AGENT, at=received)
+    lc.plan_intake(t, PLANNER, at=received)
+    lc.dispatch(t, AGENT, DISTRICT, reason={"by": "person"}, planner=PLANNER, at=received)
+    lc.sign(t, STAFF, at=received)
+    task = lc.forward(t, LEAD, STREET, planner=PLANNER, at=at)
+    fsign, freply, reply = clock(t, "fsign:1"), clock(t, "freply:1"), clock(t, "reply")
+    before = {c.kind: c.due_at for c in (fsign, freply, reply)}
+    assert before["freply:1"] == before["reply"]  # capped by the parent's reply deadline
+    suspend(t, at=start)
+    assert {"fsign:1", "freply:1"} <= set(lc.active_suspension(t).clocks)
+    lc.resume(t, LEAD, planner=PLANNER, at=end)
+    cal = PLANNER.calendar
+    for c in (fsign, freply, reply):
+        assert c.stopped_at is None and c.next_check_at == c.warn_at
+        assert cal.working_time_between(end, c.due_at) == \
+            cal.working_time_between(start, before[c.kind])
+    assert fsign.due_at == cst(2026, 11, 9, 14, 30)  # was Friday 17:00: an hour left
+    assert (task.sign_due, task.reply_due) == (fsign.due_at, freply.due_at)
+    assert task.reply_due <= t.reply_due == reply.due_at
+    assert t.events[-1].data["moved"]["freply:1"] == freply.due_at.isoformat()
+
+
+def test_after_a_resume_the_childs_clock_still_ends_with_the_parents() -> None:
+    """A child sign-for counting working time under a parent's reply counting calendar hours (a
+    policy may mix them): each gets back its own remaining time, and the child's would outrun
+    the parent's over the evening; the parent's reply deadline still caps it."""
+    mixed = Planner(WorkingCalendar(), [PolicyChoice("mixed", SlaPolicy(
+        dispatch=Limit(1, Unit.CALENDAR_HOURS), sign=Limit(2, Unit.WORKING_HOURS),
+        reply=Limit(4, Unit.CALENDAR_HOURS)))])
+    received = cst(2026, 11, 6, 14, 0)  # a Friday: the reply is due at 18:00
+    t = Ticket(number="20261106-000001", line=Line.L12345, channel=Channel.WEB,
+               request_type=RequestType.COMPLAINT, content="路灯不亮", created_at=received,
+               urgency=Urgency.NORMAL, phone="+8613800000000")
+    lc.open_ticket(t, AGENT, at=received)
+    lc.plan_intake(t, mixed, at=received)
+    lc.dispatch(t, AGENT, DISTRICT, reason={"by": "person"}, planner=mixed, at=received)
+    lc.sign(t, STAFF, at=received)
+    task = lc.forward(t, LEAD, STREET, planner=mixed, at=cst(2026, 11, 6, 16, 0))
+    assert task.sign_due == t.reply_due == cst(2026, 11, 6, 18, 0)  # capped when made
+    suspend(t, at=cst(2026, 11, 6, 16, 30))
+    lc.resume(t, LEAD, planner=mixed, at=cst(2026, 11, 6, 17, 0))
+    # The parent's reply: half an hour later. The child's sign-for had one working hour left
+    # (16:30-17:30), which would end on Monday at 09:30: the parent's deadline comes first.
+    assert t.reply_due == cst(2026, 11, 6, 18, 30)
+    assert clock(t, "fsign:1").due_at == task.sign_due == t.reply_due
+    assert clock(t, "fsign:1").next_check_at is not None
+    assert t.events[-1].data["moved"]["fsign:1"] == t.reply_due.isoformat()
