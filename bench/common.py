@@ -24,7 +24,10 @@ RESULTS = ROOT / "bench" / "results"
 
 
 def bench_database(name: str, server: str | None = None) -> str:
-    """A fresh PostgreSQL database `name` on `server` (default: BENCH_POSTGRES, else local)."""
+    """A fresh PostgreSQL database `name` (BENCH_DATABASE instead, so that two people running
+    the same bench on one server need not collide) on `server` (default: BENCH_POSTGRES, else
+    local)."""
+    name = os.environ.get("BENCH_DATABASE") or name
     server = server or os.environ.get("BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432")
     admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

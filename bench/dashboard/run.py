@@ -1,13 +1,15 @@
 """Supervisor dashboard on 1,000,000 tickets: every query and the whole page, p50/p99.
 
-PostgreSQL only, in a database of its own (`bench_dashboard`, recreated each run). A year of
+PostgreSQL only, in a database of its own (`bench_dashboard` or BENCH_DATABASE, recreated each
+run). A year of
 tickets ending now (about 2,700 a day) is generated inside the server with generate_series —
 statuses, units, districts, topics, lines, channels, repeats, sign and reply clocks (some late),
 follow-up verdicts (some not rated, some redone), returns, forward tasks (a third of the
-dispatched tickets handed down to a street of their district), pending extensions and
-supervision orders — then VACUUM ANALYZE, as a production database would be. The daily rollup
-is built once (every day) and then refreshed after a minute's worth of changes, both timed; the
-page is timed as opened and drilled down to district a1's streets.
+dispatched tickets handed down to a street of their district), 挂起 spans (a tenth of the
+signed tickets suspended once), pending extensions and supervision orders — then VACUUM
+ANALYZE, as a production database would be. The daily rollup is built once (every day) and
+then refreshed after a minute's worth of changes, both timed; the page is timed as opened and
+drilled down to district a1's streets.
 Target: the page answers in < 500 ms (p50) for the default period (last 7 days).
 Run: `python -m bench.dashboard.run [--tickets 1000000] [--repeat 20]`.
 """
@@ -118,6 +120,28 @@ LOAD = [
     FROM tickets t JOIN streets s ON s.district = t.district AND s.k = (t.id / 3) % s.n
     WHERE t.id % 3 = 0 AND t.department_id IS NOT NULL
     """,
+    # 挂起: a tenth of the signed tickets suspended once, a working day's span (one in five of
+    # the open ones still in it: the overdue count leaves those out).
+    """
+    INSERT INTO ticket_suspensions (ticket_id, department_id, reason, status, requested_by,
+        requested_at, decided_by, decided_at, started_at, ended_at, ended_by, clocks,
+        working_seconds, calendar_seconds)
+    SELECT id, department_id, '等待市民补充材料', span, 'bench', created_at + interval '1 day',
+        'bench', created_at + interval '1 day', created_at + interval '1 day',
+        CASE WHEN span = 'ended' THEN created_at + interval '2 days' END,
+        CASE WHEN span = 'ended' THEN 'bench' END, '["reply"]',
+        CASE WHEN span = 'ended' THEN 7 * 3600 ELSE 0 END,
+        CASE WHEN span = 'ended' THEN 86400 ELSE 0 END
+    FROM (SELECT id, department_id, created_at,
+            CASE WHEN status = 'signed' AND id % 50 = 0 THEN 'active' ELSE 'ended' END AS span
+          FROM tickets WHERE status IN ('signed', 'replied', 'closed') AND id % 10 = 0) s
+    """,
+    # a running span stopped the ticket's running clocks at its start (lifecycle.decide_suspension)
+    """
+    UPDATE deadline_clocks c SET stopped_at = s.started_at, next_check_at = NULL
+    FROM ticket_suspensions s
+    WHERE s.status = 'active' AND c.ticket_id = s.ticket_id AND c.stopped_at IS NULL
+    """,
     # what waits for supervisors: two returns each, pending extensions, replies, orders.
     """
     INSERT INTO ticket_events (ticket_id, at, actor, kind, data, public)
@@ -166,7 +190,7 @@ def load(app: Any, n: int, now: datetime) -> dict[str, Any]:
             conn.execute(text("VACUUM ANALYZE"))
         counts = {t: db.session.scalar(text(f"SELECT count(*) FROM {t}")) for t in
                   ("tickets", "deadline_clocks", "follow_ups", "extension_requests",
-                   "supervision_orders", "forward_tasks")}
+                   "supervision_orders", "forward_tasks", "ticket_suspensions")}
     return {"steps": steps, "vacuum_seconds": round(time.perf_counter() - t0, 1), "rows": counts}
 
 
