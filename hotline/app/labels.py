@@ -133,6 +133,7 @@ NOTIFICATION_KIND_LABELS = {
     "forward_replied": N_("转派已反馈"),
     "forward_sent_back": N_("转派反馈被退回"),
     "forward_returned": N_("转派被退回"),
+    "handler_assigned": N_("指定为经办人"),
     "risk_alert": N_("风险预警"),
     "surge_alert": N_("来电增多预警"),
     "governance_task": N_("主动治理任务"),

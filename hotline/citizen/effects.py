@@ -96,8 +96,8 @@ def notify(occasion: Occasion) -> None:
     ticket, event = occasion.ticket, occasion.event
     for n in notices.of_event(ticket, event):
         occasion.session.add(Notification(ticket=ticket, department_id=n.department_id,
-                                          role=n.role, kind=n.kind, level=n.level, body=n.body,
-                                          created_at=event.at))
+                                          role=n.role, user_id=n.user_id, kind=n.kind,
+                                          level=n.level, body=n.body, created_at=event.at))
 
 
 def staff_sms(occasion: Occasion) -> None:

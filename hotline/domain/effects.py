@@ -53,6 +53,8 @@ EFFECTS: Mapping[EventKind, tuple[Effect, ...]] = MappingProxyType({
     EventKind.FORWARD_REPLIED: (Effect.NOTIFY,),
     EventKind.FORWARD_SENT_BACK: (Effect.NOTIFY,),
     EventKind.FORWARD_RETURNED: (Effect.NOTIFY,),
+    # 经办人: the person a unit's lead names hears of it (a notice of their own).
+    EventKind.HANDLER_ASSIGNED: (Effect.NOTIFY,),
     # The deadline scan's steps.
     EventKind.DEADLINE_WARNING: (Effect.NOTIFY,),
     EventKind.DEADLINE_OVERDUE: (Effect.NOTIFY, Effect.STAFF_SMS),

@@ -29,13 +29,15 @@ from hotline.models import ForwardTask, Role, Ticket, TicketEvent
 
 @dataclass(frozen=True)
 class Notice:
-    """One inbox notice: to a unit, to a post, to a post of a unit, or (neither) to everyone."""
+    """One inbox notice: to a unit, to a post, to a post of a unit, to one person of a unit
+    (`user_id`), or (none of them) to everyone."""
 
     kind: str
     body: str
     level: str = "info"
     department_id: int | None = None
     role: str | None = None
+    user_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,20 @@ def _forward_returned(ticket: Ticket, event: TicketEvent) -> list[Notice]:
                         f"{event.note}")]
 
 
+# --- levels (issue 17): the handler (经办人) -----------------------------------------------------
+
+
+def _handler_assigned(ticket: Ticket, event: TicketEvent) -> list[Notice]:
+    """The person just named hears of it in their own inbox; nobody else of the unit does (the
+    lead named them, the ticket's record says so)."""
+    handler = ticket.handler
+    if handler is None or handler.username != event.data["user"]:
+        return []  # named again before the commit: the later event's notice tells the last one
+    due = _reply_due_phrase(ticket.reply_due, event.at)
+    return [Notice("handler_assigned", department_id=handler.department_id, user_id=handler.id,
+                   body=f"工单 {ticket.number} 已指定您为经办人（{event.actor}）{due}。")]
+
+
 def _risk_words(ticket: Ticket, event: TicketEvent) -> str:
     data = event.data or {}
     category = RISK_CATEGORIES.get(data.get("category", ""), data.get("category", ""))
@@ -164,6 +180,7 @@ EVENT_NOTICES: Mapping[EventKind, Callable[[Ticket, TicketEvent], list[Notice]]]
     EventKind.FORWARD_REPLIED: _forward_replied,
     EventKind.FORWARD_SENT_BACK: _forward_sent_back,
     EventKind.FORWARD_RETURNED: _forward_returned,
+    EventKind.HANDLER_ASSIGNED: _handler_assigned,
     EventKind.RISK_FLAGGED: _risk_flagged,
 }
 

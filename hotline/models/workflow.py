@@ -259,7 +259,8 @@ class Notification(Base):
     """An in-app message to staff, addressed to a post rather than a person.
 
     `department_id` and `role` narrow the audience (both empty: everyone); reading is tracked per
-    user in `notification_reads`, so one row serves a whole unit.
+    user in `notification_reads`, so one row serves a whole unit. `user_id` narrows it to one
+    person of that unit: the handler (经办人) a ticket was just given to.
     """
 
     __tablename__ = "notifications"
@@ -268,6 +269,7 @@ class Notification(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     role: Mapped[str | None] = mapped_column(String(16))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     kind: Mapped[str] = mapped_column(String(32))
     level: Mapped[str] = mapped_column(String(8), default="info")  # info | yellow | red

@@ -1,7 +1,8 @@
 """Staff notices as queries: who a notice is for, grouped by kind and ticket (or by cause),
 filtered by kind, paged, and marked read one at a time, by group or all at once.
 
-A notice is addressed to a post (and a unit), not a person; reading is per user
+A notice is addressed to a post (and a unit), rarely to one person of a unit (the handler a
+ticket was given to); reading is per user
 (notification_reads). Notices that share a cause (an SMS outage's error, written by
 hotline.messaging.outbox) are one group whatever their tickets, so four hundred failed messages
 read as one line with a count.
@@ -27,10 +28,11 @@ NO_TICKET = "none"  # `?ticket=` of the notices about no ticket
 
 
 def audience(user: User) -> ColumnElement[bool]:
-    """Notifications addressed to this user's post (and unit, for unit roles)."""
+    """Notifications addressed to this user's post (and unit, for unit roles), or to them."""
     dept = Notification.department_id.is_(None) if user.department_id is None else or_(
         Notification.department_id.is_(None), Notification.department_id == user.department_id)
     return and_(dept, or_(Notification.role.is_(None), Notification.role == user.role.value),
+                or_(Notification.user_id.is_(None), Notification.user_id == user.id),
                 or_(Notification.department_id.is_not(None), Notification.role.is_not(None)))
 
 

@@ -109,3 +109,22 @@ def test_a_returned_ticket_leaves_its_handler_behind() -> None:
     lc.assign(t, LEAD, WANG, at=T0)
     lc.return_ticket(t, LEAD, reason_code="not_our_duty", reason="不属本单位", at=T0)
     assert t.handler is None and t.department is None
+
+
+def test_the_named_handler_alone_hears_of_it() -> None:
+    """经办人 notice: in the handler's own inbox (a notice to them, of their unit), not the
+    unit's; named again before the commit, only the last one named is told."""
+    from hotline.domain import notices
+    from hotline.domain.effects import Effect, effects_of
+
+    t = ticket(Status.SIGNED, unit=UNIT)
+    t.events = []
+    lc.assign(t, LEAD, WANG, at=T0)
+    (notice,) = notices.of_event(t, t.events[-1])
+    assert (notice.kind, notice.user_id, notice.department_id, notice.role) == \
+        ("handler_assigned", WANG.id, UNIT.id, None)
+    assert t.number in notice.body and "经办人" in notice.body and "zjj-lead" in notice.body
+    assert Effect.NOTIFY in effects_of(EventKind.HANDLER_ASSIGNED)
+    lc.assign(t, LEAD, LI, at=T0)
+    assert notices.of_event(t, t.events[-2]) == []
+    assert [n.user_id for n in notices.of_event(t, t.events[-1])] == [LI.id]

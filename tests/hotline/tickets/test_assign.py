@@ -119,3 +119,16 @@ def test_the_ticket_page_form_and_the_inbox_views(app: Flask, reference: None,
     english = page(client, "/inbox?view=me&lang=en")
     assert ">Mine<" in english and ">My unit<" in english
     assert client.get("/inbox?view=all").status_code == 400
+
+
+def test_the_handler_finds_the_notice_in_their_inbox_and_the_unit_does_not(
+        app: Flask, reference: None, client: FlaskClient) -> None:
+    colleague()
+    n = at_zjj(client)
+    assert act(client, "zjj-lead", n, "assign", {"user": "zjj-wang"}).status_code == 200
+    login(client, "zjj-wang")
+    mine = page(client, "/notifications")
+    assert f"工单 {n} 已指定您为经办人" in mine and "指定为经办人" in mine
+    for other in ("zjj", "zjj-lead", "cgj"):  # the unit's other people, another unit
+        login(client, other)
+        assert f"工单 {n} 已指定您为经办人" not in page(client, "/notifications"), other
