@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext
 from wtforms.fields.choices import SelectChoice
 
+from hotline.domain import states
 from hotline.domain.events import EventKind
 from hotline.domain.lifecycle import HANDOFF_SERVICES, RISK_CATEGORIES, RISK_LEVELS
 from hotline.domain.marks import N_
-from hotline.models import Channel, Line, RequestType, Status, Urgency
+from hotline.models import Channel, Line, RequestType, Urgency
 
 LINE_LABELS = {
     Line.L12345.value: N_("12345 政务服务便民热线"),
@@ -32,15 +33,7 @@ CHANNEL_LABELS = {
     Channel.OPEN311.value: "Open311",
     Channel.IMPORT.value: N_("系统转办"),
 }
-STATUS_LABELS = {
-    Status.AWAITING_TRANSCRIPTION.value: N_("待转写"),
-    Status.PENDING_DISPATCH.value: N_("待分拨"),
-    Status.DISPATCHED.value: N_("已派单"),
-    Status.SIGNED.value: N_("已签收"),
-    Status.RETURNED.value: N_("已退单"),
-    Status.REPLIED.value: N_("已答复"),
-    Status.CLOSED.value: N_("已办结"),
-}
+STATUS_LABELS = states.STATUS_LABELS  # the life cycle's, which its refusals name the state by
 EVENT_LABELS = {
     EventKind.INTAKE: N_("受理"),
     EventKind.TRANSCRIBED: N_("录音转写"),

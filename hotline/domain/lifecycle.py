@@ -39,6 +39,7 @@ from hotline.domain.states import (
     NEVER_DISPATCHED,
     OPEN,
     REOPENABLE,
+    STATUS_LABELS,
     UNIT_WORK,
     UNSIGNED,
     WORKING,
@@ -106,6 +107,56 @@ NEW_TICKET_COLLECTIONS = ("events", "clocks", "assist_tasks", "extensions", "ord
 DISPATCH, SIGN, REPLY = "dispatch", "sign", "reply"
 
 
+@dataclass(frozen=True)
+class Act:
+    """An action as people are told they may not do it: its Chinese label (a msgid, for the
+    Chinese half of a refusal and the catalogue's buttons and forms) and the English verb
+    phrase of the English half ("only the assigned unit may assign a handler")."""
+
+    zh: str
+    en: str
+
+
+# Every action a refusal names, by the catalogue's name for it (hotline.tickets.catalogue takes
+# its labels from here); a refusal's Chinese half never shows the slug or the English phrase.
+ACTS: Mapping[str, Act] = {
+    "dispatch": Act(N_("派单"), "dispatch"),
+    "sign": Act(N_("签收"), "sign"),
+    "return": Act(N_("退单"), "return"),
+    "extend": Act(N_("申请延期"), "extend"),
+    "decide-extension": Act(N_("延期审批"), "decide an extension"),
+    "reply": Act(N_("答复"), "reply"),
+    "sign-reply": Act(N_("签收并答复"), "sign and reply"),
+    "review-reply": Act(N_("审核答复"), "review the reply"),
+    "urge": Act(N_("督办"), "urge"),
+    "close": Act(N_("办结"), "close"),
+    "reopen": Act(N_("重办"), "reopen"),
+    "assist-reply": Act(N_("协办反馈"), "finish an assisting task"),
+    "waive-assist": Act(N_("免除协办"), "waive an assisting task"),
+    "set-topic": Act(N_("修改分类"), "set the topic"),
+    "forward": Act(N_("转派"), "forward"),
+    "forward-sign": Act(N_("签收转派"), "sign the forwarded task"),
+    "forward-reply": Act(N_("转派反馈"), "reply to the forwarded task"),
+    "forward-return": Act(N_("退回转派"), "return the forwarded task"),
+    "forward-review": Act(N_("审核转派反馈"), "review the forwarded reply"),
+    "assign": Act(N_("指定经办人"), "assign a handler"),
+    "hand-off": Act(N_("双向转接"), "record a hand-off"),
+    "mark-risk": Act(N_("标记风险"), "mark a risk"),
+    "note": Act(N_("写备注"), "add a note"),
+    "contact": Act(N_("先行联系"), "record a contact"),
+    "suspend": Act(N_("申请挂起"), "suspend"),
+    "decide-suspension": Act(N_("挂起审批"), "decide a suspension"),
+    "resume": Act(N_("恢复办理"), "resume"),
+    "appeal": Act(N_("申诉"), "appeal"),
+    "decide-appeal": Act(N_("申诉审核"), "decide an appeal"),
+    # not ticket-page actions: the transcription queue and the incident groups' pages
+    "transcribe": Act(N_("录音转写"), "transcribe"),
+    "confirm-incident": Act(N_("确认合并办理"), "confirm an incident group"),
+    "split-incident": Act(N_("移出合并组"), "split an incident group"),
+    "add-incident": Act(N_("并入合并组"), "add to an incident group"),
+}
+
+
 def record(
     ticket: Ticket,
     actor: Actor,
@@ -138,22 +189,24 @@ def record(
 
 
 def _require(ticket: Ticket, action: str, allowed: Iterable[Status]) -> None:
+    """`action` (a key of ACTS) applies in the `allowed` states only."""
     if ticket.status not in set(allowed):
-        raise IllegalTransition(
-            f"工单状态为「{ticket.status.value}」，不能执行 {action} / "
-            f"cannot {action} a ticket in state {ticket.status.value}"
-        )
+        act, state = ACTS[action], ticket.status.value
+        raise IllegalTransition(f"工单状态为「{STATUS_LABELS[state]}」，不能{act.zh} / "
+                                f"cannot {act.en}: the ticket is {state}")
 
 
 def _require_centre(actor: Actor, permission: Permission, action: str) -> None:
     """A centre post's permission (hotline.domain.roles); the system may act for the centre."""
     if actor is not SYSTEM and not allows(actor.role, permission):
-        raise Forbidden(f"只有中心人员可以 {action} / only centre staff may {action}")
+        act = ACTS[action]
+        raise Forbidden(f"只有中心人员可以{act.zh} / only centre staff may {act.en}")
 
 
 def _require_supervisor(actor: Actor, permission: Permission, action: str) -> None:
     if not allows(actor.role, permission):
-        raise Forbidden(f"只有督办员可以 {action} / only supervisors may {action}")
+        act = ACTS[action]
+        raise Forbidden(f"只有督办员可以{act.zh} / only supervisors may {act.en}")
 
 
 def lead_unit_id(ticket: Ticket) -> int | None:
@@ -165,12 +218,11 @@ def _require_unit(ticket: Ticket, actor: Actor, permission: Permission, action: 
                   unit: int | None = None) -> None:
     """The lead unit's people (or `unit`'s), and of them the posts holding `permission` (退单
     and 延期 need the unit's lead)."""
+    act = ACTS[action]
     if actor.department_id != (unit or lead_unit_id(ticket)) or actor.role not in UNIT_ROLES:
-        raise Forbidden(
-            f"只有承办单位可以 {action} / only the assigned unit may {action}"
-        )
+        raise Forbidden(f"只有承办单位可以{act.zh} / only the assigned unit may {act.en}")
     if not allows(actor.role, permission):
-        raise Forbidden(f"须由单位负责人 {action} / only the unit's lead may {action}")
+        raise Forbidden(f"须由单位负责人{act.zh} / only the unit's lead may {act.en}")
 
 
 def _text(value: str | None, field: str, what: str) -> str:
@@ -346,7 +398,7 @@ def triage(ticket: Ticket, *, reason: dict[str, Any], urgency: Urgency | None = 
 
 def set_topic(ticket: Ticket, actor: Actor, topic: Topic) -> None:
     """A person sets or corrects the topic: that becomes a labelled example for retraining."""
-    _require_centre(actor, Permission.SET_TOPIC, "set the topic")
+    _require_centre(actor, Permission.SET_TOPIC, "set-topic")
     before = ticket.topic.code if ticket.topic else None
     ticket.topic = topic
     record(ticket, actor, EventKind.TOPIC_SET, data={"from": before, "to": topic.code})
@@ -536,9 +588,9 @@ def request_extension(ticket: Ticket, actor: Actor, *, days: int, reason: str,
 def decide_extension(ticket: Ticket, actor: Actor, *, approve: bool, note: str | None = None,
                      planner: Planner | None = None, at: datetime | None = None) -> None:
     """Approve or refuse the pending request; only approval moves the reply deadline."""
-    _require(ticket, "decide an extension", WORKING)
-    _require_supervisor(actor, Permission.DECIDE_EXTENSION, "decide an extension")
-    _require_running(ticket, "decide an extension")
+    _require(ticket, "decide-extension", WORKING)
+    _require_supervisor(actor, Permission.DECIDE_EXTENSION, "decide-extension")
+    _require_running(ticket, "decide-extension")
     request = pending_extension(ticket)
     if request is None:
         raise IllegalTransition("没有待审批的延期申请 / no extension request is pending")
@@ -589,7 +641,7 @@ def _assist_task_of(ticket: Ticket, department_id: int | None) -> AssistTask | N
 
 def assist_reply(ticket: Ticket, actor: Actor, answer: str, *, at: datetime | None = None) -> None:
     """An assisting unit reports its part; its task is done."""
-    _require(ticket, "finish an assisting task", WORKING)
+    _require(ticket, "assist-reply", WORKING)
     task = _assist_task_of(ticket, actor.department_id) \
         if allows(actor.role, Permission.ASSIST_REPLY) else None
     if task is None:
@@ -607,8 +659,8 @@ def assist_reply(ticket: Ticket, actor: Actor, answer: str, *, at: datetime | No
 def waive_assist(ticket: Ticket, actor: Actor, department_code: str, reason: str,
                  *, at: datetime | None = None) -> None:
     """The centre releases an assisting unit (no longer needed), so the ticket can close."""
-    _require(ticket, "waive an assisting task", WORKING)
-    _require_centre(actor, Permission.WAIVE_ASSIST, "waive an assisting task")
+    _require(ticket, "waive-assist", WORKING)
+    _require_centre(actor, Permission.WAIVE_ASSIST, "waive-assist")
     task = next((t for t in ticket.assist_tasks
                  if t.department is not None and t.department.code == department_code), None)
     if task is None:
@@ -656,7 +708,7 @@ def sign_and_reply(ticket: Ticket, actor: Actor, answer: str, *,
     """签收并答复: a simple ticket answered at once by its unit, as two steps of the record
     (签收, then 答复), each checked as if done one after the other. The answer and the right to
     answer are checked first, so a refused reply leaves the ticket unsigned too."""
-    _require(ticket, "sign and reply", UNSIGNED)
+    _require(ticket, "sign-reply", UNSIGNED)
     _require_unit(ticket, actor, Permission.REPLY, "reply")
     _text(answer, "answer", "答复内容")
     at = at or utcnow()
@@ -689,8 +741,8 @@ def _approve(ticket: Ticket, actor: Actor, note: str | None, at: datetime, impli
 def review_reply(ticket: Ticket, actor: Actor, *, accept: bool, note: str | None = None,
                  at: datetime | None = None) -> None:
     """审核: the centre accepts the unit's answer for the citizen, or sends it back for rework."""
-    _require(ticket, "review the reply", ANSWERED)
-    _require_centre(actor, Permission.REVIEW_REPLY, "review the reply")
+    _require(ticket, "review-reply", ANSWERED)
+    _require_centre(actor, Permission.REVIEW_REPLY, "review-reply")
     at = at or utcnow()
     if accept:
         if reply_approved(ticket):
@@ -707,7 +759,7 @@ def urge(ticket: Ticket, actor: Actor, *, note: str, due: datetime,
          planner: Planner | None = None, at: datetime | None = None) -> SupervisionOrder:
     """督办: a supervisor's order with its own deadline, tracked and escalated like the others."""
     _require(ticket, "urge", BEFORE_REPLY)
-    _require_supervisor(actor, Permission.URGE, "issue a supervision order")
+    _require_supervisor(actor, Permission.URGE, "urge")
     _require_running(ticket, "urge")
     text = _text(note, "note", "督办意见")
     at = at or utcnow()
@@ -783,10 +835,10 @@ def assign(ticket: Ticket, actor: Actor, handler: User, *, at: datetime | None =
     named; the handler is whom its inbox's 我的 view gives the ticket to. Naming another person
     later is an event too, so who had the ticket when is never lost.
     """
-    _require(ticket, "assign a handler", UNIT_WORK)
+    _require(ticket, "assign", UNIT_WORK)
     task = open_forward(ticket)
     working = _forward_unit_id(task) if task is not None else lead_unit_id(ticket)
-    _require_unit(ticket, actor, Permission.ASSIGN_HANDLER, "assign a handler", unit=working)
+    _require_unit(ticket, actor, Permission.ASSIGN_HANDLER, "assign", unit=working)
     if handler.department_id != working or handler.role not in UNIT_ROLES:
         raise InvalidInput(f"{handler.username} 不是承办单位的人员 / {handler.username} is not "
                            "staff of the unit holding the ticket", field="user")
@@ -944,7 +996,7 @@ def add_note(ticket: Ticket, actor: Actor, text: str, *, public: bool,
     in Open311, so only the centre or the unit answering (the lead unit, or the unit it forwarded
     the ticket to) speaks to the citizen; internal: for staff,
     written by the centre or a unit working on the ticket, and never marked public."""
-    _require(ticket, "add a note", OPEN)
+    _require(ticket, "note", OPEN)
     if actor.role in UNIT_ROLES:
         if not _works_on(ticket, actor):
             raise Forbidden("只有承办或协办单位可以写备注 / only a unit working on the ticket "
@@ -989,8 +1041,8 @@ def record_contact(ticket: Ticket, actor: Actor, *, method: str, note: str | Non
     """先行联系: the unit reached the citizen (by phone, SMS or a visit). The first contact
     after sign-for stops the contact clock and says whether it was within the limit; later
     contacts are recorded too. The note is internal (it may carry what the citizen said)."""
-    _require(ticket, "record a contact", BEING_ANSWERED)
-    _require_worker(ticket, actor, Permission.RECORD_CONTACT, "record a contact")
+    _require(ticket, "contact", BEING_ANSWERED)
+    _require_worker(ticket, actor, Permission.RECORD_CONTACT, "contact")
     if method not in CONTACT_METHODS:
         raise InvalidInput(f"未知联系方式 / unknown method: {method}", field="method")
     text = (note or "").strip() or None
@@ -1028,7 +1080,7 @@ def _require_running(ticket: Ticket, action: str) -> None:
     """While 挂起 the ticket waits: what would move or stop its clocks waits for the resume."""
     if active_suspension(ticket) is not None:
         raise IllegalTransition(f"工单已挂起，请先恢复办理 / the ticket is suspended: resume it "
-                                f"before you {action}")
+                                f"before you {ACTS[action].en}")
 
 
 def request_suspension(ticket: Ticket, actor: Actor, *, reason: str, until: date | None = None,
@@ -1063,8 +1115,8 @@ def decide_suspension(ticket: Ticket, actor: Actor, *, approve: bool, note: str 
                       at: datetime | None = None) -> None:
     """The centre approves (the span starts: every running clock stands still, the scan skips
     it) or refuses (nothing changed)."""
-    _require(ticket, "decide a suspension", BEING_ANSWERED)
-    _require_supervisor(actor, Permission.DECIDE_SUSPENSION, "decide a suspension")
+    _require(ticket, "decide-suspension", BEING_ANSWERED)
+    _require_supervisor(actor, Permission.DECIDE_SUSPENSION, "decide-suspension")
     suspension = pending_suspension(ticket)
     if suspension is None:
         raise IllegalTransition("没有待审批的挂起申请 / no suspension request is pending")
@@ -1277,8 +1329,8 @@ def decide_appeal(ticket: Ticket, actor: Actor, *, approve: bool, note: str | No
                   at: datetime | None = None) -> None:
     """甄别: a supervisor approves (the ticket leaves the rates its kind names, counted beside
     each of them) or refuses (a refusal says why)."""
-    _require(ticket, "decide an appeal", APPEALABLE)
-    _require_supervisor(actor, Permission.DECIDE_APPEAL, "decide an appeal")
+    _require(ticket, "decide-appeal", APPEALABLE)
+    _require_supervisor(actor, Permission.DECIDE_APPEAL, "decide-appeal")
     request = pending_appeal(ticket)
     if request is None:
         raise IllegalTransition("没有待审核的申诉 / no appeal is pending")
@@ -1305,6 +1357,9 @@ def decide_appeal(ticket: Ticket, actor: Actor, *, approve: bool, note: str | No
 # child may hand the task back to the parent (never to the centre). One task is open at a time.
 
 FORWARD_SIGN, FORWARD_REPLY = "fsign", "freply"  # clock kinds "fsign:<seq>", "freply:<seq>"
+# A forwarded task's states (hotline.models.forwarding), as the ticket page and refusals name them.
+FORWARD_STATES = {"pending": N_("待签收"), "signed": N_("办理中"), "replied": N_("已反馈待采纳"),
+                  "accepted": N_("已采纳"), "returned": N_("已退回")}
 
 
 def is_descendant(unit: Department, ancestor: Department | None) -> bool:
@@ -1402,22 +1457,23 @@ def _child_task(ticket: Ticket, actor: Actor, permission: Permission, action: st
     holding `permission` (handing a task back needs the child's lead)."""
     _require(ticket, action, BEING_ANSWERED)
     task = open_forward(ticket)
+    act = ACTS[action]
     if task is None or actor.role not in UNIT_ROLES or actor.department_id is None \
             or _forward_unit_id(task) != actor.department_id:
-        raise Forbidden(f"只有接受转派的单位可以 {action} / only the unit the ticket was "
-                        f"forwarded to may {action}")
+        raise Forbidden(f"只有接受转派的单位可以{act.zh} / only the unit the ticket was "
+                        f"forwarded to may {act.en}")
     if not allows(actor.role, permission):
-        raise Forbidden(f"须由单位负责人 {action} / only the unit's lead may {action}")
+        raise Forbidden(f"须由单位负责人{act.zh} / only the unit's lead may {act.en}")
     if task.status not in set(allowed):
-        raise IllegalTransition(f"转派任务状态为「{task.status}」，不能 {action} / cannot "
-                                f"{action} a forwarded task that is {task.status}")
+        raise IllegalTransition(f"转派任务状态为「{FORWARD_STATES[task.status]}」，不能{act.zh} / "
+                                f"cannot {act.en}: the forwarded task is {task.status}")
     _require_running(ticket, action)  # its clocks stand still with the parent's
     return task
 
 
 def forward_sign(ticket: Ticket, actor: Actor, *, at: datetime | None = None) -> None:
     """The child signs for its forwarded task; its sign clock stops."""
-    task = _child_task(ticket, actor, Permission.SIGN, "sign the forwarded task", {"pending"})
+    task = _child_task(ticket, actor, Permission.SIGN, "forward-sign", {"pending"})
     at = at or utcnow()
     task.status, task.signed_at = "signed", at
     _stop(ticket, f"{FORWARD_SIGN}:{task.seq}", at)
@@ -1428,7 +1484,7 @@ def forward_sign(ticket: Ticket, actor: Actor, *, at: datetime | None = None) ->
 def forward_reply(ticket: Ticket, actor: Actor, answer: str, *,
                   at: datetime | None = None) -> None:
     """The child's answer, to its parent (not to the centre): the parent adopts or returns it."""
-    task = _child_task(ticket, actor, Permission.REPLY, "reply to the forwarded task",
+    task = _child_task(ticket, actor, Permission.REPLY, "forward-reply",
                        {"signed"})
     text = _text(answer, "answer", "办理结果")
     at = at or utcnow()
@@ -1442,7 +1498,7 @@ def forward_return(ticket: Ticket, actor: Actor, reason: str, *,
                    at: datetime | None = None) -> None:
     """The child hands its task back to the parent (not to the centre); the parent then
     answers, returns or forwards again. Needs the child's lead, like 退单."""
-    task = _child_task(ticket, actor, Permission.RETURN, "return the forwarded task",
+    task = _child_task(ticket, actor, Permission.RETURN, "forward-return",
                        {"pending", "signed"})
     text = _text(reason, "reason", "退回理由")
     at = at or utcnow()
@@ -1461,9 +1517,9 @@ def review_forward(ticket: Ticket, actor: Actor, *, accept: bool, note: str | No
     parent's clocks stop and the centre reviews it exactly as if the parent had typed it.
     Sending back runs the child's reply clock again against its old deadline.
     """
-    _require(ticket, "review the forwarded reply", BEING_ANSWERED)
-    _require_unit(ticket, actor, Permission.REVIEW_FORWARD, "review the forwarded reply")
-    _require_running(ticket, "review the forwarded reply")
+    _require(ticket, "forward-review", BEING_ANSWERED)
+    _require_unit(ticket, actor, Permission.REVIEW_FORWARD, "forward-review")
+    _require_running(ticket, "forward-review")
     task = open_forward(ticket)
     if task is None or task.status != "replied":
         raise IllegalTransition("没有待采纳的转派答复 / no forwarded answer is waiting")
@@ -1515,7 +1571,7 @@ def mark_risk(ticket: Ticket, actor: Actor, *, category: str, level: str,
     The event's effects (hotline.domain.effects) alert the duty supervisor when the level
     becomes extreme. Returns whether anything changed.
     """
-    _require(ticket, "mark a risk", OPEN)
+    _require(ticket, "mark-risk", OPEN)
     if category not in RISK_CATEGORIES:
         raise InvalidInput(f"未知风险类别 / unknown risk category: {category}", field="category")
     if level not in RISK_LEVELS:
@@ -1525,7 +1581,7 @@ def mark_risk(ticket: Ticket, actor: Actor, *, category: str, level: str,
             return False
         text = note
     else:
-        _require_centre(actor, Permission.MARK_RISK, "mark a risk")
+        _require_centre(actor, Permission.MARK_RISK, "mark-risk")
         text = _text(note, "note", "标记理由")
         if (ticket.risk_category, ticket.risk_level) == (category, level):
             return False
@@ -1555,8 +1611,8 @@ def hand_off(ticket: Ticket, actor: Actor, *, to: str, note: str | None = None,
     whom, who and when (its actor and time) and what was said, so the hand-off is part of the
     ticket's trace and the supervisors see it; the ticket stays with the centre and its unit.
     """
-    _require(ticket, "hand off", OPEN)
-    _require_centre(actor, Permission.HAND_OFF, "record a hand-off")
+    _require(ticket, "hand-off", OPEN)
+    _require_centre(actor, Permission.HAND_OFF, "hand-off")
     if to not in HANDOFF_SERVICES:
         raise InvalidInput(f"未知转接对象 / unknown service: {to}", field="to")
     text = (note or "").strip() or None
@@ -1619,7 +1675,7 @@ def _require_master(master: Ticket) -> None:
 
 def confirm_incident(master: Ticket, actor: Actor, *, at: datetime | None = None) -> list[str]:
     """A supervisor confirms that the group's members describe the master's incident."""
-    _require_supervisor(actor, Permission.MANAGE_INCIDENTS, "confirm an incident group")
+    _require_supervisor(actor, Permission.MANAGE_INCIDENTS, "confirm-incident")
     _require_master(master)
     confirmed = [m.number for m in master.incident_members if not m.incident_confirmed]
     for member in master.incident_members:
@@ -1632,7 +1688,7 @@ def split_incident_member(master: Ticket, member: Ticket, actor: Actor, *,
                           at: datetime | None = None) -> None:
     """A supervisor takes a member out of the group: it is a problem of its own again, and the
     caller routes it like a new ticket."""
-    _require_supervisor(actor, Permission.MANAGE_INCIDENTS, "split an incident group")
+    _require_supervisor(actor, Permission.MANAGE_INCIDENTS, "split-incident")
     if member.incident_master is not master:
         raise InvalidInput(f"{member.number} 不在 {master.number} 的合并组中 / "
                            f"{member.number} is not in {master.number}'s group")
@@ -1647,7 +1703,7 @@ def split_incident_member(master: Ticket, member: Ticket, actor: Actor, *,
 def add_incident_member(master: Ticket, member: Ticket, actor: Actor, *,
                         at: datetime | None = None) -> None:
     """A supervisor adds a ticket intake did not find (confirmed at once)."""
-    _require_supervisor(actor, Permission.MANAGE_INCIDENTS, "add to an incident group")
+    _require_supervisor(actor, Permission.MANAGE_INCIDENTS, "add-incident")
     _check_joinable(member, master)
     member.incident_master = master
     member.incident_confirmed = True

@@ -7,7 +7,20 @@ meaning gets a different name (figures' "not yet answered" is not the life cycle
 
 from __future__ import annotations
 
+from hotline.domain.marks import N_
 from hotline.models import Status
+
+# What each state is called (translated where pages show it); the life cycle's refusals name
+# the state by it, hotline.app.labels shows it.
+STATUS_LABELS = {
+    Status.AWAITING_TRANSCRIPTION.value: N_("待转写"),
+    Status.PENDING_DISPATCH.value: N_("待分拨"),
+    Status.DISPATCHED.value: N_("已派单"),
+    Status.SIGNED.value: N_("已签收"),
+    Status.RETURNED.value: N_("已退单"),
+    Status.REPLIED.value: N_("已答复"),
+    Status.CLOSED.value: N_("已办结"),
+}
 
 EVERY = frozenset(Status)  # 修改分类 applies whatever the state
 # Every state but 已办结: what a citizen may still add to and what repeats are matched against.

@@ -67,7 +67,7 @@ def perform(session: Session, user: User, number: str, name: str,
     """Run action `name` on the ticket as `user` and commit; DomainErrors carry the HTTP status."""
     action = action_named(name)
     # The post first: a refused action is 403 whatever the ticket's state.
-    require(user.role, action.permission, name)
+    require(user.role, action.permission, action.label)
     ticket = find(session, user, number)
     with guarded(session):
         action.run(Context(session), ticket, Actor.of(user), args)
@@ -99,7 +99,7 @@ def perform_many(session: Session, user: User, numbers: list[str], name: str,
     is rolled back and the error raised, so nothing is committed half-done.
     """
     action = action_named(name)
-    require(user.role, action.permission, name)
+    require(user.role, action.permission, action.label)
     wanted = list(dict.fromkeys(n.strip() for n in numbers if n.strip()))
     if not wanted:
         raise InvalidInput("请至少选择一件工单 / choose at least one ticket", field="numbers")

@@ -1,12 +1,13 @@
 """Every ticket action, declared once: the table the API, the ticket page and the permission
 check all read.
 
-An entry says what the action is called (its URL segment and its Chinese label), where it applies
-(a named status set of hotline.domain.lifecycle, whose function refuses it elsewhere with 409),
-which post may do it (hotline.domain.roles), what it takes (one marshmallow schema: the
-API validates a JSON body with it, the ticket page reads its form fields by it) and which
-life-cycle function it runs, with the request's values turned into that function's arguments
-(unit and topic codes looked up, the deadline parsed). Adding an action is one entry here;
+An entry says what the action is called (its URL segment; its Chinese label is the life
+cycle's, lifecycle.ACTS, the name its refusals use), where it applies (a named status set of
+hotline.domain.lifecycle, whose function refuses it elsewhere with 409), which post may do it
+(hotline.domain.roles), what it takes (one marshmallow schema: the API validates a JSON body with
+it, the ticket page reads its form fields by it) and which life-cycle function it runs, with the
+request's values turned into that function's arguments (unit and topic codes looked up, the
+deadline parsed). Adding an action is one entry here and its label in lifecycle.ACTS;
 tests/hotline/tickets/test_catalogue.py fails when an entry is incomplete or a route, form or
 button names an action the table does not have.
 """
@@ -23,7 +24,6 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.app.labels import N_
 from hotline.catalogue import snapshot
 from hotline.domain import lifecycle, states
 from hotline.domain.deadlines import Planner
@@ -241,7 +241,6 @@ class TicketAction:
     before a wrong state (409), as the life-cycle function's own checks would order them."""
 
     name: str  # the URL segment: POST /api/v1/tickets/<number>/<name>, /tickets/<number>/act/<name>
-    label: str  # Chinese msgid, translated where shown
     permission: Permission
     states: frozenset[Status]
     schema: type[Schema]
@@ -250,6 +249,12 @@ class TicketAction:
     arguments: Arguments = _no_arguments
     after: After | None = None  # what else the change records, once the function accepted it
     files: bool = False  # the ticket form may carry attachments, stored with the change
+
+    @property
+    def label(self) -> str:
+        """Chinese msgid, translated where shown: the life cycle's name for the action
+        (lifecycle.ACTS), the one its refusals say too."""
+        return lifecycle.ACTS[self.name].zh
 
     def run(self, ctx: Context, ticket: Ticket, actor: Actor, args: Mapping[str, Any]) -> None:
         kwargs = self.arguments(ctx, actor, args)
@@ -260,7 +265,7 @@ class TicketAction:
 
 ACTIONS: tuple[TicketAction, ...] = (
     TicketAction(
-        name="dispatch", label=N_("派单"), permission=P.DISPATCH, states=states.AT_CENTRE,
+        name="dispatch", permission=P.DISPATCH, states=states.AT_CENTRE,
         schema=DispatchSchema, summary="派单 to a lead unit, optionally with assisting units.",
         function=lifecycle.dispatch,
         arguments=lambda ctx, actor, args: {
@@ -269,11 +274,11 @@ ACTIONS: tuple[TicketAction, ...] = (
             "assisting": [_unit(ctx.session, c, "assisting") for c in args.get("assisting") or []],
             "planner": ctx.planner}),
     TicketAction(
-        name="sign", label=N_("签收"), permission=P.SIGN, states=states.UNSIGNED,
+        name="sign", permission=P.SIGN, states=states.UNSIGNED,
         schema=EmptySchema, summary="签收 by the lead unit.", function=lifecycle.sign,
         arguments=lambda ctx, actor, args: {"planner": ctx.planner}),
     TicketAction(
-        name="return", label=N_("退单"), permission=P.RETURN, states=states.UNIT_WORK,
+        name="return", permission=P.RETURN, states=states.UNIT_WORK,
         schema=ReturnSchema,
         summary="退单 by the lead unit; after two returns a supervisor arbitrates.",
         function=lifecycle.return_ticket,
@@ -281,39 +286,39 @@ ACTIONS: tuple[TicketAction, ...] = (
                                             "reason": args.get("reason", ""),
                                             "planner": ctx.planner}),
     TicketAction(
-        name="extend", label=N_("申请延期"), permission=P.REQUEST_EXTENSION,
+        name="extend", permission=P.REQUEST_EXTENSION,
         states=states.UNIT_WORK, schema=ExtendSchema,
         summary="延期申请 by the lead unit; the deadline moves only on approval.",
         function=lifecycle.request_extension,
         arguments=lambda ctx, actor, args: {"days": args.get("days"),
                                             "reason": args.get("reason", "")}),
     TicketAction(
-        name="decide-extension", label=N_("延期审批"), permission=P.DECIDE_EXTENSION,
+        name="decide-extension", permission=P.DECIDE_EXTENSION,
         states=states.WORKING, schema=DecideExtensionSchema,
         summary="Approve or refuse the pending extension.", function=lifecycle.decide_extension,
         arguments=lambda ctx, actor, args: {"approve": bool(args.get("approve")),
                                             "note": args.get("note"), "planner": ctx.planner}),
     TicketAction(
-        name="reply", label=N_("答复"), permission=P.REPLY, states=states.BEING_ANSWERED,
+        name="reply", permission=P.REPLY, states=states.BEING_ANSWERED,
         schema=ReplySchema,
         summary="The lead unit's answer (办理结果); the ticket becomes replied.",
         function=lifecycle.reply,
         arguments=lambda ctx, actor, args: {"answer": args.get("answer", "")}, files=True),
     TicketAction(
-        name="sign-reply", label=N_("签收并答复"), permission=P.REPLY, states=states.UNSIGNED,
+        name="sign-reply", permission=P.REPLY, states=states.UNSIGNED,
         schema=ReplySchema,
         summary="签收 and answer a simple ticket in one step (two events: signed, replied).",
         function=lifecycle.sign_and_reply,  # simple tickets: no attachments (answer with 答复)
         arguments=lambda ctx, actor, args: {"answer": args.get("answer", "")}),
     TicketAction(
-        name="review-reply", label=N_("审核答复"), permission=P.REVIEW_REPLY,
+        name="review-reply", permission=P.REVIEW_REPLY,
         states=states.ANSWERED, schema=ReviewSchema,
         summary="审核: accept the answer for the citizen or send it back.",
         function=lifecycle.review_reply,
         arguments=lambda ctx, actor, args: {"accept": bool(args.get("accept")),
                                             "note": args.get("note")}),
     TicketAction(
-        name="urge", label=N_("督办"), permission=P.URGE, states=states.BEFORE_REPLY,
+        name="urge", permission=P.URGE, states=states.BEFORE_REPLY,
         schema=UrgeSchema, summary="督办: a supervisor's order with a note and its own deadline.",
         function=lifecycle.urge,
         arguments=lambda ctx, actor, args: {"note": args.get("note", ""),
@@ -321,29 +326,29 @@ ACTIONS: tuple[TicketAction, ...] = (
                                             "planner": ctx.planner}),
     TicketAction(
         # A replied ticket, or with `direct` (直接办结) an enquiry never dispatched.
-        name="close", label=N_("办结"), permission=P.CLOSE,
+        name="close", permission=P.CLOSE,
         states=states.ANSWERED | states.NEVER_DISPATCHED, schema=CloseSchema,
         summary="办结.", function=lifecycle.close,
         arguments=lambda ctx, actor, args: {"note": args.get("note"),
                                             "direct": bool(args.get("direct"))}),
     TicketAction(
-        name="reopen", label=N_("重办"), permission=P.REOPEN, states=states.REOPENABLE,
+        name="reopen", permission=P.REOPEN, states=states.REOPENABLE,
         schema=ReopenSchema, summary="重办: back to the unit.", function=lifecycle.reopen,
         arguments=lambda ctx, actor, args: {"reason": args.get("reason", ""),
                                             "planner": ctx.planner}),
     TicketAction(
-        name="assist-reply", label=N_("协办反馈"), permission=P.ASSIST_REPLY,
+        name="assist-reply", permission=P.ASSIST_REPLY,
         states=states.WORKING, schema=ReplySchema,
         summary="An assisting unit reports its part (协办意见).", function=lifecycle.assist_reply,
         arguments=lambda ctx, actor, args: {"answer": args.get("answer", "")}),
     TicketAction(
-        name="waive-assist", label=N_("免除协办"), permission=P.WAIVE_ASSIST,
+        name="waive-assist", permission=P.WAIVE_ASSIST,
         states=states.WORKING, schema=WaiveSchema,
         summary="The centre releases an assisting unit.", function=lifecycle.waive_assist,
         arguments=lambda ctx, actor, args: {"department_code": str(args.get("unit", "")),
                                             "reason": args.get("reason", "")}),
     TicketAction(
-        name="set-topic", label=N_("修改分类"), permission=P.SET_TOPIC, states=states.EVERY,
+        name="set-topic", permission=P.SET_TOPIC, states=states.EVERY,
         schema=TopicSchema,
         summary="Set or correct the topic; it becomes a training example.",
         function=lifecycle.set_topic,
@@ -351,31 +356,31 @@ ACTIONS: tuple[TicketAction, ...] = (
         after=_training_example),
     # --- forwarding (转派/下派) to a descendant unit: hotline.domain.lifecycle's section ---
     TicketAction(
-        name="forward", label=N_("转派"), permission=P.FORWARD, states=states.BEING_ANSWERED,
+        name="forward", permission=P.FORWARD, states=states.BEING_ANSWERED,
         schema=ForwardSchema,
         summary="转派: the lead unit hands a signed ticket to a unit below it; it stays accountable.",
         function=lifecycle.forward,
         arguments=lambda ctx, actor, args: {"department": _unit(ctx.session, args.get("unit")),
                                             "note": args.get("note"), "planner": ctx.planner}),
     TicketAction(
-        name="forward-sign", label=N_("签收转派"), permission=P.SIGN,
+        name="forward-sign", permission=P.SIGN,
         states=states.BEING_ANSWERED, schema=EmptySchema,
         summary="The unit a ticket was forwarded to signs for its task.",
         function=lifecycle.forward_sign),
     TicketAction(
-        name="forward-reply", label=N_("转派反馈"), permission=P.REPLY,
+        name="forward-reply", permission=P.REPLY,
         states=states.BEING_ANSWERED, schema=ReplySchema,
         summary="The forwarded-to unit's answer, to the lead unit (not to the citizen).",
         function=lifecycle.forward_reply,
         arguments=lambda ctx, actor, args: {"answer": args.get("answer", "")}),
     TicketAction(
-        name="forward-return", label=N_("退回转派"), permission=P.RETURN,
+        name="forward-return", permission=P.RETURN,
         states=states.BEING_ANSWERED, schema=ForwardReturnSchema,
         summary="The forwarded-to unit hands its task back to the lead unit, with a reason.",
         function=lifecycle.forward_return,
         arguments=lambda ctx, actor, args: {"reason": args.get("reason", "")}),
     TicketAction(
-        name="forward-review", label=N_("审核转派反馈"), permission=P.REVIEW_FORWARD,
+        name="forward-review", permission=P.REVIEW_FORWARD,
         states=states.BEING_ANSWERED, schema=ForwardReviewSchema,
         summary="The lead unit adopts the forwarded answer as its reply, or sends it back.",
         function=lifecycle.review_forward,
@@ -383,7 +388,7 @@ ACTIONS: tuple[TicketAction, ...] = (
                                             "note": args.get("note")}),
     # --- levels (issue 17) ---
     TicketAction(
-        name="assign", label=N_("指定经办人"), permission=P.ASSIGN_HANDLER,
+        name="assign", permission=P.ASSIGN_HANDLER,
         states=states.UNIT_WORK, schema=AssignSchema,
         summary="The lead of the unit holding the ticket names its handler (经办人) among the "
                 "unit's staff; naming another later is an event too.",
@@ -391,14 +396,14 @@ ACTIONS: tuple[TicketAction, ...] = (
         arguments=lambda ctx, actor, args: {"handler": _staff(ctx.session, args.get("user"))}),
     # --- risk triage (issue 19) ---
     TicketAction(
-        name="hand-off", label=N_("双向转接"), permission=P.HAND_OFF, states=states.OPEN,
+        name="hand-off", permission=P.HAND_OFF, states=states.OPEN,
         schema=HandOffSchema,
         summary="Record a hand-off (双向转接) to 110/120/119/122: to whom, who, when, a note.",
         function=lifecycle.hand_off,
         arguments=lambda ctx, actor, args: {"to": str(args.get("to", "")),
                                             "note": args.get("note")}),
     TicketAction(
-        name="mark-risk", label=N_("标记风险"), permission=P.MARK_RISK, states=states.OPEN,
+        name="mark-risk", permission=P.MARK_RISK, states=states.OPEN,
         schema=RiskSchema,
         summary="Set the risk mark by hand (the rules set it at intake); extreme alerts the "
                 "duty supervisor.",
@@ -471,48 +476,48 @@ def _day(value: Any) -> date | None:
 
 CASEWORK_ACTIONS: tuple[TicketAction, ...] = (
     TicketAction(
-        name="note", label=N_("写备注"), permission=P.ADD_NOTE, states=states.OPEN,
+        name="note", permission=P.ADD_NOTE, states=states.OPEN,
         schema=NoteSchema,
         summary="A progress note for the citizen (阶段性答复, public) or an internal note.",
         function=lifecycle.add_note,
         arguments=lambda ctx, actor, args: {"text": args.get("text", ""),
                                             "public": bool(args.get("public"))}),
     TicketAction(
-        name="contact", label=N_("先行联系"), permission=P.RECORD_CONTACT,
+        name="contact", permission=P.RECORD_CONTACT,
         states=states.BEING_ANSWERED, schema=ContactSchema,
         summary="先行联系: the unit reached the citizen; the first contact stops its clock.",
         function=lifecycle.record_contact,
         arguments=lambda ctx, actor, args: {"method": str(args.get("method", "")),
                                             "note": args.get("note")}),
     TicketAction(
-        name="suspend", label=N_("申请挂起"), permission=P.SUSPEND, states=states.BEING_ANSWERED,
+        name="suspend", permission=P.SUSPEND, states=states.BEING_ANSWERED,
         schema=SuspendSchema,
         summary="挂起申请 by the unit's lead; the clocks stop only once the centre approves.",
         function=lifecycle.request_suspension,
         arguments=lambda ctx, actor, args: {"reason": args.get("reason", ""),
                                             "until": _day(args.get("until"))}),
     TicketAction(
-        name="decide-suspension", label=N_("挂起审批"), permission=P.DECIDE_SUSPENSION,
+        name="decide-suspension", permission=P.DECIDE_SUSPENSION,
         states=states.BEING_ANSWERED, schema=DecideSuspensionSchema,
         summary="Approve (every running clock stands still) or refuse the pending suspension.",
         function=lifecycle.decide_suspension,
         arguments=lambda ctx, actor, args: {"approve": bool(args.get("approve")),
                                             "note": args.get("note")}),
     TicketAction(
-        name="resume", label=N_("恢复办理"), permission=P.RESUME, states=states.BEING_ANSWERED,
+        name="resume", permission=P.RESUME, states=states.BEING_ANSWERED,
         schema=ResumeSchema,
         summary="End the suspension: open deadlines move later by the suspended time.",
         function=lifecycle.resume,
         arguments=lambda ctx, actor, args: {"note": args.get("note"), "planner": ctx.planner}),
     TicketAction(
-        name="appeal", label=N_("申诉"), permission=P.APPEAL, states=lifecycle.APPEALABLE,
+        name="appeal", permission=P.APPEAL, states=lifecycle.APPEALABLE,
         schema=AppealSchema,
         summary="甄别/申诉 by the lead unit's lead: that the ticket not count against it.",
         function=lifecycle.appeal,
         arguments=lambda ctx, actor, args: {"kind": str(args.get("kind", "")),
                                             "reason": args.get("reason", "")}),
     TicketAction(
-        name="decide-appeal", label=N_("申诉审核"), permission=P.DECIDE_APPEAL,
+        name="decide-appeal", permission=P.DECIDE_APPEAL,
         states=lifecycle.APPEALABLE, schema=DecideAppealSchema,
         summary="Approve (the ticket leaves the rates its kind names) or refuse the appeal.",
         function=lifecycle.decide_appeal,

@@ -29,6 +29,7 @@ from hotline.domain.errors import InvalidInput, NotFound
 from hotline.domain.lifecycle import (
     APPEAL_KINDS,
     CONTACT_METHODS,
+    FORWARD_STATES,
     RATES,
     RETURN_REASONS,
     UNIT_ROLES,
@@ -136,7 +137,7 @@ def _workflow_helpers() -> dict[str, Any]:
                 "offers": lambda name: offers(BY_NAME[name], t, role)}
 
     return {"workflow": workflow, "unread_count": unread_count, "STATE_LABELS": STATE_LABELS,
-            "kind_label": partial(kind_label, translate=_)}
+            "FORWARD_STATES": FORWARD_STATES, "kind_label": partial(kind_label, translate=_)}
 
 
 # --- casework (issue 17): what the ticket page's casework forms need --------------------------

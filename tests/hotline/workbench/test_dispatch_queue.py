@@ -73,7 +73,7 @@ def test_bulk_dispatch_goes_through_the_life_cycle_and_names_what_failed(
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert f"已派单 2 件至 A市住房和城乡建设局（zjj）：{three[0].number}、{three[1].number}" in page
-    assert f"未派单 1 件：{three[2].number}（工单状态为「dispatched」" in page
+    assert f"未派单 1 件：{three[2].number}（工单状态为「已派单」，不能派单" in page
     db.session.expire_all()
     for t in three[:2]:
         assert (t.status, t.department.code) == (Status.DISPATCHED, "zjj")
