@@ -255,3 +255,21 @@ def test_concurrent_forwards_hand_the_ticket_down_once(app: Flask, reference: No
     assert sorted(results) == [200, 409, 409, 409]
     db.session.expire_all()
     assert len(db.session.scalars(select(ForwardTask)).all()) == 1
+
+
+def test_while_suspended_the_forwarded_task_waits_too(app: Flask, reference: None,
+                                                      client: FlaskClient) -> None:
+    """挂起 over the API: the child's sign-for is 409 with the reason in both languages, like
+    the parent's reply; once resumed it goes ahead, its deadlines moved with the parent's."""
+    number = forwarded(client)
+    assert act(client, LEAD, number, "suspend", {"reason": "等待市民补充材料"}).status_code == 200
+    assert act(client, "supervisor", number, "decide-suspension",
+               {"approve": True}).status_code == 200
+    message = error(act(client, CHILD, number, "forward-sign"), 409)
+    assert message.startswith("工单已挂起，请先恢复办理 / the ticket is suspended")
+    assert "sign the forwarded task" in message
+    assert act(client, LEAD, number, "resume", {}).status_code == 200
+    body = act(client, CHILD, number, "forward-sign").get_json()
+    (task,) = body["deadlines"]["forward_tasks"]
+    clocks = {c["kind"]: c for c in body["deadlines"]["clocks"]}
+    assert task["status"] == "signed" and task["reply_due"] == clocks["freply:1"]["due"]
