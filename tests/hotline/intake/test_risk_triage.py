@@ -210,7 +210,14 @@ def test_the_console_warns_the_agent_while_typing(app: Flask, client: FlaskClien
     assert seen.get_json()["urgency"] == {"urgent": True, "rule": "杀人伤人威胁"}
     calm = client.post("/agent/suggest", json={"text": "路灯坏了"},
                        headers={"X-CSRFToken": csrf_token(client)})
-    assert calm.get_json()["risk"] is None
+    assert calm.get_json()["risk"] is None and calm.get_json()["risk_hint"] is None
+    assert seen.get_json()["risk_hint"] is None  # the rule spoke: no second opinion
+    hinted = client.post("/agent/suggest", json={"text": "活着真没劲，我准备从楼上下去"},
+                         headers={"X-CSRFToken": csrf_token(client)}).get_json()
+    assert hinted["risk"] is None and hinted["urgency"]["urgent"] is False
+    assert (hinted["risk_hint"]["by"], hinted["risk_hint"]["category"]) == \
+        ("risk_model", "self_harm")
+    assert 'id="s-risk-hint"' in page
 
 
 def test_the_risk_model_suggests_what_the_rules_miss_without_marking_or_alerting(
