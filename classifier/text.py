@@ -36,11 +36,19 @@ _MASKABLE_RUN = re.compile(r"[\x00-\x7f\d\s]{5,}")
 # A district or street name must win over the generic split of its characters.
 USER_WORD_FREQ = 100_000
 _DIGITS = re.compile(r"\d+")
+# CJK unified ideographs are their own NFKC form and never compose with a neighbour, so NFKC
+# of a text is NFKC of each run between them, joined: a body is mostly ideographs, and
+# normalising only the other runs halves NFKC's time (a sixth of a body's prediction).
+_NOT_IDEOGRAPHS = re.compile(r"[^\u4e00-\u9fff]+")
 _SPACES = re.compile(r"\s+")
 
 
 def _placeholder(match: re.Match[str]) -> str:
     return f" {match.lastgroup} "
+
+
+def _nfkc(run: re.Match[str]) -> str:
+    return unicodedata.normalize("NFKC", run.group())
 
 
 def normalize(text: str) -> str:
@@ -49,7 +57,7 @@ def normalize(text: str) -> str:
     Digit runs become a single ``0`` after masking: dates, amounts and house numbers say
     nothing about the topic, and one token for all of them keeps the vocabulary small.
     """
-    text = unicodedata.normalize("NFKC", text).lower()
+    text = _NOT_IDEOGRAPHS.sub(_nfkc, text).lower()
     text = _MASKABLE_RUN.sub(lambda run: _MASK.sub(_placeholder, run.group()), text)
     text = _DIGITS.sub("0", text)
     return _SPACES.sub(" ", text).strip()

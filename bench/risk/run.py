@@ -10,7 +10,12 @@ Run: ``.venv/bin/python bench/risk/run.py`` (a few seconds). Writes ``bench/resu
   tickets written for issue 19): every text a rule flags is a false alarm there;
 - the TipDM message bodies, where the shared data folder has them: how many long web messages
   get a mark, by rule (a rate to watch, not a score: some of them are real distress);
-- the time per text.
+- the time per text;
+- the risk model (classifier/risk_model.py, 可能有风险): on the held-out half of the project's
+  risk note set (classifier/devsets/risk_notes.csv, never trained on), the share of
+  the risky notes the rules miss that it suggests, and its false alarms on the half's ordinary
+  notes; on the TipDM bodies (none of them trained on), the share it suggests where no rule
+  matched (a false-alarm rate at most: a few are real distress).
 """
 
 from __future__ import annotations
@@ -29,7 +34,9 @@ sys.path.insert(0, str(REPO))
 
 from bench.common import write  # noqa: E402
 from classifier.risk import RiskRules  # noqa: E402
+from classifier.risk_model import RiskModel, risk_notes  # noqa: E402
 from classifier.urgency import URGENT, UrgencyRules  # noqa: E402
+from hotline.intake.triage import intake_risk_model  # noqa: E402
 from tests.classifier.test_risk import RISKY, SAFE  # noqa: E402  (one table for both)
 
 DEVSET = REPO / "classifier" / "devsets" / "call_notes.csv"
@@ -49,6 +56,33 @@ def flagged(rules: RiskRules, texts: list[str]) -> dict[str, Any]:
             "ms_per_text": round(ms, 4)}
 
 
+def suggested(model: RiskModel, rules: RiskRules, texts: list[str]) -> dict[str, Any]:
+    """How many of ``texts`` no rule flags, and how many of those the model suggests."""
+    missed = [t for t in texts if rules.assess(t) is None]
+    started = time.perf_counter()
+    hits = [t for t in missed if model.suggest(t) is not None]
+    ms = (time.perf_counter() - started) * 1000 / max(len(missed), 1)
+    return {"texts": len(texts), "rules_miss": len(missed), "suggested": len(hits),
+            "rate": round(len(hits) / max(len(missed), 1), 4), "ms_per_text": round(ms, 3)}
+
+
+def risk_model_figures(rules: RiskRules, bodies: list[str] | None) -> dict[str, Any]:
+    model = intake_risk_model()  # what the intake uses: shipped texts plus the demo corpus
+    holdout = risk_notes("holdout")
+    risky = suggested(model, rules, [r["text"] for r in holdout if r["risky"] == "1"])
+    ordinary = suggested(model, rules, [r["text"] for r in holdout if r["risky"] == "0"])
+    out: dict[str, Any] = {
+        "threshold": round(model.threshold, 4),
+        "holdout_risky": risky | {"missed_examples": [
+            r["text"] for r in holdout if r["risky"] == "1" and rules.assess(r["text"]) is None
+            and model.suggest(r["text"]) is None]},
+        "holdout_ordinary_false_alarms": ordinary,
+    }
+    if bodies is not None:
+        out["tipdm_bodies_suggested"] = suggested(model, rules, bodies)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data-dir", default=os.environ.get(
@@ -58,7 +92,8 @@ def main() -> None:
     right = sum(1 for text, category, level in RISKY
                 if (f := rules.assess(text)) and (f.category, f.level) == (category, level))
     figures: dict[str, Any] = {
-        "what": "risk triage rules: phrase table, call-note dev set, TipDM bodies",
+        "what": "risk triage rules: phrase table, call-note dev set, TipDM bodies; "
+                "the risk model: held-out risk notes, TipDM bodies",
         "table": {
             "risky": len(RISKY), "found_with_category_and_level": right,
             "urgent_by_urgency_rules_alone": sum(
@@ -68,11 +103,14 @@ def main() -> None:
     with DEVSET.open(encoding="utf-8") as f:
         figures["call_notes_devset"] = flagged(rules, [r["text"] for r in csv.DictReader(f)])
     bodies = Path(args.data_dir) / BODIES
+    body_texts = None
     if bodies.exists():
         with bodies.open(encoding="utf-8") as f:
-            result = flagged(rules, [r["text"] for r in csv.DictReader(f)])
+            body_texts = [r["text"] for r in csv.DictReader(f)]
+        result = flagged(rules, body_texts)
         result.pop("examples")  # TipDM texts stay in the shared folder
         figures["tipdm_bodies"] = result
+    figures["risk_model"] = risk_model_figures(rules, body_texts)
     write("risk", figures)
     table = figures["table"]
     print(f"table: {table['found_with_category_and_level']}/{table['risky']} risky found "
@@ -83,6 +121,10 @@ def main() -> None:
             v = figures[key]
             print(f"{key}: {v['flagged']}/{v['texts']} flagged ({v['rate']:.2%}), "
                   f"{v['ms_per_text']} ms/text")
+    for key, v in figures["risk_model"].items():
+        if isinstance(v, dict):
+            print(f"risk model, {key}: {v['suggested']} of the {v['rules_miss']} the rules miss "
+                  f"({v['rate']:.2%}), {v['ms_per_text']} ms/text")
 
 
 if __name__ == "__main__":

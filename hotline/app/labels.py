@@ -77,6 +77,7 @@ EVENT_LABELS = {
     EventKind.FORWARD_RETURNED: N_("退回转派"),
     EventKind.HANDLER_ASSIGNED: N_("指定经办人"),
     EventKind.RISK_FLAGGED: N_("风险标记"),
+    EventKind.RISK_SUGGESTED: N_("可能有风险"),
     EventKind.HANDED_OFF: N_("双向转接"),
     # 合并办理 (issue 18)
     EventKind.INCIDENT_PROPOSED: N_("建议合并办理"),

@@ -26,7 +26,7 @@ from hotline.domain.phones import normalise_phone
 from hotline.intake.accept import Request, accept, parse_line, validated_payload
 from hotline.intake.process import HELD_FOR, process_intake
 from hotline.intake.repeats import similar_open
-from hotline.intake.triage import decide_unit, keyword_rule
+from hotline.intake.triage import decide_unit, intake_risk_model, keyword_rule
 from hotline.knowledge.service import get as get_article
 from hotline.models import Channel, Department, Ticket
 from hotline.tickets.actions import guarded
@@ -67,6 +67,7 @@ def preview(session: Session, text: str, *, address: str | None = None, line: st
         },
         "request_type": _request_type(content) if content else None,
         "risk": risk,
+        "risk_hint": _risk_hint(content) if content and risk is None else None,
         "place": {"district": place.district_code,
                   "name": snap.place_names.get(place.street_code or place.district_code or "")},
         "similar": [_match(m) for m in similar_open(
@@ -80,6 +81,13 @@ def _risk(snap: Snapshot, content: str) -> dict[str, str] | None:
     rules, hotline.intake.triage.flag_risk): the agent hears of a caller in danger at once."""
     finding = snap.risk.assess(content) if content else None
     return finding.as_dict() if finding else None
+
+
+def _risk_hint(content: str) -> dict[str, Any] | None:
+    """可能有风险: what the risk model suggests where no rule matched (the saved ticket records
+    the same hint, hotline.intake.triage.flag_risk), for the agent to weigh; no alert."""
+    hint = intake_risk_model().suggest(content)
+    return hint.as_dict() if hint else None
 
 
 def _request_type(content: str) -> dict[str, Any]:

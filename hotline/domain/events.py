@@ -70,6 +70,7 @@ class EventKind(StrEnum):
     HANDLER_ASSIGNED = "handler_assigned"
     # risk triage (issue 19): a risk mark set by a rule or a person, a hand-off to 110/120
     RISK_FLAGGED = "risk_flagged"
+    RISK_SUGGESTED = "risk_suggested"  # 可能有风险: the risk model's hint, no mark, no alert
     HANDED_OFF = "handed_off"
 
     # 合并办理 (issue 18): incident groups.

@@ -1596,6 +1596,19 @@ def mark_risk(ticket: Ticket, actor: Actor, *, category: str, level: str,
     return True
 
 
+def suggest_risk(ticket: Ticket, *, reason: dict[str, Any],
+                 at: datetime | None = None) -> bool:
+    """可能有风险: the risk model (classifier.risk_model) thinks the words may show a danger the
+    rules did not find. Only an event, for the agent and the supervisor to judge: no mark, no
+    urgency, no alert (a learnt model's false alarms must cost a glance, not a call). Nothing
+    is recorded on a ticket already marked or already suggested. Returns whether it was."""
+    _require(ticket, "suggest a risk", OPEN)
+    if ticket.risk_level or any(e.kind == EventKind.RISK_SUGGESTED for e in ticket.events):
+        return False
+    record(ticket, SYSTEM, EventKind.RISK_SUGGESTED, data={"reason": reason}, at=at)
+    return True
+
+
 def risk_alert_due(event: TicketEvent) -> bool:
     """Whether a risk event alerts the duty supervisor: the mark became extreme just now."""
     data = event.data or {}

@@ -8,16 +8,19 @@ thousands of tickets per second excluding the classifier (bench/deadlines).
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from classifier import risk_model
 from hotline.catalogue.snapshot import Snapshot, current
 from hotline.domain import lifecycle
 from hotline.domain.events import EventKind
 from hotline.domain.lifecycle import SYSTEM
 from hotline.intake import incidents
 from hotline.models import Department, Ticket, Urgency
+from hotline.seed.load import corpus_rows
 from routing.dispatch import Case, Decision, decide
 
 URGENT_RULES = frozenset({"emergency"})
@@ -111,14 +114,27 @@ def route(session: Session, ticket: Ticket, *, confident: bool, urgent: bool = F
     return decision
 
 
+@lru_cache(maxsize=1)
+def intake_risk_model() -> risk_model.RiskModel:
+    """The risk model (可能有风险) with the demo corpus among its ordinary texts, fitted once per
+    process on the first intake (about a second)."""
+    return risk_model.fit([row["text"] for row in corpus_rows()])
+
+
 def flag_risk(snap: Snapshot, ticket: Ticket, *, text: str | None = None,
               at: datetime | None = None) -> bool:
     """Risk triage: the snapshot's risk rules on the citizen's words (the ticket's text, or
     `text` they added later) mark the ticket and make it 紧急, at intake before the deadlines
     are planned; an extreme mark alerts the duty supervisor when the caller commits
-    (hotline.domain.effects). Returns whether a mark was set or raised."""
-    finding = snap.risk.assess(ticket.content if text is None else text)
+    (hotline.domain.effects). Where no rule matches, the risk model may still suggest a risk
+    (可能有风险, `lifecycle.suggest_risk`: an event with its reason, no mark). Returns whether
+    a mark was set or raised."""
+    words = ticket.content if text is None else text
+    finding = snap.risk.assess(words)
     if finding is None:
+        suggestion = intake_risk_model().suggest(words)
+        if suggestion is not None:
+            lifecycle.suggest_risk(ticket, reason=suggestion.as_dict(), at=at)
         return False
     return lifecycle.mark_risk(ticket, SYSTEM, category=finding.category, level=finding.level,
                                reason={"by": "risk_rule", "rule": finding.rule,

@@ -111,6 +111,7 @@
     $("s-place").textContent = s.place.name || text.unknown_place;
     showRequestType(s.request_type);
     showRisk(s.risk);
+    showRiskHint(s.risk_hint);
     $("suggest-status").textContent = text.server_ms + " " + ms + " ms";
     if (suggestedUnit && !unit.value) { unit.value = suggestedUnit; }
   }
@@ -123,6 +124,14 @@
     $("s-risk-what").textContent = (text.risk_levels[r.level] || r.level) + " · "
       + (text.risk_categories[r.category] || r.category);
     $("s-risk-why").textContent = text.risk_by + "：“" + r.phrase + "”（" + r.rule + "）";
+  }
+
+  /* 可能有风险: the risk model's hint where no rule matched, with the nearest risky note. */
+  function showRiskHint(h) {
+    $("s-risk-hint").hidden = !h;
+    if (!h) { return; }
+    $("s-risk-hint-what").textContent = text.risk_categories[h.category] || h.category;
+    $("s-risk-hint-near").textContent = h.nearest;
   }
 
   /* The request type the cue words suggest, how sure, and which words. A confident guess is

@@ -52,3 +52,26 @@ def test_a_risky_call_is_flagged_handed_off_and_listed(app: Flask, live_server: 
     expect(page.locator("#risks")).to_contain_text(ticket.number)
     assert "已转接 120" in page.locator("#risks").inner_text()
     shot(page, "risk-supervise-1366")
+
+
+@pytest.mark.usefixtures("console_model")
+def test_a_call_only_the_risk_model_finds_shows_a_hint_on_console_and_ticket(
+        app: Flask, live_server: str, page) -> None:  # type: ignore[no-untyped-def]
+    sign_in(page, live_server, "agent")
+    page.wait_for_url("**/agent/calls/new")
+    page.keyboard.type("13812348000")
+    page.keyboard.press("Alt+c")
+    page.keyboard.type("我把家里的药都攒起来了，打算今晚一次全吃了")
+    hint = page.locator("#s-risk-hint")
+    expect(hint).to_be_visible()
+    assert "可能有风险" in hint.inner_text() and "自伤自杀" in hint.inner_text()
+    expect(page.locator("#s-risk")).to_be_hidden()
+    shot(page, "risk-hint-console-1366")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_url("**/agent/calls/new?saved=*")
+    ticket = db.session.scalars(select(Ticket)).one()
+    assert ticket.risk_level is None
+    page.goto(f"{live_server}/tickets/{ticket.number}")
+    expect(page.locator("#risk-suggestion")).to_contain_text("可能有风险")
+    expect(page.locator("#risk-banner")).to_have_count(0)
+    shot(page, "risk-hint-ticket-1366")

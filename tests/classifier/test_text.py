@@ -108,3 +108,20 @@ def test_masking_ascii_runs_only_equals_masking_the_whole_text(raw: str) -> None
     folded = unicodedata.normalize("NFKC", raw).lower()
     whole = text_module._MASK.sub(lambda m: f" {m.lastgroup} ", folded)
     assert normalize(raw) == text_module._SPACES.sub(" ", text_module._DIGITS.sub("0", whole)).strip()
+
+
+@pytest.mark.parametrize("raw", [
+    "ｅ\u0301中文，ＡＢＣ", "中\u0301文", "e\u0301\u0323中", "\u1100\u1161中\u1100\u1161",
+    "豈更車\u2f00\u2f08中文", "①②③市民来电", "ﾊﾟﾝ中ｶﾞ", "中文\U0002f800\U0001d400",
+    "温度３０℃，面积５０㎡", "",
+])
+def test_normalizing_the_runs_between_ideographs_equals_nfkc_of_the_whole_text(raw: str) -> None:
+    assert text_module._NOT_IDEOGRAPHS.sub(text_module._nfkc, raw) == unicodedata.normalize(
+        "NFKC", raw)
+
+
+@pytest.mark.skipif(not data.available(TIPDM, files=[data.BODIES]), reason="TipDM data absent")
+def test_normalizing_the_runs_between_ideographs_equals_nfkc_on_the_real_bodies() -> None:
+    texts, _ = data.tipdm_bodies(TIPDM)
+    assert all(text_module._NOT_IDEOGRAPHS.sub(text_module._nfkc, t)
+               == unicodedata.normalize("NFKC", t) for t in texts)

@@ -210,4 +210,33 @@ def test_the_console_warns_the_agent_while_typing(app: Flask, client: FlaskClien
     assert seen.get_json()["urgency"] == {"urgent": True, "rule": "杀人伤人威胁"}
     calm = client.post("/agent/suggest", json={"text": "路灯坏了"},
                        headers={"X-CSRFToken": csrf_token(client)})
-    assert calm.get_json()["risk"] is None
+    assert calm.get_json()["risk"] is None and calm.get_json()["risk_hint"] is None
+    assert seen.get_json()["risk_hint"] is None  # the rule spoke: no second opinion
+    hinted = client.post("/agent/suggest", json={"text": "活着真没劲，我准备从楼上下去"},
+                         headers={"X-CSRFToken": csrf_token(client)}).get_json()
+    assert hinted["risk"] is None and hinted["urgency"]["urgent"] is False
+    assert (hinted["risk_hint"]["by"], hinted["risk_hint"]["category"]) == \
+        ("risk_model", "self_harm")
+    assert 'id="s-risk-hint"' in page
+
+
+def test_the_risk_model_suggests_what_the_rules_miss_without_marking_or_alerting(
+        app: Flask, client: FlaskClient, roster: None) -> None:
+    t = new_ticket("我把家里的药都攒起来了，打算今晚一次全吃了")
+    assert (t.risk_level, t.urgency) == (None, Urgency.NORMAL)  # a hint, not a mark
+    assert not [e for e in t.events if e.kind == EventKind.RISK_FLAGGED]
+    [hint] = [e for e in t.events if e.kind == EventKind.RISK_SUGGESTED]
+    reason = hint.data["reason"]
+    assert (reason["by"], reason["category"]) == ("risk_model", "self_harm")
+    assert reason["score"] >= reason["threshold"] and "安眠药" in reason["nearest"]
+    assert alerts(t.number) == ([], [])
+    sign_in(client, "agent")
+    page = client.get(f"/tickets/{t.number}").get_data(as_text=True)
+    assert 'id="risk-suggestion"' in page and "可能有风险" in page and "自伤自杀" in page
+    assert 'id="risk-banner"' not in page
+
+    calm = new_ticket("小区门口路灯坏了很久没人修")
+    assert not [e for e in calm.events if e.kind == EventKind.RISK_SUGGESTED]
+    marked = new_ticket("我想自杀，活不下去了")  # the rule's mark, and no second opinion
+    assert marked.risk_level == "extreme"
+    assert not [e for e in marked.events if e.kind == EventKind.RISK_SUGGESTED]

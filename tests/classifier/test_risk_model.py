@@ -1,0 +1,67 @@
+"""The risk model (classifier.risk_model): what it suggests beside the rules, and its data."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import pytest
+
+from classifier.risk import RiskRules
+from classifier.risk_model import FALSE_ALARM_BUDGET, RiskModel, _threshold, fit, risk_notes
+from hotline.seed.load import corpus_rows
+
+# Written for this test, in none of the model's texts: risky in words no rule knows.
+UNSEEN_RISKY = [
+    ("我把家里的药都攒起来了，打算今晚一次全吃了", "self_harm"),
+    ("活着真没劲，我准备从楼上下去", "self_harm"),
+    ("邻居老太太一个人住，一个星期没见她出门了，敲门也没人应", "child_elder"),
+]
+
+
+@lru_cache(maxsize=1)
+def model() -> RiskModel:
+    """As the intake fits it (hotline.intake.triage.intake_risk_model)."""
+    return fit([row["text"] for row in corpus_rows()])
+
+
+ORDINARY = ["小区门口路灯坏了很久没人修", "拖欠工资三个月了，一直要不到", "请问公积金怎么提取",
+            "邻居装修太吵了", "我想咨询一下低保怎么申请"]
+
+
+@pytest.mark.parametrize(("text", "category"), UNSEEN_RISKY)
+def test_it_suggests_a_risk_the_rules_miss_with_the_nearest_risky_note(
+        text: str, category: str) -> None:
+    assert RiskRules.default().assess(text) is None
+    suggestion = model().suggest(text)
+    assert suggestion is not None and suggestion.score >= suggestion.threshold
+    assert suggestion.category == category
+    reason = suggestion.as_dict()
+    assert reason["by"] == "risk_model" and reason["nearest"] in {
+        r["text"] for r in risk_notes("dev")}
+
+
+@pytest.mark.parametrize("text", ORDINARY)
+def test_ordinary_requests_get_no_suggestion(text: str) -> None:
+    assert model().suggest(text) is None
+
+
+def test_the_threshold_flags_at_most_the_budget_of_the_ordinary_texts() -> None:
+    scores = np.linspace(-3.0, 1.0, 401)
+    risky = np.zeros(len(scores), dtype=bool)
+    risky[-50:] = True
+    threshold = _threshold(scores, risky)
+    flagged = (scores >= threshold) & ~risky
+    assert flagged.sum() <= FALSE_ALARM_BUDGET * (~risky).sum()
+    assert ((scores >= threshold - 0.011) & ~risky).sum() > FALSE_ALARM_BUDGET * (~risky).sum()
+
+
+def test_the_halves_are_disjoint_balanced_and_only_dev_trains() -> None:
+    dev, holdout = risk_notes("dev"), risk_notes("holdout")
+    assert not {r["text"] for r in dev} & {r["text"] for r in holdout}
+    for half in (dev, holdout):
+        assert {r["category"] for r in half if r["risky"] == "1"} == {
+            "self_harm", "violence", "mass_gathering", "child_elder"}
+        assert sum(r["risky"] == "0" for r in half) >= 20
+    trained = {text for text, _ in model().risky}
+    assert trained == {r["text"] for r in dev if r["risky"] == "1"}
