@@ -331,13 +331,12 @@ def reference(app: Flask, _reference_rows: _Rows) -> None:
 def drain(app: Flask) -> None:
     """Relay what was accepted, then run a real RQ worker in burst mode until the queues are
     empty: what `flask --app hotline worker --burst` does."""
-    from rq import SimpleWorker
-
     from hotline.app.queue import QUEUES, connection
     from workers.relay import relay_all
+    from workers.runner import Worker
 
     relay_all(connection(app))
-    SimpleWorker(list(QUEUES), connection=connection(app)).work(burst=True)
+    Worker(list(QUEUES), connection=connection(app)).work(burst=True)
 
 
 def login(client: FlaskClient, username: str, password: str = PASSWORD) -> None:

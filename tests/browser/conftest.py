@@ -22,7 +22,10 @@ def live_server(app: Flask, make_app: AppMaker) -> Iterator[str]:
     """The app served over real HTTP on a free port, sharing the test's database and Redis."""
     served = make_app()
     server = make_server("127.0.0.1", 0, served, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # Polled every 50 ms for the shutdown instead of werkzeug's 500: a quarter of a second
+    # less at the end of each browser test.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()

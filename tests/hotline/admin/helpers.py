@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import Flask, g
 from flask.testing import FlaskClient
-from rq import SimpleWorker
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
@@ -15,6 +14,7 @@ from hotline.app.extensions import db
 from hotline.app.queue import TRAINING_QUEUE, connection
 from hotline.models import AuditEntry
 from tests.conftest import csrf_token, login
+from workers.runner import Worker
 
 
 def post(client: FlaskClient, path: str, data: dict[str, Any]) -> TestResponse:
@@ -29,7 +29,7 @@ def post(client: FlaskClient, path: str, data: dict[str, Any]) -> TestResponse:
 
 def run_training(app: Flask) -> None:
     """What `flask --app hotline trainer --burst` does, in this process and app context."""
-    SimpleWorker([TRAINING_QUEUE], connection=connection(app)).work(burst=True)
+    Worker([TRAINING_QUEUE], connection=connection(app)).work(burst=True)
 
 
 def sign_in(client: FlaskClient, username: str, password: str | None = None) -> None:
