@@ -757,6 +757,9 @@ def reopen(ticket: Ticket, actor: Actor, reason: str, *, planner: Planner | None
     _require(ticket, "reopen", REOPENABLE)
     if actor is not CITIZEN:
         _require_centre(actor, Permission.REOPEN, "reopen")
+    if ticket.incident_master is not None:
+        _reopen_incident_member(ticket, actor, reason, planner=planner, at=at)
+        return
     if ticket.department is None:
         raise IllegalTransition("工单未派单，不能重办 / ticket was never dispatched")
     text = _text(reason, "reason", "重办理由")
@@ -1616,6 +1619,21 @@ def add_incident_member(master: Ticket, member: Ticket, actor: Actor, *,
     member.incident_confirmed = True
     member.incident_score = None
     record(member, actor, EventKind.INCIDENT_ADDED, at=at, data={"master": master.number})
+
+
+def _reopen_incident_member(member: Ticket, actor: Actor, reason: str, *,
+                            planner: Planner | None, at: datetime | None) -> None:
+    """重办 of a member: the unit's case is the master, so the master is redone with this
+    citizen's words (once: a master already back with its unit is not reopened again), and the
+    member waits for the master's next approved answer, which it then receives like the first."""
+    text = _text(reason, "reason", "重办理由")
+    at = at or utcnow()
+    master = member.incident_master
+    assert master is not None
+    record(member, actor, EventKind.REOPENED, to_status=Status.PENDING_DISPATCH, note=text,
+           public=True, at=at, data={"master": master.number})
+    if master.status in REOPENABLE:
+        reopen(master, actor, f"合并件 {member.number}：{text}", planner=planner, at=at)
 
 
 def answer_incident_members(master: Ticket, *, at: datetime | None = None) -> list[str]:
