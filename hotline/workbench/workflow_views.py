@@ -437,5 +437,5 @@ def incident_act(number: str, action: str) -> Any:
     master = incidents.act(db.session, current_user, number, action, request.form.get("ticket"))
     unit_of_work.commit(db.session)
     flash({"confirm": _("已确认合并办理"), "split": _("已移出合并组，另行分拨"),
-           "add": _("已并入合并组")}[action])
+           "add": _("已并入合并组")}[action], "ok")
     return redirect(url_for("work.incident_groups", _anchor=f"group-{master.number}"), 303)
