@@ -1566,15 +1566,26 @@ def _require_not_member(ticket: Ticket) -> None:
                                 "a member follows its master: split it off first")
 
 
-def propose_incident_member(member: Ticket, master: Ticket, score: float, *,
-                            at: datetime | None = None) -> None:
-    """Intake found an open ticket about the same incident: the new ticket joins its group,
-    unconfirmed, and is not dispatched (a supervisor confirms or splits it)."""
+def _join(member: Ticket, master: Ticket, *, score: float | None, confirmed: bool,
+          at: datetime) -> None:
+    """The member follows its master: the clocks intake planned for it stop and its own
+    deadlines go, so no scan warns, marks overdue or escalates it on its own."""
     _check_joinable(member, master)
     member.incident_master = master
     member.incident_score = score
-    member.incident_confirmed = False
-    record(member, SYSTEM, EventKind.INCIDENT_PROPOSED, at=at,
+    member.incident_confirmed = confirmed
+    stop_all_clocks(member, at)
+    member.dispatch_due = member.sign_due = member.reply_due = None
+
+
+def propose_incident_member(member: Ticket, master: Ticket, score: float | None, *,
+                            actor: Actor = SYSTEM, at: datetime | None = None) -> None:
+    """Intake (or the agent on the call, `actor`) found an open ticket about the same
+    incident: the new ticket joins its group, unconfirmed, and is not dispatched (a supervisor
+    confirms or splits it)."""
+    at = at or utcnow()
+    _join(member, master, score=score, confirmed=False, at=at)
+    record(member, actor, EventKind.INCIDENT_PROPOSED, at=at,
            data={"master": master.number, "score": score})
 
 
@@ -1614,10 +1625,8 @@ def add_incident_member(master: Ticket, member: Ticket, actor: Actor, *,
                         at: datetime | None = None) -> None:
     """A supervisor adds a ticket intake did not find (confirmed at once)."""
     _require_supervisor(actor, Permission.MANAGE_INCIDENTS, "add to an incident group")
-    _check_joinable(member, master)
-    member.incident_master = master
-    member.incident_confirmed = True
-    member.incident_score = None
+    at = at or utcnow()
+    _join(member, master, score=None, confirmed=True, at=at)
     record(member, actor, EventKind.INCIDENT_ADDED, at=at, data={"master": master.number})
 
 

@@ -115,3 +115,12 @@ def test_an_unhappy_member_redoes_the_master_once_and_waits_for_its_next_answer(
     lc.review_reply(master, AGENT, accept=True, at=T0)
     for m in (new, other):  # both callers are answered again, under their own numbers
         assert m.status == Status.REPLIED and m.events[-1].data["answer"] == "管道已修复，已恢复供水"
+
+
+def test_a_ticket_added_to_a_group_loses_the_clocks_intake_planned_for_it() -> None:
+    master, other = replied(), member("20260930-000008")
+    lc.plan_intake(other, PLANNER, at=T0)
+    assert other.reply_due is not None and any(c.stopped_at is None for c in other.clocks)
+    lc.add_incident_member(master, other, SUPERVISOR, at=T0)
+    assert all(c.stopped_at == T0 for c in other.clocks)
+    assert other.dispatch_due is None and other.reply_due is None
