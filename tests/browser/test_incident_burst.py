@@ -1,6 +1,7 @@
 """合并办理 end to end (issue 18): a burst of SMS about one water outage in one street, through
-the real Twilio webhook, becomes one proposed incident group; a supervisor confirms it on the
-groups page, the water company answers the master once, the centre approves, and every caller
+the real Twilio webhook, becomes one proposed incident group; the agent logging a fifth caller's
+call sees the group while typing and attaches the call; a supervisor confirms it on the groups
+page, the water company answers the master once, the centre approves, and every caller
 receives the answer by SMS under their own ticket number."""
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ BURST = {  # three callers and one re-send, each in their own words
     "+8613800000003": "工人新村解放路这边停水了，整栋楼都没有自来水",
     "+8613800000004": "解放路工人新村早上开始停水，一直没有水，请尽快处理",
 }
+CALLER = "+8613800000005"  # phones instead; the agent logs the call
+CALL = "解放路工人新村停水了，家里没有水，打电话问问什么时候能来水"
 ANSWER = "经查，解放路工人新村停水系供水管道爆裂所致，抢修队已到场，预计今晚20时前恢复供水。"
 
 
@@ -31,7 +34,7 @@ def test_a_burst_of_sms_is_one_group_answered_once_and_every_caller_told(
         app: Flask, client: FlaskClient, fake_twilio: FakeTwilio, settings: ChangeSettings,
         reference: None, live_server: str, browser) -> None:  # type: ignore[no-untyped-def]
     settings(intake={"incident_proposals": True})
-    numbers = {}
+    numbers: dict[str, str] = {}
     for phone, text in BURST.items():  # one by one, as the worker takes them
         numbers[phone] = re.search(r"\d{8}-\d{6}", sms(client, text, sender=phone)).group(0)  # type: ignore[union-attr]
         drain(app)
@@ -47,12 +50,28 @@ def test_a_burst_of_sms_is_one_group_answered_once_and_every_caller_told(
         page.goto(f"{live_server}{path}")
         return page
 
+    # A fifth caller phones; the agent sees the group while typing and attaches the call.
+    agent = desk("agent", "/agent/calls/new")
+    agent.keyboard.type(CALLER[1:].removeprefix("86"))
+    agent.get_by_label("诉求内容").fill(CALL)
+    expect(agent.locator("#s-incident-text")).to_have_text(
+        f"可能与 {master.number} 号工单为同一事件（4 人来电）")
+    agent.get_by_role("button", name="并入此合并组").click()
+    expect(agent.locator("#incident-note")).to_contain_text(master.number)
+    shot(agent, "incident-console-1366")
+    with agent.expect_navigation():
+        agent.get_by_role("button", name="保存工单").click()
+    expect(agent.locator(".flash.ok")).to_contain_text(f"并入 {master.number} 的合并组")
+    called = re.search(r"已生成工单 (\d{8}-\d{6})", agent.locator(".flash.ok").inner_text())
+    numbers[CALLER] = called.group(1)  # type: ignore[union-attr]
+    members.append(flow.ticket(numbers[CALLER]))
+
     # The supervisor finds the proposed group in the navigation and confirms it.
     boss = desk("supervisor", "/supervise")
     with boss.expect_navigation():
         boss.get_by_role("link", name="合并办理", exact=True).click()
     group = boss.locator(f"#group-{master.number}")
-    expect(group.locator(".size")).to_have_text("4")
+    expect(group.locator(".size")).to_have_text("5")
     for m in members:
         expect(group.locator(f"#member-{m.number}")).to_contain_text("待确认")
     shot(boss, "incident-groups-1366")
@@ -65,7 +84,7 @@ def test_a_burst_of_sms_is_one_group_answered_once_and_every_caller_told(
 
     # The water company answers the master once; the centre approves.
     unit = desk("gsjt", f"/tickets/{master.number}")
-    expect(unit.locator("#ticket-incident")).to_contain_text("共 4 人来电")
+    expect(unit.locator("#ticket-incident")).to_contain_text("共 5 人来电")
     unit.get_by_role("button", name="签收").click()
     unit.get_by_label("办理结果（答复市民）").fill(ANSWER)
     submit(unit, "提交答复")
@@ -77,7 +96,7 @@ def test_a_burst_of_sms_is_one_group_answered_once_and_every_caller_told(
     # Every caller gets the answer on their own phone with their own ticket number.
     drain(app)
     answers = {m.to: m.body for m in fake_twilio.sent if "抢修队已到场" in m.body}
-    assert set(answers) == set(BURST)
+    assert set(answers) == set(numbers)  # the four who sent SMS and the one who phoned
     for phone, number in numbers.items():
         assert number in answers[phone]
         assert all(other not in answers[phone] for other in numbers.values() if other != number)
