@@ -31,6 +31,11 @@ def test_supervisors_confirm_split_and_add_on_the_groups_page(
     assert '<td class="num size">2</td>' in page
     assert 'href="/supervise/incidents"' in page  # the supervisors' navigation
 
+    english = client.get("/supervise/incidents?lang=en").get_data(as_text=True)
+    assert "Incident groups" in english and "Confirm group" in english and "Callers" in english
+    assert "确认合并" not in english
+    client.get("/supervise/incidents?lang=zh_CN")
+
     shown = client.get(f"/tickets/{member.number}").get_data(as_text=True)
     assert 'id="ticket-incident"' in shown and master.number in shown and "查看合并组" in shown
 
