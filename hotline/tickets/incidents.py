@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from hotline.domain import lifecycle
@@ -78,3 +78,9 @@ def open_groups(session: Session, limit: int = GROUPS_SHOWN) -> list[Group]:
         .order_by(Ticket.created_at.desc()).limit(limit)).all()
     found = [Group(m, list(m.incident_members)) for m in masters]
     return sorted(found, key=lambda g: not g.proposed)  # stable: newest first within each
+
+
+def proposed_count(session: Session) -> int:
+    """How many groups wait for a supervisor's confirmation (the dashboard's figure)."""
+    return session.scalar(select(func.count(func.distinct(Ticket.incident_master_id))).where(
+        Ticket.incident_master_id.is_not(None), Ticket.incident_confirmed.is_(False))) or 0

@@ -280,6 +280,7 @@ def supervise() -> Any:
                            charts=dashboard.chart_data(board),
                            order_counts=board.orders[0], overdue_total=board.overdue_total,
                            open_surges=len(surges.open_alerts(db.session)),
+                           proposed_groups=incidents.proposed_count(db.session),
                            period_links=dashboard.period_links(board.period.end),
                            state_labels=dashboard.state_labels(),
                            rate=lambda value: str(tables.Rate(value)))

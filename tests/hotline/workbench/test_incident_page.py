@@ -4,6 +4,8 @@ the API; other posts are refused; bad input is a 4xx with its reason; the ticket
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -30,6 +32,8 @@ def test_supervisors_confirm_split_and_add_on_the_groups_page(
     assert "待确认" in page and "确认合并" in page and "解放路街道" in page and "物业" in page
     assert '<td class="num size">2</td>' in page
     assert 'href="/supervise/incidents"' in page  # the supervisors' navigation
+    board = client.get("/supervise").get_data(as_text=True)
+    assert re.search(r'id="kpi-incidents"><b>1</b><span>待确认合并组', board)
 
     english = client.get("/supervise/incidents?lang=en").get_data(as_text=True)
     assert "Incident groups" in english and "Confirm group" in english and "Callers" in english
@@ -43,6 +47,7 @@ def test_supervisors_confirm_split_and_add_on_the_groups_page(
     assert done.status_code == 303 and done.location.endswith(f"#group-{master.number}")
     db.session.expire_all()
     assert member.incident_confirmed
+    assert 'id="kpi-incidents"><b>0</b>' in client.get("/supervise").get_data(as_text=True)
     assert "action=\"/supervise/incidents/" + master.number + "/confirm" not in client.get(
         "/supervise/incidents").get_data(as_text=True)
 
