@@ -666,9 +666,10 @@ def sign_and_reply(ticket: Ticket, actor: Actor, answer: str, *,
 
 def reply_approved(ticket: Ticket) -> bool:
     """Whether the latest reply has been accepted by the centre (the page then offers no
-    review: the citizen has been told)."""
+    review: the citizen has been told). A member's answer is its master's approved one
+    (INCIDENT_ANSWERED): closing it must not approve, and so send, it a second time."""
     for event in reversed(ticket.events):
-        if event.kind == EventKind.REPLY_APPROVED:
+        if event.kind in (EventKind.REPLY_APPROVED, EventKind.INCIDENT_ANSWERED):
             return True
         if event.kind == EventKind.REPLIED:
             return False

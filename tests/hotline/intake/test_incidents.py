@@ -78,3 +78,24 @@ def test_an_unhappy_members_verdict_redoes_the_master_and_the_member_waits(
     assert master.status == Status.DISPATCHED and master.events[-1].kind == EventKind.REOPENED
     assert member.number in (master.events[-1].note or "")
     assert round_.solved == 3  # the member's own verdict, counted for the master's unit
+
+
+def test_a_satisfied_member_is_closed_without_a_second_answer_or_round(
+        app: Flask, reference: None) -> None:
+    master = routed_confidently(new_ticket(PROPERTY, address=PLACE))
+    member = routed_confidently(new_ticket(SAME, address=PLACE))
+    member.channel = Channel.SMS
+    staff = lifecycle.Actor("a1-s3", Role.UNIT_STAFF, None, master.department_id)
+    lifecycle.sign_and_reply(master, staff, "已安排保洁，今天清理完毕")
+    lifecycle.review_reply(master, REVIEWER, accept=True)
+    unit_of_work.commit(db.session)
+    round_ = db.session.scalars(select(FollowUp).where(FollowUp.ticket_id == member.id)).one()
+    assert followup.record(db.session, round_, followup.parse("11"), channel="sms",
+                           raw="11") == "closed"
+    unit_of_work.commit(db.session)
+    assert member.status == Status.CLOSED
+    answers = db.session.scalars(select(OutboundMessage).where(
+        OutboundMessage.kind == "answer", OutboundMessage.ticket_id == member.id)).all()
+    assert len(answers) == 1  # the master's answer, once
+    assert db.session.scalars(select(FollowUp).where(FollowUp.ticket_id == member.id)).all() \
+        == [round_]
