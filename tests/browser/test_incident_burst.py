@@ -18,6 +18,7 @@ from tests.conftest import ChangeSettings, drain
 from tests.e2e.test_reply_loop import sms
 from tests.fakes import flow
 from tests.fakes.twilio_rest import FakeTwilio
+from tests.hotline.twilio.test_twilio_sms import signed_post
 
 BURST = {  # three callers and one re-send, each in their own words
     "+8613800000001": "解放路工人新村停水了，从早上到现在一滴水都没有",
@@ -102,3 +103,20 @@ def test_a_burst_of_sms_is_one_group_answered_once_and_every_caller_told(
         assert all(other not in answers[phone] for other in numbers.values() if other != number)
     for m in members:
         assert flow.ticket(m.number).status.value == "replied"
+
+    # Each caller rates on their own: one member's 11 closes that member alone, with no
+    # second answer, and the master and the other members wait for their own verdicts.
+    rater, number = list(numbers.items())[1]  # a member (the first is the master)
+    sent = next(m for m in fake_twilio.sent if m.to == rater and "抢修队已到场" in m.body)
+    assert signed_post(client, "/twilio/status", {"MessageSid": sent.sid or "",
+                                                  "MessageStatus": "delivered",
+                                                  "To": rater}).status_code == 204
+    drain(app)
+    assert any(m.to == rater and "回复两位数字" in m.body for m in fake_twilio.sent)
+    assert sms(client, "11", sender=rater) == ""
+    drain(app)
+    assert flow.ticket(number).status.value == "closed"
+    assert flow.ticket(master.number).status.value == "replied"
+    drain(app)
+    told = [m.body for m in fake_twilio.sent if m.to == rater]
+    assert len(told) == 3 and "感谢您的评价" in told[-1]  # answer, question, thanks: no repeat
