@@ -1588,6 +1588,7 @@ def propose_incident_member(member: Ticket, master: Ticket, score: float | None,
     _join(member, master, score=score, confirmed=False, at=at)
     record(member, actor, EventKind.INCIDENT_PROPOSED, at=at,
            data={"master": master.number, "score": score})
+    _answer_if_answered(master, at)
 
 
 def _require_master(master: Ticket) -> None:
@@ -1629,6 +1630,14 @@ def add_incident_member(master: Ticket, member: Ticket, actor: Actor, *,
     at = at or utcnow()
     _join(member, master, score=None, confirmed=True, at=at)
     record(member, actor, EventKind.INCIDENT_ADDED, at=at, data={"master": master.number})
+    _answer_if_answered(master, at)
+
+
+def _answer_if_answered(master: Ticket, at: datetime) -> None:
+    """A caller who joins after the master's answer was approved gets it at once: otherwise
+    nothing would ever answer them (a member has no unit and no clocks)."""
+    if master.status == Status.REPLIED and reply_approved(master):
+        answer_incident_members(master, at=at)
 
 
 def _reopen_incident_member(member: Ticket, actor: Actor, reason: str, *,

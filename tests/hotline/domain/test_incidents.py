@@ -124,3 +124,15 @@ def test_a_ticket_added_to_a_group_loses_the_clocks_intake_planned_for_it() -> N
     lc.add_incident_member(master, other, SUPERVISOR, at=T0)
     assert all(c.stopped_at == T0 for c in other.clocks)
     assert other.dispatch_due is None and other.reply_due is None
+
+
+def test_a_caller_who_joins_after_the_approved_answer_gets_it_at_once() -> None:
+    master, first = group()
+    lc.review_reply(master, AGENT, accept=True, at=T0)
+    late = member("20260930-000009", "+8613600000000")
+    lc.propose_incident_member(late, master, 0.3, at=T0)
+    assert late.status == Status.REPLIED and late.events[-1].kind == EventKind.INCIDENT_ANSWERED
+    assert [e.kind for e in first.events].count(EventKind.INCIDENT_ANSWERED) == 1  # not again
+    added = member("20260930-000010", "+8613500000000")
+    lc.add_incident_member(master, added, SUPERVISOR, at=T0)
+    assert added.status == Status.REPLIED
