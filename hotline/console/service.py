@@ -23,12 +23,13 @@ from hotline.domain.errors import DomainError, InvalidInput
 from hotline.domain.lifecycle import Actor
 from hotline.domain.numbering import canonical
 from hotline.domain.phones import normalise_phone
+from hotline.intake import incidents
 from hotline.intake.accept import Request, accept, parse_line, validated_payload
 from hotline.intake.process import HELD_FOR, process_intake
 from hotline.intake.repeats import similar_open
 from hotline.intake.triage import decide_unit, intake_risk_model, keyword_rule
 from hotline.knowledge.service import get as get_article
-from hotline.models import Channel, Department, Ticket
+from hotline.models import Channel, Department, Ticket, utcnow
 from hotline.tickets.actions import guarded
 
 OUTCOMES = ("dispatch", "direct", "manual")
@@ -73,7 +74,28 @@ def preview(session: Session, text: str, *, address: str | None = None, line: st
         "similar": [_match(m) for m in similar_open(
             session, content, phone=_phone_or_none(phone, region),
             district=place.district_code)] if content else [],
+        # 合并办理: the topic the saved ticket would get (the classifier's, else the rule's)
+        "incident": _incident(session, content, topic_id=topic_id or (
+            snap.rule_topic.get(rule) if rule is not None else None),
+            street=place.street_code, district=place.district_code),
     }
+
+
+def _incident(session: Session, content: str, *, topic_id: int | None, street: str | None,
+              district: str | None) -> dict[str, Any] | None:
+    """The open incident the call may be one more report of, as intake would find it
+    (hotline.intake.incidents): its master, how many called, and whether a supervisor has
+    confirmed the group, so the agent can attach the call to it."""
+    found = incidents.match_open(session, content, topic_id=topic_id, street=street,
+                                 district=district, at=utcnow())
+    if found is None:
+        return None
+    ticket, score = found
+    master = ticket.incident_master or ticket
+    members = master.incident_members
+    return {"master": master.number, "size": 1 + len(members), "score": round(score, 3),
+            "confirmed": bool(members) and all(m.incident_confirmed for m in members),
+            "content": master.content[:120], "status": master.status.value}
 
 
 def _risk(snap: Snapshot, content: str) -> dict[str, str] | None:
@@ -155,6 +177,7 @@ class Call:
     answer: str | None = None
     article_id: int | None = None
     repeat_of: str | None = None
+    incident_master: str | None = None  # 合并办理: the call joins this master's group
 
 
 @dataclass(frozen=True)
@@ -165,6 +188,7 @@ class Plan:
     answer: str | None
     article: dict[str, Any] | None
     original: Ticket | None
+    master: Ticket | None = None
 
 
 def _request(call: Call) -> Request:
@@ -198,7 +222,20 @@ def check(session: Session, call: Call, region: str = "CN") -> Plan:
         if original is None:
             raise InvalidInput(f"工单 {call.repeat_of} 不存在 / ticket not found",
                                field="repeat_of")
-    return Plan(unit, answer, article, original)
+    return Plan(unit, answer, article, original, _master(session, call.incident_master))
+
+
+def _master(session: Session, number: str | None) -> Ticket | None:
+    """The master of the group the agent attached the call to (a member's number names its
+    master's group), checked before the ticket exists."""
+    if not number:
+        return None
+    key = canonical(number)
+    found = session.scalars(select(Ticket).where(Ticket.number == key)).one_or_none() \
+        if key else None
+    if found is None:
+        raise InvalidInput(f"工单 {number} 不存在 / ticket not found", field="incident_master")
+    return found.incident_master or found
 
 
 def log_call(session: Session, actor: Actor, call: Call, *,
@@ -222,9 +259,13 @@ def log_call(session: Session, actor: Actor, call: Call, *,
 
 
 def finish(session: Session, ticket: Ticket, actor: Actor, call: Call, plan: Plan) -> None:
-    """The agent's outcome, through the life cycle."""
+    """The agent's outcome, through the life cycle. A call attached to an incident group
+    follows its master instead (proposed, for a supervisor to confirm): no outcome of its own."""
     if plan.original is not None:
         lifecycle.link_repeat(ticket, plan.original, actor, reason="agent linked on the call")
+    if plan.master is not None:
+        lifecycle.propose_incident_member(ticket, plan.master, None, actor=actor)
+        return
     if call.outcome == "dispatch" and plan.unit is not None:
         lifecycle.dispatch(ticket, actor, plan.unit, planner=current(session).planner,
                            reason={"by": "agent", "user": actor.label,

@@ -52,6 +52,7 @@ class CallForm(CallerForm):
     answer = TextAreaField(_l("答复内容"), validators=[Optional(), Length(max=4000)])
     article_id = HiddenField()
     repeat_of = HiddenField()
+    incident_master = HiddenField()
     suggested_unit = HiddenField()
 
 
@@ -72,7 +73,8 @@ def _call(form: CallForm) -> console.Call:
         name=form.name.data, address=form.address.data, outcome=form.outcome.data or "",
         unit=form.unit.data, suggested_unit=form.suggested_unit.data,
         answer=form.answer.data, article_id=int(article) if article else None,
-        repeat_of=(form.repeat_of.data or "").strip() or None)
+        repeat_of=(form.repeat_of.data or "").strip() or None,
+        incident_master=(form.incident_master.data or "").strip() or None)
 
 
 @bp.route("/calls/new", methods=["GET", "POST"])
@@ -88,7 +90,10 @@ def log_call() -> Any:
             db.session.rollback()
             show_error(form, exc)
         else:
-            if refused is not None:
+            if ticket.incident_master is not None:
+                flash(_("已生成工单 %(number)s，并入 %(master)s 的合并组，随主件办理",
+                        number=ticket.number, master=ticket.incident_master.number), "ok")
+            elif refused is not None:
                 flash(_("工单已生成，但未能%(what)s：%(why)s", what=OUTCOME_LABELS[form.outcome.data],
                         why=refused.message), "error")
             else:
@@ -158,6 +163,11 @@ def suggest() -> Any:
     except DomainError as exc:
         return _json_error(exc)
     result["unit"]["by_label"] = _decided_by(result["unit"]["by"])
+    if result["incident"]:
+        found = result["incident"]
+        found["url"] = url_for("web.ticket", number=found["master"])
+        found["text"] = _("可能与 %(number)s 号工单为同一事件（%(n)s 人来电）",
+                          number=found["master"], n=found["size"])
     for match in result["similar"]:
         match["url"] = url_for("web.ticket", number=match["number"])
         match["status_label"] = STATUS_LABELS.get(match["status"], match["status"])

@@ -718,9 +718,10 @@ def sign_and_reply(ticket: Ticket, actor: Actor, answer: str, *,
 
 def reply_approved(ticket: Ticket) -> bool:
     """Whether the latest reply has been accepted by the centre (the page then offers no
-    review: the citizen has been told)."""
+    review: the citizen has been told). A member's answer is its master's approved one
+    (INCIDENT_ANSWERED): closing it must not approve, and so send, it a second time."""
     for event in reversed(ticket.events):
-        if event.kind == EventKind.REPLY_APPROVED:
+        if event.kind in (EventKind.REPLY_APPROVED, EventKind.INCIDENT_ANSWERED):
             return True
         if event.kind == EventKind.REPLIED:
             return False
@@ -809,6 +810,9 @@ def reopen(ticket: Ticket, actor: Actor, reason: str, *, planner: Planner | None
     _require(ticket, "reopen", REOPENABLE)
     if actor is not CITIZEN:
         _require_centre(actor, Permission.REOPEN, "reopen")
+    if ticket.incident_master is not None:
+        _reopen_incident_member(ticket, actor, reason, planner=planner, at=at)
+        return
     if ticket.department is None:
         raise IllegalTransition("工单未派单，不能重办 / ticket was never dispatched")
     text = _text(reason, "reason", "重办理由")
@@ -1669,16 +1673,28 @@ def _require_not_member(ticket: Ticket) -> None:
                                 "a member follows its master: split it off first")
 
 
-def propose_incident_member(member: Ticket, master: Ticket, score: float, *,
-                            at: datetime | None = None) -> None:
-    """Intake found an open ticket about the same incident: the new ticket joins its group,
-    unconfirmed, and is not dispatched (a supervisor confirms or splits it)."""
+def _join(member: Ticket, master: Ticket, *, score: float | None, confirmed: bool,
+          at: datetime) -> None:
+    """The member follows its master: the clocks intake planned for it stop and its own
+    deadlines go, so no scan warns, marks overdue or escalates it on its own."""
     _check_joinable(member, master)
     member.incident_master = master
     member.incident_score = score
-    member.incident_confirmed = False
-    record(member, SYSTEM, EventKind.INCIDENT_PROPOSED, at=at,
+    member.incident_confirmed = confirmed
+    stop_all_clocks(member, at)
+    member.dispatch_due = member.sign_due = member.reply_due = None
+
+
+def propose_incident_member(member: Ticket, master: Ticket, score: float | None, *,
+                            actor: Actor = SYSTEM, at: datetime | None = None) -> None:
+    """Intake (or the agent on the call, `actor`) found an open ticket about the same
+    incident: the new ticket joins its group, unconfirmed, and is not dispatched (a supervisor
+    confirms or splits it)."""
+    at = at or utcnow()
+    _join(member, master, score=score, confirmed=False, at=at)
+    record(member, actor, EventKind.INCIDENT_PROPOSED, at=at,
            data={"master": master.number, "score": score})
+    _answer_if_answered(master, at)
 
 
 def _require_master(master: Ticket) -> None:
@@ -1717,11 +1733,32 @@ def add_incident_member(master: Ticket, member: Ticket, actor: Actor, *,
                         at: datetime | None = None) -> None:
     """A supervisor adds a ticket intake did not find (confirmed at once)."""
     _require_supervisor(actor, Permission.MANAGE_INCIDENTS, "add-incident")
-    _check_joinable(member, master)
-    member.incident_master = master
-    member.incident_confirmed = True
-    member.incident_score = None
+    at = at or utcnow()
+    _join(member, master, score=None, confirmed=True, at=at)
     record(member, actor, EventKind.INCIDENT_ADDED, at=at, data={"master": master.number})
+    _answer_if_answered(master, at)
+
+
+def _answer_if_answered(master: Ticket, at: datetime) -> None:
+    """A caller who joins after the master's answer was approved gets it at once: otherwise
+    nothing would ever answer them (a member has no unit and no clocks)."""
+    if master.status == Status.REPLIED and reply_approved(master):
+        answer_incident_members(master, at=at)
+
+
+def _reopen_incident_member(member: Ticket, actor: Actor, reason: str, *,
+                            planner: Planner | None, at: datetime | None) -> None:
+    """重办 of a member: the unit's case is the master, so the master is redone with this
+    citizen's words (once: a master already back with its unit is not reopened again), and the
+    member waits for the master's next approved answer, which it then receives like the first."""
+    text = _text(reason, "reason", "重办理由")
+    at = at or utcnow()
+    master = member.incident_master
+    assert master is not None
+    record(member, actor, EventKind.REOPENED, to_status=Status.PENDING_DISPATCH, note=text,
+           public=True, at=at, data={"master": master.number})
+    if master.status in REOPENABLE:
+        reopen(master, actor, f"合并件 {member.number}：{text}", planner=planner, at=at)
 
 
 def answer_incident_members(master: Ticket, *, at: datetime | None = None) -> list[str]:

@@ -23,14 +23,23 @@ CANDIDATES = 500  # most recent first; a burst bigger than this is one group lon
 
 def find_master(session: Session, ticket: Ticket) -> tuple[Ticket, float] | None:
     """The open ticket the new one most likely repeats as an incident, with its score."""
-    if ticket.topic_id is None or not (ticket.street or ticket.district) or not ticket.content:
+    return match_open(session, ticket.content, topic_id=ticket.topic_id, street=ticket.street,
+                      district=ticket.district, at=ticket.created_at, number=ticket.number)
+
+
+def match_open(session: Session, content: str | None, *, topic_id: int | None,
+               street: str | None, district: str | None, at: datetime,
+               number: str | None = None) -> tuple[Ticket, float] | None:
+    """The open ticket of the place and topic that `content` most likely reports again (not
+    itself, `number`): for intake, and for the agent console while a call is typed."""
+    if topic_id is None or not (street or district) or not content:
         return None
-    place = Ticket.street == ticket.street if ticket.street else Ticket.district == ticket.district
+    place = Ticket.street == street if street else Ticket.district == district
     candidates = session.scalars(
         select(Ticket).where(
-            place, Ticket.topic_id == ticket.topic_id, Ticket.status.in_(states.OPEN),
-            Ticket.incident_master_id.is_(None), Ticket.created_at >= ticket.created_at - WINDOW,
-            Ticket.created_at <= ticket.created_at, Ticket.number != ticket.number,
+            place, Ticket.topic_id == topic_id, Ticket.status.in_(states.OPEN),
+            Ticket.incident_master_id.is_(None), Ticket.created_at >= at - WINDOW,
+            Ticket.created_at <= at, Ticket.number != (number or ""),
         ).order_by(Ticket.created_at.desc()).limit(CANDIDATES)
     ).all()
     if not candidates:
@@ -38,7 +47,7 @@ def find_master(session: Session, ticket: Ticket) -> tuple[Ticket, float] | None
     index = IncidentIndex()
     for candidate in candidates:
         index.add(candidate.id, candidate.content)
-    found = index.similar(ticket.content, threshold=THRESHOLD)
+    found = index.similar(content, threshold=THRESHOLD)
     if not found:
         return None
     best = next(c for c in candidates if c.id == found[0].key)

@@ -14,6 +14,10 @@ What counts (documented in README "三率"):
   waiting for re-dispatch counts for the centre. Returns are counted against units separately.
 - Repeats (`repeat_of_id` set: 重复件) count in the volume and nowhere else: they are excluded
   from all rates, as duplicates are excluded before rates are computed (domain.md §4).
+- 合并办理: an incident group counts once. A member (`incident_master_id` set) counts in the
+  volume (how many called) and, with its own citizen's verdict, in 解决率 and 满意率, for its
+  master's unit and street; the response, contact and on-time counts, open and overdue are the
+  master's alone, since the unit handled one case. A split member is a ticket of its own again.
 - 响应率 response rate = tickets signed for within the sign limit / tickets dispatched. Only the
   ticket's latest dispatch counts (a re-dispatch re-arms the sign clock); a sign-for without a
   known deadline (calendar missing) counts as within the limit. With RESPONSE_RATE_BASIS=contact
@@ -224,6 +228,7 @@ _SIGN = aliased(DeadlineClock, name="sign_clock")
 _REPLY = aliased(DeadlineClock, name="reply_clock")
 _CONTACT = aliased(DeadlineClock, name="contact_clock")
 _VERDICT = aliased(FollowUp, name="verdict")
+_MASTER = aliased(Ticket, name="incident_master")
 _LATER = aliased(FollowUp, name="later_round")
 
 
@@ -239,23 +244,26 @@ def _flags(now: datetime) -> list[ColumnElement[int]]:
     """Per ticket, 1 or 0 for each Counts field (volume aside), from its clocks and verdict."""
     sign, reply, verdict = _SIGN, _REPLY, _VERDICT
     not_repeat = Ticket.repeat_of_id.is_(None)
+    # 合并办理: the unit handled the group once, through its master (the module's docstring).
+    case_of_its_own = Ticket.incident_master_id.is_(None)
     # 甄别/申诉 approved: out of every rate, or (an unfair rating) out of the verdict's two.
     every, verdict_only = _appealed(ALL_RATES), _appealed(RATING_RATES)
     rated = and_(not_repeat, ~every)
+    handled = and_(rated, case_of_its_own)
     judged = and_(rated, ~verdict_only)
     return [
         _flag(Ticket.repeat_of_id.is_not(None)).label("repeats"),
-        _flag(and_(rated, sign.id.is_not(None))).label("dispatched"),
-        _flag(and_(rated, Ticket.status.in_(SIGNED_OR_LATER), sign.stopped_at.is_not(None),
+        _flag(and_(handled, sign.id.is_not(None))).label("dispatched"),
+        _flag(and_(handled, Ticket.status.in_(SIGNED_OR_LATER), sign.stopped_at.is_not(None),
                    or_(sign.due_at.is_(None), sign.stopped_at <= sign.due_at))).label("responded"),
-        _flag(and_(rated, Ticket.status.in_(REPLIED_OR_CLOSED), reply.stopped_at.is_not(None)))
+        _flag(and_(handled, Ticket.status.in_(REPLIED_OR_CLOSED), reply.stopped_at.is_not(None)))
         .label("answered"),
-        _flag(and_(rated, Ticket.status.in_(REPLIED_OR_CLOSED), reply.stopped_at.is_not(None),
+        _flag(and_(handled, Ticket.status.in_(REPLIED_OR_CLOSED), reply.stopped_at.is_not(None),
                    or_(reply.due_at.is_(None), reply.stopped_at <= reply.due_at)))
         .label("on_time"),
-        _flag(Ticket.status != Status.CLOSED).label("open"),
-        _flag(and_(Ticket.status.in_(UNANSWERED), Ticket.reply_due < now, ~_suspended_now()))
-        .label("overdue"),
+        _flag(and_(case_of_its_own, Ticket.status != Status.CLOSED)).label("open"),
+        _flag(and_(case_of_its_own, Ticket.status.in_(UNANSWERED), Ticket.reply_due < now,
+                   ~_suspended_now())).label("overdue"),
         _flag(and_(judged, verdict.status == "answered", verdict.solved.is_not(None)))
         .label("rated_solved"),
         _flag(and_(judged, verdict.status == "answered", verdict.solved == 1)).label("solved"),
@@ -264,7 +272,7 @@ def _flags(now: datetime) -> list[ColumnElement[int]]:
         _flag(and_(judged, verdict.status == "answered", verdict.satisfied.in_((1, 2))))
         .label("satisfied"),
         _flag(and_(judged, verdict.status == "not_rated")).label("not_rated"),
-        _flag(and_(rated, sign.id.is_not(None), _contact_in_time())).label("contacted"),
+        _flag(and_(handled, sign.id.is_not(None), _contact_in_time())).label("contacted"),
         _flag(exists().where(Suspension.ticket_id == Ticket.id,
                              Suspension.status.in_(SPAN_STATES))).label("suspended"),
         (func.coalesce(select(func.sum(Suspension.working_seconds))
@@ -302,7 +310,8 @@ def _contact_in_time() -> ColumnElement[bool]:
 
 
 def _with_joins(stmt: Any) -> Any:
-    """Each ticket with its sign and reply clocks and its final follow-up round (or NULLs)."""
+    """Each ticket with its sign and reply clocks, its final follow-up round and its incident
+    master (or NULLs)."""
     later = exists().where(_LATER.ticket_id == _VERDICT.ticket_id,
                            _LATER.status.in_(FINAL_ROUND), _LATER.round > _VERDICT.round)
     return (stmt
@@ -311,7 +320,15 @@ def _with_joins(stmt: Any) -> Any:
             .outerjoin(_CONTACT, and_(_CONTACT.ticket_id == Ticket.id,
                                       _CONTACT.kind == CONTACT_CLOCK))
             .outerjoin(_VERDICT, and_(_VERDICT.ticket_id == Ticket.id,
-                                      _VERDICT.status.in_(FINAL_ROUND), ~later)))
+                                      _VERDICT.status.in_(FINAL_ROUND), ~later))
+            .outerjoin(_MASTER, _MASTER.id == Ticket.incident_master_id))
+
+
+def _lead_unit() -> ColumnElement[Any]:
+    """The unit a ticket counts for: its own lead unit, a member its master's (合并办理: the
+    master's unit answers every caller of the group)."""
+    return case((Ticket.incident_master_id.is_not(None), _MASTER.department_id),
+                else_=Ticket.department_id)
 
 
 def _counts(row: Any) -> Counts:
@@ -350,18 +367,20 @@ def _street_key() -> ColumnElement[str]:
     when no street did. The street is the unit of the ticket's latest forward task (转派/下派)
     that was not returned, when that unit is a street or a community; otherwise the ticket's
     own unit when it was dispatched straight to a street (直派街乡). The ticket still counts for
-    its accountable unit (`department_id`) in the unit view: forwarding never moves it there."""
+    its accountable unit (`department_id`) in the unit view: forwarding never moves it there.
+    A member of an incident group counts for the street that worked its master."""
     task_unit, lead_unit = aliased(Department, name="task_unit"), aliased(Department,
                                                                        name="lead_unit")
     forwarded = (select(_street_of(task_unit))
                  .select_from(ForwardTask)
                  .join(task_unit, task_unit.id == ForwardTask.department_id)
-                 .where(ForwardTask.ticket_id == Ticket.id, ForwardTask.status != "returned",
+                 .where(ForwardTask.ticket_id == func.coalesce(Ticket.incident_master_id, Ticket.id),
+                        ForwardTask.status != "returned",
                         task_unit.level.in_(STREET_LEVELS))
                  .order_by(ForwardTask.seq.desc()).limit(1)
                  .correlate(Ticket).scalar_subquery())
-    direct = (select(_street_of(lead_unit)).where(lead_unit.id == Ticket.department_id)
-              .correlate(Ticket).scalar_subquery())
+    direct = (select(_street_of(lead_unit)).where(lead_unit.id == _lead_unit())
+              .correlate(Ticket, _MASTER).scalar_subquery())
     street = func.coalesce(forwarded, direct)
     return (func.coalesce(Ticket.district, "") + literal("|")
             + func.coalesce(cast(street, String), ""))
@@ -400,7 +419,7 @@ ROLLUP = "daily"  # the FiguresState row of the rollup
 # Transactions that started before a refresh may commit after it with older timestamps: each
 # refresh looks back this far past the previous one, so none of their changes is missed.
 OVERLAP = timedelta(minutes=5)
-_KEYS = {"unit": Ticket.department_id, "district": Ticket.district, "topic": Ticket.topic_id,
+_KEYS = {"unit": _lead_unit(), "district": Ticket.district, "topic": Ticket.topic_id,
          "line": Ticket.line, "channel": Ticket.channel, "street": _street_key()}
 _COUNT_NAMES = [f.name for f in fields(Counts)]
 
@@ -427,6 +446,9 @@ def _touched_days(session: Session, since: datetime, now: datetime) -> set[date]
     rated = or_(FollowUp.created_at >= since, FollowUp.answered_at >= since)
     queries = [
         select(day).where(Ticket.updated_at >= since),
+        # a member counts for its master's unit and street: it changes when the master does
+        select(day).join(_MASTER, _MASTER.id == Ticket.incident_master_id)
+        .where(_MASTER.updated_at >= since),
         select(day).join(FollowUp, FollowUp.ticket_id == Ticket.id).where(rated),
         select(day).where(Ticket.status.in_(UNANSWERED), Ticket.reply_due >= since,
                           Ticket.reply_due < now),
@@ -543,10 +565,12 @@ class DistrictLoad:
 
 
 def district_load(session: Session, now: datetime) -> list[DistrictLoad]:
-    """Open and overdue tickets by district now, whatever the period (the map of problems)."""
+    """Open and overdue tickets by district now, whatever the period (the map of problems); an
+    incident group is one problem (its members are left out)."""
     stmt = (select(Ticket.district, func.count(Ticket.id).label("open"),
                    _n(Ticket.reply_due < now).label("overdue"))
-            .where(Ticket.status.in_(UNANSWERED)).group_by(Ticket.district))
+            .where(Ticket.status.in_(UNANSWERED), Ticket.incident_master_id.is_(None))
+            .group_by(Ticket.district))
     rows = [DistrictLoad(r.district, int(r.open), int(r.overdue)) for r in session.execute(stmt)]
     return sorted(rows, key=lambda r: (-r.overdue, -r.open, r.district or ""))
 

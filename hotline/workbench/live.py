@@ -19,11 +19,11 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from hotline.app.extensions import db
-from hotline.domain import states
 from hotline.domain.roles import Permission, allows
 from hotline.identity.permissions import requires
 from hotline.models import AssistTask, ForwardTask, Ticket, User
 from hotline.workbench import notices
+from hotline.workbench.queues import waiting_at_centre
 
 bp = Blueprint("live", __name__)
 POLL_SECONDS = 15  # what static/js/live.js waits between polls (the page reads it from here)
@@ -40,7 +40,7 @@ def state(user: User) -> dict[str, Any]:
     if allows(user.role, Permission.DISPATCH):
         found["dispatch"] = _stamp(db.session.execute(
             select(func.count(Ticket.id), func.max(Ticket.updated_at))
-            .where(Ticket.status.in_(states.AT_CENTRE))).one())
+            .where(waiting_at_centre())).one())
     if allows(user.role, Permission.UNIT_INBOX) and user.department_id is not None:
         assisting = select(AssistTask.ticket_id).where(
             AssistTask.department_id == user.department_id)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session, selectinload
 
 from hotline.app.paging import Page, paged
@@ -38,10 +38,16 @@ def active_units(session: Session) -> list[Department]:
                                 .order_by(LEVEL_RANK, Department.code)))
 
 
+def waiting_at_centre() -> ColumnElement[bool]:
+    """The tickets the centre must (re)dispatch: at the centre, and not members of an incident
+    group (合并办理), which follow their master and are never dispatched on their own."""
+    return and_(Ticket.status.in_(states.AT_CENTRE), Ticket.incident_master_id.is_(None))
+
+
 def dispatch_queue(session: Session, user: User, number: int, now: datetime,
                    units: list[Department]) -> Page[QueueRow]:
     """One page of the tickets waiting at the centre, oldest first, with their suggestions."""
-    stmt = (scope(select(Ticket), user).where(Ticket.status.in_(states.AT_CENTRE))
+    stmt = (scope(select(Ticket), user).where(waiting_at_centre())
             .order_by(Ticket.created_at, Ticket.id)
             .options(selectinload(Ticket.events), selectinload(Ticket.topic)))
     page = paged(session, stmt, number, PER_PAGE)

@@ -62,6 +62,7 @@ from hotline.models import (
 )
 from hotline.reporting import dashboard, governance, surges
 from hotline.reporting.figures import Period, today_in_shanghai
+from hotline.tickets import incidents
 from hotline.tickets.actions import action_named, find, perform
 from hotline.tickets.catalogue import BY_NAME, TicketAction
 from hotline.tickets.escalation import RANK, clock_state, deadline_view
@@ -280,6 +281,7 @@ def supervise() -> Any:
                            charts=dashboard.chart_data(board),
                            order_counts=board.orders[0], overdue_total=board.overdue_total,
                            open_surges=len(surges.open_alerts(db.session)),
+                           proposed_groups=incidents.proposed_count(db.session),
                            period_links=dashboard.period_links(board.period.end),
                            state_labels=dashboard.state_labels(),
                            rate=lambda value: str(tables.Rate(value)))
@@ -417,3 +419,25 @@ def governance_close(key: int) -> Any:
     unit_of_work.commit(db.session)
     flash(_("治理任务已办结"))
     return redirect(url_for("work.surge_list"), 303)
+
+
+# --- 合并办理: incident groups (hotline.tickets.incidents, the same calls as the API) -----------
+
+
+@bp.get("/supervise/incidents")
+@requires(Permission.MANAGE_INCIDENTS)
+def incident_groups() -> Any:
+    """Open incident groups, proposed first: confirm, split a member off, add a ticket."""
+    return render_template("work/incidents.html", groups=incidents.open_groups(db.session),
+                           place=lambda code: surges.place_name(db.session, code))
+
+
+@bp.post("/supervise/incidents/<number>/<action>")
+@requires(Permission.MANAGE_INCIDENTS)
+def incident_act(number: str, action: str) -> Any:
+    """confirm, or split / add the posted `ticket`, then back to the group on the list."""
+    master = incidents.act(db.session, current_user, number, action, request.form.get("ticket"))
+    unit_of_work.commit(db.session)
+    flash({"confirm": _("已确认合并办理"), "split": _("已移出合并组，另行分拨"),
+           "add": _("已并入合并组")}[action], "ok")
+    return redirect(url_for("work.incident_groups", _anchor=f"group-{master.number}"), 303)

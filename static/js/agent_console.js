@@ -156,6 +156,31 @@
     shown.className = t.confident ? "" : "hint";
   }
 
+  /* 合并办理: an open incident this call may be one more report of, and a way to attach it. */
+  var incident = null;
+  function showIncident(found) {
+    incident = found;
+    $("s-incident").hidden = !found;
+    if (!found) { return; }
+    $("s-incident-text").textContent = found.text;
+    $("s-incident-state").textContent = found.confirmed ? text.incident_confirmed : text.incident_proposed;
+    $("s-incident-excerpt").textContent = found.content;
+    $("s-incident-link").href = found.url;
+  }
+  function chooseIncident(number) {
+    $("incident_master").value = number;
+    $("incident-number").textContent = number;
+    $("incident-note").hidden = false;
+  }
+  $("s-incident-attach").addEventListener("click", function () {
+    if (incident) { chooseIncident(incident.master); }
+  });
+  $("incident-clear").addEventListener("click", function () {
+    $("incident_master").value = "";
+    $("incident-note").hidden = true;
+  });
+  if ($("incident_master").value) { chooseIncident($("incident_master").value); }
+
   function showSimilar(items) {
     var list = $("similar");
     $("similar-status").textContent = items.length ? "" : text.none_similar;
@@ -180,6 +205,7 @@
       if (!r.ok) { $("suggest-status").textContent = r.body.error.message; return; }
       showSuggestion(r.body, Math.round(performance.now() - started));
       showSimilar(r.body.similar);
+      showIncident(r.body.incident);
     }).catch(function (e) {
       if (e.message !== "stale") { $("suggest-status").textContent = text.failed; }
     });

@@ -12,6 +12,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from tests.conftest import PASSWORD, AppMaker
+from tests.fakes.fixtures import _twilio_server, fake_twilio  # noqa: F401  (fixtures)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"

@@ -94,3 +94,45 @@ def test_a_member_cannot_be_dispatched_on_its_own_until_split() -> None:
     lc.split_incident_member(master, new, SUPERVISOR, at=T0)
     lc.dispatch(new, AGENT, UNIT, reason={"by": "person"}, planner=PLANNER, at=T0)
     assert new.department is UNIT and new.status == Status.DISPATCHED
+
+
+def test_an_unhappy_member_redoes_the_master_once_and_waits_for_its_next_answer() -> None:
+    master, new = group()
+    other = member("20260930-000003", "+8613700000000")
+    lc.add_incident_member(master, other, SUPERVISOR, at=T0)
+    lc.review_reply(master, AGENT, accept=True, at=T0)
+    assert new.status == other.status == Status.REPLIED
+    lc.reopen(new, lc.CITIZEN, "水还是没来", planner=PLANNER, at=T0)
+    assert new.status == Status.PENDING_DISPATCH and new.department is None and not new.clocks
+    assert new.events[-1].kind == EventKind.REOPENED and new.events[-1].data == {
+        "master": master.number}
+    # The unit gets one redo, on its own case, with the member's number and words.
+    assert master.status == Status.DISPATCHED and master.events[-1].kind == EventKind.REOPENED
+    assert master.events[-1].note == f"合并件 {new.number}：水还是没来"
+    lc.reopen(other, lc.CITIZEN, "也没来水", planner=PLANNER, at=T0)
+    assert [e.kind for e in master.events].count(EventKind.REOPENED) == 1  # not twice
+    lc.sign_and_reply(master, STAFF, "管道已修复，已恢复供水", at=T0)
+    lc.review_reply(master, AGENT, accept=True, at=T0)
+    for m in (new, other):  # both callers are answered again, under their own numbers
+        assert m.status == Status.REPLIED and m.events[-1].data["answer"] == "管道已修复，已恢复供水"
+
+
+def test_a_ticket_added_to_a_group_loses_the_clocks_intake_planned_for_it() -> None:
+    master, other = replied(), member("20260930-000008")
+    lc.plan_intake(other, PLANNER, at=T0)
+    assert other.reply_due is not None and any(c.stopped_at is None for c in other.clocks)
+    lc.add_incident_member(master, other, SUPERVISOR, at=T0)
+    assert all(c.stopped_at == T0 for c in other.clocks)
+    assert other.dispatch_due is None and other.reply_due is None
+
+
+def test_a_caller_who_joins_after_the_approved_answer_gets_it_at_once() -> None:
+    master, first = group()
+    lc.review_reply(master, AGENT, accept=True, at=T0)
+    late = member("20260930-000009", "+8613600000000")
+    lc.propose_incident_member(late, master, 0.3, at=T0)
+    assert late.status == Status.REPLIED and late.events[-1].kind == EventKind.INCIDENT_ANSWERED
+    assert [e.kind for e in first.events].count(EventKind.INCIDENT_ANSWERED) == 1  # not again
+    added = member("20260930-000010", "+8613500000000")
+    lc.add_incident_member(master, added, SUPERVISOR, at=T0)
+    assert added.status == Status.REPLIED

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from hotline.app import unit_of_work
 from hotline.app.extensions import db
+from hotline.citizen import followup
 from hotline.domain import lifecycle
 from hotline.domain.events import EventKind
 from hotline.models import Channel, FollowUp, OutboundMessage, Role, Status
@@ -59,3 +60,42 @@ def test_a_paraphrase_follows_the_master_and_gets_its_answer(app: Flask, referen
                                                            (master.number, master.id)}
     rounds = db.session.scalars(select(FollowUp.ticket_id)).all()
     assert member.id in rounds and master.id in rounds  # each citizen rates separately
+
+
+def test_an_unhappy_members_verdict_redoes_the_master_and_the_member_waits(
+        app: Flask, reference: None) -> None:
+    master = routed_confidently(new_ticket(PROPERTY, address=PLACE))
+    member = routed_confidently(new_ticket(SAME, address=PLACE))
+    staff = lifecycle.Actor("a1-s3", Role.UNIT_STAFF, None, master.department_id)
+    lifecycle.sign_and_reply(master, staff, "已安排保洁，今天清理完毕")
+    lifecycle.review_reply(master, REVIEWER, accept=True)
+    unit_of_work.commit(db.session)
+    round_ = db.session.scalars(select(FollowUp).where(FollowUp.ticket_id == member.id)).one()
+    assert followup.record(db.session, round_, followup.parse("3"), channel="sms",
+                           raw="3") == "reopened"
+    unit_of_work.commit(db.session)
+    assert member.status == Status.PENDING_DISPATCH and member.incident_master is master
+    assert master.status == Status.DISPATCHED and master.events[-1].kind == EventKind.REOPENED
+    assert member.number in (master.events[-1].note or "")
+    assert round_.solved == 3  # the member's own verdict, counted for the master's unit
+
+
+def test_a_satisfied_member_is_closed_without_a_second_answer_or_round(
+        app: Flask, reference: None) -> None:
+    master = routed_confidently(new_ticket(PROPERTY, address=PLACE))
+    member = routed_confidently(new_ticket(SAME, address=PLACE))
+    member.channel = Channel.SMS
+    staff = lifecycle.Actor("a1-s3", Role.UNIT_STAFF, None, master.department_id)
+    lifecycle.sign_and_reply(master, staff, "已安排保洁，今天清理完毕")
+    lifecycle.review_reply(master, REVIEWER, accept=True)
+    unit_of_work.commit(db.session)
+    round_ = db.session.scalars(select(FollowUp).where(FollowUp.ticket_id == member.id)).one()
+    assert followup.record(db.session, round_, followup.parse("11"), channel="sms",
+                           raw="11") == "closed"
+    unit_of_work.commit(db.session)
+    assert member.status == Status.CLOSED
+    answers = db.session.scalars(select(OutboundMessage).where(
+        OutboundMessage.kind == "answer", OutboundMessage.ticket_id == member.id)).all()
+    assert len(answers) == 1  # the master's answer, once
+    assert db.session.scalars(select(FollowUp).where(FollowUp.ticket_id == member.id)).all() \
+        == [round_]

@@ -15,7 +15,9 @@ from hotline.app.extensions import db
 from hotline.domain.events import EventKind
 from hotline.models import Status, Ticket, TicketEvent, utcnow
 from hotline.workbench import queues
-from tests.conftest import csrf_token, login
+from tests.conftest import ChangeSettings, csrf_token, login
+from tests.hotline.intake.test_incidents import PLACE, SAME
+from tests.hotline.intake.test_street_routing import PROPERTY, routed_confidently
 from tests.hotline.tickets.helpers import act, new_ticket
 
 
@@ -125,3 +127,16 @@ def test_the_ticket_page_picks_assisting_units_by_type_ahead(
     assert "data-unit-multi" in page and 'name="assisting" list="dispatch-units"' in page
     assert "multiple size" not in page  # no more Ctrl+click multi-select
     assert "js/unit_picker.js" in page
+
+
+def test_a_member_of_an_incident_group_is_not_offered_for_dispatch(
+        app: Flask, reference: None, client: FlaskClient, settings: ChangeSettings) -> None:
+    """合并办理: the member follows its master; the queue would offer a dispatch it refuses."""
+    settings(intake={"incident_proposals": True})
+    routed_confidently(new_ticket(PROPERTY, address=PLACE))
+    member = routed_confidently(new_ticket(SAME, address=PLACE))
+    alone = waiting("有个事情想反映一下情况", 1)
+    assert member.incident_master is not None and member.status == Status.PENDING_DISPATCH
+    login(client, "agent")
+    assert listed(client.get("/dispatch").get_data(as_text=True)) == [alone.number]
+    assert client.get("/live").get_json()["dispatch"].startswith("1:")

@@ -1,0 +1,73 @@
+"""合并办理 for supervisors on a page (issue 18): the open groups with master, members, size,
+street, topic and since; confirm, split and add post with CSRF and call the same service as
+the API; other posts are refused; bad input is a 4xx with its reason; the ticket page links."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from hotline.app.extensions import db
+from hotline.models import Status
+from tests.conftest import csrf_token, login
+from tests.hotline.intake.test_incidents import PLACE, SAME, proposals_on  # noqa: F401
+from tests.hotline.intake.test_street_routing import PROPERTY, routed_confidently
+from tests.hotline.tickets.helpers import new_ticket
+
+
+def _post(client: FlaskClient, master: str, action: str, **form: str) -> object:
+    return client.post(f"/supervise/incidents/{master}/{action}",
+                       data={"csrf_token": csrf_token(client), **form})
+
+
+def test_supervisors_confirm_split_and_add_on_the_groups_page(
+        app: Flask, client: FlaskClient, reference: None) -> None:
+    master = routed_confidently(new_ticket(PROPERTY, address=PLACE))
+    member = routed_confidently(new_ticket(SAME, address=PLACE))
+    login(client, "supervisor")
+    page = client.get("/supervise/incidents").get_data(as_text=True)
+    assert f'id="group-{master.number}"' in page and f'id="member-{member.number}"' in page
+    assert "待确认" in page and "确认合并" in page and "解放路街道" in page and "物业" in page
+    assert '<td class="num size">2</td>' in page
+    assert 'href="/supervise/incidents"' in page  # the supervisors' navigation
+    board = client.get("/supervise").get_data(as_text=True)
+    assert re.search(r'id="kpi-incidents"><b>1</b><span>待确认合并组', board)
+
+    english = client.get("/supervise/incidents?lang=en").get_data(as_text=True)
+    assert "Incident groups" in english and "Confirm group" in english and "Callers" in english
+    assert "确认合并" not in english
+    client.get("/supervise/incidents?lang=zh_CN")
+
+    shown = client.get(f"/tickets/{member.number}").get_data(as_text=True)
+    assert 'id="ticket-incident"' in shown and master.number in shown and "查看合并组" in shown
+
+    done = _post(client, master.number, "confirm")
+    assert done.status_code == 303 and done.location.endswith(f"#group-{master.number}")
+    db.session.expire_all()
+    assert member.incident_confirmed
+    assert 'id="kpi-incidents"><b>0</b>' in client.get("/supervise").get_data(as_text=True)
+    assert "action=\"/supervise/incidents/" + master.number + "/confirm" not in client.get(
+        "/supervise/incidents").get_data(as_text=True)
+
+    assert _post(client, master.number, "add", ticket="").status_code == 400
+    assert _post(client, master.number, "add", ticket="20990101-000001").status_code == 404
+    assert _post(client, master.number, "merge", ticket=member.number).status_code == 400
+    assert client.post(f"/supervise/incidents/{master.number}/confirm").status_code == 400  # CSRF
+
+    waiting = new_ticket("工人新村楼道垃圾没人清理", address=PLACE)
+    assert _post(client, master.number, "add", ticket=waiting.number).status_code == 303
+    assert _post(client, master.number, "split", ticket=member.number).status_code == 303
+    db.session.expire_all()
+    assert waiting.incident_master_id == master.id and waiting.incident_confirmed
+    assert member.incident_master is None and member.status == Status.DISPATCHED
+
+
+def test_other_posts_may_not_manage_groups(app: Flask, client: FlaskClient, reference: None) -> None:
+    master = routed_confidently(new_ticket(PROPERTY, address=PLACE))
+    routed_confidently(new_ticket(SAME, address=PLACE))
+    login(client, "agent")
+    assert client.get("/supervise/incidents").status_code == 403
+    assert _post(client, master.number, "confirm").status_code == 403
+    assert 'href="/supervise/incidents"' not in client.get("/tickets").get_data(as_text=True)
