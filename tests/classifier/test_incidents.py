@@ -7,7 +7,7 @@ import csv
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from classifier.incidents import THRESHOLD, IncidentIndex
+from classifier.incidents import CONFLICT_PENALTY, THRESHOLD, IncidentIndex, conflicts, entities
 
 # The benchmark's own texts (bench/clusters/paraphrases.csv), in another bucket, give the index
 # document frequencies as at a centre with open tickets: idf over two texts means nothing.
@@ -56,3 +56,34 @@ def test_a_removed_ticket_is_no_longer_found_and_the_ticket_itself_is_excluded()
     index.remove("T1")
     assert index.similar(PARAPHRASE, STREET) == []
     assert "T1" not in index.docs and not any(bucket == STREET for bucket, _ in index.postings)
+
+
+def test_named_places_and_numbers_are_read_whoever_writes_them() -> None:
+    named, rest = entities("反映湖景花园三栋电梯坏了，东风路与建设路路口也堵")
+    assert {("estate", "湖景花园"), ("building", "3"), ("road", "东风路"), ("road", "建设路")} <= named
+    assert "湖景" not in rest and "电梯坏了" in rest
+    assert entities("湖景花园3栋电梯坏了")[0] == entities("湖景花园三栋电梯故障")[0]
+    assert not entities("过马路很危险，整个小区停水")[0]  # generic words name nothing
+
+
+def test_conflicting_places_or_buildings_lower_the_score() -> None:
+    same = "和平小区5栋电梯坏了，有人被困在里面"
+    index = index_with(("B5", "和平小区五栋电梯停了，有人被困"), ("B8", "和平小区8栋电梯停了，有人被困"),
+                       ("J", "丽景苑电梯停了，有人被困"))
+    scores = {n.key: n.score for n in index.similar(same, STREET, threshold=-1.0)}
+    assert scores["B5"] >= THRESHOLD
+    assert scores["B8"] < scores["B5"] - CONFLICT_PENALTY / 2 and scores["J"] < scores["B5"]
+    assert conflicts(entities(same)[0], entities("和平小区8栋电梯")[0])
+    assert not conflicts(entities(same)[0], entities("和平小区那边电梯")[0])
+
+
+def test_a_route_of_many_roads_does_not_conflict() -> None:
+    a = entities("204路调整后走望仙路、东三路、东元路、星沙大道")[0]
+    b = entities("204路改走开元路、凉塘路和人民路")[0]
+    assert not conflicts(a, b)
+
+
+def test_another_problem_at_the_same_estate_scores_below_a_paraphrase() -> None:
+    index = index_with(("W", "和平小区从昨晚十点停水，一点水都没有"), ("L", "和平小区电梯一个星期没修好"))
+    scores = {n.key: n.score for n in index.similar("反映和平小区停水十几个小时", STREET, threshold=-1.0)}
+    assert scores["W"] > scores.get("L", -1.0)
