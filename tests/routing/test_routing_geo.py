@@ -4,6 +4,7 @@ and what a boundary file must be; the demo city's points lie inside its own boun
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +75,7 @@ def test_a_bad_file_says_what_is_wrong(doc: Any, words: str) -> None:
 def _inside(ring: list[list[float]], lat: float, lng: float) -> bool:
     """Even-odd rule."""
     inside = False
-    for (x0, y0), (x1, y1) in zip(ring, ring[1:], strict=False):
+    for (x0, y0), (x1, y1) in pairwise(ring):
         if (y0 > lat) != (y1 > lat) and lng < x0 + (lat - y0) * (x1 - x0) / (y1 - y0):
             inside = not inside
     return inside
