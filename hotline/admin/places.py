@@ -98,6 +98,8 @@ def upload_map(session: Session, user: User, raw: bytes, filename: str) -> MapSu
                                  [p.code for p in places if p.kind == "street"])
     except ValueError as exc:
         raise InvalidInput(str(exc), field="geojson") from None
+    # Districts first: ECharts draws features in order, so streets lie over their district.
+    doc["features"].sort(key=lambda feature: feature["properties"]["code"] in summary.streets)
     row = CityMap(geojson=doc, features=summary.features, uploaded_by=user.username,
                   note=filename[:200])
     session.add(row)

@@ -54,11 +54,12 @@ def test_a_good_file_becomes_the_map_audited(reference: None, client: FlaskClien
     demo = street_map.current(db.session)
     assert demo is not None and demo.uploaded_by == "system"  # the demo city's, seeded
     body = json.dumps({"type": "FeatureCollection",
-                       "features": [feature("a1"), feature("a1-s1")]}, ensure_ascii=False)
+                       "features": [feature("a1-s1"), feature("a1")]}, ensure_ascii=False)
     response = upload(client, body.encode(), "my-city.geojson")
     assert response.status_code == 302
     current = street_map.current(db.session)
     assert current.id != demo.id and current.features == 2 and current.uploaded_by == "admin"
+    assert [f["properties"]["code"] for f in current.geojson["features"]] == ["a1", "a1-s1"]
     entry = last("city_map")
     assert (entry.action, entry.after) == ("create", {"file": "my-city.geojson", "districts": 1,
                                                       "streets": 1})
