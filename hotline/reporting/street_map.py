@@ -94,7 +94,8 @@ def chart(rows: list[MapStreet], city: CityMap | None, links: dict[str, str]) ->
     and drill-down link (`links` by code, made by the view)."""
     return {
         "geojson": city.geojson if city else None,
-        "streets": [{"code": r.code, "name": f"{r.district} {r.name}", "open": r.open,
+        "streets": [{"code": r.code, "name": f"{r.district} {r.name}", "short": r.name,
+                     "open": r.open,
                      "overdue": r.overdue, "level": r.level, "url": links[r.code], "street": r.is_street,
                      "lat": r.point[0] if r.point else None,
                      "lng": r.point[1] if r.point else None} for r in rows],

@@ -14,11 +14,18 @@
   var byCode = {};
   data.streets.forEach(function (s) { byCode[s.code] = s; });
   var regions = data.streets.filter(function (s) { return s.street; })
-    .map(function (s) { return { name: s.code, itemStyle: { areaColor: colours[s.level] } }; });
+    .map(function (s) {
+      return { name: s.code, itemStyle: { areaColor: colours[s.level] },
+               // Above the street's marker, which sits at its point near the centre.
+               label: { show: true, fontSize: 10, formatter: function () { return s.short; },
+                        offset: [0, s.open > 0 && s.lat !== null ? -16 : 0], color: s.level === "red" ? "#fff" : "#3d4852",
+                        fontWeight: s.level === "red" ? "bold" : "normal" } };
+    });
   var markers = data.streets.filter(function (s) { return s.lat !== null && s.open > 0; })
     .map(function (s) {
       return { name: s.code, value: [s.lng, s.lat, s.open],
-               itemStyle: { color: s.level === "red" ? "#b3261e" : "#0b57a4" } };
+               itemStyle: { color: s.level === "red" ? "#b3261e" : "#0b57a4",
+                            borderColor: "#fff", borderWidth: 1.5 } };
     });
   function tip(code) {
     var s = byCode[code];
@@ -30,7 +37,7 @@
     aria: { enabled: true },
     tooltip: { formatter: function (p) { return tip(p.name); } },
     geo: {
-      map: "city", nameProperty: "code", roam: true,
+      map: "city", nameProperty: "code", roam: true, label: { show: false },
       // Streets over districts: a district's own outline shows where it has no streets.
       itemStyle: { areaColor: colours.none, borderColor: "#7a8794", borderWidth: 0.8 },
       emphasis: { itemStyle: { areaColor: "#c9d6e3" }, label: { show: false } },
