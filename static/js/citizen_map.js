@@ -11,8 +11,19 @@
   var status = document.getElementById("location-status");
   var clear = document.getElementById("locate-clear");
   if (!el || !source || !lat || !lon || typeof echarts === "undefined") { return; }
+  var hint = document.getElementById("pick-map-hint");
   el.hidden = false;
-  echarts.registerMap("city", JSON.parse(source.textContent));
+  if (hint) { hint.hidden = false; }
+  var city = JSON.parse(source.textContent);
+  echarts.registerMap("city", city);
+  // Street names to find one's place by; a district's name would sit under its streets'.
+  var regions = city.features.filter(function (f) { return f.properties.kind !== "district"; })
+    .map(function (f) {
+      var name = f.properties.name || "";
+      return { name: f.properties.code,
+               label: { show: true, fontSize: 9, color: "#3d4852",
+                        formatter: function () { return name; } } };
+    });
   var chart = echarts.init(el, null, { renderer: "svg" });
 
   function mark(point) {
@@ -23,7 +34,7 @@
   chart.setOption({
     geo: { map: "city", nameProperty: "code", roam: true, label: { show: false },
            itemStyle: { areaColor: "#eef2f6", borderColor: "#7a8794", borderWidth: 0.8 },
-           emphasis: { itemStyle: { areaColor: "#dbe5ef" }, label: { show: false } } },
+           emphasis: { itemStyle: { areaColor: "#dbe5ef" } }, regions: regions },
     series: []
   });
   if (lat.value && lon.value) { mark([Number(lon.value), Number(lat.value)]); }
