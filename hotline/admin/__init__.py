@@ -9,6 +9,7 @@ from __future__ import annotations
 from hotline.admin.catalogue import LINES, STOP_WORDS, TOPICS
 from hotline.admin.entity import Entity, Registry
 from hotline.admin.org import UNITS, USERS
+from hotline.admin.places import PLACES
 from hotline.admin.risk import DUTY, RISKS
 from hotline.admin.routing import DAYS, RULES, SLA, YEARS
 
@@ -17,6 +18,8 @@ ENTITIES = Registry({
     "days": DAYS, "years": YEARS, "lines": LINES, "stopwords": STOP_WORDS,
     # risk triage (issue 19)
     "risks": RISKS, "duty": DUTY,
+    # the gazetteer's points (issue 18: the map)
+    "places": PLACES,
 })
 
 find = ENTITIES.find

@@ -23,14 +23,15 @@ from flask import (
     request,
     url_for,
 )
+from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from hotline.admin import ENTITIES, org
+from hotline.admin import ENTITIES, org, places
 from hotline.admin.entity import Entity
-from hotline.app import settings, unit_of_work
+from hotline.app import body_limits, settings, unit_of_work
 from hotline.app.extensions import db
 from hotline.classifier_models import admin as classifier_models
 from hotline.domain.errors import DomainError, InvalidInput
@@ -38,6 +39,7 @@ from hotline.domain.roles import Permission
 from hotline.identity import audit, auth
 from hotline.identity.permissions import requires
 from hotline.models import ApiToken
+from hotline.reporting import street_map
 
 bp = Blueprint("admin", __name__, template_folder="templates", url_prefix="/admin")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -46,7 +48,7 @@ PAGE = 50
 # The home page's groups, in the order an administrator sets a city up.
 GROUPS: tuple[tuple[Any, tuple[str, ...]], ...] = (
     (_l("组织与人员"), ("units", "users")),
-    (_l("分类与派单"), ("topics", "rules", "stopwords")),
+    (_l("分类与派单"), ("topics", "rules", "stopwords", "places")),
     (_l("时限与日历"), ("sla", "days", "years")),
     (_l("热线与消息"), ("lines",)),
     (_l("风险研判"), ("risks", "duty")),
@@ -63,6 +65,7 @@ HINTS = {
     "risks": _l("自伤、暴力、群体聚集、儿童老人安危 → 紧急并标记风险；极高风险立即通知值班督办"),
     "duty": _l("接收极高风险预警短信的值班督办手机"),
     "stopwords": _l("督办页热点词与增多预警中不显示的词：在内置词表上增加或保留"),
+    "places": _l("区县、街道的名称、别名和坐标；工单按它们定位并画在地图上"),
 }
 # What an audit entry records (hotline.identity.audit), not the ticket actions.
 AUDIT_ACTION_LABELS = {
@@ -74,6 +77,7 @@ AUDIT_ACTION_LABELS = {
 }
 # Entries other modules write: admin edits elsewhere, and sign-ins and phone reveals (reads).
 OTHER_ENTITIES = {"models": _l("分类模型"), "message_templates": _l("短信模板"),
+                  places.MAP_ENTITY: _l("城市边界地图"),
                   "knowledge": _l("知识库"), "reply_templates": _l("答复模板")}
 ACCESS_ENTITIES = {"user": _l("登录与账号安全"), "ticket": _l("工单号码查看")}
 
@@ -108,6 +112,40 @@ def home() -> Any:
     return render_template("admin/home.html", groups=GROUPS, hints=HINTS, counts=counts,
                            recent=recent, actions=AUDIT_ACTION_LABELS, changed=audit.changed,
                            active_model=active_model)
+
+
+# --- the city's boundary map ------------------------------------------------------------------
+
+
+@bp.record_once
+def _allow_map_upload(state: BlueprintSetupState) -> None:
+    """The global body limit is small (forms); the map upload may carry one boundary file."""
+    body_limits.allow(state.app, lambda req: req.method == "POST" and req.path == "/admin/map",
+                      lambda _app: places.MAX_MAP_BYTES + 64 * 1024)
+
+
+@bp.route("/map", methods=["GET", "POST"])
+@requires(Permission.ADMINISTER)
+def city_map() -> Any:
+    """The city's boundary GeoJSON: what is in use, and an upload that replaces it (checked
+    against the gazetteer; a bad file is a 400 with the reason, nothing stored)."""
+    error, status = None, 200
+    if request.method == "POST":
+        upload = request.files.get("geojson")
+        try:
+            summary = places.upload_map(db.session, current_user,
+                                        upload.read() if upload else b"",
+                                        upload.filename or "" if upload else "")
+            unit_of_work.commit(db.session)
+        except InvalidInput as exc:
+            db.session.rollback()
+            error, status = exc, 400
+        else:
+            flash(_("已启用新的城市边界：%(d)d 个区县、%(s)d 个街道",
+                    d=len(summary.districts), s=len(summary.streets)), "ok")
+            return redirect(url_for("admin.city_map"))
+    return render_template("admin/map.html", current=street_map.current(db.session),
+                           error=error, limit=places.MAX_MAP_BYTES // 1024 // 1024), status
 
 
 # --- audit log --------------------------------------------------------------------------------

@@ -13,11 +13,13 @@ from hotline.api.security import api_requires, api_user
 from hotline.app import settings, unit_of_work
 from hotline.app.extensions import ApiErrorSchema, db
 from hotline.domain.content import idempotency_ref
+from hotline.domain.errors import InvalidInput
 from hotline.domain.roles import Permission
 from hotline.intake import failed as dead_letter
 from hotline.intake.accept import Request
 from hotline.intake.handover import hand_over, submit
 from hotline.models import Channel
+from routing.geo import check_point
 
 blp = Blueprint("api_intakes", __name__, url_prefix="/api/v1/intakes",
                 description="受理 Intake: every request lands in the one intake queue")
@@ -48,8 +50,18 @@ class Intakes(MethodView):
             address=args.get("address"),
             confidential=args.get("confidential", False),
             source_ref=idempotency_ref("api", request.headers.get("Idempotency-Key")),
+            extra=_position(args),
         ), region=settings.current().default_region)
         return {"ticket_number": intake.ticket_number, "created": created}, 202 if created else 200
+
+
+def _position(args: dict[str, Any]) -> dict[str, float] | None:
+    """Open311's names (`lat`, `long`), both or neither (400)."""
+    try:
+        point = check_point(args.get("lat"), args.get("long"))
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="lat") from None
+    return {"lat": point[0], "long": point[1]} if point else None
 
 
 @blp.route("/failed")

@@ -42,6 +42,14 @@ class IncidentSchema(Schema):
     confirmed = fields.Boolean(required=True, metadata={"description": "a supervisor confirmed it"})
 
 
+class LocationSchema(Schema):
+    lat = fields.Float(required=True)
+    lng = fields.Float(required=True)
+    approximate = fields.Boolean(required=True, metadata={
+        "description": "true: the point is the street's or district's, not the ticket's own"})
+    source = fields.String(required=True, metadata={"description": "ticket, street or district"})
+
+
 class TicketSchema(Schema):
     number = fields.String(required=True)
     line = fields.String(required=True)
@@ -54,6 +62,9 @@ class TicketSchema(Schema):
     street = fields.String(allow_none=True, metadata={"description": "gazetteer street code"})
     street_found = fields.Dict(allow_none=True, metadata={
         "description": "what found the street: {by: gazetteer, entry, word, field}"})
+    location = fields.Nested(LocationSchema, allow_none=True, metadata={
+        "description": "where the ticket is drawn on the map: its own point, else its street's "
+                       "or district's (approximate); null when none is known"})
     citizen = fields.Dict()
     topic = fields.String(allow_none=True)
     topic_name = fields.String(allow_none=True)
@@ -100,6 +111,10 @@ class IntakeSchema(Schema):
     phone = fields.String(validate=validate.Length(max=32))
     name = fields.String(validate=validate.Length(max=80))
     address = fields.String(validate=validate.Length(max=200))
+    lat = fields.Float(validate=validate.Range(-90, 90), metadata={
+        "description": "where the problem is (WGS 84), with `long`"})
+    long = fields.Float(validate=validate.Range(-180, 180), metadata={
+        "description": "WGS 84 longitude, with `lat`"})
     confidential = fields.Boolean()
 
 

@@ -78,6 +78,7 @@ class Snapshot:
     chains: dict[int, tuple[str, ...]]
     gazetteer: Gazetteer
     place_names: dict[str, str]
+    place_points: dict[str, tuple[float, float]]  # code -> (lat, lng), places that have one
     planner: Planner
     risk: RiskRules  # the active risk rules (hotline.intake.risk), admin-edited like the rest
 
@@ -204,7 +205,8 @@ def load(session: Session, stamp: str | None, config: DeadlineSettings | None = 
         district_governments=governments, units=units, units_by_id=by_id,
         root_topics={t.name: t.id for t in topics if t.parent_id is None and t.active},
         chains=chains, gazetteer=gazetteer_of(places),
-        place_names={p.code: p.name for p in places}, planner=planner,
+        place_names={p.code: p.name for p in places},
+        place_points={p.code: p.point for p in places if p.point is not None}, planner=planner,
         risk=risk_rules(session),
     )
 

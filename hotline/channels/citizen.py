@@ -39,6 +39,7 @@ from hotline.intake.accept import Request as IntakeRequest
 from hotline.intake.handover import submit
 from hotline.messaging.outbox import mobile
 from hotline.models import Channel, utcnow
+from hotline.reporting import street_map
 
 bp = Blueprint("citizen", __name__, template_folder="templates")
 
@@ -97,8 +98,10 @@ def expected_answer(at: datetime) -> datetime | None:
 
 def _form_page(form: RequestForm, status: int) -> tuple[str, int]:
     config = settings.current()
+    city = street_map.current(db.session)
     return render_template("citizen/form.html", form=form, max_photos=config.web_photo_max_count,
-                           max_mb=max(1, config.web_photo_max_bytes // (1024 * 1024))), status
+                           max_mb=max(1, config.web_photo_max_bytes // (1024 * 1024)),
+                           city_map=city.geojson if city else None), status
 
 
 @bp.route("/submit", methods=["GET", "POST"])

@@ -147,7 +147,9 @@ def _ticket_record(ticket: Ticket, intake: Intake | None, notes: str | None,
         updated=ticket.updated_at,
         expected=ticket.reply_due,
         address=mask_personal(ticket.address, *known),
-        location=_location(intake),
+        # The ticket's own point, whichever channel gave it (Open311, the web form's map or
+        # the browser, a photo's GPS): the ticket, not the intake, is the source of truth.
+        location=_location(intake) | {"lat": ticket.latitude, "long": ticket.longitude},
         hidden=hides_identity(ticket),
     )
 

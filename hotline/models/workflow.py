@@ -57,10 +57,36 @@ class Place(Base):
     district_code: Mapped[str] = mapped_column(String(16), index=True)
     aliases: Mapped[str] = mapped_column(Text, default="")  # comma-separated
     active: Mapped[bool] = mapped_column(default=True)
+    # The place's point (WGS 84 degrees, both or neither): where a ticket located only by this
+    # street or district is drawn on the map, marked approximate (routing.points).
+    lat: Mapped[float | None]
+    lng: Mapped[float | None]
+
+    @property
+    def point(self) -> tuple[float, float] | None:
+        return (self.lat, self.lng) if self.lat is not None and self.lng is not None else None
 
     @property
     def alias_list(self) -> list[str]:
         return [a.strip() for a in self.aliases.split(",") if a.strip()]
+
+
+class CityMap(Base):
+    """A version of the city's boundary GeoJSON (districts, and streets where it has them).
+
+    The newest row is the map the dashboard and the citizen form draw; older rows stay as the
+    history of uploads (the audit log says who uploaded each). Stored whole, as uploaded and
+    checked (hotline.admin.places), since ECharts reads GeoJSON as it is.
+    """
+
+    __tablename__ = "city_maps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    geojson: Mapped[dict[str, Any]]
+    features: Mapped[int]
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    uploaded_by: Mapped[str] = mapped_column(String(40))
+    note: Mapped[str] = mapped_column(String(200), default="")
 
 
 class SlaPolicyRow(Base):

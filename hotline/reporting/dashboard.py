@@ -27,7 +27,7 @@ from hotline.domain.deadlines import kind_label
 from hotline.domain.errors import InvalidInput
 from hotline.domain.lifecycle import APPEAL_KINDS
 from hotline.models import LEVEL_RANK, Department, Level, Place, Topic
-from hotline.reporting import figures, phrases
+from hotline.reporting import figures, phrases, street_map
 from hotline.reporting.figures import Counts, Period
 from hotline.tickets.escalation import clock_state
 from hotline.tickets.reply_review import BAND_LABELS
@@ -331,6 +331,13 @@ class Dashboard:
                 for d in self.district_load]
         return Table("districts", _("各区县在办与超期（当前）"), [_("区县"), _("在办"), _("超期")], rows)
 
+    @cached_property
+    def street_map(self) -> list[street_map.MapStreet]:
+        return street_map.streets(self.session, self.now)
+
+    def map_table(self) -> Table:
+        return street_map.table(self.street_map)
+
     def hot_table(self) -> Table:
         rows = [[i, h.phrase, h.count] for i, h in enumerate(self.hot_topics(), start=1)]
         return Table("hot", _("本周热点"), [_("名次"), _("热点词"), _("涉及工单")], rows,
@@ -436,6 +443,7 @@ TABLES: dict[str, Callable[[Dashboard], Table]] = {
     **{f"by_{dim}": (lambda d, dim=dim: d.breakdown(dim)) for dim in BREAKDOWNS},
     "trend": Dashboard.trend_table,
     "districts": Dashboard.districts_table,
+    "map": Dashboard.map_table,
     "hot": Dashboard.hot_table,
     # By level (district, street), with the drill-down from a district to its streets.
     "rank_district": Dashboard.district_ranking,

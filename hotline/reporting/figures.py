@@ -575,6 +575,24 @@ def district_load(session: Session, now: datetime) -> list[DistrictLoad]:
     return sorted(rows, key=lambda r: (-r.overdue, -r.open, r.district or ""))
 
 
+@dataclass(frozen=True)
+class StreetLoad:
+    district: str | None
+    street: str | None
+    open: int
+    overdue: int
+
+
+def street_load(session: Session, now: datetime) -> list[StreetLoad]:
+    """Open and overdue tickets by the street they are located in (the dashboard's map); a
+    ticket whose street is unknown counts under its district with street None."""
+    stmt = (select(Ticket.district, Ticket.street, func.count(Ticket.id).label("open"),
+                   _n(Ticket.reply_due < now).label("overdue"))
+            .where(Ticket.status.in_(UNANSWERED)).group_by(Ticket.district, Ticket.street))
+    return [StreetLoad(r.district, r.street, int(r.open), int(r.overdue))
+            for r in session.execute(stmt)]
+
+
 # --- what waits for a supervisor -----------------------------------------------------------------
 
 

@@ -32,7 +32,7 @@ class SearchArgs(Schema):
     department = fields.String(validate=_CODE, metadata={"description": "lead unit's code"})
     district = fields.String(validate=_CODE, metadata={"description": "district code"})
     street = fields.String(validate=_CODE, metadata={
-        "description": "street code: tickets whose text or address names the street"})
+        "description": "street code: tickets located in the street or whose text or address names it"})
     created_from = fields.Date(metadata={"description": "first day, Asia/Shanghai"})
     created_to = fields.Date(metadata={"description": "last day (included), Asia/Shanghai"})
     overdue = fields.Boolean(metadata={"description": "only tickets past their reply deadline "

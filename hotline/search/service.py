@@ -108,7 +108,9 @@ def conditions(session: Session, user: User, args: dict[str, Any],
     if args.get("street"):
         street = _place(session, args["street"], "street")
         names = [street.name, *street.alias_list]
-        out.append(or_(*(index.phrase(BODY, word_tokens(n), False) for n in names if word_tokens(n))))
+        # Located in the street (the gazetteer found it: what the map counts) or naming it.
+        out.append(or_(Ticket.street == street.code,
+                       *(index.phrase(BODY, word_tokens(n), False) for n in names if word_tokens(n))))
     if args.get("created_from"):
         out.append(Ticket.created_at >= _day_start(args["created_from"]))
     if args.get("created_to"):

@@ -20,6 +20,7 @@ from classifier.risk import default_records as default_risk_records
 from hotline.catalogue import snapshot
 from hotline.identity.auth import hash_password
 from hotline.models import (
+    CityMap,
     Department,
     DispatchRule,
     DutySupervisor,
@@ -105,7 +106,8 @@ def load_dispatch_rules(session: Session, topics: dict[str, Topic], depts: dict[
 
 
 def load_places(session: Session) -> None:
-    """The gazetteer (districts, streets, aliases) from city.json, upserted by code."""
+    """The gazetteer (districts, streets, aliases) from city.json, upserted by code; a place's
+    point only while it has none, since administrators move points (the city's own survey)."""
     places = _by_code(session, Place)
     for district in read_json("city.json")["districts"]:
         rows = [(district, "district")] + [(street, "street") for street in district.get("streets", [])]
@@ -113,7 +115,19 @@ def load_places(session: Session) -> None:
             place = places.get(record["code"]) or Place(code=record["code"])
             place.name, place.kind, place.district_code = record["name"], kind, district["code"]
             place.aliases = ",".join(record.get("aliases", []))
+            if place.point is None:
+                place.lat, place.lng = record.get("lat"), record.get("lng")
             session.add(place)
+    session.flush()
+
+
+def load_city_map(session: Session) -> None:
+    """The demo city's invented boundaries (city.geojson), only while no map was uploaded."""
+    if session.scalar(select(func.count(CityMap.id))):
+        return
+    doc = read_json("city.geojson")
+    session.add(CityMap(geojson=doc, features=len(doc["features"]), uploaded_by="system",
+                        note="hotline/seed/city.geojson"))
     session.flush()
 
 
@@ -157,12 +171,13 @@ def load_risk_rules(session: Session) -> None:
 
 
 def load_reference(session: Session) -> None:
-    """Topics, units, dispatch rules, places, SLA policies and risk rules, then a new catalogue
-    version."""
+    """Topics, units, dispatch rules, places and the city map, SLA policies and risk rules, then
+    a new catalogue version."""
     topics = load_topics(session)
     depts = load_departments(session)
     load_dispatch_rules(session, topics, depts)
     load_places(session)
+    load_city_map(session)
     load_sla_policies(session, topics)
     load_risk_rules(session)
     snapshot.bump(session)

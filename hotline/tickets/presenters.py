@@ -5,12 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.orm import object_session
+
+from hotline.catalogue import snapshot
 from hotline.domain import lifecycle
 from hotline.domain.lifecycle import hand_offs
 from hotline.identity.access import citizen_view
 from hotline.models import Department, Ticket, TicketEvent, User
 from hotline.tickets.escalation import deadline_view
 from hotline.tickets.reply_review import reply_quality_dict
+from routing.geo import Location, place_ticket
 
 
 def iso(value: datetime | None) -> str | None:
@@ -48,6 +52,19 @@ def risk_dict(ticket: Ticket) -> dict[str, Any] | None:
     return {"category": ticket.risk_category, "level": ticket.risk_level}
 
 
+def location_of(ticket: Ticket, points: dict[str, tuple[float, float]]) -> Location | None:
+    """The ticket's own point, else its street's or district's (approximate), else None."""
+    own = (ticket.latitude, ticket.longitude) \
+        if ticket.latitude is not None and ticket.longitude is not None else None
+    return place_ticket(own, points.get(ticket.street or ""), points.get(ticket.district or ""))
+
+
+def _points(ticket: Ticket) -> dict[str, tuple[float, float]]:
+    """The gazetteer's points from the cached catalogue (no query per ticket)."""
+    session = object_session(ticket)
+    return snapshot.current(session).place_points if session is not None else {}
+
+
 def hand_off_dicts(ticket: Ticket) -> list[dict[str, Any]]:
     """The hand-offs (双向转接) recorded on the ticket: to whom, who, when and the note."""
     return [{"to": e.data.get("to"), "by": e.actor, "at": iso(e.at), "note": e.note}
@@ -66,6 +83,8 @@ def ticket_dict(ticket: Ticket, viewer: User, *, events: bool = False) -> dict[s
         "district": ticket.district,
         "street": ticket.street,
         "street_found": ticket.street_found,
+        "location": location.as_dict() if (location := location_of(ticket, _points(ticket)))
+        else None,
         "citizen": citizen_view(viewer, ticket),
         "topic": ticket.topic.code if ticket.topic else None,
         "topic_name": ticket.topic.name if ticket.topic else None,

@@ -60,7 +60,7 @@ from hotline.models import (
     User,
     utcnow,
 )
-from hotline.reporting import dashboard, governance, surges
+from hotline.reporting import dashboard, governance, street_map, surges
 from hotline.reporting.figures import Period, today_in_shanghai
 from hotline.tickets import incidents
 from hotline.tickets.actions import action_named, find, perform
@@ -278,13 +278,27 @@ def supervise() -> Any:
     risks, risk_total = risk_list.open_risks(db.session)
     return render_template("work/supervise.html", board=board, tables=shown,
                            risks=risks, risk_total=risk_total,
-                           charts=dashboard.chart_data(board),
+                           charts=dashboard.chart_data(board) | {"map": _map_chart(board)},
                            order_counts=board.orders[0], overdue_total=board.overdue_total,
                            open_surges=len(surges.open_alerts(db.session)),
                            proposed_groups=incidents.proposed_count(db.session),
                            period_links=dashboard.period_links(board.period.end),
                            state_labels=dashboard.state_labels(),
+                           map_link=map_link, map_levels=street_map.level_labels(),
                            rate=lambda value: str(tables.Rate(value)))
+
+
+def map_link(row: street_map.MapStreet) -> str:
+    """A map row's drill-down: the street's (or district's) tickets, the overdue ones when
+    there are any, since those are what made it red."""
+    where = {"street": row.code} if row.is_street else {"district": row.code}
+    return url_for("search.tickets", **where, **({"overdue": "1"} if row.overdue else {}))
+
+
+def _map_chart(board: dashboard.Dashboard) -> dict[str, Any]:
+    rows = board.street_map
+    return street_map.chart(rows, street_map.current(db.session),
+                            {r.code: map_link(r) for r in rows})
 
 
 @bp.route("/supervise/export/<key>.<fmt>")

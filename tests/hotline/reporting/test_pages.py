@@ -47,7 +47,7 @@ def test_supervisor_sees_waiting_work_and_the_figures(client: FlaskClient, waiti
     ranking = page.split('id="t-ranking"')[1].split("</table>")[0]
     assert "A市住房和城乡建设局" in ranking and "100.0%" in ranking  # signed in time: 1 of 1
     assert 'id="chart-trend"' in page and "vendor/echarts/echarts.min.js" in page
-    assert page.count("/supervise/export/") == 2 * 17  # every table (casework 2 more, levels 2 more), both formats
+    assert page.count("/supervise/export/") == 2 * 18  # every table (casework 2 more, levels 2 more, the map 1), both formats
     assert "统计数据更新于" in page
 
 

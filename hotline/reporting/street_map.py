@@ -1,0 +1,103 @@
+"""The dashboard's map: open and overdue tickets by street, red where they pile up (004:1607).
+
+The numbers are the same in the map and in the table beside it (the page is complete without
+scripts); the map is drawn by the vendored ECharts from the city's own boundary GeoJSON (the
+newest `CityMap`), with no tile server. A ticket is counted in the street it is located in
+(`Ticket.street`, found by the gazetteer); one with a district only counts in the district's
+row 未定位到街道, drawn at the district's point.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.app.tables import Table
+from hotline.models import CityMap, Place
+from hotline.reporting import figures
+
+RED_OVERDUE = 3  # overdue tickets in one street that make it red: problems piling up
+RED_OPEN = 20  # or this many open ones, overdue or not
+YELLOW_OVERDUE = 1
+
+
+def level(open_count: int, overdue: int) -> str:
+    """"red" where tickets pile up, "yellow" where one is overdue, else "none"."""
+    if overdue >= RED_OVERDUE or open_count >= RED_OPEN:
+        return "red"
+    return "yellow" if overdue >= YELLOW_OVERDUE else "none"
+
+
+def level_labels() -> dict[str, str]:
+    return {"red": _("积压"), "yellow": _("有超期"), "none": _("正常")}
+
+
+@dataclass(frozen=True)
+class MapStreet:
+    """One row of the map: a street (or a district's tickets with no street) and its load."""
+
+    code: str  # the street's code, or the district's for tickets located only by district
+    district: str
+    name: str
+    open: int
+    overdue: int
+    point: tuple[float, float] | None
+    is_street: bool
+
+    @property
+    def level(self) -> str:
+        return level(self.open, self.overdue)
+
+
+def streets(session: Session, now: datetime) -> list[MapStreet]:
+    """Every street of the gazetteer (zeros included, so a quiet street is seen to be quiet),
+    and a row per district for its tickets with no street, worst first."""
+    places = list(session.scalars(select(Place).where(Place.active)
+                                  .order_by(Place.district_code, Place.code)))
+    names = {p.code: p.name for p in places if p.kind == "district"}
+    load = {(r.district, r.street): r for r in figures.street_load(session, now)}
+    rows = []
+    for p in places:
+        key = (p.district_code, p.code if p.kind == "street" else None)
+        found = load.get(key)
+        if p.kind == "district" and found is None:
+            continue  # no ticket without a street in this district: no row for it
+        rows.append(MapStreet(
+            code=p.code, district=names.get(p.district_code, p.district_code),
+            name=p.name if p.kind == "street" else _("未定位到街道"),
+            open=found.open if found else 0, overdue=found.overdue if found else 0,
+            point=p.point, is_street=p.kind == "street"))
+    return sorted(rows, key=lambda r: (-r.overdue, -r.open, r.code))
+
+
+def table(rows: list[MapStreet]) -> Table:
+    labels = level_labels()
+    return Table("map", _("各街道在办与超期（当前）"),
+                 [_("区县"), _("街道"), _("在办"), _("超期"), _("状态")],
+                 [[r.district, r.name, r.open, r.overdue, labels[r.level]] for r in rows],
+                 caption=_("超期 %(red)d 件以上或在办 %(open)d 件以上的街道标红；工单按所在街道统计。",
+                           red=RED_OVERDUE, open=RED_OPEN))
+
+
+def current(session: Session) -> CityMap | None:
+    """The newest uploaded boundary file (the demo city's until an administrator uploads)."""
+    return session.scalars(select(CityMap).order_by(CityMap.id.desc()).limit(1)).one_or_none()
+
+
+def chart(rows: list[MapStreet], city: CityMap | None, links: dict[str, str]) -> dict[str, Any]:
+    """What static/js/street_map.js draws: the boundaries, each row's numbers, level, point
+    and drill-down link (`links` by code, made by the view)."""
+    return {
+        "geojson": city.geojson if city else None,
+        "streets": [{"code": r.code, "name": f"{r.district} {r.name}", "short": r.name,
+                     "open": r.open,
+                     "overdue": r.overdue, "level": r.level, "url": links[r.code], "street": r.is_street,
+                     "lat": r.point[0] if r.point else None,
+                     "lng": r.point[1] if r.point else None} for r in rows],
+        "labels": {"open": _("在办"), "overdue": _("超期")},
+    }

@@ -1,0 +1,81 @@
+"""The city's boundary GeoJSON and the gazetteer's points through the admin pages: a bad file is
+a 400 that says why and stores nothing; a good one replaces the map, audited; a moved point is
+audited and places the street's tickets at once."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from werkzeug.test import TestResponse
+
+from hotline.app.extensions import db
+from hotline.catalogue import snapshot
+from hotline.models import CityMap, Place
+from hotline.reporting import street_map
+from tests.hotline.admin.helpers import entries, field_error, last, post, sign_in
+
+SQUARE = [[114.0, 30.0], [114.1, 30.0], [114.1, 30.1], [114.0, 30.1], [114.0, 30.0]]
+
+
+def feature(code: str) -> dict[str, Any]:
+    return {"type": "Feature", "properties": {"code": code, "name": code},
+            "geometry": {"type": "Polygon", "coordinates": [SQUARE]}}
+
+
+def upload(client: FlaskClient, body: bytes, name: str = "city.geojson") -> TestResponse:
+    return post(client, "/admin/map", {"geojson": (io.BytesIO(body), name)})
+
+
+@pytest.mark.parametrize(("body", "words"), [
+    (b"{not json", "JSON"),
+    (json.dumps({"type": "FeatureCollection", "features": [feature("x9")]}).encode(), "x9"),
+    (json.dumps({"type": "FeatureCollection", "features": [feature("a1-s1")]}).encode(),
+     "district"),
+    (b"", "GeoJSON"),
+])
+def test_a_bad_file_is_refused_with_the_reason(reference: None, client: FlaskClient,
+                                               body: bytes, words: str) -> None:
+    sign_in(client, "admin")
+    before = db.session.scalar(select(func.count(CityMap.id)))
+    response = upload(client, body)
+    assert response.status_code == 400
+    assert words in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(CityMap.id))) == before
+    assert entries("city_map") == []
+
+
+def test_a_good_file_becomes_the_map_audited(reference: None, client: FlaskClient) -> None:
+    sign_in(client, "admin")
+    demo = street_map.current(db.session)
+    assert demo is not None and demo.uploaded_by == "system"  # the demo city's, seeded
+    body = json.dumps({"type": "FeatureCollection",
+                       "features": [feature("a1-s1"), feature("a1")]}, ensure_ascii=False)
+    response = upload(client, body.encode(), "my-city.geojson")
+    assert response.status_code == 302
+    current = street_map.current(db.session)
+    assert current.id != demo.id and current.features == 2 and current.uploaded_by == "admin"
+    assert [f["properties"]["code"] for f in current.geojson["features"]] == ["a1", "a1-s1"]
+    entry = last("city_map")
+    assert (entry.action, entry.after) == ("create", {"file": "my-city.geojson", "districts": 1,
+                                                      "streets": 1})
+    page = client.get("/admin/map").get_data(as_text=True)
+    assert "my-city.geojson" in page
+
+
+def test_moving_a_street_point_is_audited_and_used(reference: None, client: FlaskClient) -> None:
+    sign_in(client, "admin")
+    place = db.session.scalars(select(Place).where(Place.code == "a1-s1")).one()
+    data = {"name": place.name, "kind": "street", "district_code": "a1",
+            "aliases": place.aliases, "active": "1"}
+    half = post(client, f"/admin/places/{place.id}", data | {"lat": "30.2", "lng": ""})
+    assert half.status_code == 400 and "latitude and longitude" in field_error(half, "lat")
+    assert post(client, f"/admin/places/{place.id}",
+                data | {"lat": "30.2222", "lng": "114.0333"}).status_code == 302
+    entry = last("places")
+    assert (entry.after["lat"], entry.after["lng"]) == (30.2222, 114.0333)
+    assert snapshot.current(db.session).place_points["a1-s1"] == (30.2222, 114.0333)
