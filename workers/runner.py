@@ -29,6 +29,7 @@ from hotline.app import settings
 from hotline.app.extensions import db
 from hotline.app.queue import QUEUES, TRAINING_QUEUE, connection
 from hotline.classifier_models.active import active_model
+from hotline.intake.triage import intake_risk_model
 from workers import context, relay
 from workers.outage import Backoff, FoldRqConnectionErrors, outage, stop_on_signals, wait_for_redis
 
@@ -148,11 +149,13 @@ def run_worker(app: Flask, *, burst: bool = False) -> None:
 
 
 def warm(app: Flask) -> None:
-    """Load the active model and the tokenizer's dictionary before taking jobs: done in the
-    first job instead, they held the first ticket after a start for seconds. The worker
-    registers with RQ only after this, which is what `up` waits for before saying "ready"."""
+    """Load the active model, the tokenizer's dictionary and the risk model before taking
+    jobs: done in the first job instead, they held the first ticket after a start for seconds.
+    The worker registers with RQ only after this, which is what `up` waits for before saying
+    "ready"."""
     with app.app_context():
         active_model.suggest(db.session, "路灯不亮")
+        intake_risk_model()
         db.session.remove()
 
 

@@ -446,12 +446,13 @@ def incident_groups() -> Any:
                            place=lambda code: surges.place_name(db.session, code))
 
 
-@bp.post("/supervise/incidents/<number>/<action>")
+@bp.post("/supervise/incidents/<number>/<verb>")
 @requires(Permission.MANAGE_INCIDENTS)
-def incident_act(number: str, action: str) -> Any:
-    """confirm, or split / add the posted `ticket`, then back to the group on the list."""
-    master = incidents.act(db.session, current_user, number, action, request.form.get("ticket"))
+def incident_act(number: str, verb: str) -> Any:
+    """confirm, or split / add the posted `ticket`, then back to the group on the list. (Not
+    `action`: that route argument names a ticket action, which the permissions matrix reads.)"""
+    master = incidents.act(db.session, current_user, number, verb, request.form.get("ticket"))
     unit_of_work.commit(db.session)
     flash({"confirm": _("已确认合并办理"), "split": _("已移出合并组，另行分拨"),
-           "add": _("已并入合并组")}[action], "ok")
+           "add": _("已并入合并组")}[verb], "ok")
     return redirect(url_for("work.incident_groups", _anchor=f"group-{master.number}"), 303)

@@ -39,7 +39,8 @@ WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’-]+")
 NAMES = {"API", "Open311", "Twilio", "SMS", "CSV", "XLSX", "JSON", "PDF", "DOC", "DOCX", "JPG",
          "JPEG", "PNG", "URL", "ID", "E.164", "IP", "RQ", "Redis", "OpenAPI", "Bearer", "English",
          "jieba", "scikit-learn", "TipDM", "HTTP", "HTTPS", "GPS", "KB", "MB", "Word", "Excel",
-         "Alt", "Ctrl", "Shift", "Enter", "Esc", "Tab", "Asia", "Shanghai", "ECE", "F1"}
+         "Alt", "Ctrl", "Shift", "Enter", "Esc", "Tab", "Asia", "Shanghai", "ECE", "F1",
+         "GeoJSON", "WGS"}
 VOID = {"input", "br", "img", "meta", "link", "hr"}
 # Attributes a reader sees or hears.
 SHOWN_ATTRIBUTES = ("placeholder", "title", "aria-label", "alt")
