@@ -38,15 +38,17 @@ browser-deps:
 
 # The suite runs in 4 processes (pytest-xdist), each with its own database and Redis database
 # (tests/conftest.py): more than the 2 cores of CI because the slow tests mostly wait on other
-# processes and clocks. They come first and are handed out one at a time (--maxschedchunk 1),
-# so they start together on different processes. TEST_WORKERS=0 runs it in this process alone.
+# processes and clocks. They come first and are handed out one or two at a time, so they start
+# together on different processes; the browser tests are one group (--dist loadgroup), sent
+# first to one process, so one Chromium serves them all. TEST_WORKERS=0 runs it in this process
+# alone.
 # Bytecode is cached even where PYTHONDONTWRITEBYTECODE is set (it is, on the project's VMs):
 # otherwise each test process parses and assertion-rewrites the 280 test modules again, 7 of
 # its 17 CPU-seconds of collection, and on every later run too.
 TEST_WORKERS ?= 4
 test: $(STAMP) browser-deps
 	$(BIN)/ruff check .
-	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_WORKERS) --maxschedchunk 1
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

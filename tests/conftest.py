@@ -61,10 +61,20 @@ def _cheap_password_hashing() -> Iterator[None]:
         yield
 
 
+BROWSER_TESTS = Path(__file__).parent / "browser"
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The slow tests first (they mostly wait on processes and clocks). `make test` hands tests
-    out one at a time (--maxschedchunk 1), so they start together on different workers while
-    the quick ones fill the gaps, instead of one of them starting last and running on alone."""
+    """The slow tests first (they mostly wait on processes and clocks), so that with `make
+    test`'s scheduling they start together on different workers while the quick ones fill the
+    gaps, instead of one of them starting last and running on alone.
+
+    The browser tests are one xdist group (`--dist loadgroup` sends a group to one worker, the
+    largest group first): one Chromium for all of them costs about 35 CPU-seconds, four
+    running side by side about 94."""
+    for item in items:
+        if BROWSER_TESTS in item.path.parents:
+            item.add_marker(pytest.mark.xdist_group("browser"))
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
