@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from hotline.app.extensions import db
@@ -80,11 +81,12 @@ def test_the_lead_names_a_handler_who_finds_the_ticket_under_mine(
     sign_in(page, live_server, "zjj")
     page.goto(f"{live_server}/inbox")
     page.get_by_role("link", name="我的").click()
+    page.wait_for_url("**view=me")  # and its load: is_visible() does not wait for the new page
     assert page.get_by_role("link", name=assigned.number).is_visible()
     assert page.locator("#inbox-table a.ticket-link").count() == 1  # the other ticket is not mine
     shot(page, "unit-inbox-mine-1366")
     page.get_by_role("link", name="本单位", exact=True).click()
-    assert page.locator("#inbox-table a.ticket-link").count() == 2
+    expect(page.locator("#inbox-table a.ticket-link")).to_have_count(2)
 
 
 def test_unit_pages_fit_a_phone(app: Flask, assigned: Ticket, live_server: str, browser) -> None:  # type: ignore[no-untyped-def]
