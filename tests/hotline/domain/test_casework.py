@@ -12,7 +12,6 @@ import pytest
 
 from hotline.domain import lifecycle as lc
 from hotline.domain import notices
-from hotline.domain.deadlines import Planner
 from hotline.domain.effects import Effect, effects_of
 from hotline.domain.errors import Forbidden, IllegalTransition, InvalidInput
 from hotline.domain.events import EventKind
@@ -27,18 +26,18 @@ from hotline.models import (
     Ticket,
     Urgency,
 )
-from routing.calendar import SHANGHAI, WorkingCalendar
-
-UNIT = Department(id=1, code="zjj", name="住建局", level=Level.CITY, active=True)
-OTHER = Department(id=2, code="cgj", name="城管局", level=Level.CITY, active=True)
-HELPER = Department(id=3, code="a1-gov", name="A1区政府", level=Level.DISTRICT, active=True)
-AGENT = lc.Actor("agent", Role.AGENT, 10)
-SUPERVISOR = lc.Actor("supervisor", Role.SUPERVISOR, 11)
-STAFF = lc.Actor("zjj", Role.UNIT_STAFF, 13, UNIT.id)
-LEAD = lc.Actor("zjj-lead", Role.UNIT_LEAD, 14, UNIT.id)
-STRANGER = lc.Actor("cgj", Role.UNIT_STAFF, 15, OTHER.id)
-HELPER_STAFF = lc.Actor("a1-gov", Role.UNIT_STAFF, 16, HELPER.id)
-PLANNER = Planner(WorkingCalendar())
+from routing.calendar import SHANGHAI
+from tests.hotline.domain.cast import (
+    AGENT,
+    HELPER,
+    HELPER_STAFF,
+    LEAD,
+    PLANNER,
+    STAFF,
+    STRANGER,
+    SUPERVISOR,
+    UNIT,
+)
 
 
 def cst(*args: int) -> datetime:

@@ -13,7 +13,6 @@ import pytest
 
 from hotline.domain import lifecycle as lc
 from hotline.domain import notices
-from hotline.domain.deadlines import Planner
 from hotline.domain.effects import Effect, effects_of
 from hotline.domain.errors import Forbidden, IllegalTransition, InvalidInput
 from hotline.domain.notices import Notice
@@ -23,25 +22,26 @@ from hotline.models import (
     Level,
     Line,
     RequestType,
-    Role,
     Status,
     Ticket,
     Urgency,
 )
-from routing.calendar import SHANGHAI, WorkingCalendar
+from routing.calendar import SHANGHAI
+from tests.hotline.domain.cast import (
+    ADMIN,
+    AGENT,
+    HELPER,
+    HELPER_STAFF,
+    LEAD,
+    OTHER,
+    PLANNER,
+    STAFF,
+    STRANGER,
+    STRANGER_LEAD,
+    SUPERVISOR,
+    UNIT,
+)
 
-UNIT = Department(id=1, code="zjj", name="住建局", level=Level.CITY, active=True)
-OTHER = Department(id=2, code="cgj", name="城管局", level=Level.CITY, active=True)
-HELPER = Department(id=3, code="a1-gov", name="A1区政府", level=Level.DISTRICT, active=True)
-AGENT = lc.Actor("agent", Role.AGENT, 10)
-SUPERVISOR = lc.Actor("supervisor", Role.SUPERVISOR, 11)
-ADMIN = lc.Actor("admin", Role.ADMIN, 12)
-STAFF = lc.Actor("zjj", Role.UNIT_STAFF, 13, UNIT.id)
-LEAD = lc.Actor("zjj-lead", Role.UNIT_LEAD, 14, UNIT.id)
-STRANGER = lc.Actor("cgj", Role.UNIT_STAFF, 15, OTHER.id)
-STRANGER_LEAD = lc.Actor("cgj-lead", Role.UNIT_LEAD, 17, OTHER.id)
-HELPER_STAFF = lc.Actor("a1-gov", Role.UNIT_STAFF, 16, HELPER.id)
-PLANNER = Planner(WorkingCalendar())
 # Wednesday 2026-09-30 10:00 in Shanghai: the National Day holiday follows.
 T0 = datetime(2026, 9, 30, 10, 0, tzinfo=SHANGHAI).astimezone(UTC)
 

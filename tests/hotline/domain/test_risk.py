@@ -16,20 +16,14 @@ from hotline.domain.events import EventKind
 from hotline.domain.notices import Notice, StaffText
 from hotline.models import (
     Channel,
-    Department,
-    Level,
     Line,
     RequestType,
-    Role,
     Status,
     Ticket,
     Urgency,
 )
+from tests.hotline.domain.cast import AGENT, STAFF, SUPERVISOR, UNIT
 
-UNIT = Department(id=1, code="zjj", name="住建局", level=Level.CITY, active=True)
-AGENT = lc.Actor("agent", Role.AGENT, 10)
-SUPERVISOR = lc.Actor("supervisor", Role.SUPERVISOR, 11)
-STAFF = lc.Actor("zjj", Role.UNIT_STAFF, 13, UNIT.id)
 T0 = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)
 RULE = {"by": "risk_rule", "rule": "自杀轻生", "phrase": "自杀"}
 PHONES = ("+8613800000099", "+8613800000098")
