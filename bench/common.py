@@ -77,7 +77,8 @@ def flask(env: dict[str, str], *args: str, nice: int = 0, **kwargs: Any) -> subp
 
 
 def prepare(env: dict[str, str]) -> str:
-    """Schema, reference data, a trained model when the classifier is available; an API token."""
+    """Schema, reference data, a model trained in seconds on the demo corpus (`quick`: the
+    starter `up` trains first), an API token."""
     code = (
         "from hotline import create_app\n"
         "from hotline.app import migrate, unit_of_work\n"
@@ -88,7 +89,7 @@ def prepare(env: dict[str, str]) -> str:
         "with app.app_context():\n"
         "    seed.load_reference(db.session); seed.ensure_users(db.session, 'bench-pass-123')\n"
         "    unit_of_work.commit(db.session)\n"
-        "    print(ensure_model(app, corpus_only=True), file=__import__('sys').stderr)\n"
+        "    print(ensure_model(app, quick=True), file=__import__('sys').stderr)\n"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True)
     out = subprocess.run([sys.executable, "-m", "flask", "--app", "hotline", "create-token", "agent"],
