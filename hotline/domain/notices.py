@@ -89,7 +89,7 @@ def _urged(ticket: Ticket, event: TicketEvent) -> list[Notice]:
 def _calendar_missing(ticket: Ticket, event: TicketEvent) -> list[Notice]:
     kind, year = event.data["deadline"], event.data["year"]
     return [Notice("calendar_missing", level="red", role=Role.ADMIN.value,
-                   body=f"工单 {ticket.number} 的{kind}时限无法计算：缺少 {year} 年工作日历，请录入。"
+                   body=f"工单 {ticket.number} 的{kind_label(kind)}时限无法计算：缺少 {year} 年工作日历，请录入。"
                         f" / Deadline '{kind}' of ticket {ticket.number} needs the {year} calendar.")]
 
 

@@ -373,6 +373,8 @@ def test_calendar_missing_leaves_deadline_empty_and_alerts_admins() -> None:
     assert t.events[0].data == {"deadline": "reply", "year": 2027}
     (alert,) = notices_of(t)
     assert alert.role == "admin" and "2027" in alert.body
+    chinese = alert.body.split(" / ")[0]
+    assert "答复时限" in chinese and "reply" not in chinese  # the clock named as staff read it
 
 
 
