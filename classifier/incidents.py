@@ -22,9 +22,11 @@ from collections import Counter, defaultdict
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
+from importlib import resources
 
 # bench/clusters/run.py chose it on its development pairs (bench/results/clusters.json).
-THRESHOLD = 0.1
+THRESHOLD = 0.04
 WINDOW = timedelta(hours=72)
 NGRAMS = (2, 3)
 # Candidates come only from the query's RAREST n-grams: a posting list is read for at most
@@ -61,6 +63,33 @@ _HAN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {
 CONFLICT_PENALTY = 0.5
 PROBLEM_WEIGHT = 0.5
 CONFLICT_NAMES = 2
+# A text naming more problems than this is a letter about a place's history (物业, 停水, 电梯
+# and 房产证 at once), not one incident, and its problems conflict with nothing.
+CONFLICT_PROBLEMS = 2
+
+
+@lru_cache(maxsize=1)
+def _problem_words() -> re.Pattern[str]:
+    """One pattern of the shipped problem vocabulary (``incident_problems.txt``), a named group
+    a problem."""
+    lines = resources.files(__package__).joinpath("incident_problems.txt").read_text(encoding="utf-8")
+    named = [line.split("\t", 1) for line in lines.splitlines() if line.strip() and not line.startswith("#")]
+    return re.compile("|".join(f"(?P<{name}>{words})" for name, words in named))
+
+
+def problems(text: str) -> frozenset[str]:
+    """The problems a text names (停水, 电梯, 噪音), by the shipped vocabulary."""
+    return frozenset(m.lastgroup or "" for m in _problem_words().finditer(_normal(text)))
+
+
+def _normal(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def canonical(text: str) -> str:
+    """The text with each problem's words replaced by its name (没水, 断水 → 停水), so that two
+    callers who word one problem differently share its n-grams."""
+    return _problem_words().sub(lambda m: m.lastgroup or "", _normal(text))
 
 
 def _han_number(written: str) -> int:
@@ -125,13 +154,18 @@ def conflicts(a: frozenset[tuple[str, str]], b: frozenset[tuple[str, str]]) -> b
     return False
 
 
-def combine(full: float, problem: float, a: frozenset[tuple[str, str]],
-            b: frozenset[tuple[str, str]]) -> float:
+def problems_conflict(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Both name what is wrong, neither names more than CONFLICT_PROBLEMS problems, and they
+    share none: 停水 and 电梯 at one estate are two incidents."""
+    return bool(a and b) and len(a) <= CONFLICT_PROBLEMS and len(b) <= CONFLICT_PROBLEMS and not a & b
+
+
+def combine(full: float, problem: float, conflict: bool) -> float:
     """The pair's score: the cosine of the whole texts mixed with the cosine of what is wrong
     (without the place names, which any two problems of one estate share), lowered when the
-    places conflict."""
+    places or the problems conflict."""
     score = PROBLEM_WEIGHT * problem + (1 - PROBLEM_WEIGHT) * full
-    return score - CONFLICT_PENALTY if conflicts(a, b) else score
+    return score - CONFLICT_PENALTY if conflict else score
 
 
 @dataclass
@@ -142,6 +176,7 @@ class _Doc:
     named: frozenset[tuple[str, str]]
     place_grams: frozenset[str]
     problem_norm: float
+    problems: frozenset[str]
     at: datetime | None
 
 
@@ -177,32 +212,32 @@ class IncidentIndex:
     def add(self, key: Hashable, text: str, bucket: Hashable = None, at: datetime | None = None) -> None:
         """Index (or re-index) one open ticket under its bucket."""
         self.remove(key)
-        counts = grams(text)
-        self.df.update(counts.keys())
-        weights, norm = self._vector(counts)
-        named, place_grams, problem_norm = self._places(text, weights)
-        self.docs[key] = _Doc(bucket, weights, norm, named, place_grams, problem_norm, at)
-        for gram in counts:
+        text = canonical(text)
+        self.df.update(grams(text).keys())
+        doc = self.docs[key] = self._doc(text, bucket, at)
+        for gram in doc.weights:
             self.postings[(bucket, gram)].add(key)
 
-    @staticmethod
-    def _places(text: str, weights: dict[str, float]) -> tuple[frozenset[tuple[str, str]], frozenset[str], float]:
-        """The named entities, the n-grams only they account for, and the norm of the rest."""
+    def _doc(self, text: str, bucket: Hashable, at: datetime | None) -> _Doc:
+        """The weights of a canonical text, its named entities, the n-grams only they account
+        for, the norm of the rest (what is wrong) and its problems."""
+        weights, norm = self._vector(grams(text))
         named, problem = entities(text)
         place_grams = frozenset(weights.keys() - grams(problem).keys())
         rest = math.sqrt(sum(w * w for g, w in weights.items() if g not in place_grams)) or 1.0
-        return named, place_grams, rest
+        return _Doc(bucket, weights, norm, named, place_grams, rest, problems(text), at)
 
-    def _score(self, weights: dict[str, float], norm: float, named: frozenset[tuple[str, str]],
-               place_grams: frozenset[str], problem_norm: float, doc: _Doc) -> float:
+    def _score(self, query: _Doc, doc: _Doc) -> float:
         dot = problem_dot = 0.0
-        for g, w in weights.items():
+        for g, w in query.weights.items():
             other = doc.weights.get(g)
             if other is not None:
                 dot += w * other
-                if g not in place_grams and g not in doc.place_grams:
+                if g not in query.place_grams and g not in doc.place_grams:
                     problem_dot += w * other
-        return combine(dot / (norm * doc.norm), problem_dot / (problem_norm * doc.problem_norm), named, doc.named)
+        conflict = conflicts(query.named, doc.named) or problems_conflict(query.problems, doc.problems)
+        return combine(dot / (query.norm * doc.norm), problem_dot / (query.problem_norm * doc.problem_norm),
+                       conflict)
 
     def remove(self, key: Hashable) -> None:
         """Forget a ticket that is closed or handled elsewhere."""
@@ -222,12 +257,10 @@ class IncidentIndex:
                 exclude: Hashable = None) -> list[Neighbour]:
         """Open tickets of the same bucket whose score with `text` reaches `threshold`, best
         first; only those added within `window` before `now` when both times are known."""
-        counts = grams(text)
-        if not counts:
+        query = self._doc(canonical(text), bucket, now)
+        if not query.weights:
             return []
-        weights, norm = self._vector(counts)
-        named, place_grams, problem_norm = self._places(text, weights)
-        probes = sorted((g for g in weights if self.df[g]), key=lambda g: self.df[g])[:PROBE_GRAMS]
+        probes = sorted((g for g in query.weights if self.df[g]), key=lambda g: self.df[g])[:PROBE_GRAMS]
         hits: Counter[Hashable] = Counter()
         for gram in probes:
             hits.update(self.postings.get((bucket, gram), ()))
@@ -237,7 +270,7 @@ class IncidentIndex:
             doc = self.docs[key]
             if now is not None and doc.at is not None and not (now - window <= doc.at <= now):
                 continue
-            score = self._score(weights, norm, named, place_grams, problem_norm, doc)
+            score = self._score(query, doc)
             if score >= threshold:
                 found.append(Neighbour(key, round(score, 4)))
         return sorted(found, key=lambda n: -n.score)
@@ -245,5 +278,4 @@ class IncidentIndex:
     def pair(self, a: Hashable, b: Hashable) -> float:
         """The score of two indexed tickets, as `similar` scores them (for the benchmark's
         pairwise figures)."""
-        x, y = self.docs[a], self.docs[b]
-        return self._score(x.weights, x.norm, x.named, x.place_grams, x.problem_norm, y)
+        return self._score(self.docs[a], self.docs[b])
