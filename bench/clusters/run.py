@@ -264,8 +264,9 @@ def main() -> None:
     for i, row in enumerate(rows):
         index.add(i, row["text"])
     figures: dict[str, Any] = {
-        "method": "character 2-3-gram TF-IDF cosine of the text without its named places, minus "
-                  f"{CONFLICT_PENALTY} when the named places or numbers conflict; inverted index "
+        "method": "character 2-3-gram TF-IDF cosine of the whole text and of the text without its named "
+                  "places, each problem's words read as its name (classifier/incident_problems.txt), minus "
+                  f"{CONFLICT_PENALTY} when the named places, numbers or problems conflict; inverted index "
                   "(classifier/incidents.py)",
         "gate": "gated pairs: same place (street; district for TipDM) and first-level topic, as at intake"}
     for row, topic in zip(rows, predicted_topics(rows, Path(args.data_dir)), strict=True):

@@ -7,12 +7,24 @@ import csv
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from classifier.incidents import CONFLICT_PENALTY, THRESHOLD, IncidentIndex, conflicts, entities
+from classifier.incidents import (
+    _PLACE,
+    CONFLICT_PENALTY,
+    THRESHOLD,
+    IncidentIndex,
+    _problem_words,
+    canonical,
+    conflicts,
+    entities,
+    problems,
+    problems_conflict,
+)
 
 # The benchmark's own texts (bench/clusters/paraphrases.csv), in another bucket, give the index
 # document frequencies as at a centre with open tickets: idf over two texts means nothing.
 PARAPHRASES = Path(__file__).resolve().parents[2] / "bench" / "clusters" / "paraphrases.csv"
 
+PROBLEMS = Path(__file__).resolve().parents[2] / "classifier" / "incident_problems.txt"
 STREET = ("A1区东风街道", "供水")
 BURST = "东风路和建设路口的自来水管爆了，水一直往外冒，路面都淹了"
 PARAPHRASE = "东风路建设路口那里自来水管爆裂了，水流了一地，车都过不去"
@@ -87,3 +99,39 @@ def test_another_problem_at_the_same_estate_scores_below_a_paraphrase() -> None:
     index = index_with(("W", "和平小区从昨晚十点停水，一点水都没有"), ("L", "和平小区电梯一个星期没修好"))
     scores = {n.key: n.score for n in index.similar("反映和平小区停水十几个小时", STREET, threshold=-1.0)}
     assert scores["W"] > scores.get("L", -1.0)
+
+
+def test_callers_words_for_one_problem_read_as_its_name() -> None:
+    assert problems("和平小区今天一早就断水了，到现在没来水") == {"停水"}
+    assert "停水" in canonical("家里水龙头一滴水都没有") and "没水" not in canonical("小区没水了")
+    assert problems("东风路自来水管爆了，水一直往外冒") == {"爆管"}  # 自来水 is no outage
+    assert problems("路口的信号灯不亮了") == {"红绿灯"}
+
+
+def test_every_problem_name_reads_as_itself_and_brings_no_place_word() -> None:
+    words = dict(line.split("\t", 1) for line in PROBLEMS.read_text(encoding="utf-8").splitlines()
+                 if line.strip() and not line.startswith("#"))
+    assert set(words) == set(_problem_words().groupindex)
+    for name, said in words.items():
+        assert problems(name) == {name}
+        assert not _PLACE.search(name) or said == name, name  # else 路面 would name a road
+
+
+def test_two_problems_conflict_unless_a_text_names_many() -> None:
+    assert problems_conflict(frozenset({"停水"}), frozenset({"电梯"}))
+    assert not problems_conflict(frozenset({"停水"}), frozenset({"停水", "停电"}))
+    assert not problems_conflict(frozenset({"停水"}), frozenset())
+    assert not problems_conflict(frozenset({"停水"}), frozenset({"电梯", "物业费", "房产证"}))
+
+
+def test_one_outage_worded_differently_is_one_incident_and_a_lift_at_the_estate_is_not() -> None:
+    index = index_with(("W", "和平小区今天一早就断水了，到现在还没来水"), ("L", "和平小区电梯坏了，到现在还没人来修"))
+    scores = {n.key: n.score for n in index.similar("和平小区停水大半天，家里水龙头一滴水都没有", STREET,
+                                                     threshold=-1.0)}
+    assert scores["W"] >= THRESHOLD
+    assert scores.get("L", -1.0) < THRESHOLD
+
+
+def test_two_words_for_one_problem_make_one_text() -> None:
+    index = index_with(("A", "和平小区断水一上午了"))
+    assert [(n.key, n.score) for n in index.similar("和平小区没水一上午了", STREET)] == [("A", 1.0)]
