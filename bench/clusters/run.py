@@ -22,7 +22,10 @@ The labelled groups:
 Every labelled row carries a place (the street; for TipDM the masked district in the text) and
 a first-level topic (the dataset's label, else read by hand). Gated pairs are those of one place
 and topic, as at intake (hotline/intake/incidents.py); a positive pair across the gate counts as
-missed. Ungated figures (every pair inside one half of a source) are reported too. The
+missed. Ungated figures (every pair inside one half of a source) are reported too, and so are
+the pairs gated by the topic the classifier gives (``predicted_topics``: intake files a ticket
+under the classifier's topic), and the groups intake would form taking the tickets one by one
+(``linked``: joining a group by its master, its best member or most members). The
 threshold is the lowest whose gated dev precision is at least 0.95 (most recall); the held-out
 half is measured at it, never used to choose (``--dev-only`` prints dev alone, for tuning).
 """
