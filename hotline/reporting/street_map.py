@@ -59,7 +59,8 @@ class MapStreet:
 def streets(session: Session, now: datetime) -> list[MapStreet]:
     """Every street of the gazetteer (zeros included, so a quiet street is seen to be quiet),
     and a row per district for its tickets with no street, worst first."""
-    places = list(session.scalars(select(Place).where(Place.active)
+    places = list(session.scalars(select(Place).where(Place.active,
+                                                      Place.kind.in_(("district", "street")))
                                   .order_by(Place.district_code, Place.code)))
     names = {p.code: p.name for p in places if p.kind == "district"}
     load = {(r.district, r.street): r for r in figures.street_load(session, now)}
@@ -101,8 +102,9 @@ class MapVersion:
 
     @property
     def etag(self) -> str:
-        """Each upload is a new row, so the row's id names the file's content."""
-        return f"city-map-{self.id}"
+        """Each upload is a new row, so the row's id names the file's content; its upload time
+        keeps a rebuilt database's row 1 from passing for the old one's."""
+        return f"city-map-{self.id}-{int(self.uploaded_at.timestamp())}"
 
 
 def current_version(session: Session) -> MapVersion | None:

@@ -297,7 +297,8 @@ def map_link(row: street_map.MapStreet) -> str:
 
 def _map_chart(board: dashboard.Dashboard) -> dict[str, Any]:
     rows = board.street_map
-    return street_map.chart(rows, street_map.geojson_url(db.session), {r.code: map_link(r) for r in rows})
+    return street_map.chart(rows, street_map.geojson_url(db.session),
+                            {r.code: map_link(r) for r in rows})
 
 
 @bp.route("/supervise/export/<key>.<fmt>")
