@@ -1,9 +1,10 @@
 """Where a ticket is on the map, and what a city's boundary GeoJSON must look like.
 
 A ticket's own point (the citizen's browser, a photo's GPS tag, Open311 `lat`/`long`, a pick on
-the form's map) is exact. Most calls name only a street or a district, so such a ticket is
-drawn at that place's point from the gazetteer and says so (`approximate`): a supervisor must
-not read a street's centre as the pothole's position.
+the form's map) is exact. Most calls name only a community, a street or a district, so such a
+ticket is drawn at the most specific of those places' points from the gazetteer and says so
+(`approximate`): a supervisor must not read a community's or street's centre as the pothole's
+position.
 
 The boundary file is what ECharts draws (no tile server): a FeatureCollection of Polygon or
 MultiPolygon features whose `properties.code` is a district or street code of the gazetteer.
@@ -27,20 +28,23 @@ class Location:
     lat: float
     lng: float
     approximate: bool
-    """True when the point is the street's or district's, not the ticket's own."""
+    """True when the point is the community's, street's or district's, not the ticket's own."""
     source: str
-    """"ticket", "street" or "district": where the point came from."""
+    """"ticket", "community", "street" or "district": where the point came from."""
 
     def as_dict(self) -> dict[str, Any]:
         return {"lat": self.lat, "lng": self.lng, "approximate": self.approximate,
                 "source": self.source}
 
 
-def place_ticket(own: Point | None, street: Point | None, district: Point | None) -> Location | None:
-    """The ticket's own point, else its street's, else its district's (both approximate);
-    None when nothing is known (the ticket is not drawn)."""
+def place_ticket(own: Point | None, community: Point | None, street: Point | None,
+                 district: Point | None) -> Location | None:
+    """The ticket's own point, else its community's, else its street's, else its district's
+    (all three approximate); None when nothing is known (the ticket is not drawn)."""
     if own is not None:
         return Location(own[0], own[1], False, "ticket")
+    if community is not None:
+        return Location(community[0], community[1], True, "community")
     if street is not None:
         return Location(street[0], street[1], True, "street")
     if district is not None:

@@ -1,11 +1,12 @@
-"""Find the district and street a ticket is about, from the city's own list of names.
+"""Find the district, street and community a ticket is about, from the city's own list of names.
 
 Matching is plain substring search over names and aliases, longest first: citizens write
 "朝阳门" (a street of 东城区) far more often than anything a tokenizer knows, and the longest
 reading is the one they meant ("朝阳门" contains the district alias "朝阳"). Text is NFKC
 normalised and case-folded so full-width "Ａ１" finds alias "A1". When the text names two
 districts the answer is None: a wrong district sends the ticket to the wrong government, which
-costs more than asking a person.
+costs more than asking a person. A community (社区/村) name pins its street and district
+like a street's name does, and is kept only when it lies in the street decided.
 """
 
 import unicodedata
@@ -22,6 +23,8 @@ class PlaceMatch:
     """The name or alias, as written in the gazetteer, that decided the most specific code."""
     field: str | None = None
     """Where `matched` was found: "address" or "content" (the citizen's words)."""
+    community_code: str | None = None
+    """The community (社区/村) of that street the words name, when they name exactly one."""
 
 
 NO_MATCH = PlaceMatch(None, None, None)
@@ -31,6 +34,7 @@ NO_MATCH = PlaceMatch(None, None, None)
 class _Place:
     district_code: str
     street_code: str | None
+    community_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -62,14 +66,15 @@ def _normalise(text: str) -> str:
 
 
 class Gazetteer:
-    """The city's districts and streets, indexed by every name and alias."""
+    """The city's districts, streets and communities, indexed by every name and alias."""
 
     def __init__(self, entries: Mapping[str, _Entry]) -> None:
         self._entries = dict(entries)
 
     @classmethod
     def from_records(cls, records: Iterable[Mapping[str, Any]]) -> "Gazetteer":
-        """Build from ``{"code", "name", "aliases", "streets": [{"code", "name", "aliases"}]}``.
+        """Build from ``{"code", "name", "aliases", "streets": [{"code", "name", "aliases",
+        "communities": [{"code", "name", "aliases"}]}]}``.
 
         The same alias may belong to several streets (many cities have two 八里庄街道); it then
         pins a street only together with its district.
@@ -94,6 +99,8 @@ class Gazetteer:
             add(district, _Place(district["code"], None))
             for street in district.get("streets", ()):
                 add(street, _Place(district["code"], street["code"]))
+                for community in street.get("communities", ()):
+                    add(community, _Place(district["code"], street["code"], community["code"]))
         return cls(entries)
 
     def words(self) -> tuple[str, ...]:
@@ -104,14 +111,18 @@ class Gazetteer:
         """The place ``address`` names, else the one ``text`` names.
 
         The address is what the agent or citizen typed as the location, so it wins; when it
-        gives only a district, a street of that district mentioned in the text still counts.
+        gives only a district, a street of that district mentioned in the text still counts,
+        and when it gives a street, a community of that street in the text does.
         """
         if address:
             from_address = replace(_resolve(self._hits(address)), field="address")
             if from_address.district_code is not None:
-                if from_address.street_code is not None:
-                    return from_address
                 from_text = _resolve(self._hits(text), within=from_address.district_code)
+                if from_address.street_code is not None:
+                    if from_address.community_code is None and \
+                            from_text.street_code == from_address.street_code:
+                        return replace(from_address, community_code=from_text.community_code)
+                    return from_address
                 if from_text.street_code is not None:
                     return replace(from_text, field="content")
                 return from_address
@@ -142,17 +153,27 @@ def _resolve(hits: list[_Hit], within: str | None = None) -> PlaceMatch:
     district = within or _single_district(hits)
     if district is None:
         return NO_MATCH
-    street_hits = {
-        place.street_code: hit
-        for hit in hits
-        for place in hit.streets
-        if place.district_code == district
-    }
+    street_hits: dict[str | None, _Hit] = {}
+    for hit in hits:
+        for place in hit.streets:
+            # The street's own name, when written, is the word that found the street.
+            if place.district_code == district and (
+                    place.street_code not in street_hits or place.community_code is None):
+                street_hits[place.street_code] = hit
     if len(street_hits) == 1:
         ((street, hit),) = street_hits.items()
-        return PlaceMatch(district, street, hit.entry.word)
+        return PlaceMatch(district, street, hit.entry.word,
+                          community_code=_single_community(hits, district, street))
     named = next((hit.entry.word for hit in hits if district in hit.districts), None)
     return PlaceMatch(district, None, named)
+
+
+def _single_community(hits: list[_Hit], district: str, street: str | None) -> str | None:
+    """The one community of that street the hits name; None for none or two."""
+    found = {place.community_code for hit in hits for place in hit.entry.places
+             if place.community_code is not None and place.district_code == district
+             and place.street_code == street}
+    return next(iter(found)) if len(found) == 1 else None
 
 
 def _single_district(hits: list[_Hit]) -> str | None:

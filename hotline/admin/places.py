@@ -1,5 +1,5 @@
-"""The city's gazetteer (districts and streets, their aliases and points) and its boundary
-GeoJSON, which administrators replace with their own city's."""
+"""The city's gazetteer (districts, streets and their communities, their aliases and points) and
+its boundary GeoJSON, which administrators replace with their own city's."""
 
 from __future__ import annotations
 
@@ -20,19 +20,33 @@ from hotline.identity import audit
 from hotline.models import CityMap, Place, User
 from routing.geo import MapSummary, check_city_map, check_point
 
-KINDS = {"district": _l("区县"), "street": _l("街道/乡镇")}
+KINDS = {"district": _l("区县"), "street": _l("街道/乡镇"), "community": _l("社区/村")}
 MAX_MAP_BYTES = 10 * 1024 * 1024  # a city's districts and streets, simplified for a screen
 MAP_ENTITY = "city_map"
 
 
 def place_dict(place: Place) -> dict[str, Any]:
     return {"id": place.id, "code": place.code, "name": place.name, "kind": place.kind,
-            "district_code": place.district_code, "aliases": place.aliases,
+            "district_code": place.district_code, "street_code": place.street_code,
+            "aliases": place.aliases,
             "lat": place.lat, "lng": place.lng, "active": place.active}
 
 
 def _number(data: Mapping[str, Any], key: str) -> str | None:
     return f.opt(data, key, 20)
+
+
+def _street(session: Session, data: Mapping[str, Any], district: str) -> str:
+    """A community's street: a street of the gazetteer in the community's district."""
+    code = f.required(data, "street_code", 16)
+    street = session.scalars(select(Place).where(Place.code == code,
+                                                 Place.kind == "street")).one_or_none()
+    if street is None:
+        raise InvalidInput(_("未知街道：%(code)s", code=code), field="street_code")
+    if street.district_code != district:
+        raise InvalidInput(_("街道 %(street)s 不在区县 %(district)s", street=street.name,
+                             district=district), field="street_code")
+    return code
 
 
 def _fill_place(session: Session, place: Place, data: Mapping[str, Any], _user: User) -> None:
@@ -49,6 +63,7 @@ def _fill_place(session: Session, place: Place, data: Mapping[str, Any], _user: 
                                              Place.kind == "district")).one_or_none() is None:
         raise InvalidInput(_("未知区县：%(code)s", code=district), field="district_code")
     place.district_code = district
+    place.street_code = _street(session, data, district) if place.kind == "community" else None
     aliases = f.opt(data, "aliases", 2000) or ""
     place.aliases = ",".join(a.strip() for a in aliases.replace("，", ",").split(",") if a.strip())
     try:
@@ -63,20 +78,22 @@ PLACES = Entity(
     Place, _fill_place, place_dict, _l("地名与坐标"),
     fields=(
         Field("code", _l("代码"), required=True, on_create_only=True,
-              help=_l("如 a1（区县）、a1-s1（街道）；边界 GeoJSON 以此代码对应")),
+              help=_l("如 a1（区县）、a1-s1（街道）、a1-s1-c1（社区）；边界 GeoJSON 以此代码对应区县和街道")),
         Field("name", _l("名称"), required=True),
         Field("kind", _l("类型"), "select", choices=f.fixed(KINDS)),
         Field("district_code", _l("所属区县"), required=True, help=_l("区县代码；区县填它自己的代码")),
+        Field("street_code", _l("所属街道"), help=_l("社区/村必填：所在街道的代码，如 a1-s1")),
         Field("aliases", _l("别名"), help=_l("逗号分隔，市民常写的叫法")),
         Field("lat", _l("纬度"), "number", attrs={"step": "any", "min": "-90", "max": "90"},
-              help=_l("WGS 84；没有自己坐标的工单画在所在街道（否则区县）的这个点上，标为大致位置")),
+              help=_l("WGS 84；没有自己坐标的工单画在所在社区（否则街道、区县）的这个点上，标为大致位置")),
         Field("lng", _l("经度"), "number", attrs={"step": "any", "min": "-180", "max": "180"}),
         Field("active", _l("启用"), "checkbox"),
     ),
     columns=(("code", _l("代码")), ("name", _l("名称")), ("kind", _l("类型")),
-             ("district_code", _l("所属区县")), ("aliases", _l("别名")), ("lat", _l("纬度")),
+             ("district_code", _l("所属区县")), ("street_code", _l("所属街道")),
+             ("aliases", _l("别名")), ("lat", _l("纬度")),
              ("lng", _l("经度")), ("active", _l("启用"))),
-    order=(Place.district_code, Place.kind, Place.code),
+    order=(Place.district_code, Place.code),
 )
 
 

@@ -65,7 +65,7 @@ HINTS = {
     "risks": _l("自伤、暴力、群体聚集、儿童老人安危 → 紧急并标记风险；极高风险立即通知值班督办"),
     "duty": _l("接收极高风险预警短信的值班督办手机"),
     "stopwords": _l("督办页热点词与增多预警中不显示的词：在内置词表上增加或保留"),
-    "places": _l("区县、街道的名称、别名和坐标；工单按它们定位并画在地图上"),
+    "places": _l("区县、街道、社区的名称、别名和坐标；工单按它们定位并画在地图上"),
 }
 # What an audit entry records (hotline.identity.audit), not the ticket actions.
 AUDIT_ACTION_LABELS = {

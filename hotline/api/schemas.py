@@ -46,8 +46,10 @@ class LocationSchema(Schema):
     lat = fields.Float(required=True)
     lng = fields.Float(required=True)
     approximate = fields.Boolean(required=True, metadata={
-        "description": "true: the point is the street's or district's, not the ticket's own"})
-    source = fields.String(required=True, metadata={"description": "ticket, street or district"})
+        "description": "true: the point is the community's, street's or district's, not the "
+                       "ticket's own"})
+    source = fields.String(required=True, metadata={
+        "description": "ticket, community, street or district"})
 
 
 class TicketSchema(Schema):
@@ -62,9 +64,12 @@ class TicketSchema(Schema):
     street = fields.String(allow_none=True, metadata={"description": "gazetteer street code"})
     street_found = fields.Dict(allow_none=True, metadata={
         "description": "what found the street: {by: gazetteer, entry, word, field}"})
+    community = fields.String(allow_none=True, metadata={
+        "description": "gazetteer community (社区/村) code, in that street"})
     location = fields.Nested(LocationSchema, allow_none=True, metadata={
-        "description": "where the ticket is drawn on the map: its own point, else its street's "
-                       "or district's (approximate); null when none is known"})
+        "description": "where the ticket is drawn on the map: its own point, else its "
+                       "community's, street's or district's (approximate); null when none is "
+                       "known"})
     citizen = fields.Dict()
     topic = fields.String(allow_none=True)
     topic_name = fields.String(allow_none=True)

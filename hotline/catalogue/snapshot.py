@@ -231,20 +231,29 @@ def _default_choices() -> list[PolicyChoice]:
 
 
 def gazetteer_of(places: list[Place]) -> Gazetteer:
-    """Build routing.places.Gazetteer from the `places` rows (districts with their streets)."""
+    """Build routing.places.Gazetteer from the `places` rows (districts with their streets,
+    streets with their communities)."""
     districts: dict[str, dict[str, Any]] = {}
+    streets: dict[str, dict[str, Any]] = {}
     for p in places:
         if p.kind == "district":
             districts[p.code] = {"code": p.code, "name": p.name, "aliases": p.alias_list,
                                  "streets": []}
     for p in places:
         if p.kind == "street" and p.district_code in districts:
-            districts[p.district_code]["streets"].append(
-                {"code": p.code, "name": p.name, "aliases": p.alias_list})
+            streets[p.code] = {"code": p.code, "name": p.name, "aliases": p.alias_list,
+                               "communities": []}
+            districts[p.district_code]["streets"].append(streets[p.code])
+    for p in places:
+        street = streets.get(p.street_code or "")
+        if p.kind == "community" and street is not None:
+            street["communities"].append({"code": p.code, "name": p.name,
+                                          "aliases": p.alias_list})
     return Gazetteer.from_records(districts.values())
 
 
 def place_words(session: Session) -> tuple[str, ...]:
-    """Every district/street name and alias, for the classifier's jieba user dictionary."""
+    """Every district, street and community name and alias, for the classifier's jieba user
+    dictionary."""
     return current(session).gazetteer.words()
 

@@ -12,10 +12,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, Request, render_template, request
+from flask import Blueprint, Flask, Request, Response, abort, json, render_template, request
 from flask.blueprints import BlueprintSetupState
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from werkzeug.http import is_resource_modified
 from wtforms import (
     BooleanField,
     FloatField,
@@ -38,7 +39,7 @@ from hotline.domain.phones import mask_phone, normalise_phone
 from hotline.intake.accept import Request as IntakeRequest
 from hotline.intake.handover import submit
 from hotline.messaging.outbox import mobile
-from hotline.models import Channel, utcnow
+from hotline.models import Channel, CityMap, utcnow
 from hotline.reporting import street_map
 
 bp = Blueprint("citizen", __name__, template_folder="templates")
@@ -96,12 +97,35 @@ def expected_answer(at: datetime) -> datetime | None:
     return snapshot.current(db.session).planner.expected_reply(at)
 
 
+@bp.route("/map/city.geojson")
+def city_map() -> Response:
+    """The city's boundary GeoJSON, for the citizen form's and the dashboard's maps: a file of
+    its own so the browser keeps it (a city's boundaries run to megabytes, and pages change far
+    more often than the map). `no-cache` makes the browser revalidate on each use, which costs
+    a 304 with no body until an administrator uploads a new file; the 304 is decided from the
+    row's id and time alone, without loading the file."""
+    version = street_map.current_version(db.session)
+    if version is None:
+        abort(404, "尚未上传城市边界地图 / no city map has been uploaded")
+    if is_resource_modified(request.environ, etag=version.etag,
+                            last_modified=version.uploaded_at):
+        city = db.session.get_one(CityMap, version.id)
+        response = Response(json.dumps(city.geojson, ensure_ascii=False, separators=(",", ":")),
+                            mimetype="application/geo+json")
+    else:
+        response = Response(status=304)
+    response.set_etag(version.etag)
+    response.last_modified = version.uploaded_at
+    response.cache_control.public = True
+    response.cache_control.no_cache = True
+    return response
+
+
 def _form_page(form: RequestForm, status: int) -> tuple[str, int]:
     config = settings.current()
-    city = street_map.current(db.session)
     return render_template("citizen/form.html", form=form, max_photos=config.web_photo_max_count,
                            max_mb=max(1, config.web_photo_max_bytes // (1024 * 1024)),
-                           city_map=city.geojson if city else None), status
+                           city_map_url=street_map.geojson_url(db.session)), status
 
 
 @bp.route("/submit", methods=["GET", "POST"])

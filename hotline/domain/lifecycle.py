@@ -371,12 +371,15 @@ def classify(ticket: Ticket, *, label: str, confidence: float, version: str,
 def triage(ticket: Ticket, *, reason: dict[str, Any], urgency: Urgency | None = None,
            district: str | None = None, street: str | None = None,
            topic_id: int | None = None, at: datetime | None = None,
-           street_found: dict[str, Any] | None = None) -> None:
-    """分拣: the fields the intake's rules set (urgency, district, street, topic), with one event.
+           street_found: dict[str, Any] | None = None, community: str | None = None) -> None:
+    """分拣: the fields the intake's rules set (urgency, district, street and its community,
+    topic), with one event.
 
     The event says what was set and which rule set it, so a ticket's urgency or district is
     never unexplained. A field given as None is left alone; nothing changed, no event.
-    `street_found` (levels, issue 17) is what found the street, kept on the ticket beside it.
+    `street_found` (levels, issue 17) is what found the street, kept on the ticket beside it;
+    `community` (issue 18) is the community of that street the citizen named, set with the
+    street (so a new street drops a community of the old one).
     """
     changed: dict[str, Any] = {}
     if urgency is not None and ticket.urgency != urgency:
@@ -389,6 +392,9 @@ def triage(ticket: Ticket, *, reason: dict[str, Any], urgency: Urgency | None = 
         ticket.street = street
         changed["street"] = street
         ticket.street_found = street_found
+    if street is not None and ticket.community != community:
+        ticket.community = community
+        changed["community"] = community
     if topic_id is not None and ticket.topic_id != topic_id:
         ticket.topic_id = topic_id
         changed["topic_id"] = topic_id

@@ -23,6 +23,7 @@ from hotline.domain.roles import Permission, allows, require
 # by signature or API key instead of a staff post.
 PUBLIC_ENDPOINTS = frozenset({
     "static", "web.index", "auth.login", "auth.logout", "i18n.switch", "citizen.submit_form",
+    "citizen.city_map",
     "track.start", "track.check", "track.show", "track.rate", "track.send_code",
     "twilio.sms", "twilio.voice", "twilio.voice_recording", "twilio.voice_transcription",
     "twilio_status.twilio_status", "open311.unknown", "open311.requests_", "open311.one_request",

@@ -27,10 +27,11 @@ URGENT_RULES = frozenset({"emergency"})
 
 
 def locate(snapshot: Snapshot, ticket: Ticket) -> dict[str, Any]:
-    """District and street from the address and the text (route keeps an explicit district)."""
+    """District, street and community from the address and the text (route keeps an explicit
+    district)."""
     match = snapshot.gazetteer.find(ticket.content, ticket.address)
     return {"district": match.district_code, "street": match.street_code,
-            "matched": match.matched, "field": match.field}
+            "community": match.community_code, "matched": match.matched, "field": match.field}
 
 
 def street_found(snapshot: Snapshot, place: dict[str, Any]) -> dict[str, Any]:
@@ -94,8 +95,9 @@ def route(session: Session, ticket: Ticket, *, confident: bool, urgent: bool = F
             urgency, set_by["urgency"] = Urgency.URGENT, {"keyword_rule": rule_id}
         if ticket.topic_id is None and snap.rule_topic.get(rule_id) is not None:
             topic_id, set_by["topic_id"] = snap.rule_topic[rule_id], {"keyword_rule": rule_id}
+    community = place["community"] if street else None
     lifecycle.triage(ticket, reason=set_by, urgency=urgency, district=district, street=street,
-                     street_found=found, topic_id=topic_id, at=at)
+                     street_found=found, community=community, topic_id=topic_id, at=at)
     if not hold and incidents.propose(session, ticket, at=at):
         return decision  # 合并办理: it follows its master, with no dispatch or clocks of its own
     planned = lifecycle.plan_intake(ticket, snap.planner, at=at)

@@ -103,6 +103,9 @@ class Ticket(Base):
     longitude: Mapped[float | None]
     district: Mapped[str | None] = mapped_column(String(16))
     street: Mapped[str | None] = mapped_column(String(16))  # the gazetteer's street code
+    # The gazetteer's community (社区/村) in that street, when the citizen named one: where the
+    # map places a ticket with no point of its own (routing.geo), closer than its street.
+    community: Mapped[str | None] = mapped_column(String(16))
     # What found the street, so it is never unexplained: {"by": "gazetteer", "entry": code,
     # "word": the name or alias matched, "field": "address" | "content"}.
     street_found: Mapped[dict[str, Any] | None]

@@ -46,19 +46,21 @@ class CatalogueVersion(Base):
 
 
 class Place(Base):
-    """A district or street of the city's gazetteer, with the aliases citizens write."""
+    """A district, street or community (社区/村) of the city's gazetteer, with the aliases
+    citizens write. A community lies in a street (`street_code`) of its district."""
 
     __tablename__ = "places"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
     name: Mapped[str] = mapped_column(String(40))
-    kind: Mapped[str] = mapped_column(String(8))  # "district" | "street"
+    kind: Mapped[str] = mapped_column(String(16))  # "district" | "street" | "community"
     district_code: Mapped[str] = mapped_column(String(16), index=True)
+    street_code: Mapped[str | None] = mapped_column(String(16))  # a community's street
     aliases: Mapped[str] = mapped_column(Text, default="")  # comma-separated
     active: Mapped[bool] = mapped_column(default=True)
     # The place's point (WGS 84 degrees, both or neither): where a ticket located only by this
-    # street or district is drawn on the map, marked approximate (routing.points).
+    # community, street or district is drawn on the map, marked approximate (routing.geo).
     lat: Mapped[float | None]
     lng: Mapped[float | None]
 

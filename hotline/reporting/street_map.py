@@ -2,7 +2,8 @@
 
 The numbers are the same in the map and in the table beside it (the page is complete without
 scripts); the map is drawn by the vendored ECharts from the city's own boundary GeoJSON (the
-newest `CityMap`), with no tile server. A ticket is counted in the street it is located in
+newest `CityMap`, fetched from its own cacheable URL rather than carried in the page), with no
+tile server. A ticket is counted in the street it is located in
 (`Ticket.street`, found by the gazetteer); one with a district only counts in the district's
 row 未定位到街道, drawn at the district's point.
 """
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -57,7 +59,8 @@ class MapStreet:
 def streets(session: Session, now: datetime) -> list[MapStreet]:
     """Every street of the gazetteer (zeros included, so a quiet street is seen to be quiet),
     and a row per district for its tickets with no street, worst first."""
-    places = list(session.scalars(select(Place).where(Place.active)
+    places = list(session.scalars(select(Place).where(Place.active,
+                                                      Place.kind.in_(("district", "street")))
                                   .order_by(Place.district_code, Place.code)))
     names = {p.code: p.name for p in places if p.kind == "district"}
     load = {(r.district, r.street): r for r in figures.street_load(session, now)}
@@ -89,11 +92,38 @@ def current(session: Session) -> CityMap | None:
     return session.scalars(select(CityMap).order_by(CityMap.id.desc()).limit(1)).one_or_none()
 
 
-def chart(rows: list[MapStreet], city: CityMap | None, links: dict[str, str]) -> dict[str, Any]:
-    """What static/js/street_map.js draws: the boundaries, each row's numbers, level, point
-    and drill-down link (`links` by code, made by the view)."""
+@dataclass(frozen=True)
+class MapVersion:
+    """Which boundary file is current, read without the file itself: what a page needs to link
+    it and the file's URL needs to answer a browser's revalidation with 304."""
+
+    id: int
+    uploaded_at: datetime
+
+    @property
+    def etag(self) -> str:
+        """Each upload is a new row, so the row's id names the file's content; its upload time
+        keeps a rebuilt database's row 1 from passing for the old one's."""
+        return f"city-map-{self.id}-{int(self.uploaded_at.timestamp())}"
+
+
+def current_version(session: Session) -> MapVersion | None:
+    row = session.execute(select(CityMap.id, CityMap.uploaded_at)
+                          .order_by(CityMap.id.desc()).limit(1)).one_or_none()
+    return MapVersion(row.id, row.uploaded_at) if row else None
+
+
+def geojson_url(session: Session) -> str | None:
+    """Where a page's script fetches the boundaries (hotline.channels.citizen serves them);
+    None when there is no map to draw."""
+    return url_for("citizen.city_map") if current_version(session) else None
+
+
+def chart(rows: list[MapStreet], geojson_url: str | None, links: dict[str, str]) -> dict[str, Any]:
+    """What static/js/street_map.js draws: where to fetch the boundaries (None: no map), each
+    row's numbers, level, point and drill-down link (`links` by code, made by the view)."""
     return {
-        "geojson": city.geojson if city else None,
+        "geojson_url": geojson_url,
         "streets": [{"code": r.code, "name": f"{r.district} {r.name}", "short": r.name,
                      "open": r.open,
                      "overdue": r.overdue, "level": r.level, "url": links[r.code], "street": r.is_street,

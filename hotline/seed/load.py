@@ -106,14 +106,20 @@ def load_dispatch_rules(session: Session, topics: dict[str, Topic], depts: dict[
 
 
 def load_places(session: Session) -> None:
-    """The gazetteer (districts, streets, aliases) from city.json, upserted by code; a place's
-    point only while it has none, since administrators move points (the city's own survey)."""
+    """The gazetteer (districts, streets, their communities, aliases) from city.json, upserted
+    by code; a place's point only while it has none, since administrators move points (the
+    city's own survey)."""
     places = _by_code(session, Place)
     for district in read_json("city.json")["districts"]:
-        rows = [(district, "district")] + [(street, "street") for street in district.get("streets", [])]
-        for record, kind in rows:
+        rows = [(district, "district", None)]
+        for street in district.get("streets", []):
+            rows += [(street, "street", None)] + [
+                (community, "community", street["code"])
+                for community in street.get("communities", [])]
+        for record, kind, street_code in rows:
             place = places.get(record["code"]) or Place(code=record["code"])
             place.name, place.kind, place.district_code = record["name"], kind, district["code"]
+            place.street_code = street_code
             place.aliases = ",".join(record.get("aliases", []))
             if place.point is None:
                 place.lat, place.lng = record.get("lat"), record.get("lng")

@@ -53,10 +53,12 @@ def risk_dict(ticket: Ticket) -> dict[str, Any] | None:
 
 
 def location_of(ticket: Ticket, points: dict[str, tuple[float, float]]) -> Location | None:
-    """The ticket's own point, else its street's or district's (approximate), else None."""
+    """The ticket's own point, else its community's, street's or district's (approximate),
+    else None."""
     own = (ticket.latitude, ticket.longitude) \
         if ticket.latitude is not None and ticket.longitude is not None else None
-    return place_ticket(own, points.get(ticket.street or ""), points.get(ticket.district or ""))
+    return place_ticket(own, points.get(ticket.community or ""), points.get(ticket.street or ""),
+                        points.get(ticket.district or ""))
 
 
 def _points(ticket: Ticket) -> dict[str, tuple[float, float]]:
@@ -83,6 +85,7 @@ def ticket_dict(ticket: Ticket, viewer: User, *, events: bool = False) -> dict[s
         "district": ticket.district,
         "street": ticket.street,
         "street_found": ticket.street_found,
+        "community": ticket.community,
         "location": location.as_dict() if (location := location_of(ticket, _points(ticket)))
         else None,
         "citizen": citizen_view(viewer, ticket),

@@ -104,9 +104,10 @@ class Typed:
 
 def render_ticket(t: Ticket, typed: Typed | None = None) -> str:
     """The ticket page; `typed` puts a refused form back as it was, its reason beside the field."""
-    street = snapshot.current(db.session).place_names.get(t.street) if t.street else None
+    names = snapshot.current(db.session).place_names
     return render_template("tickets/show.html", t=t, citizen=citizen_view(current_user, t),
-                           typed=typed, street_name=street)
+                           typed=typed, street_name=names.get(t.street or ""),
+                           community_name=names.get(t.community or ""))
 
 
 @bp.post("/tickets/<number>/phone")

@@ -297,7 +297,7 @@ def map_link(row: street_map.MapStreet) -> str:
 
 def _map_chart(board: dashboard.Dashboard) -> dict[str, Any]:
     rows = board.street_map
-    return street_map.chart(rows, street_map.current(db.session),
+    return street_map.chart(rows, street_map.geojson_url(db.session),
                             {r.code: map_link(r) for r in rows})
 
 

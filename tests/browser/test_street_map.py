@@ -25,7 +25,9 @@ def test_overdue_tickets_pile_up_red_on_the_street_map(
     east_lake = db.session.scalars(select(Place).where(Place.code == "a1-s1")).one()
 
     sign_in(page, live_server, "supervisor")
-    page.goto(f"{live_server}/supervise")
+    with page.expect_response(lambda r: r.url.endswith("/map/city.geojson")) as boundaries:
+        page.goto(f"{live_server}/supervise")  # the page links the boundaries, not carries them
+    assert boundaries.value.status == 200
     row = page.locator("#t-map tr[data-code='a1-s1']")
     cells = row.get_by_role("cell")
     assert [cells.nth(i).inner_text() for i in range(5)] == ["A1区", "东湖街道", "4", "4", "积压"]

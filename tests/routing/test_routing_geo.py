@@ -1,5 +1,6 @@
-"""Where a ticket is drawn (its own point, else its street's, else its district's, approximate)
-and what a boundary file must be; the demo city's points lie inside its own boundaries."""
+"""Where a ticket is drawn (its own point, else its community's, street's or district's,
+approximate) and what a boundary file must be; the demo city's points lie inside its own
+boundaries, its communities' inside their street's."""
 
 from __future__ import annotations
 
@@ -13,17 +14,21 @@ import pytest
 from routing.geo import Location, check_city_map, check_point, place_ticket
 
 SEED = Path(__file__).parents[2] / "hotline" / "seed"
-STREET, DISTRICT, OWN = (30.2, 114.1), (30.1, 114.0), (30.21, 114.12)
+COMMUNITY, STREET, DISTRICT = (30.22, 114.11), (30.2, 114.1), (30.1, 114.0)
+OWN = (30.21, 114.12)
 
 
 def test_own_point_is_exact_and_wins() -> None:
-    assert place_ticket(OWN, STREET, DISTRICT) == Location(30.21, 114.12, False, "ticket")
+    assert place_ticket(OWN, COMMUNITY, STREET, DISTRICT) == \
+        Location(30.21, 114.12, False, "ticket")
 
 
-def test_without_own_point_the_street_then_the_district_approximately() -> None:
-    assert place_ticket(None, STREET, DISTRICT) == Location(30.2, 114.1, True, "street")
-    assert place_ticket(None, None, DISTRICT) == Location(30.1, 114.0, True, "district")
-    assert place_ticket(None, None, None) is None
+def test_without_own_point_the_community_then_street_then_district_approximately() -> None:
+    assert place_ticket(None, COMMUNITY, STREET, DISTRICT) == \
+        Location(30.22, 114.11, True, "community")
+    assert place_ticket(None, None, STREET, DISTRICT) == Location(30.2, 114.1, True, "street")
+    assert place_ticket(None, None, None, DISTRICT) == Location(30.1, 114.0, True, "district")
+    assert place_ticket(None, None, None, None) is None
 
 
 def test_a_point_needs_both_halves_in_range() -> None:
@@ -92,3 +97,16 @@ def test_the_demo_city_points_lie_in_its_boundaries() -> None:
     for feature in doc["features"]:
         place = places[feature["properties"]["code"]]
         assert _inside(feature["geometry"]["coordinates"][0], place["lat"], place["lng"]), place
+
+
+def test_the_demo_city_communities_lie_in_their_street() -> None:
+    city = json.loads((SEED / "city.json").read_text(encoding="utf-8"))
+    doc = json.loads((SEED / "city.geojson").read_text(encoding="utf-8"))
+    rings = {f["properties"]["code"]: f["geometry"]["coordinates"][0] for f in doc["features"]}
+    communities = [(street["code"], community) for district in city["districts"]
+                   for street in district["streets"] for community in street.get("communities", [])]
+    units = [u["code"] for u in city["departments"] if u["level"] == "community"]
+    assert sorted(c["code"] for _, c in communities) == sorted(units)  # every 社区/村 unit
+    for street, community in communities:
+        assert community["code"].startswith(street + "-"), community
+        assert _inside(rings[street], community["lat"], community["lng"]), community

@@ -1,4 +1,4 @@
-"""District and street extraction with aliases that contain one another."""
+"""District, street and community extraction with aliases that contain one another."""
 
 import pytest
 from hypothesis import given
@@ -121,3 +121,46 @@ def test_any_name_in_noise_is_found(
 ) -> None:
     word, district, street = place
     assert GAZETTEER.find(before + word + after) == PlaceMatch(district, street, word, "content")
+
+
+COMMUNITIES = Gazetteer.from_records([{
+    "code": "a1", "name": "A1区", "aliases": ["A1"],
+    "streets": [
+        {"code": "a1-s1", "name": "东湖街道", "aliases": ["东湖"], "communities": [
+            {"code": "a1-s1-c1", "name": "湖滨社区"},
+            {"code": "a1-s1-c2", "name": "东湖新村社区"}]},
+        {"code": "a1-s2", "name": "迎春街道", "aliases": ["迎春"], "communities": [
+            {"code": "a1-s2-c1", "name": "春晖社区"}]},
+    ]}])
+
+
+@pytest.mark.parametrize(
+    ("text", "address", "expected"),
+    [
+        # A community's name pins its street and district, and is kept.
+        ("湖滨社区路灯不亮", None, PlaceMatch("a1", "a1-s1", "湖滨社区", "content", "a1-s1-c1")),
+        # The longest word: 东湖新村社区, not the street alias 东湖 inside it.
+        ("东湖新村社区停水", None,
+         PlaceMatch("a1", "a1-s1", "东湖新村社区", "content", "a1-s1-c2")),
+        # The street's own name is the word that found the street; the community still counts.
+        ("东湖街道湖滨社区积水", None,
+         PlaceMatch("a1", "a1-s1", "东湖街道", "content", "a1-s1-c1")),
+        # Two communities of one street: the street, no community.
+        ("湖滨社区和东湖新村社区都停电", None, PlaceMatch("a1", "a1-s1", "湖滨社区", "content")),
+        # Communities of two streets: neither street.
+        ("湖滨社区和春晖社区都停电", None, PlaceMatch("a1", None, "湖滨社区", "content")),
+        # The address's street, and a community of it named in the text.
+        ("湖滨社区门口井盖丢了", "东湖街道",
+         PlaceMatch("a1", "a1-s1", "东湖街道", "address", "a1-s1-c1")),
+        # A community of another street in the text is not this street's.
+        ("春晖社区的人来倒垃圾", "东湖街道", PlaceMatch("a1", "a1-s1", "东湖街道", "address")),
+        ("路灯不亮", "A1区湖滨社区", PlaceMatch("a1", "a1-s1", "湖滨社区", "address", "a1-s1-c1")),
+    ],
+)
+def test_a_community_is_found_within_its_street(text: str, address: str | None,
+                                                expected: PlaceMatch) -> None:
+    assert COMMUNITIES.find(text, address) == expected
+
+
+def test_community_names_are_words_too() -> None:
+    assert {"湖滨社区", "东湖新村社区", "春晖社区"} <= set(COMMUNITIES.words())

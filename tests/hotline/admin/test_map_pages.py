@@ -1,6 +1,7 @@
 """The city's boundary GeoJSON and the gazetteer's points through the admin pages: a bad file is
 a 400 that says why and stores nothing; a good one replaces the map, audited; a moved point is
-audited and places the street's tickets at once."""
+audited and places the street's tickets at once; a community (社区/村) lies in a street of its
+district."""
 
 from __future__ import annotations
 
@@ -79,3 +80,30 @@ def test_moving_a_street_point_is_audited_and_used(reference: None, client: Flas
     entry = last("places")
     assert (entry.after["lat"], entry.after["lng"]) == (30.2222, 114.0333)
     assert snapshot.current(db.session).place_points["a1-s1"] == (30.2222, 114.0333)
+
+
+def test_a_community_needs_a_street_of_its_district(reference: None, client: FlaskClient) -> None:
+    sign_in(client, "admin")
+    data = {"code": "a1-s1-c9", "name": "新湖社区", "kind": "community", "district_code": "a1",
+            "aliases": "新湖", "lat": "30.215", "lng": "114.02", "active": "1"}
+    for street, words in (("", "必填"), ("a1-s9", "a1-s9"), ("a2-s1", "西山街道 不在区县 a1")):
+        refused = post(client, "/admin/places/new", data | {"street_code": street})
+        assert refused.status_code == 400, street
+        assert words in field_error(refused, "street_code")
+    assert entries("places") == []
+    assert post(client, "/admin/places/new", data | {"street_code": "a1-s1"}).status_code == 302
+    entry = last("places")
+    assert entry.action == "create"
+    assert (entry.after["street_code"], entry.after["lat"]) == ("a1-s1", 30.215)
+    assert snapshot.current(db.session).place_points["a1-s1-c9"] == (30.215, 114.02)
+    assert snapshot.current(db.session).gazetteer.find("新湖那边停电").community_code == "a1-s1-c9"
+
+
+def test_a_street_keeps_no_street_code(reference: None, client: FlaskClient) -> None:
+    sign_in(client, "admin")
+    place = db.session.scalars(select(Place).where(Place.code == "a1-s1")).one()
+    assert post(client, f"/admin/places/{place.id}", {
+        "name": place.name, "kind": "street", "district_code": "a1", "street_code": "a1-s2",
+        "aliases": place.aliases, "active": "1"}).status_code == 302
+    db.session.refresh(place)
+    assert place.street_code is None

@@ -1,5 +1,6 @@
 """Coordinates through the API and Open311: a ticket's own point round-trips exactly; a ticket
-with only a street (or district) is placed at that place's point and says it is approximate."""
+with only a community, street or district is placed at the most specific of those places' points
+and says it is approximate."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from hotline.app.extensions import db
+from hotline.catalogue import snapshot
 from hotline.models import Place
 from tests.conftest import ChangeSettings, drain
 from tests.hotline.api.test_api import intake, token
@@ -49,6 +51,23 @@ def test_a_ticket_with_only_a_street_is_placed_there_approximately(
     assert client.get(f"/api/v1/tickets/{district}", headers=agent).get_json()["location"] == {
         "lat": a2.lat, "lng": a2.lng, "approximate": True, "source": "district"}
     assert client.get(f"/api/v1/tickets/{nowhere}", headers=agent).get_json()["location"] is None
+
+
+def test_a_ticket_in_a_named_community_is_placed_at_its_point_else_its_streets(
+        app: Flask, client: FlaskClient, reference: None) -> None:
+    agent = token("agent")
+    number = intake(client, agent, content="东湖街道湖滨社区3栋楼下路灯坏了")
+    drain(app)
+    community, street = place("a1-s1-c1"), place("a1-s1")
+    body = client.get(f"/api/v1/tickets/{number}", headers=agent).get_json()
+    assert (body["street"], body["community"]) == ("a1-s1", "a1-s1-c1")
+    assert body["location"] == {"lat": community.lat, "lng": community.lng, "approximate": True,
+                                "source": "community"}
+    community.lat = community.lng = None  # the administrator cleared the community's point
+    snapshot.bump(db.session)
+    db.session.commit()
+    assert client.get(f"/api/v1/tickets/{number}", headers=agent).get_json()["location"] == {
+        "lat": street.lat, "lng": street.lng, "approximate": True, "source": "street"}
 
 
 def test_half_a_point_is_refused(client: FlaskClient, reference: None) -> None:

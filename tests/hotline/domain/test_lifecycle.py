@@ -400,6 +400,18 @@ def test_triage_sets_what_the_rules_decide_and_says_why() -> None:
                           "reason": {"urgency": {"keyword_rule": 7}, "district": "place"}}
 
 
+def test_triage_sets_the_community_with_its_street_and_a_new_street_drops_it() -> None:
+    t = ticket()
+    lc.triage(t, reason={"street": "place"}, street="a1-s1", community="a1-s1-c1")
+    assert (t.street, t.community) == ("a1-s1", "a1-s1-c1")
+    assert t.events[-1].data["set"] == {"street": "a1-s1", "community": "a1-s1-c1"}
+    lc.triage(t, reason={"street": "place"}, street="a1-s2")
+    assert (t.street, t.community) == ("a1-s2", None)
+    assert t.events[-1].data["set"] == {"street": "a1-s2", "community": None}
+    lc.triage(t, reason={"district": "place"}, district="a1")  # no street given: kept
+    assert t.community is None and t.street == "a1-s2"
+
+
 def test_triage_that_changes_nothing_leaves_no_event() -> None:
     t = ticket(urgency=Urgency.URGENT)
     lc.triage(t, reason={"urgency": "classifier"}, urgency=Urgency.URGENT)

@@ -72,3 +72,18 @@ def test_the_street_and_its_finder_on_the_page_and_in_the_api(app: Flask, refere
     assert "枫林街道" in page and "地名库识别：诉求内容中的「枫林街」（别名）" in page
     english = html.unescape(client.get(f"/tickets/{t.number}?lang=en").get_data(as_text=True))
     assert "Found by the gazetteer" in english
+
+
+def test_a_named_community_is_kept_with_its_street(app: Flask, reference: None,
+                                                  client: FlaskClient) -> None:
+    ticket = new_ticket("湖滨社区3栋楼下的路灯坏了好几天", address="A1区东湖街道")
+    assert (ticket.street, ticket.community) == ("a1-s1", "a1-s1-c1")
+    triaged = next(e for e in ticket.events if e.kind == "triaged")
+    assert triaged.data["set"]["community"] == "a1-s1-c1"
+    elsewhere = new_ticket("春晖社区门口的路灯坏了", address="A1区东湖街道")  # 春晖 is 迎春's
+    assert (elsewhere.street, elsewhere.community) == ("a1-s1", None)
+    login(client, "agent")
+    page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    assert '<dd id="ticket-community">湖滨社区</dd>' in page
+    assert 'id="ticket-community"' not in client.get(f"/tickets/{elsewhere.number}").get_data(
+        as_text=True)

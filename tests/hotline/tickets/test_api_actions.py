@@ -48,7 +48,8 @@ def test_keyword_rule_dispatches_an_emergency_with_calendar_hours(app: Flask,
     event = t.events[-1]
     assert event.data["reason"]["by"] == "keyword_rule" and event.data["reason"]["rule"]
     assert event.data["reason"]["place"] == {"district": "a1", "street": "a1-s1",
-                                             "matched": "东湖街道", "field": "address"}
+                                             "community": None, "matched": "东湖街道",
+                                             "field": "address"}
     assert t.district == "a1" and t.urgency.value == "urgent"
     assert t.reply_due == datetime(2026, 10, 1, 5, 0, tzinfo=SH)  # 2 h on a holiday night
     (triaged,) = [e for e in t.events if e.kind == "triaged"]  # what the rules set, and why
