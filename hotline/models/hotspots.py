@@ -38,7 +38,8 @@ class SurgeAlert(Base):
     observed: Mapped[int]
     expected: Mapped[float]
     surprise: Mapped[float]
-    # {"phrases": [...], "baseline": [counts of the weeks before, newest first]}
+    # {"phrases": [...], "baseline": [counts of the weeks before, newest first],
+    #  "method": "nb" | "poisson" (the tail used), "size": the negative binomial's r or null}
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(String(12), default="open", index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

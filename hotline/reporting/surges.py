@@ -3,7 +3,8 @@
 The scheduled scan (workers/hotspots.py, every 15 minutes) counts, per street × topic, the
 tickets accepted in the last day, and the urgent ones in the last hour (a gas leak or a burst
 main shows within the hour, long before a day's count would). Each count is compared with the
-same window on the same weekday of the eight weeks before (classifier.surges: Poisson surprise);
+same window on the same weekday of the eight weeks before (classifier.surges: negative-binomial
+surprise by default, Poisson where the window's rule says so or the baseline is not over-dispersed);
 weeks before the first ticket of the database are left out rather than counted as empty. A
 surge becomes one `SurgeAlert` row with the calls' top phrases and one staff notice to the
 supervisors; the same street, topic and window kind is not raised again for a day, so running
@@ -20,7 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from classifier.surges import DAY, HOUR, SurgeRule, surge
+from classifier.surges import DAY, HOUR, NEGATIVE_BINOMIAL, POISSON, SurgeRule, surge
 from classifier.trends import hot_topics
 from hotline.models import Notification, Place, Role, SurgeAlert, Ticket, Topic, Urgency
 from hotline.reporting import phrases
@@ -103,7 +104,9 @@ def scan(session: Session, now: datetime) -> list[SurgeAlert]:
                                                        .where(Place.code == cell[0])),
                                window_start=lo, window_end=now, observed=found.observed,
                                expected=found.expected, surprise=found.surprise,
-                               detail={"phrases": top, "baseline": baseline}, status="open",
+                               detail={"phrases": top, "baseline": baseline,
+                                       "method": POISSON if found.size is None else NEGATIVE_BINOMIAL,
+                                       "size": found.size}, status="open",
                                created_at=now)
             session.add(alert)
             raised.append(alert)

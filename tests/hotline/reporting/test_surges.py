@@ -75,6 +75,7 @@ def test_a_jump_raises_exactly_one_alert_with_its_phrases(history: tuple[str, st
     assert (alert.window, alert.street, alert.topic_id, alert.observed, alert.expected) == \
         ("day", quiet, topic.id, 12, 1.0)
     assert alert.surprise >= 4 and alert.detail["baseline"] == [1] * 8
+    assert alert.detail["method"] == "poisson"  # a steady baseline: NB falls back to Poisson
     assert "停水" in " ".join(alert.detail["phrases"])
     assert not any(w in p for p in alert.detail["phrases"] for w in ("咨询", "今年", "不能"))
     notice = db.session.scalars(select(Notification).where(Notification.kind == "surge_alert")).one()
