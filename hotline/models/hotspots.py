@@ -48,7 +48,10 @@ class SurgeAlert(Base):
 
 
 class GovernanceTask(Base):
-    """主动治理: a unit's task to remove the cause of a surge. Status: open → closed."""
+    """主动治理: a unit's task to remove the cause of a surge. Status: open → closed.
+
+    Past its due while open it is overdue (hotline.reporting.governance.overdue); `overdue_at`
+    records when the deadline scan told the unit and the supervisors, so it tells them once."""
 
     __tablename__ = "governance_tasks"
 
@@ -63,6 +66,7 @@ class GovernanceTask(Base):
     result: Mapped[str | None] = mapped_column(Text)
     closed_by: Mapped[str | None] = mapped_column(String(40))
     closed_at: Mapped[datetime | None]
+    overdue_at: Mapped[datetime | None]
 
     alert: Mapped[SurgeAlert] = relationship(backref="task")
     department: Mapped[Department] = relationship()

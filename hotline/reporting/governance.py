@@ -4,6 +4,9 @@ next to the weeks before the alert, so the centre sees whether the cause went aw
 
 A task is the centre's initiative, not a citizen's ticket: no ticket clocks or SMS, no life-
 cycle event; the unit is told by a notice. Each step is audited (entity ``governance_tasks``) like an administrator's change.
+Its one clock is its due: the deadline scan (workers/deadlines.py) marks a task still open past
+it overdue, once, and tells the unit and the supervisors (a red notice); the governance page
+says 已超期 and the supervisors' dashboard counts such tasks.
 """
 
 from __future__ import annotations
@@ -13,17 +16,27 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from hotline.domain.errors import Conflict, InvalidInput, NotFound
 from hotline.identity import audit
-from hotline.models import Department, GovernanceTask, Notification, SurgeAlert, Ticket, User
+from hotline.models import (
+    Department,
+    GovernanceTask,
+    Notification,
+    Role,
+    SurgeAlert,
+    Ticket,
+    User,
+)
 from hotline.reporting import surges
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 OUTCOME_WEEKS = 4  # weeks after closing counted (and weeks before the alert, to compare)
 MAX_DAYS = 180  # a deadline further away than this is a typing mistake
+OPEN, CLOSED = "open", "closed"  # a task's states
+OVERDUE_NOTICE = "governance_overdue"  # the notice kind of a task past its due
 
 
 def find_alert(session: Session, key: int) -> SurgeAlert:
@@ -66,7 +79,7 @@ def create_task(session: Session, user: User, alert: SurgeAlert, unit_code: str,
                            field="due")
     end = datetime.combine(day + timedelta(days=1), time(), SHANGHAI) - timedelta(seconds=1)
     task = GovernanceTask(alert=alert, department=unit, due=end, note=(note or "").strip() or None,
-                          status="open", created_by=user.username)
+                          status=OPEN, created_by=user.username)
     alert.status = "tasked"
     session.add(task)
     session.flush()
@@ -90,14 +103,51 @@ def dismiss(session: Session, user: User, alert: SurgeAlert) -> None:
 
 def close_task(session: Session, user: User, task: GovernanceTask, result: str,
                now: datetime) -> None:
-    if task.status != "open":
+    if task.status != OPEN:
         raise Conflict("此任务已办结 / this task is closed already")
     if not result.strip():
         raise InvalidInput("请填写治理结果 / say what was done", field="result")
     before = _task_dict(task)
-    task.status, task.result = "closed", result.strip()[:2000]
+    task.status, task.result = CLOSED, result.strip()[:2000]
     task.closed_by, task.closed_at = user.username, now
     audit.record(session, user, "governance_tasks", task.id, audit.UPDATE, before, _task_dict(task))
+
+
+def overdue(task: GovernanceTask, now: datetime) -> bool:
+    """Still open after its due: a task closed in time never is, whenever one looks."""
+    return task.status == OPEN and task.due < now
+
+
+def _past_due(now: datetime) -> list[object]:
+    return [GovernanceTask.status == OPEN, GovernanceTask.due < now]
+
+
+def overdue_count(session: Session, now: datetime) -> int:
+    """The open tasks past their due (the dashboard's figure), marked by the scan yet or not."""
+    return session.scalar(select(func.count()).select_from(GovernanceTask)
+                          .where(*_past_due(now))) or 0
+
+
+def mark_overdue(session: Session, now: datetime) -> list[GovernanceTask]:
+    """Mark the open tasks past due that are not marked yet, and tell their unit and the
+    supervisors; the caller commits. One UPDATE … WHERE overdue_at IS NULL claims them, so a
+    second scan (or two at once: the second waits on the row locks, then finds them marked)
+    tells no one twice."""
+    claimed = session.scalars(update(GovernanceTask)
+                              .where(*_past_due(now), GovernanceTask.overdue_at.is_(None))
+                              .values(overdue_at=now).returning(GovernanceTask.id)).all()
+    marked = [find_task(session, key) for key in sorted(claimed)]
+    for task in marked:
+        session.refresh(task)
+        alert = task.alert
+        body = (f"主动治理任务已超期：{surges.place_name(session, alert.street)}"
+                f"「{alert.topic.name}」，承办单位 {task.department.name}，"
+                f"期限 {task.due.astimezone(SHANGHAI).date().isoformat()}，尚未办结。")
+        session.add(Notification(department_id=task.department_id, kind=OVERDUE_NOTICE,
+                                 level="red", body=body, created_at=now))
+        session.add(Notification(role=Role.SUPERVISOR.value, kind=OVERDUE_NOTICE, level="red",
+                                 body=body, created_at=now))
+    return marked
 
 
 @dataclass(frozen=True)
