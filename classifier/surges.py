@@ -40,6 +40,8 @@ METHODS = (POISSON, NEGATIVE_BINOMIAL)
 DAY = SurgeRule(threshold=4.0, min_count=5, min_ratio=2.0, floor=0.5)
 # The hour, for emergencies (urgent tickets only): fewer calls, a stricter ratio, a lower floor.
 HOUR = SurgeRule(threshold=4.0, min_count=3, min_ratio=3.0, floor=0.05)
+# The shipped rule of each window kind, until the administrators save their own (surge_rules).
+SHIPPED = {"day": DAY, "hour": HOUR}
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,22 @@ class SurgeAlert(Base):
     topic: Mapped[Topic] = relationship()
 
 
+class SurgeRuleRow(Base):
+    """The rule of one window kind (day | hour) as the administrators set it; the fields are
+    classifier.surges.SurgeRule's. A window with no row uses the shipped rule."""
+
+    __tablename__ = "surge_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    window: Mapped[str] = mapped_column(String(8), unique=True)
+    method: Mapped[str] = mapped_column(String(8), default="nb")  # nb | poisson
+    threshold: Mapped[float]
+    min_count: Mapped[int]
+    min_ratio: Mapped[float]
+    floor: Mapped[float]
+    note: Mapped[str | None] = mapped_column(String(200))
+
+
 class GovernanceTask(Base):
     """主动治理: a unit's task to remove the cause of a surge. Status: open → closed.
 
