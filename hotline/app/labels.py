@@ -132,4 +132,5 @@ NOTIFICATION_KIND_LABELS = {
     "surge_alert": N_("来电增多预警"),
     "governance_task": N_("主动治理任务"),
     "governance_overdue": N_("主动治理任务超期"),
+    "governance_due_soon": N_("主动治理任务即将到期"),
 }

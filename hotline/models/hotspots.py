@@ -67,7 +67,8 @@ class GovernanceTask(Base):
     """主动治理: a unit's task to remove the cause of a surge. Status: open → closed.
 
     Past its due while open it is overdue (hotline.reporting.governance.overdue); `overdue_at`
-    records when the deadline scan told the unit and the supervisors, so it tells them once."""
+    records when the deadline scan told the unit and the supervisors, so it tells them once;
+    `due_warned_at` when it warned the unit on the working day before the due, likewise once."""
 
     __tablename__ = "governance_tasks"
 
@@ -83,6 +84,7 @@ class GovernanceTask(Base):
     closed_by: Mapped[str | None] = mapped_column(String(40))
     closed_at: Mapped[datetime | None]
     overdue_at: Mapped[datetime | None]
+    due_warned_at: Mapped[datetime | None]  # when the unit was told its last working day began
 
     alert: Mapped[SurgeAlert] = relationship(backref="task")
     department: Mapped[Department] = relationship()

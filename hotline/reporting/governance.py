@@ -4,9 +4,10 @@ next to the weeks before the alert, so the centre sees whether the cause went aw
 
 A task is the centre's initiative, not a citizen's ticket: no ticket clocks or SMS, no life-
 cycle event; the unit is told by a notice. Each step is audited (entity ``governance_tasks``) like an administrator's change.
-Its one clock is its due: the deadline scan (workers/deadlines.py) marks a task still open past
-it overdue, once, and tells the unit and the supervisors (a red notice); the governance page
-says 已超期 and the supervisors' dashboard counts such tasks.
+Its one clock is its due: the deadline scan (workers/deadlines.py) warns the unit once on the
+working day before it (a yellow notice), and marks a task still open past it overdue, once, and
+tells the unit and the supervisors (a red notice); the governance page says 已超期 and the
+supervisors' dashboard counts such tasks.
 """
 
 from __future__ import annotations
@@ -31,12 +32,17 @@ from hotline.models import (
     User,
 )
 from hotline.reporting import surges
+from routing.calendar import CalendarMissing, WorkingCalendar
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 OUTCOME_WEEKS = 4  # weeks after closing counted (and weeks before the alert, to compare)
 MAX_DAYS = 180  # a deadline further away than this is a typing mistake
 OPEN, CLOSED = "open", "closed"  # a task's states
 OVERDUE_NOTICE = "governance_overdue"  # the notice kind of a task past its due
+DUE_SOON_NOTICE = "governance_due_soon"  # the notice kind of a task due by the next working day
+# Only tasks due within this span can be due by the next working day (the longest holiday,
+# 春节 with its weekends, is shorter): the rest are not read.
+WARN_HORIZON = timedelta(days=15)
 
 
 def find_alert(session: Session, key: int) -> SurgeAlert:
@@ -148,6 +154,46 @@ def mark_overdue(session: Session, now: datetime) -> list[GovernanceTask]:
         session.add(Notification(role=Role.SUPERVISOR.value, kind=OVERDUE_NOTICE, level="red",
                                  body=body, created_at=now))
     return marked
+
+
+def due_soon(task: GovernanceTask, now: datetime, calendar: WorkingCalendar) -> bool:
+    """Open, not due yet, and due by the end of the next working day (on a Friday, a task due on
+    Monday): the unit's last working day to act. Without that year's calendar there is no
+    warning; the overdue mark still comes."""
+    if task.status != OPEN or task.due <= now:
+        return False
+    try:
+        next_day = calendar.add_working_days(now, 1)
+    except CalendarMissing:
+        return False
+    return next_day.astimezone(SHANGHAI).date() >= task.due.astimezone(SHANGHAI).date()
+
+
+def warn_due_soon(session: Session, now: datetime,
+                  calendar: WorkingCalendar) -> list[GovernanceTask]:
+    """Warn the unit of each open task due by the next working day, once (claimed like
+    `mark_overdue`); the caller commits."""
+    candidates = session.scalars(select(GovernanceTask).where(
+        GovernanceTask.status == OPEN, GovernanceTask.due_warned_at.is_(None),
+        GovernanceTask.due > now, GovernanceTask.due <= now + WARN_HORIZON)).all()
+    keys = [task.id for task in candidates if due_soon(task, now, calendar)]
+    if not keys:
+        return []
+    claimed = session.scalars(update(GovernanceTask)
+                              .where(GovernanceTask.id.in_(keys),
+                                     GovernanceTask.due_warned_at.is_(None))
+                              .values(due_warned_at=now).returning(GovernanceTask.id)).all()
+    warned = [find_task(session, key) for key in sorted(claimed)]
+    for task in warned:
+        session.refresh(task)
+        alert = task.alert
+        session.add(Notification(
+            department_id=task.department_id, kind=DUE_SOON_NOTICE, level="yellow",
+            created_at=now,
+            body=f"主动治理任务即将到期：{surges.place_name(session, alert.street)}"
+                 f"「{alert.topic.name}」，期限 {task.due.astimezone(SHANGHAI).date().isoformat()}，"
+                 f"请按期办结。"))
+    return warned
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """surge_rules: the administrators' rule per surge window (its tail: negative binomial or
-Poisson); governance_tasks.overdue_at: when the deadline scan told the unit and supervisors a
-主动治理 task is past due
+Poisson); governance_tasks.overdue_at and due_warned_at: when the deadline scan told the unit
+(and supervisors) a 主动治理 task is past due, and warned it the working day before
 
 Revision ID: surge_rules_clocks
 Revises: city_map
@@ -32,8 +32,11 @@ def upgrade() -> None:
     )
     op.add_column('governance_tasks',
                   sa.Column('overdue_at', hotline.models.base.UTCDateTime(timezone=True), nullable=True))
+    op.add_column('governance_tasks',
+                  sa.Column('due_warned_at', hotline.models.base.UTCDateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column('governance_tasks', 'due_warned_at')
     op.drop_column('governance_tasks', 'overdue_at')
     op.drop_table('surge_rules')
