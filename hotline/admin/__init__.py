@@ -12,6 +12,7 @@ from hotline.admin.org import UNITS, USERS
 from hotline.admin.places import PLACES
 from hotline.admin.risk import DUTY, RISKS
 from hotline.admin.routing import DAYS, RULES, SLA, YEARS
+from hotline.admin.surges import SURGE_RULES
 
 ENTITIES = Registry({
     "units": UNITS, "users": USERS, "topics": TOPICS, "rules": RULES, "sla": SLA,
@@ -20,6 +21,8 @@ ENTITIES = Registry({
     "risks": RISKS, "duty": DUTY,
     # the gazetteer's points (issue 18: the map)
     "places": PLACES,
+    # 未诉先办: when a street's calls about a topic jump (issue 18)
+    "surges": SURGE_RULES,
 })
 
 find = ENTITIES.find

@@ -101,6 +101,18 @@ def whole(data: Mapping[str, Any], key: str, low: int, high: int, default: int |
     return value
 
 
+def decimal(data: Mapping[str, Any], key: str, low: float, high: float) -> float:
+    """A required number with a fraction allowed (a threshold, a ratio), within [low, high]."""
+    raw = str(data.get(key) or "").strip()
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InvalidInput(_("须为数字"), field=key) from None
+    if not low <= value <= high:  # also refuses nan
+        raise InvalidInput(_("须在 %(low)s–%(high)s 之间", low=low, high=high), field=key)
+    return value
+
+
 def choice(data: Mapping[str, Any], key: str, choices: tuple[str, ...]) -> str | None:
     value = opt(data, key)
     if value is not None and value not in choices:

@@ -131,4 +131,6 @@ NOTIFICATION_KIND_LABELS = {
     "risk_alert": N_("风险预警"),
     "surge_alert": N_("来电增多预警"),
     "governance_task": N_("主动治理任务"),
+    "governance_overdue": N_("主动治理任务超期"),
+    "governance_due_soon": N_("主动治理任务即将到期"),
 }

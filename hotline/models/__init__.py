@@ -5,7 +5,7 @@ from hotline.models.casework import Appeal, Suspension
 from hotline.models.catalogue import Topic
 from hotline.models.figures import FiguresDay, FiguresState
 from hotline.models.forwarding import ForwardTask
-from hotline.models.hotspots import GovernanceTask, SurgeAlert
+from hotline.models.hotspots import GovernanceTask, SurgeAlert, SurgeRuleRow
 from hotline.models.knowledge import KnowledgeArticle, KnowledgeTerm
 from hotline.models.lines import LineNumber
 from hotline.models.messaging import (
@@ -99,6 +99,7 @@ __all__ = [
     "Status",
     "SupervisionOrder",
     "SurgeAlert",
+    "SurgeRuleRow",
     "Suspension",
     "Ticket",
     "TicketCounter",

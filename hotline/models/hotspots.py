@@ -38,7 +38,8 @@ class SurgeAlert(Base):
     observed: Mapped[int]
     expected: Mapped[float]
     surprise: Mapped[float]
-    # {"phrases": [...], "baseline": [counts of the weeks before, newest first]}
+    # {"phrases": [...], "baseline": [counts of the weeks before, newest first],
+    #  "method": "nb" | "poisson" (the tail used), "size": the negative binomial's r or null}
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(String(12), default="open", index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -46,8 +47,28 @@ class SurgeAlert(Base):
     topic: Mapped[Topic] = relationship()
 
 
+class SurgeRuleRow(Base):
+    """The rule of one window kind (day | hour) as the administrators set it; the fields are
+    classifier.surges.SurgeRule's. A window with no row uses the shipped rule."""
+
+    __tablename__ = "surge_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    window: Mapped[str] = mapped_column(String(8), unique=True)
+    method: Mapped[str] = mapped_column(String(8), default="nb")  # nb | poisson
+    threshold: Mapped[float]
+    min_count: Mapped[int]
+    min_ratio: Mapped[float]
+    floor: Mapped[float]
+    note: Mapped[str | None] = mapped_column(String(200))
+
+
 class GovernanceTask(Base):
-    """主动治理: a unit's task to remove the cause of a surge. Status: open → closed."""
+    """主动治理: a unit's task to remove the cause of a surge. Status: open → closed.
+
+    Past its due while open it is overdue (hotline.reporting.governance.overdue); `overdue_at`
+    records when the deadline scan told the unit and the supervisors, so it tells them once;
+    `due_warned_at` when it warned the unit on the working day before the due, likewise once."""
 
     __tablename__ = "governance_tasks"
 
@@ -62,6 +83,8 @@ class GovernanceTask(Base):
     result: Mapped[str | None] = mapped_column(Text)
     closed_by: Mapped[str | None] = mapped_column(String(40))
     closed_at: Mapped[datetime | None]
+    overdue_at: Mapped[datetime | None]
+    due_warned_at: Mapped[datetime | None]  # when the unit was told its last working day began
 
     alert: Mapped[SurgeAlert] = relationship(backref="task")
     department: Mapped[Department] = relationship()

@@ -4,6 +4,10 @@ next to the weeks before the alert, so the centre sees whether the cause went aw
 
 A task is the centre's initiative, not a citizen's ticket: no ticket clocks or SMS, no life-
 cycle event; the unit is told by a notice. Each step is audited (entity ``governance_tasks``) like an administrator's change.
+Its one clock is its due: the deadline scan (workers/deadlines.py) warns the unit once on the
+working day before it (a yellow notice), and marks a task still open past it overdue, once, and
+tells the unit and the supervisors (a red notice); the governance page says 已超期 and the
+supervisors' dashboard counts such tasks.
 """
 
 from __future__ import annotations
@@ -13,17 +17,32 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from hotline.domain.errors import Conflict, InvalidInput, NotFound
 from hotline.identity import audit
-from hotline.models import Department, GovernanceTask, Notification, SurgeAlert, Ticket, User
+from hotline.models import (
+    Department,
+    GovernanceTask,
+    Notification,
+    Role,
+    SurgeAlert,
+    Ticket,
+    User,
+)
 from hotline.reporting import surges
+from routing.calendar import CalendarMissing, WorkingCalendar
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 OUTCOME_WEEKS = 4  # weeks after closing counted (and weeks before the alert, to compare)
 MAX_DAYS = 180  # a deadline further away than this is a typing mistake
+OPEN, CLOSED = "open", "closed"  # a task's states
+OVERDUE_NOTICE = "governance_overdue"  # the notice kind of a task past its due
+DUE_SOON_NOTICE = "governance_due_soon"  # the notice kind of a task due by the next working day
+# Only tasks due within this span can be due by the next working day (the longest holiday,
+# 春节 with its weekends, is shorter): the rest are not read.
+WARN_HORIZON = timedelta(days=15)
 
 
 def find_alert(session: Session, key: int) -> SurgeAlert:
@@ -66,7 +85,7 @@ def create_task(session: Session, user: User, alert: SurgeAlert, unit_code: str,
                            field="due")
     end = datetime.combine(day + timedelta(days=1), time(), SHANGHAI) - timedelta(seconds=1)
     task = GovernanceTask(alert=alert, department=unit, due=end, note=(note or "").strip() or None,
-                          status="open", created_by=user.username)
+                          status=OPEN, created_by=user.username)
     alert.status = "tasked"
     session.add(task)
     session.flush()
@@ -90,14 +109,91 @@ def dismiss(session: Session, user: User, alert: SurgeAlert) -> None:
 
 def close_task(session: Session, user: User, task: GovernanceTask, result: str,
                now: datetime) -> None:
-    if task.status != "open":
+    if task.status != OPEN:
         raise Conflict("此任务已办结 / this task is closed already")
     if not result.strip():
         raise InvalidInput("请填写治理结果 / say what was done", field="result")
     before = _task_dict(task)
-    task.status, task.result = "closed", result.strip()[:2000]
+    task.status, task.result = CLOSED, result.strip()[:2000]
     task.closed_by, task.closed_at = user.username, now
     audit.record(session, user, "governance_tasks", task.id, audit.UPDATE, before, _task_dict(task))
+
+
+def overdue(task: GovernanceTask, now: datetime) -> bool:
+    """Still open after its due: a task closed in time never is, whenever one looks."""
+    return task.status == OPEN and task.due < now
+
+
+def _past_due(now: datetime) -> list[object]:
+    return [GovernanceTask.status == OPEN, GovernanceTask.due < now]
+
+
+def overdue_count(session: Session, now: datetime) -> int:
+    """The open tasks past their due (the dashboard's figure), marked by the scan yet or not."""
+    return session.scalar(select(func.count()).select_from(GovernanceTask)
+                          .where(*_past_due(now))) or 0
+
+
+def mark_overdue(session: Session, now: datetime) -> list[GovernanceTask]:
+    """Mark the open tasks past due that are not marked yet, and tell their unit and the
+    supervisors; the caller commits. One UPDATE … WHERE overdue_at IS NULL claims them, so a
+    second scan (or two at once: the second waits on the row locks, then finds them marked)
+    tells no one twice."""
+    claimed = session.scalars(update(GovernanceTask)
+                              .where(*_past_due(now), GovernanceTask.overdue_at.is_(None))
+                              .values(overdue_at=now).returning(GovernanceTask.id)).all()
+    marked = [find_task(session, key) for key in sorted(claimed)]
+    for task in marked:
+        session.refresh(task)
+        alert = task.alert
+        body = (f"主动治理任务已超期：{surges.place_name(session, alert.street)}"
+                f"「{alert.topic.name}」，承办单位 {task.department.name}，"
+                f"期限 {task.due.astimezone(SHANGHAI).date().isoformat()}，尚未办结。")
+        session.add(Notification(department_id=task.department_id, kind=OVERDUE_NOTICE,
+                                 level="red", body=body, created_at=now))
+        session.add(Notification(role=Role.SUPERVISOR.value, kind=OVERDUE_NOTICE, level="red",
+                                 body=body, created_at=now))
+    return marked
+
+
+def due_soon(task: GovernanceTask, now: datetime, calendar: WorkingCalendar) -> bool:
+    """Open, not due yet, and due by the end of the next working day (on a Friday, a task due on
+    Monday): the unit's last working day to act. Without that year's calendar there is no
+    warning; the overdue mark still comes."""
+    if task.status != OPEN or task.due <= now:
+        return False
+    try:
+        next_day = calendar.add_working_days(now, 1)
+    except CalendarMissing:
+        return False
+    return next_day.astimezone(SHANGHAI).date() >= task.due.astimezone(SHANGHAI).date()
+
+
+def warn_due_soon(session: Session, now: datetime,
+                  calendar: WorkingCalendar) -> list[GovernanceTask]:
+    """Warn the unit of each open task due by the next working day, once (claimed like
+    `mark_overdue`); the caller commits."""
+    candidates = session.scalars(select(GovernanceTask).where(
+        GovernanceTask.status == OPEN, GovernanceTask.due_warned_at.is_(None),
+        GovernanceTask.due > now, GovernanceTask.due <= now + WARN_HORIZON)).all()
+    keys = [task.id for task in candidates if due_soon(task, now, calendar)]
+    if not keys:
+        return []
+    claimed = session.scalars(update(GovernanceTask)
+                              .where(GovernanceTask.id.in_(keys),
+                                     GovernanceTask.due_warned_at.is_(None))
+                              .values(due_warned_at=now).returning(GovernanceTask.id)).all()
+    warned = [find_task(session, key) for key in sorted(claimed)]
+    for task in warned:
+        session.refresh(task)
+        alert = task.alert
+        session.add(Notification(
+            department_id=task.department_id, kind=DUE_SOON_NOTICE, level="yellow",
+            created_at=now,
+            body=f"主动治理任务即将到期：{surges.place_name(session, alert.street)}"
+                 f"「{alert.topic.name}」，期限 {task.due.astimezone(SHANGHAI).date().isoformat()}，"
+                 f"请按期办结。"))
+    return warned
 
 
 @dataclass(frozen=True)

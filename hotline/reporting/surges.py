@@ -3,7 +3,9 @@
 The scheduled scan (workers/hotspots.py, every 15 minutes) counts, per street × topic, the
 tickets accepted in the last day, and the urgent ones in the last hour (a gas leak or a burst
 main shows within the hour, long before a day's count would). Each count is compared with the
-same window on the same weekday of the eight weeks before (classifier.surges: Poisson surprise);
+same window on the same weekday of the eight weeks before (classifier.surges: negative-binomial
+surprise by default, Poisson where the window's rule says so or the baseline is not over-dispersed;
+the rules are the administrators' surge_rules rows, the shipped ones until they save their own);
 weeks before the first ticket of the database are left out rather than counted as empty. A
 surge becomes one `SurgeAlert` row with the calls' top phrases and one staff notice to the
 supervisors; the same street, topic and window kind is not raised again for a day, so running
@@ -20,9 +22,18 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from classifier.surges import DAY, HOUR, SurgeRule, surge
+from classifier.surges import NEGATIVE_BINOMIAL, POISSON, SHIPPED, SurgeRule, surge
 from classifier.trends import hot_topics
-from hotline.models import Notification, Place, Role, SurgeAlert, Ticket, Topic, Urgency
+from hotline.models import (
+    Notification,
+    Place,
+    Role,
+    SurgeAlert,
+    SurgeRuleRow,
+    Ticket,
+    Topic,
+    Urgency,
+)
 from hotline.reporting import phrases
 
 WEEKS = 8  # baseline: the same window on the same weekday of this many weeks before
@@ -36,12 +47,21 @@ Cell = tuple[str, int]  # (street code, topic id)
 class Window:
     kind: str  # day | hour
     span: timedelta
-    rule: SurgeRule
     urgent_only: bool
 
 
-WINDOWS = (Window("day", timedelta(days=1), DAY, False),
-           Window("hour", timedelta(hours=1), HOUR, True))
+WINDOWS = (Window("day", timedelta(days=1), False), Window("hour", timedelta(hours=1), True))
+
+
+def rule_of(row: SurgeRuleRow) -> SurgeRule:
+    return SurgeRule(threshold=row.threshold, min_count=row.min_count, min_ratio=row.min_ratio,
+                     floor=row.floor, method=row.method)
+
+
+def rules(session: Session) -> dict[str, SurgeRule]:
+    """Each window kind's rule in force: the administrators' row, else the shipped one."""
+    saved = {row.window: rule_of(row) for row in session.scalars(select(SurgeRuleRow))}
+    return {w.kind: saved.get(w.kind, SHIPPED[w.kind]) for w in WINDOWS}
 
 
 def _where(lo: datetime, hi: datetime, urgent_only: bool) -> list[object]:
@@ -78,11 +98,12 @@ def scan(session: Session, now: datetime) -> list[SurgeAlert]:
     if first is None:
         return []
     stop = phrases.stop_words(session)
+    in_force = rules(session)
     raised: list[SurgeAlert] = []
     for window in WINDOWS:
-        lo = now - window.span
+        rule, lo = in_force[window.kind], now - window.span
         current = {cell: n for cell, n in _counts(session, lo, now, window.urgent_only).items()
-                   if n >= window.rule.min_count}
+                   if n >= rule.min_count}
         if not current:
             continue
         weeks = [k for k in range(1, WEEKS + 1) if lo - timedelta(weeks=k) >= first]
@@ -93,7 +114,7 @@ def scan(session: Session, now: datetime) -> list[SurgeAlert]:
             if cell in done:
                 continue
             baseline = [counts.get(cell, 0) for counts in history]
-            found = surge(observed, baseline, window.rule)
+            found = surge(observed, baseline, rule)
             if found is None:
                 continue
             texts = _texts(session, cell, lo, now, window.urgent_only)
@@ -103,7 +124,9 @@ def scan(session: Session, now: datetime) -> list[SurgeAlert]:
                                                        .where(Place.code == cell[0])),
                                window_start=lo, window_end=now, observed=found.observed,
                                expected=found.expected, surprise=found.surprise,
-                               detail={"phrases": top, "baseline": baseline}, status="open",
+                               detail={"phrases": top, "baseline": baseline,
+                                       "method": POISSON if found.size is None else NEGATIVE_BINOMIAL,
+                                       "size": found.size}, status="open",
                                created_at=now)
             session.add(alert)
             raised.append(alert)

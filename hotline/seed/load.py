@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from classifier.risk import default_records as default_risk_records
+from classifier.surges import SHIPPED as SHIPPED_SURGE_RULES
 from hotline.catalogue import snapshot
 from hotline.identity.auth import hash_password
 from hotline.models import (
@@ -29,6 +30,7 @@ from hotline.models import (
     RiskRule,
     Role,
     SlaPolicyRow,
+    SurgeRuleRow,
     Ticket,
     Topic,
     User,
@@ -176,9 +178,21 @@ def load_risk_rules(session: Session) -> None:
     session.flush()
 
 
+def load_surge_rules(session: Session) -> None:
+    """Seed each surge window's rule with the shipped one when the table is empty: the
+    administrators own them afterwards (issue 18)."""
+    if session.scalar(select(func.count(SurgeRuleRow.id))):
+        return
+    for window, rule in SHIPPED_SURGE_RULES.items():
+        session.add(SurgeRuleRow(window=window, method=rule.method, threshold=rule.threshold,
+                                 min_count=rule.min_count, min_ratio=rule.min_ratio,
+                                 floor=rule.floor, note="classifier/surges.py"))
+    session.flush()
+
+
 def load_reference(session: Session) -> None:
-    """Topics, units, dispatch rules, places and the city map, SLA policies and risk rules, then
-    a new catalogue version."""
+    """Topics, units, dispatch rules, places and the city map, SLA policies, risk and surge
+    rules, then a new catalogue version."""
     topics = load_topics(session)
     depts = load_departments(session)
     load_dispatch_rules(session, topics, depts)
@@ -186,6 +200,7 @@ def load_reference(session: Session) -> None:
     load_city_map(session)
     load_sla_policies(session, topics)
     load_risk_rules(session)
+    load_surge_rules(session)
     snapshot.bump(session)
 
 

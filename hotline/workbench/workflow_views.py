@@ -281,6 +281,7 @@ def supervise() -> Any:
                            charts=dashboard.chart_data(board) | {"map": _map_chart(board)},
                            order_counts=board.orders[0], overdue_total=board.overdue_total,
                            open_surges=len(surges.open_alerts(db.session)),
+                           overdue_tasks=governance.overdue_count(db.session, utcnow()),
                            proposed_groups=incidents.proposed_count(db.session),
                            period_links=dashboard.period_links(board.period.end),
                            state_labels=dashboard.state_labels(),
@@ -403,6 +404,7 @@ def surge_list() -> Any:
         "work/surges.html", alerts=alerts, tasks=tasks, link=_alert_link,
         place=lambda code: surges.place_name(db.session, code),
         outcomes={t.id: governance.outcome(db.session, t, now) for t in tasks},
+        overdue=lambda task: governance.overdue(task, now),
         units=board.active_units, today=today_in_shanghai(now),
         weeks=governance.OUTCOME_WEEKS)
 

@@ -1,21 +1,28 @@
-"""The surge statistics: the Poisson tail against known values, and when a count is a jump."""
+"""The surge statistics: the Poisson and negative-binomial tails against known values, and when
+a count is a jump."""
 
 from __future__ import annotations
 
 import math
 
 import pytest
+from scipy.stats import nbinom
 
 from classifier.surges import (
     DAY,
     HOUR,
+    POISSON,
     Surge,
     SurgeRule,
+    dispersion,
     expected_count,
+    nbinom_tail,
     poisson_tail,
     surge,
     surprise,
 )
+
+NOISY = [1, 6, 0, 5, 2, 7, 1, 4]  # mean 3.25, variance 6.96: a street whose weeks vary a lot
 
 
 @pytest.mark.parametrize(("k", "lam", "tail"), [
@@ -73,3 +80,39 @@ def test_count_ratio_and_surprise_must_all_be_reached() -> None:
 def test_the_hour_for_emergencies_sees_three_urgent_calls_from_a_quiet_place() -> None:
     assert surge(3, [0] * 8, HOUR) is not None
     assert surge(2, [0] * 8, HOUR) is None
+
+
+@pytest.mark.parametrize(("k", "mean", "size"), [
+    (1, 0.2, 0.1), (3, 5.0, 1.3), (7, 3.0, 0.7), (10, 3.25, 2.0), (12, 1.0, 0.3),
+    (40, 2.0, 0.5), (200, 5.0, 50.0),  # the last ~1e-158, far below 1 - cdf's reach
+])
+def test_the_negative_binomial_tail_matches_scipy(k: int, mean: float, size: float) -> None:
+    expected = nbinom.sf(k - 1, size, size / (size + mean))  # P(X >= k) = sf(k - 1)
+    assert -math.log10(nbinom_tail(k, mean, size)) == pytest.approx(-math.log10(expected), rel=1e-6)
+
+
+def test_the_negative_binomial_tends_to_poisson_as_its_size_grows() -> None:
+    assert nbinom_tail(10, 2.0, 1e7) == pytest.approx(poisson_tail(10, 2.0), rel=1e-4)
+    assert nbinom_tail(0, 2.0, 1.0) == 1.0 and nbinom_tail(3, 0.0, 1.0) == 0.0
+
+
+def test_dispersion_is_fitted_by_moments_and_absent_when_poisson_suffices() -> None:
+    variance = sum((x - 3.25) ** 2 for x in NOISY) / 7
+    assert dispersion(NOISY) == pytest.approx(3.25 ** 2 / (variance - 3.25))
+    assert dispersion([1, 0, 2, 1, 0, 1, 1, 2]) is None  # variance 0.57 < mean 1
+    assert dispersion([0] * 8) is None and dispersion([3]) is None
+
+
+def test_a_noisy_baseline_does_not_alert_under_nb_where_poisson_would() -> None:
+    poisson = SurgeRule(threshold=4.0, min_count=5, min_ratio=2.0, floor=0.5, method=POISSON)
+    assert surge(13, NOISY, poisson) is not None  # surprise 4.44 under Poisson
+    assert DAY.method == "nb" and surge(13, NOISY, DAY) is None  # 2.24: such weeks happen there
+    found = surge(30, NOISY, DAY)  # a real jump still alerts
+    assert found is not None and found.surprise == pytest.approx(6.42, abs=0.01)
+    assert found.size == pytest.approx(dispersion(NOISY), abs=1e-3)
+
+
+def test_a_baseline_no_noisier_than_poisson_is_scored_by_poisson() -> None:
+    quiet = [1, 0, 2, 1, 0, 1, 1, 2]
+    found = surge(12, quiet, DAY)
+    assert found is not None and found.size is None and found.surprise == round(surprise(12, 1.0), 2)

@@ -1,5 +1,5 @@
-"""Migration surge_alerts builds exactly the tables the models describe, on SQLite and PostgreSQL
-(the test database is migrated, not created from the models)."""
+"""Migrations surge_alerts and surge_rules_clocks build exactly the tables the models describe,
+on SQLite and PostgreSQL (the test database is migrated, not created from the models)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from flask import Flask
 from hotline.app.extensions import db
 from hotline.models import Base
 
-TABLES = ("phrase_stop_words", "surge_alerts", "governance_tasks")
+TABLES = ("phrase_stop_words", "surge_alerts", "governance_tasks", "surge_rules")
 
 
 def test_the_tables_match_the_models(app: Flask) -> None:

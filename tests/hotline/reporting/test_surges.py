@@ -8,11 +8,15 @@ from datetime import UTC, datetime, timedelta
 from itertools import count
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
+from classifier.surges import DAY, HOUR
+from hotline import admin
+from hotline.admin.surges import surge_rule_dict
 from hotline.app import unit_of_work
 from hotline.app.extensions import db
 from hotline.models import (
+    AuditEntry,
     Channel,
     Line,
     Notification,
@@ -20,9 +24,11 @@ from hotline.models import (
     RequestType,
     Status,
     SurgeAlert,
+    SurgeRuleRow,
     Ticket,
     Topic,
     Urgency,
+    User,
 )
 from hotline.reporting import surges
 from workers.hotspots import scan_surges
@@ -75,6 +81,7 @@ def test_a_jump_raises_exactly_one_alert_with_its_phrases(history: tuple[str, st
     assert (alert.window, alert.street, alert.topic_id, alert.observed, alert.expected) == \
         ("day", quiet, topic.id, 12, 1.0)
     assert alert.surprise >= 4 and alert.detail["baseline"] == [1] * 8
+    assert alert.detail["method"] == "poisson"  # a steady baseline: NB falls back to Poisson
     assert "停水" in " ".join(alert.detail["phrases"])
     assert not any(w in p for p in alert.detail["phrases"] for w in ("咨询", "今年", "不能"))
     notice = db.session.scalars(select(Notification).where(Notification.kind == "surge_alert")).one()
@@ -100,3 +107,37 @@ def test_weeks_before_the_first_ticket_are_not_counted_as_empty(reference: None)
     # Against [5] six calls are ordinary; against [5, 0, 0, 0, 0, 0, 0, 0] they would alarm.
     assert surges.scan(db.session, NOW) == []
     assert db.session.scalar(select(func.count()).select_from(SurgeAlert)) == 0
+
+
+NOISY = [1, 6, 0, 5, 2, 7, 1, 4]  # a street whose Mondays vary far more than Poisson allows
+
+
+def test_the_rules_are_the_administrators_and_a_noisy_street_alerts_only_under_poisson(
+        history: tuple[str, str, Topic]) -> None:
+    """The seeded day rule is negative-binomial: 13 calls where the weeks ran 0–7 are such a
+    street's busy day. An administrator switching the day to Poisson (audited) makes it a surge."""
+    topic = history[2]
+    noisy = db.session.scalars(select(Place.code).where(Place.kind == "street")
+                               .order_by(Place.code).offset(2).limit(1)).one()
+    for week, n in enumerate(NOISY, start=1):
+        _calls(noisy, topic, n, NOW - timedelta(weeks=week))
+    _calls(noisy, topic, 13, NOW)
+    unit_of_work.commit(db.session)
+    assert surges.rules(db.session)["day"].method == "nb"
+    assert surges.scan(db.session, NOW) == []
+
+    row = db.session.scalars(select(SurgeRuleRow).where(SurgeRuleRow.window == "day")).one()
+    admin_user = db.session.scalars(select(User).where(User.username == "admin")).one()
+    admin.save(db.session, admin_user, "surges", surge_rule_dict(row) | {"method": "poisson"},
+               key=row.id)
+    unit_of_work.commit(db.session)
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.entity == "surges")).one()
+    assert (entry.before["method"], entry.after["method"]) == ("nb", "poisson")
+    (alert,) = surges.scan(db.session, NOW)
+    assert (alert.street, alert.observed, alert.detail["method"]) == (noisy, 13, "poisson")
+
+
+def test_a_window_without_a_rule_row_uses_the_shipped_rule(reference: None) -> None:
+    db.session.execute(delete(SurgeRuleRow))
+    assert surges.rules(db.session) == {"day": DAY, "hour": HOUR}
+
