@@ -12,6 +12,8 @@ behind in its started registry (it becomes failed; the database sweepers redo wh
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import threading
 import time
 from contextlib import suppress
@@ -27,7 +29,7 @@ from rq.scheduler import RQScheduler
 
 from hotline.app import settings
 from hotline.app.extensions import db
-from hotline.app.queue import QUEUES, TRAINING_QUEUE, connection
+from hotline.app.queue import QUEUES, TRAINING_QUEUE, connection, redis_url
 from hotline.classifier_models.active import active_model
 from hotline.intake.triage import intake_risk_model
 from workers import context, relay
@@ -37,6 +39,8 @@ log = logging.getLogger(__name__)
 RQ_LOGGERS = ("rq.worker", "rq.scheduler", "rq.cron")
 RESTART_PAUSE_SECONDS = 1.0
 MODEL_CHECK_SECONDS = 5
+# How long a stop waits for the scheduler process to end on SIGTERM before it kills it.
+SCHEDULER_STOP_SECONDS = 5.0
 
 
 class RedisLost(Exception):
@@ -49,6 +53,38 @@ class RidesOut:
     """What a worker of ours adds to RQ's, whichever way it runs its jobs."""
 
     stopping = False
+    # Set by a signal that came before this run installed RQ's handlers (see `_ride_out`).
+    stopped_before: threading.Event | None = None
+
+    def _install_signal_handlers(self) -> None:
+        """RQ's handlers from here on; a SIGTERM that came while the run was being set up went
+        to `_ride_out`'s handler instead, and without this the run went on until it ended by
+        itself (up to RQ's dequeue timeout, minutes), so a stop was not obeyed."""
+        super()._install_signal_handlers()  # type: ignore[misc]
+        if self.stopped_before is not None and self.stopped_before.is_set():
+            self.stopping = True
+            self._stop_requested = True
+
+    def stop_scheduler(self) -> None:
+        """RQ sends its scheduler process SIGTERM and waits for it without a limit. The process
+        is forked from this one, which has threads (relay, model loader, RQ's command thread):
+        forked while one of them held a lock it needs, it waits for ever and its SIGTERM
+        handler never runs, and the worker hung after "warm shut down requested" until
+        SIGKILLed. So after SCHEDULER_STOP_SECONDS it is killed and its locks are freed here
+        (what it had not queued yet, the next scheduler queues)."""
+        process = self.scheduler._process  # type: ignore[attr-defined]
+        if process is None or not process.is_alive():  # never started, or ended and reaped
+            return
+        with suppress(OSError):
+            os.kill(process.pid, signal.SIGTERM)
+        process.join(SCHEDULER_STOP_SECONDS)
+        if process.is_alive():
+            log.warning("scheduler process %d did not stop in %.0f s: killed",
+                        process.pid, SCHEDULER_STOP_SECONDS)
+            process.kill()
+            process.join()
+            with suppress(redis.RedisError):
+                self.scheduler.release_locks()  # type: ignore[attr-defined]
 
     def heartbeat(self, timeout: int | None = None, pipeline: Any = None) -> None:
         try:
@@ -117,10 +153,8 @@ def _abandon(worker: Worker | Trainer) -> None:
     """Stop what a failed run left behind in this process: RQ's teardown did not get that far."""
     if worker.pubsub_thread is not None:
         worker.pubsub_thread.stop()
-    process = worker.scheduler._process if worker.scheduler else None
-    if process is not None and process.is_alive():
-        process.terminate()
-        process.join()
+    if worker.scheduler is not None:
+        worker.stop_scheduler()
 
 
 def _bury(worker: Worker | Trainer) -> None:
@@ -191,6 +225,7 @@ def _ride_out(app: Flask, conn: redis.Redis, worker_class: type[Worker] | type[T
     _fold_rq_logs(app)
     # RQ sets its loggers to INFO unless told: the app's level holds for them too.
     level = settings.current(app).log_level
+    rq_conn = _worker_connection(app)
     stop, previous = threading.Event(), None
     while wait_for_redis(app, conn, stop):
         if previous is not None:
@@ -198,23 +233,37 @@ def _ride_out(app: Flask, conn: redis.Redis, worker_class: type[Worker] | type[T
         previous = None
         try:
             # Built once Redis answers: the constructor already talks to it.
-            previous = worker_class(queues, connection=conn)
+            previous = worker_class(queues, connection=rq_conn)
+            previous.stopped_before = stop
             # Our scheduler in place of RQ's (work(with_scheduler=True)); the worker's
             # teardown stops it all the same.
-            previous.scheduler = Scheduler(previous.queues, connection=conn, logging_level=level)
+            previous.scheduler = Scheduler(previous.queues, connection=rq_conn, logging_level=level)
             previous.scheduler.retry_cap = settings.current(app).redis.retry_max_seconds
             previous.scheduler.acquire_locks(auto_start=True)
             previous.work(logging_level=level)
         except (redis.RedisError, RedisLost) as exc:
             outage(app).failed(exc)
+        except StopRequested:
+            pass  # RQ's handler, met in the run's teardown: `stopping` is set
+        # Ours again before the clean-up, where RQ's would raise StopRequested into it.
+        stopped, stop = stop.is_set(), stop_on_signals()
         if previous is not None:
             _abandon(previous)
-        if (previous is not None and previous.stopping) or stop.is_set():
+        if (previous is not None and previous.stopping) or stopped or stop.is_set():
             return
-        stop = stop_on_signals()
         # A run that ended by itself with Redis up (a bug, not an outage) restarts at most
         # once a second.
         stop.wait(RESTART_PAUSE_SECONDS)
+
+
+def _worker_connection(app: Flask) -> redis.Redis:
+    """A connection pool for RQ's worker alone. RQ blocks in BLPOP for its dequeue timeout
+    (minutes) and so raises its pool's socket timeout above that, but only for connections made
+    afterwards: on the app's pool, connections made before (the ping, the relay's) kept their
+    5 s, and after a Redis restart each run took one, ended after 5 s idle with "Redis
+    connection timeout, quitting" and registered again, a fresh worker and scheduler process
+    every 6 s. The relay and the jobs keep the app's pool and its short timeout."""
+    return redis.Redis.from_url(redis_url(app), socket_connect_timeout=2)
 
 
 def run_scheduler(app: Flask) -> None:

@@ -186,6 +186,9 @@ def _ride_out(app: Flask, server: RedisServer, tmp_path: Path, *, outage_seconds
             # A line when it starts, a summary every 10 s: far fewer than one a second.
             assert len(lines) <= 3 + outage_seconds / 10, "\n".join(lines)
         assert "Redis is back" in worker.log.read_text()
+        # One fresh run after the outage, not one every few seconds (a run on a connection with
+        # the app's 5 s socket timeout ended after 5 s idle).
+        assert "Redis connection timeout" not in worker.log.read_text()
     finally:
         worker.stop()
         scheduler.stop()
