@@ -30,6 +30,7 @@ import contextlib
 import csv
 import hashlib
 import json
+import os
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -185,7 +186,11 @@ def save(model: RiskModel, path: str | Path) -> Path:
     state = {"version": STATE_VERSION, "fingerprint": model.fingerprint, "terms": terms,
              "idf": model.vectorizer.idf_, "coef": model.coef, "intercept": model.intercept,
              "threshold": model.threshold, "risky": [list(r) for r in model.risky]}
-    sio.dump(state, path, compression=zipfile.ZIP_DEFLATED)
+    # Written aside and renamed: a web process and a worker may store it at the same moment,
+    # and neither may read the other's half-written file.
+    partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    sio.dump(state, partial, compression=zipfile.ZIP_DEFLATED)
+    partial.replace(path)
     return path
 
 
