@@ -11,7 +11,9 @@ characters: a caller, like a message's title, says first what they want.
 
 A raw score means little to an agent, so each guess also carries a confidence read from
 ``request_type_calibration.json``: how often, on labelled development texts, a guess with the
-same margin over the runner-up type (or with no cue at all) was right. The margin is what
+same margin over the runner-up type (or with no cue at all) was right, averaged over the
+development sets so that no one set speaks for all (the call notes the cues were edited on
+flatter the cues; the demo corpus, never edited on, does not). The margin is what
 rules of any wording share, so an official's edit of the cues keeps a calibration that still
 means something; the file names the rules it was measured on, and
 ``bench/request_types/run.py --calibrate`` measures it again (tests/classifier fail until it
@@ -121,28 +123,37 @@ class Calibration:
 
     @classmethod
     def fit(cls, guesses: Iterable[RequestTypeGuess], gold: Iterable[str], *,
-            margins: Iterable[int] = MARGINS, confident_at: float = CONFIDENT_AT,
-            rules_sha256: str = "") -> Calibration:
+            sources: Iterable[str] | None = None, margins: Iterable[int] = MARGINS,
+            confident_at: float = CONFIDENT_AT, rules_sha256: str = "") -> Calibration:
         """Each bucket's share of right guesses, smoothed by one right and one wrong guess
         (a bucket of 3 texts all right is 0.8, not 1.0), and made non-decreasing in the
         margin (pooling adjacent buckets that break the order), so a wider lead never shows
-        as less sure."""
+        as less sure.
+
+        With ``sources`` (each guess's set: call notes, messages, titles …) a bucket's
+        confidence is the sources' random-effects mean (:func:`_across_sources`), not their
+        pooled count: the next text comes from a source like none of them, and the sets differ
+        more than their sizes say (the call notes the cues were edited on 0.93 with no cue,
+        titles 0.55), so the largest set must not speak for all.
+        """
         edges = sorted(set(margins) | {0})
-        right: dict[int | None, int] = {None: 0, **{m: 0 for m in edges}}
-        texts: dict[int | None, int] = {None: 0, **{m: 0 for m in edges}}
-        for guess, label in zip(guesses, gold, strict=True):
+        cells: dict[int | None, dict[str, list[int]]] = {None: {}, **{m: {} for m in edges}}
+        guesses = list(guesses)
+        for guess, label, source in zip(guesses, gold, sources or [""] * len(guesses),
+                                        strict=True):
             key = None if not guess.cues else max(m for m in edges if m <= guess.margin)
-            texts[key] += 1
-            right[key] += guess.code == label
-        pools: list[list[int]] = []  # [right, texts, how many buckets] in margin order
+            cell = cells[key].setdefault(source, [0, 0])
+            cell[0] += guess.code == label
+            cell[1] += 1
+        pools: list[tuple[dict[str, list[int]], int]] = []  # (cells, how many buckets) in order
         for m in edges:
-            pools.append([right[m], texts[m], 1])
-            while len(pools) > 1 and _smoothed(*pools[-2][:2]) > _smoothed(*pools[-1][:2]):
-                last = pools.pop()
-                pools[-1] = [pools[-1][0] + last[0], pools[-1][1] + last[1], pools[-1][2] + last[2]]
-        pooled = [_smoothed(r, n) for r, n, count in pools for _ in range(count)]
-        buckets = [Bucket(None, right[None], texts[None], _smoothed(right[None], texts[None]))]
-        buckets += [Bucket(m, right[m], texts[m], c) for m, c in zip(edges, pooled, strict=True)]
+            pools.append((cells[m], 1))
+            while len(pools) > 1 and _across_sources(pools[-2][0]) > _across_sources(pools[-1][0]):
+                (last, n), (before, k) = pools.pop(), pools.pop()
+                pools.append((_merged(before, last), k + n))
+        pooled = [_across_sources(c) for c, count in pools for _ in range(count)]
+        buckets = [Bucket(None, *_totals(cells[None]), _across_sources(cells[None]))]
+        buckets += [Bucket(m, *_totals(cells[m]), c) for m, c in zip(edges, pooled, strict=True)]
         return cls(buckets, confident_at, rules_sha256)
 
     def to_data(self) -> dict[str, Any]:
@@ -258,6 +269,32 @@ class RequestTypeRules:
 
 def _smoothed(right: int, texts: int) -> float:
     return (right + 1) / (texts + 2)
+
+
+def _across_sources(cells: dict[str, list[int]]) -> float:
+    """The random-effects mean (DerSimonian–Laird) of the sources' smoothed shares: each source
+    weighs by its size only as far as the sources agree; the more they differ, the more each
+    counts the same. One source: its smoothed share; none: one right and one wrong, 0.5."""
+    shares = [(_smoothed(r, n), n) for r, n in cells.values() if n]
+    if len(shares) < 2:
+        return shares[0][0] if shares else _smoothed(0, 0)
+    variances = [p * (1 - p) / (n + 2) for p, n in shares]
+    weights = [1 / v for v in variances]
+    fixed = sum(w * p for w, (p, _n) in zip(weights, shares, strict=True)) / sum(weights)
+    q = sum(w * (p - fixed) ** 2 for w, (p, _n) in zip(weights, shares, strict=True))
+    scale = sum(weights) - sum(w * w for w in weights) / sum(weights)
+    between = max(0.0, (q - (len(shares) - 1)) / scale)
+    weights = [1 / (v + between) for v in variances]
+    return sum(w * p for w, (p, _n) in zip(weights, shares, strict=True)) / sum(weights)
+
+
+def _merged(a: dict[str, list[int]], b: dict[str, list[int]]) -> dict[str, list[int]]:
+    return {s: [a.get(s, [0, 0])[0] + b.get(s, [0, 0])[0], a.get(s, [0, 0])[1] + b.get(s, [0, 0])[1]]
+            for s in a.keys() | b.keys()}
+
+
+def _totals(cells: dict[str, list[int]]) -> tuple[int, int]:
+    return sum(r for r, _n in cells.values()), sum(n for _r, n in cells.values())
 
 
 def rules_sha256(data: dict[str, Any]) -> str:

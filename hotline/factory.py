@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None,
     from hotline.cli import commands as cli
     from hotline.console import views as console
     from hotline.identity import auth
+    from hotline.intake import triage
     from hotline.intake import views as intake
     from hotline.knowledge import views as knowledge
     from hotline.messaging import views as messaging
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None,
     # A worker's forked jobs build their own app, from the same settings.
     app.extensions[context.FACTORY] = partial(create_app, settings, flask_config)
     cli.register(app)
+    triage.keep_risk_model_in(settings.model_dir)  # loaded on first use: the web needs no warm-up
     return app
 
 

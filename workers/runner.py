@@ -183,7 +183,8 @@ def run_worker(app: Flask, *, burst: bool = False) -> None:
 
 
 def warm(app: Flask) -> None:
-    """Load the active model, the tokenizer's dictionary and the risk model before taking
+    """Load the active model, the tokenizer's dictionary and the risk model (stored by the
+    training, so loaded in tens of milliseconds; fitted only if missing) before taking
     jobs: done in the first job instead, they held the first ticket after a start for seconds.
     The worker registers with RQ only after this, which is what `up` waits for before saying
     "ready"."""

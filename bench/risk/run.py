@@ -15,7 +15,8 @@ Run: ``.venv/bin/python bench/risk/run.py`` (a few seconds). Writes ``bench/resu
   risk note set (classifier/devsets/risk_notes.csv, never trained on), the share of
   the risky notes the rules miss that it suggests, and its false alarms on the half's ordinary
   notes; on the TipDM bodies (none of them trained on), the share it suggests where no rule
-  matched (a false-alarm rate at most: a few are real distress).
+  matched (a false-alarm rate at most: a few are real distress); and the share of the held-out
+  risky notes whose category (the nearest dev note's) is right.
 """
 
 from __future__ import annotations
@@ -71,8 +72,13 @@ def risk_model_figures(rules: RiskRules, bodies: list[str] | None) -> dict[str, 
     holdout = risk_notes("holdout")
     risky = suggested(model, rules, [r["text"] for r in holdout if r["risky"] == "1"])
     ordinary = suggested(model, rules, [r["text"] for r in holdout if r["risky"] == "0"])
+    held_risky = [r for r in holdout if r["risky"] == "1"]
+    categories = [model.category(r["text"]) == r["category"] for r in held_risky]
     out: dict[str, Any] = {
         "threshold": round(model.threshold, 4),
+        # The category it would show (the nearest risky note's) for every held-out risky note.
+        "holdout_category_accuracy": {"right": sum(categories), "notes": len(categories),
+                                      "accuracy": round(sum(categories) / len(categories), 4)},
         "holdout_risky": risky | {"missed_examples": [
             r["text"] for r in holdout if r["risky"] == "1" and rules.assess(r["text"]) is None
             and model.suggest(r["text"]) is None]},
@@ -121,8 +127,10 @@ def main() -> None:
             v = figures[key]
             print(f"{key}: {v['flagged']}/{v['texts']} flagged ({v['rate']:.2%}), "
                   f"{v['ms_per_text']} ms/text")
+    cat = figures["risk_model"]["holdout_category_accuracy"]
+    print(f"risk model category: {cat['right']}/{cat['notes']} held-out risky notes right")
     for key, v in figures["risk_model"].items():
-        if isinstance(v, dict):
+        if isinstance(v, dict) and "suggested" in v:
             print(f"risk model, {key}: {v['suggested']} of the {v['rules_miss']} the rules miss "
                   f"({v['rate']:.2%}), {v['ms_per_text']} ms/text")
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 import classifier
 from classifier import data as classifier_data
+from classifier import risk_model
 from hotline.catalogue.snapshot import place_words
 from hotline.models import ModelVersion, TrainingExample, utcnow
 from hotline.seed.load import corpus_rows
@@ -49,6 +50,23 @@ def training_data(data_dir: Path, *, corpus_only: bool = False) -> tuple[list[st
             [r["label"] for r in rows] + titles[1] + labels, source)
 
 
+def risk_model_file(models: Path) -> Path:
+    """Where the risk model (可能有风险) is stored: in the models folder (HOTLINE_MODEL_DIR)."""
+    return models / risk_model.RISK_FILE
+
+
+def risk_ordinary_texts() -> list[str]:
+    """The risk model's ordinary texts beside its shipped ones: the demo corpus, whose longer
+    web-style messages keep long texts from looking risky."""
+    return [row["text"] for row in corpus_rows()]
+
+
+def store_risk_model(models: Path) -> risk_model.RiskModel:
+    """Fit the risk model into `models` unless the file there was fitted on the same texts:
+    done when a classifier is trained, so that no process fits it at its start."""
+    return risk_model.load_or_fit(risk_model_file(models), risk_ordinary_texts())
+
+
 def new_version(now: datetime | None = None) -> str:
     return f"m{(now or utcnow()):%Y%m%d%H%M%S%f}"
 
@@ -74,6 +92,7 @@ def _store(models: Path, session: Session, model: classifier.Model, card: dict) 
     version = new_version()
     model_dir = models / version
     classifier.save(model, model_dir)
+    store_risk_model(models)
     return register(session, model_dir, version, {**classifier.load(model_dir).card, **card})
 
 

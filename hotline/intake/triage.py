@@ -9,18 +9,19 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from classifier import risk_model
 from hotline.catalogue.snapshot import Snapshot, current
+from hotline.classifier_models import registry as model_registry
 from hotline.domain import lifecycle
 from hotline.domain.events import EventKind
 from hotline.domain.lifecycle import SYSTEM
 from hotline.intake import incidents
 from hotline.models import Department, Ticket, Urgency
-from hotline.seed.load import corpus_rows
 from routing.dispatch import Case, Decision, decide
 
 URGENT_RULES = frozenset({"emergency"})
@@ -116,11 +117,21 @@ def route(session: Session, ticket: Ticket, *, confident: bool, urgent: bool = F
     return decision
 
 
+_risk_model_file: Path | None = None  # set by the app (keep_risk_model_in); None: fit, keep nothing
+
+
+def keep_risk_model_in(models: Path) -> None:
+    """The models folder this process loads its risk model from (the app sets it at start)."""
+    global _risk_model_file
+    _risk_model_file = model_registry.risk_model_file(models)
+
+
 @lru_cache(maxsize=1)
 def intake_risk_model() -> risk_model.RiskModel:
-    """The risk model (可能有风险) with the demo corpus among its ordinary texts, fitted once per
-    process on the first intake (about a second)."""
-    return risk_model.fit([row["text"] for row in corpus_rows()])
+    """The risk model (可能有风险), once per process: loaded from the models folder (tens of
+    milliseconds), or fitted (one to four seconds) and stored there when the file is missing
+    or was fitted on other texts."""
+    return risk_model.load_or_fit(_risk_model_file, model_registry.risk_ordinary_texts())
 
 
 def flag_risk(snap: Snapshot, ticket: Ticket, *, text: str | None = None,

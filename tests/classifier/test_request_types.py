@@ -113,6 +113,21 @@ def test_fit_counts_each_bucket_smooths_and_keeps_the_order() -> None:
         pytest.approx(4 / 6), 0.7, 0.7, 0.9]
 
 
+def test_sets_that_disagree_count_more_alike_than_their_sizes() -> None:
+    """A large set right 95 times in 100 and two small ones right half the time: the pooled
+    count would claim (105 + 1) / (120 + 2) = 0.869 for the next text from yet another set;
+    the random-effects mean lies nearer the sets' own mean; sets that agree give their share."""
+    guesses = [_guess("complaint", 0)] * 120
+    gold = ["complaint"] * 95 + ["help"] * 5 + (["complaint"] * 5 + ["help"] * 5) * 2
+    sources = ["notes"] * 100 + ["titles"] * 10 + ["messages"] * 10
+    spread = Calibration.fit(guesses, gold, sources=sources).buckets[0]
+    assert (spread.right, spread.texts) == (105, 120)
+    shares = (96 / 102, 6 / 12, 6 / 12)
+    assert sum(shares) / 3 < spread.confidence < 0.8 < 106 / 122
+    agreeing = ["complaint"] * 8 + ["help"] * 2
+    both = Calibration.fit(guesses[:20], agreeing * 2, sources=sources[100:]).buckets[0]
+    assert both.confidence == pytest.approx(9 / 12)  # each set smoothed: (8 + 1) / (10 + 2)
+
 def test_a_calibrated_guess_carries_its_confidence_and_whether_it_is_confident() -> None:
     calibration = Calibration.from_data({"confident_at": 0.8, "buckets": [
         {"margin_from": None, "confidence": 0.6}, {"margin_from": 0, "confidence": 0.3},

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from classifier.risk import RiskRules
-from classifier.risk_model import FALSE_ALARM_BUDGET, RiskModel, _threshold, fit, risk_notes
+from classifier.risk_model import (
+    FALSE_ALARM_BUDGET,
+    RISK_FILE,
+    RiskModel,
+    _threshold,
+    _training_texts,
+    fingerprint,
+    fit,
+    load,
+    load_or_fit,
+    risk_notes,
+    save,
+)
 from hotline.seed.load import corpus_rows
 
 # Written for this test, in none of the model's texts: risky in words no rule knows.
@@ -65,3 +78,32 @@ def test_the_halves_are_disjoint_balanced_and_only_dev_trains() -> None:
         assert sum(r["risky"] == "0" for r in half) >= 20
     trained = {text for text, _ in model().risky}
     assert trained == {r["text"] for r in dev if r["risky"] == "1"}
+
+
+def test_a_stored_model_scores_and_suggests_as_the_fitted_one(tmp_path: Path) -> None:
+    stored = load(save(model(), tmp_path / RISK_FILE))
+    texts = [t for t, _ in UNSEEN_RISKY] + ORDINARY
+    assert np.allclose(stored.scores(texts), model().scores(texts))
+    assert stored.threshold == model().threshold
+    assert stored.suggest(UNSEEN_RISKY[0][0]) == model().suggest(UNSEEN_RISKY[0][0])
+
+
+def _no_fitting(*_args: object) -> RiskModel:
+    raise AssertionError("fitted although a current model was stored")
+
+
+def test_load_or_fit_loads_a_current_file_and_refits_a_missing_old_or_damaged_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / RISK_FILE
+    ordinary = ["小区门口路灯坏了很久没人修"]
+    first = load_or_fit(path, ordinary)  # missing: fitted and stored
+    assert path.is_file() and first.fingerprint == load(path).fingerprint
+    with monkeypatch.context() as patched:
+        patched.setattr(RiskModel, "fitted", classmethod(_no_fitting))
+        assert load_or_fit(path, ordinary).fingerprint == first.fingerprint
+    other = load_or_fit(path, [*ordinary, "公交车晚点"])  # fitted on other texts: refitted
+    assert other.fingerprint != first.fingerprint == fingerprint(*_training_texts(ordinary))
+    assert load(path).fingerprint == other.fingerprint
+    path.write_bytes(b"not a skops file")
+    assert load_or_fit(path, ordinary).fingerprint == first.fingerprint
+    assert load(path).fingerprint == first.fingerprint

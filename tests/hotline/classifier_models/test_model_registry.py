@@ -9,12 +9,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from classifier.risk_model import RiskModel
 from hotline.app import settings as app_settings
 from hotline.app import unit_of_work
 from hotline.app.extensions import db
 from hotline.app.queue import DEFAULT_QUEUE, try_enqueue
 from hotline.classifier_models import registry as model_registry
 from hotline.classifier_models.active import ActiveModel
+from hotline.intake import triage
 from hotline.models import ModelVersion, TrainingExample
 from hotline.seed.load import corpus_rows
 from tests.conftest import ChangeSettings, drain
@@ -57,6 +59,26 @@ def test_workers_pick_up_a_newly_activated_model_without_restart(corpus_app: Fla
     assert db.session.scalar(select(func.count()).where(ModelVersion.active)) == 1
     suggestion = worker_view.suggest(db.session, "小区物业乱收费，停车费涨了三次")
     assert suggestion is not None and suggestion.label == "城乡建设"
+
+
+def _no_fitting(*_args: object) -> RiskModel:
+    raise AssertionError("the risk model was fitted at start although training stored it")
+
+
+def test_training_stores_the_risk_model_and_a_process_loads_it_without_fitting(
+        corpus_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    models = app_settings.current(corpus_app).model_dir
+    stored = model_registry.risk_model_file(models)
+    stored.unlink(missing_ok=True)  # the models folder may be shared by earlier tests
+    _train(corpus_app)
+    assert stored.is_file()
+    triage.intake_risk_model.cache_clear()  # a process starting after the training
+    monkeypatch.setattr(RiskModel, "fitted", classmethod(_no_fitting))
+    try:
+        hint = triage.intake_risk_model().suggest("我把家里的药都攒起来了，打算今晚一次全吃了")
+    finally:
+        triage.intake_risk_model.cache_clear()
+    assert hint is not None and hint.category == "self_harm"
 
 
 def test_a_missing_model_directory_leaves_tickets_to_people(corpus_app: Flask) -> None:
