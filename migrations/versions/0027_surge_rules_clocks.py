@@ -3,7 +3,7 @@ Poisson); governance_tasks.overdue_at and due_warned_at: when the deadline scan 
 (and supervisors) a 主动治理 task is past due, and warned it the working day before
 
 Revision ID: surge_rules_clocks
-Revises: city_map
+Revises: community_points
 """
 from alembic import op
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import hotline.models.base
 
 revision = 'surge_rules_clocks'
-down_revision = 'city_map'
+down_revision = 'community_points'
 branch_labels = None
 depends_on = None
 
