@@ -92,8 +92,8 @@ def create_task(session: Session, user: User, alert: SurgeAlert, unit_code: str,
     # The unit learns of it in its notices: a task with no ticket has no inbox row of its own.
     session.add(Notification(
         department_id=unit.id, kind="governance_task", level="yellow",
-        body=f"主动治理任务：{surges.place_name(session, alert.street)}「{alert.topic.name}」"
-             f"来电增多（{alert.observed} 件），请于 {day.isoformat()} 前治理。{task.note or ''}"))
+        body=f"主动治理任务：{_subject(session, alert)}来电增多（{alert.observed} 件），"
+             f"请于 {day.isoformat()} 前治理。{task.note or ''}"))
     audit.record(session, user, "governance_tasks", task.id, audit.CREATE, None, _task_dict(task))
     return task
 
@@ -117,6 +117,16 @@ def close_task(session: Session, user: User, task: GovernanceTask, result: str,
     task.status, task.result = CLOSED, result.strip()[:2000]
     task.closed_by, task.closed_at = user.username, now
     audit.record(session, user, "governance_tasks", task.id, audit.UPDATE, before, _task_dict(task))
+
+
+def _subject(session: Session, alert: SurgeAlert) -> str:
+    """What a task's notices are about: the alert's place and topic, 某街道「供水」."""
+    return f"{surges.place_name(session, alert.street)}「{alert.topic.name}」"
+
+
+def _due_day(task: GovernanceTask) -> str:
+    """The task's due as the Shanghai day the supervisor chose."""
+    return task.due.astimezone(SHANGHAI).date().isoformat()
 
 
 def overdue(task: GovernanceTask, now: datetime) -> bool:
@@ -145,10 +155,8 @@ def mark_overdue(session: Session, now: datetime) -> list[GovernanceTask]:
     marked = [find_task(session, key) for key in sorted(claimed)]
     for task in marked:
         session.refresh(task)
-        alert = task.alert
-        body = (f"主动治理任务已超期：{surges.place_name(session, alert.street)}"
-                f"「{alert.topic.name}」，承办单位 {task.department.name}，"
-                f"期限 {task.due.astimezone(SHANGHAI).date().isoformat()}，尚未办结。")
+        body = (f"主动治理任务已超期：{_subject(session, task.alert)}，承办单位 "
+                f"{task.department.name}，期限 {_due_day(task)}，尚未办结。")
         session.add(Notification(department_id=task.department_id, kind=OVERDUE_NOTICE,
                                  level="red", body=body, created_at=now))
         session.add(Notification(role=Role.SUPERVISOR.value, kind=OVERDUE_NOTICE, level="red",
@@ -186,12 +194,10 @@ def warn_due_soon(session: Session, now: datetime,
     warned = [find_task(session, key) for key in sorted(claimed)]
     for task in warned:
         session.refresh(task)
-        alert = task.alert
         session.add(Notification(
             department_id=task.department_id, kind=DUE_SOON_NOTICE, level="yellow",
             created_at=now,
-            body=f"主动治理任务即将到期：{surges.place_name(session, alert.street)}"
-                 f"「{alert.topic.name}」，期限 {task.due.astimezone(SHANGHAI).date().isoformat()}，"
+            body=f"主动治理任务即将到期：{_subject(session, task.alert)}，期限 {_due_day(task)}，"
                  f"请按期办结。"))
     return warned
 

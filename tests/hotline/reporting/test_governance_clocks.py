@@ -65,6 +65,7 @@ def test_the_deadline_scan_marks_a_task_past_due_once(reference: None) -> None:
     assert (supervisors.department_id, supervisors.role, supervisors.level) == \
         (None, "supervisor", "red")
     assert "已超期" in unit.body and task.department.name in unit.body
+    assert f"「{task.alert.topic.name}」" in unit.body and supervisors.body == unit.body
 
 
 def test_a_task_closed_before_its_due_is_never_marked(reference: None) -> None:
@@ -113,5 +114,5 @@ def test_the_warning_is_sent_once_to_the_unit(reference: None) -> None:
     (notice,) = db.session.scalars(select(Notification).where(
         Notification.kind == governance.DUE_SOON_NOTICE))
     assert (notice.department_id, notice.role, notice.level) == (task.department_id, None, "yellow")
-    assert "即将到期" in notice.body
+    assert "即将到期" in notice.body and f"「{task.alert.topic.name}」" in notice.body
     assert "governance_due_soon" in scan_deadlines()  # the scan runs it with the city's calendar
