@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from hotline.app import settings as app_settings
@@ -83,7 +84,8 @@ def test_admin_edits_a_routing_rule_and_the_next_ticket_follows_it(
     assert (entry.before["department"], entry.after["department"]) == ("jtj", "cgj")
     sign_in(page, live_server, "admin")
     page.goto(f"{live_server}/admin/audit?entity=rules")
-    assert page.get_by_text("jtj").first.is_visible() and page.get_by_text("cgj").first.is_visible()
+    expect(page.get_by_text("jtj").first).to_be_visible()
+    expect(page.get_by_text("cgj").first).to_be_visible()
     shot(page, "admin-audit-1366")
 
 
@@ -112,7 +114,7 @@ def test_admin_pages_fit_a_phone(app: Flask, reference: None, live_server: str, 
         page.goto(f"{live_server}/admin/models")
         shot(page, "admin-models-1366")
         page.goto(f"{live_server}/admin/rules/new?lang=en")
-        assert page.get_by_label("Unit").is_visible()
+        expect(page.get_by_label("Unit")).to_be_visible()
         shot(page, "admin-rule-form-en-1366")
     finally:
         context.close()

@@ -42,7 +42,7 @@ def test_agent_logs_a_call_sees_the_suggestion_and_dispatches_with_it(
     assert earlier.number in page.locator("#similar").inner_text()
     shot(page, "agent-console-1366")
     page.locator("#similar .link-repeat").first.click()
-    assert page.locator("#repeat-note").is_visible()
+    expect(page.locator("#repeat-note")).to_be_visible()
     page.keyboard.press("Alt+a")  # take the suggested unit
     assert page.locator("#unit").input_value() == "a1-zjj"
     chosen = page.get_by_label("诉求类型")  # set from the suggestion, named beside it
@@ -100,7 +100,7 @@ def test_admin_writes_an_article_the_agent_then_finds(live_server: str, page) ->
     page.get_by_label("关键词（逗号分隔）").fill("居住证, 暂住证")
     page.get_by_label("答复正文").fill("携带身份证和租房合同到居住地派出所办理。")
     page.get_by_role("button", name="新增").click()
-    assert page.get_by_role("link", name="居住证办理").is_visible()
+    expect(page.get_by_role("link", name="居住证办理")).to_be_visible()
     shot(page, "knowledge-admin-1366")
     assert [h.article.title for h in knowledge.search(db.session, "暂住证")] == ["居住证办理"]
 

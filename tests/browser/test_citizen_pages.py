@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from hotline.app import settings as app_settings
@@ -37,7 +38,7 @@ def test_citizen_sends_a_photo_and_her_position_then_tracks_it(
     picture = tmp_path / "IMG_2041.jpg"
     picture.write_bytes(photo(size=(800, 600), gps=(30.3, 120.2)))
     page.goto(f"{live_server}/submit")
-    assert not page.get_by_label("热线").is_visible()  # folded away under 其他热线
+    expect(page.get_by_label("热线")).to_be_hidden()  # folded away under 其他热线
     page.get_by_label("诉求内容").fill("小区门口的井盖碎了，晚上看不见，很危险")
     page.get_by_label("手机号码").fill("13812348000")
     page.get_by_role("button", name="使用我当前的位置").click()

@@ -4,6 +4,7 @@ the street signs and answers, the district adopts the answer as its reply."""
 from __future__ import annotations
 
 from flask import Flask
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from hotline.app.extensions import db
@@ -34,7 +35,7 @@ def test_district_forwards_street_answers_district_adopts(
     district.get_by_label("转派说明").fill("请街道现场核实")
     shot(district, "ticket-forward-1366")
     district.get_by_role("button", name="确认转派").click()
-    assert district.locator(".flash.ok").is_visible()
+    expect(district.locator(".flash.ok")).to_be_visible()
     assert "已转派给" in district.locator(".forwarded").inner_text()
 
     street = desk("a1-s1")

@@ -4,6 +4,7 @@ keeps the search as a view and pages through the rest."""
 from __future__ import annotations
 
 from flask import Flask
+from playwright.sync_api import expect
 
 from tests.browser.conftest import shot, sign_in
 from tests.hotline.search.test_search import make
@@ -18,7 +19,7 @@ def test_agent_searches_saves_a_view_and_pages(
 
     sign_in(page, live_server, "agent")
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="工单", exact=True).click()
-    assert page.get_by_role("heading", name="工单查询").is_visible()
+    expect(page.get_by_role("heading", name="工单查询")).to_be_visible()
     assert "共 4 件" in page.locator("p.total").inner_text()
 
     page.get_by_label("搜索").fill("噪音")
@@ -36,7 +37,7 @@ def test_agent_searches_saves_a_view_and_pages(
     page.get_by_label("保存为视图").fill("电梯来电")
     page.get_by_role("button", name="保存", exact=True).click()
     page.wait_for_load_state()
-    assert page.get_by_role("navigation", name="我的视图").get_by_role("link", name="电梯来电").is_visible()
+    expect(page.get_by_role("navigation", name="我的视图").get_by_role("link", name="电梯来电")).to_be_visible()
     shot(page, "search-1366")
 
     page.goto(f"{live_server}/tickets?q=1234&per_page=2")

@@ -4,6 +4,7 @@ a real browser at 1366×768 and at phone width."""
 from __future__ import annotations
 
 from flask import Flask
+from playwright.sync_api import expect
 
 from tests.browser.conftest import shot, sign_in
 from tests.conftest import PASSWORD
@@ -33,7 +34,7 @@ def test_language_switch_and_back(app: Flask, reference: None, live_server: str,
     assert page.locator("html").get_attribute("lang") == "zh-CN"
     page.get_by_role("link", name="English").click()
     assert page.locator("html").get_attribute("lang") == "en"
-    assert page.get_by_role("heading", name="Staff sign-in").is_visible()
+    expect(page.get_by_role("heading", name="Staff sign-in")).to_be_visible()
     page.get_by_label("User name").fill("agent")
     page.get_by_label("Password").fill("wrong")
     page.get_by_role("button", name="Sign in").click()
@@ -41,12 +42,12 @@ def test_language_switch_and_back(app: Flask, reference: None, live_server: str,
     shot(page, "sign-in-english")
     page.goto(f"{live_server}/track")  # remembered on the next page too (cookie)
     assert page.locator("html").get_attribute("lang") == "en"
-    assert page.get_by_label("Phone number used").is_visible()  # the citizen pages too
+    expect(page.get_by_label("Phone number used")).to_be_visible()  # the citizen pages too
     shot(page, "track-english")
     page.get_by_role("link", name="中文").first.click()
     assert page.locator("html").get_attribute("lang") == "zh-CN"
     page.goto(f"{live_server}/login")
-    assert page.get_by_role("heading", name="工作人员登录").is_visible()
+    expect(page.get_by_role("heading", name="工作人员登录")).to_be_visible()
     page.set_viewport_size(PHONE)
     shot(page, "sign-in-phone")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Flask
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from hotline.app.extensions import db
@@ -49,4 +50,4 @@ def test_overdue_tickets_pile_up_red_on_the_street_map(
         page.mouse.click(box["x"] + x, box["y"] + y)
     assert "street=a1-s1" in page.url and "overdue=1" in page.url
     for number in numbers:
-        assert page.get_by_role("link", name=number).is_visible()
+        expect(page.get_by_role("link", name=number)).to_be_visible()

@@ -53,7 +53,7 @@ def test_supervisor_urges_with_a_preset_and_a_refused_form_keeps_the_note(
     assert chosen == preset.get_attribute("data-value") and chosen.endswith("17:30")
     shot(page, "ticket-urge-presets-1366")
     page.get_by_role("button", name="督办", exact=True).click()
-    assert page.locator(".flash.ok").is_visible()
+    expect(page.locator(".flash.ok")).to_be_visible()
     order = db.session.scalars(select(SupervisionOrder)).one()
     assert order.due.astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M") == chosen
 

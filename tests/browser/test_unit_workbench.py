@@ -41,7 +41,7 @@ def test_unit_staff_signs_and_replies_with_a_template_and_an_attachment(
         app: Flask, assigned: Ticket, live_server: str, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     sign_in(page, live_server, "zjj")
     page.goto(f"{live_server}/inbox")
-    assert page.get_by_role("link", name=assigned.number).is_visible()
+    expect(page.get_by_role("link", name=assigned.number)).to_be_visible()
     shot(page, "unit-inbox-1366")
     page.get_by_role("link", name=assigned.number).click()
     assert page.locator(".citizen-words").inner_text().startswith("小区门口路灯")
@@ -59,7 +59,7 @@ def test_unit_staff_signs_and_replies_with_a_template_and_an_attachment(
     shot(page, "unit-ticket-reply-1366")
     page.get_by_role("button", name="提交答复").click()
     assert "已答复" in page.locator("h1 .status").inner_text()
-    assert page.get_by_role("link", name="修复后照片.png").is_visible()
+    expect(page.get_by_role("link", name="修复后照片.png")).to_be_visible()
     shot(page, "unit-ticket-replied-1366")
     db.session.expire_all()
     ticket = db.session.get(Ticket, assigned.id)
@@ -76,13 +76,13 @@ def test_the_lead_names_a_handler_who_finds_the_ticket_under_mine(
     shot(page, "unit-ticket-assign-1366")
     page.get_by_role("button", name="指定经办人").click()
     assert "A市住房和城乡建设局（zjj）" in page.locator("#ticket-handler").inner_text()
-    assert page.get_by_role("button", name="改派经办人").is_visible()
+    expect(page.get_by_role("button", name="改派经办人")).to_be_visible()
     page.context.clear_cookies()
     sign_in(page, live_server, "zjj")
     page.goto(f"{live_server}/inbox")
     page.get_by_role("link", name="我的").click()
     page.wait_for_url("**view=me")  # and its load: is_visible() does not wait for the new page
-    assert page.get_by_role("link", name=assigned.number).is_visible()
+    expect(page.get_by_role("link", name=assigned.number)).to_be_visible()
     assert page.locator("#inbox-table a.ticket-link").count() == 1  # the other ticket is not mine
     shot(page, "unit-inbox-mine-1366")
     page.get_by_role("link", name="本单位", exact=True).click()
@@ -114,7 +114,7 @@ def test_unit_lead_adds_a_reply_template(app: Flask, reference: None, live_serve
     page.get_by_label("标题").fill("已转交物业")
     page.get_by_label("正文").fill("经核实，该问题属物业管理范围，已督促物业公司三日内处理。")
     page.get_by_role("button", name="保存").click()
-    assert page.get_by_text("已转交物业").is_visible()
+    expect(page.get_by_text("已转交物业")).to_be_visible()
     shot(page, "unit-reply-templates-1366")
     row = db.session.scalars(select(ReplyTemplate)).one()
     assert row.department.code == "zjj" and row.active and row.topic is None
