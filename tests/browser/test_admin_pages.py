@@ -49,17 +49,17 @@ def test_admin_edits_a_routing_rule_and_the_next_ticket_follows_it(
     page.get_by_label("优先级").fill("990")
     page.get_by_role("button", name="保存").click()
     assert page.get_by_label("承办单位").get_attribute("aria-invalid") == "true"
-    assert page.locator("#e-department").inner_text() == "必填"
+    expect(page.locator("#e-department")).to_have_text("必填", use_inner_text=True)
     assert page.get_by_label("关键词").input_value() == "共享单车"
     page.get_by_label("承办单位").select_option(label="A市交通运输局（jtj）")
     page.get_by_label("优先级").fill("-5")
     page.get_by_role("button", name="保存").click()
-    assert "0–100000" in page.locator("#e-priority").inner_text()
+    expect(page.locator("#e-priority")).to_contain_text("0–100000", use_inner_text=True)
     shot(page, "admin-rule-error-1366")
 
     page.get_by_label("优先级").fill("990")
     page.get_by_role("button", name="保存").click()
-    assert "已新增" in page.get_by_role("alert").first.inner_text()
+    expect(page.get_by_role("alert").first).to_contain_text("已新增", use_inner_text=True)
     shot(page, "admin-rules-1366")
 
     first = submit(page, live_server, COMPLAINT)

@@ -20,7 +20,7 @@ def test_agent_searches_saves_a_view_and_pages(
     sign_in(page, live_server, "agent")
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="工单", exact=True).click()
     expect(page.get_by_role("heading", name="工单查询")).to_be_visible()
-    assert "共 4 件" in page.locator("p.total").inner_text()
+    expect(page.locator("p.total")).to_contain_text("共 4 件", use_inner_text=True)
 
     page.get_by_label("搜索").fill("噪音")
     page.get_by_role("button", name="查询").click()
@@ -33,7 +33,7 @@ def test_agent_searches_saves_a_view_and_pages(
     page.get_by_label("渠道").select_option("web")
     page.get_by_role("button", name="查询").click()
     page.wait_for_load_state()
-    assert "共 3 件" in page.locator("p.total").inner_text()
+    expect(page.locator("p.total")).to_contain_text("共 3 件", use_inner_text=True)
     page.get_by_label("保存为视图").fill("电梯来电")
     page.get_by_role("button", name="保存", exact=True).click()
     page.wait_for_load_state()
@@ -41,7 +41,7 @@ def test_agent_searches_saves_a_view_and_pages(
     shot(page, "search-1366")
 
     page.goto(f"{live_server}/tickets?q=1234&per_page=2")
-    assert "第 1 / 2 页" in page.locator("p.total").inner_text()
+    expect(page.locator("p.total")).to_contain_text("第 1 / 2 页", use_inner_text=True)
     page.get_by_role("link", name="下一页").click()
     page.wait_for_load_state()
-    assert page.locator("table.grid tbody tr").count() == 1
+    expect(page.locator("table.grid tbody tr")).to_have_count(1)

@@ -37,7 +37,7 @@ def test_overdue_tickets_pile_up_red_on_the_street_map(
 
     page.locator("#chart-map svg").first.wait_for()  # drawn by the vendored ECharts
     # The street's area and its marker are red; nothing else is.
-    assert page.locator(f"#chart-map svg path[fill='{RED}']").count() == 2
+    expect(page.locator(f"#chart-map svg path[fill='{RED}']")).to_have_count(2)
     page.locator("#street-map-title").scroll_into_view_if_needed()
     shot(page, "supervise-street-map-1366")
     page.locator(".map-layout").screenshot(path=str(SHOTS / "street-map-1366.png"))

@@ -36,7 +36,7 @@ def test_supervisor_sees_the_ticket_in_the_figures_and_approves_an_extension(
     assert row.get_by_role("cell").nth(2).inner_text() == "1"  # 受理量: this ticket
     assert "100.0%" in row.inner_text()  # signed for within the limit
     page.locator("#chart-trend svg").first.wait_for()  # ECharts drew the trend from the vendor copy
-    assert page.locator("#chart-districts svg").count() == 1
+    expect(page.locator("#chart-districts svg")).to_have_count(1)
     shot(page, "supervise-1366")
 
     extensions = page.get_by_role("region", name="待审批延期")

@@ -46,7 +46,7 @@ def test_unit_staff_signs_and_replies_with_a_template_and_an_attachment(
     page.get_by_role("link", name=assigned.number).click()
     assert page.locator(".citizen-words").inner_text().startswith("小区门口路灯")
     page.get_by_role("button", name="签收").click()
-    assert "已签收" in page.locator("h1 .status").inner_text()
+    expect(page.locator("h1 .status")).to_contain_text("已签收", use_inner_text=True)
     page.get_by_label("答复模板").select_option(label="已修复")
     page.get_by_role("button", name="插入模板").click()
     answer = page.get_by_label("办理结果（答复市民）")
@@ -58,7 +58,7 @@ def test_unit_staff_signs_and_replies_with_a_template_and_an_attachment(
     page.get_by_label("附件（可选）").set_input_files(str(photo))
     shot(page, "unit-ticket-reply-1366")
     page.get_by_role("button", name="提交答复").click()
-    assert "已答复" in page.locator("h1 .status").inner_text()
+    expect(page.locator("h1 .status")).to_contain_text("已答复", use_inner_text=True)
     expect(page.get_by_role("link", name="修复后照片.png")).to_be_visible()
     shot(page, "unit-ticket-replied-1366")
     db.session.expire_all()
@@ -75,7 +75,7 @@ def test_the_lead_names_a_handler_who_finds_the_ticket_under_mine(
     page.get_by_label("经办人").select_option("zjj")
     shot(page, "unit-ticket-assign-1366")
     page.get_by_role("button", name="指定经办人").click()
-    assert "A市住房和城乡建设局（zjj）" in page.locator("#ticket-handler").inner_text()
+    expect(page.locator("#ticket-handler")).to_contain_text("A市住房和城乡建设局（zjj）", use_inner_text=True)
     expect(page.get_by_role("button", name="改派经办人")).to_be_visible()
     page.context.clear_cookies()
     sign_in(page, live_server, "zjj")
@@ -83,7 +83,7 @@ def test_the_lead_names_a_handler_who_finds_the_ticket_under_mine(
     page.get_by_role("link", name="我的").click()
     page.wait_for_url("**view=me")  # and its load: is_visible() does not wait for the new page
     expect(page.get_by_role("link", name=assigned.number)).to_be_visible()
-    assert page.locator("#inbox-table a.ticket-link").count() == 1  # the other ticket is not mine
+    expect(page.locator("#inbox-table a.ticket-link")).to_have_count(1)  # the other ticket is not mine
     shot(page, "unit-inbox-mine-1366")
     page.get_by_role("link", name="本单位", exact=True).click()
     expect(page.locator("#inbox-table a.ticket-link")).to_have_count(2)
