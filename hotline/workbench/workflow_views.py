@@ -25,7 +25,7 @@ from hotline.app.labels import NOTIFICATION_KIND_LABELS
 from hotline.app.paging import page_number
 from hotline.catalogue import snapshot
 from hotline.domain.deadlines import Planner, kind_label, presets
-from hotline.domain.errors import InvalidInput, NotFound
+from hotline.domain.errors import DomainError, InvalidInput, NotFound
 from hotline.domain.lifecycle import (
     APPEAL_KINDS,
     CONTACT_METHODS,
@@ -444,8 +444,16 @@ def governance_close(key: int) -> Any:
 @requires(Permission.MANAGE_INCIDENTS)
 def incident_groups() -> Any:
     """Open incident groups, proposed first: confirm, split a member off, add a ticket."""
+    return _incident_page()
+
+
+def _incident_page(refused: DomainError | None = None, *, master: str = "",
+                   typed: str = "") -> str:
+    """The groups page; after a refused act, with its reason above the group acted on and
+    the number as typed kept in that group's add field."""
     return render_template("work/incidents.html", groups=incidents.open_groups(db.session),
-                           place=lambda code: surges.place_name(db.session, code))
+                           place=lambda code: surges.place_name(db.session, code),
+                           refused=refused, refused_master=master, typed=typed)
 
 
 @bp.post("/supervise/incidents/<number>/<verb>")
@@ -453,7 +461,12 @@ def incident_groups() -> Any:
 def incident_act(number: str, verb: str) -> Any:
     """confirm, or split / add the posted `ticket`, then back to the group on the list. (Not
     `action`: that route argument names a ticket action, which the permissions matrix reads.)"""
-    master = incidents.act(db.session, current_user, number, verb, request.form.get("ticket"))
+    try:
+        master = incidents.act(db.session, current_user, number, verb, request.form.get("ticket"))
+    except DomainError as exc:  # a wrong number or a ticket that may not join: say so here
+        db.session.rollback()
+        typed = (request.form.get("ticket") or "")[:40] if verb == "add" else ""
+        return _incident_page(exc, master=number, typed=typed), exc.status
     unit_of_work.commit(db.session)
     flash({"confirm": _("已确认合并办理"), "split": _("已移出合并组，另行分拨"),
            "add": _("已并入合并组")}[verb], "ok")
