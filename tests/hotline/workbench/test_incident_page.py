@@ -42,6 +42,9 @@ def test_supervisors_confirm_split_and_add_on_the_groups_page(
 
     shown = client.get(f"/tickets/{member.number}").get_data(as_text=True)
     assert 'id="ticket-incident"' in shown and master.number in shown and "查看合并组" in shown
+    # the member has no unit of its own: the page names the master's, not 待分拨
+    assert re.search(r'id="ticket-unit">' + re.escape(master.department.label)
+                     + r' <span class="hint">合并件，随主件 ' + master.number, shown)
 
     done = _post(client, master.number, "confirm")
     assert done.status_code == 303 and done.location.endswith(f"#group-{master.number}")
