@@ -396,6 +396,13 @@ def _alert_link(alert: SurgeAlert) -> str:
 def surge_list() -> Any:
     """Open surge alerts (turn into a task or dismiss) and the governance tasks with, once
     closed, the calls of the weeks after next to the weeks before."""
+    return _surge_page()
+
+
+def _surge_page(refused: DomainError | None = None, *, alert_id: int | None = None,
+                typed: dict[str, str] | None = None) -> str:
+    """The surges page; after a refused decision, with its reason above the tables and what
+    was typed kept in that alert's form (unit, due day, note)."""
     now = utcnow()
     board = _board()
     alerts = surges.open_alerts(db.session)
@@ -406,7 +413,8 @@ def surge_list() -> Any:
         outcomes={t.id: governance.outcome(db.session, t, now) for t in tasks},
         overdue=lambda task: governance.overdue(task, now),
         units=board.active_units, today=today_in_shanghai(now),
-        weeks=governance.OUTCOME_WEEKS)
+        weeks=governance.OUTCOME_WEEKS, refused=refused, refused_alert=alert_id,
+        typed=typed or {})
 
 
 @bp.post("/supervise/surges/<int:key>")
@@ -418,12 +426,17 @@ def surge_decide(key: int) -> Any:
         governance.dismiss(db.session, current_user, alert)
         message = _("预警已忽略")
     else:
-        governance.create_task(db.session, current_user, alert, request.form.get("unit", ""),
-                               request.form.get("due", ""), request.form.get("note"),
-                               today_in_shanghai(utcnow()))
+        try:
+            governance.create_task(db.session, current_user, alert, request.form.get("unit", ""),
+                                   request.form.get("due", ""), request.form.get("note"),
+                                   today_in_shanghai(utcnow()))
+        except DomainError as exc:  # an unknown unit or a past day: say so on the page
+            db.session.rollback()
+            typed = {k: (request.form.get(k) or "")[:200] for k in ("unit", "due", "note")}
+            return _surge_page(exc, alert_id=key, typed=typed), exc.status
         message = _("已转为主动治理任务")
     unit_of_work.commit(db.session)
-    flash(message)
+    flash(message, "ok")
     return redirect(url_for("work.surge_list"), 303)
 
 
@@ -433,7 +446,7 @@ def governance_close(key: int) -> Any:
     task = governance.find_task(db.session, key)
     governance.close_task(db.session, current_user, task, request.form.get("result", ""), utcnow())
     unit_of_work.commit(db.session)
-    flash(_("治理任务已办结"))
+    flash(_("治理任务已办结"), "ok")
     return redirect(url_for("work.surge_list"), 303)
 
 
