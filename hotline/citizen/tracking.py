@@ -256,9 +256,10 @@ def _allowed(number: str) -> Ticket:
 
 
 def latest_answer(ticket: Ticket) -> str | None:
-    """The answer the centre approved (an unreviewed reply is not shown)."""
+    """The answer the centre approved (an unreviewed reply is not shown); for a member of an
+    incident group, its master's approved answer (INCIDENT_ANSWERED), as its SMS said."""
     for e in reversed(ticket.events):
-        if e.kind == EventKind.REPLY_APPROVED:
+        if e.kind in (EventKind.REPLY_APPROVED, EventKind.INCIDENT_ANSWERED):
             return (e.data or {}).get("answer") or next(
                 (r.note for r in reversed(ticket.events) if r.kind == EventKind.REPLIED and r.note), None)
         if e.kind == EventKind.REOPENED:
@@ -273,6 +274,13 @@ def citizen_status(ticket: Ticket, answer: str | None) -> str:
     if ticket.status == Status.REPLIED and answer is None:
         return "reviewing"
     return ticket.status.value
+
+
+def _handling_unit(ticket: Ticket) -> str | None:
+    """The unit that handles it: a member of an incident group is handled by its master's."""
+    handled = ticket.department or (ticket.incident_master.department
+                                    if ticket.incident_master is not None else None)
+    return handled.name if handled else None
 
 
 def expected_answer(ticket: Ticket, answer: str | None) -> datetime | None:
@@ -294,7 +302,7 @@ def show(number: str) -> Any:
     answer = latest_answer(ticket)
     return _page("track/show.html", t=ticket, status_label=Labels(CITIZEN_STATUS_LABELS)[citizen_status(ticket, answer)],
                  timeline=timeline, answer=answer, reviewing=ticket.status == Status.REPLIED,
-                 unit=ticket.department.name if ticket.department else None,
+                 unit=_handling_unit(ticket),
                  expected=expected_answer(ticket, answer),
                  can_rate=round_ is not None and round_.status == PENDING)
 

@@ -9,6 +9,7 @@ per-job lines). Ctrl-C stops web, workers, trainer and scheduler, and then the e
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import shutil
@@ -17,7 +18,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import suppress
 
 import click
@@ -125,6 +126,15 @@ def parse_port(text: str) -> int:
     if not text.isdigit() or not 0 < int(text) < 65536:
         fail(f"invalid port {text!r}: give a number from 1 to 65535 (make run PORT=8080)")
     return int(text)
+
+
+def public_base_url(host: str, port: int, environ: Mapping[str, str]) -> str | None:
+    """The address the SMS links send citizens to when PUBLIC_BASE_URL is not set: this
+    server's own, so `up --port 5077` does not text links to :5000. None when it is set, or
+    when the host is every interface (0.0.0.0, ::), which no phone can open."""
+    if environ.get("PUBLIC_BASE_URL") or host in ("0.0.0.0", "::", ""):
+        return None
+    return f"http://{'[' + host + ']' if ':' in host else host}:{port}"
 
 
 def reset_demo(app: Flask) -> str:
@@ -273,6 +283,10 @@ def up(host: str, port_text: str, password: str, workers: int, reset: bool) -> N
             say("database", f"重置演示 / reset the demo: removed {reset_demo(app)}")
         migrate.upgrade(app)
         env = {**os.environ, "REDIS_URL": redis_url(app)}
+        public = public_base_url(host, port, os.environ)
+        if public is not None:  # the web's own commits and the workers' alike
+            settings.install(app, dataclasses.replace(settings.current(app), public_base_url=public))
+            env["PUBLIC_BASE_URL"] = public
         if quiet:
             env["LOG_LEVEL"] = "WARNING"
 

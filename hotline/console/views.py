@@ -168,6 +168,9 @@ def suggest() -> Any:
         found["url"] = url_for("web.ticket", number=found["master"])
         found["text"] = _("可能与 %(number)s 号工单为同一事件（%(n)s 人来电）",
                           number=found["master"], n=found["size"])
+        # A lone open ticket is no group yet: attaching the call makes one for a supervisor.
+        found["state"] = (_("尚未成组，并入后待督办确认") if found["size"] == 1
+                          else _("合并组已确认") if found["confirmed"] else _("合并组待督办确认"))
     for match in result["similar"]:
         match["url"] = url_for("web.ticket", number=match["number"])
         match["status_label"] = STATUS_LABELS.get(match["status"], match["status"])

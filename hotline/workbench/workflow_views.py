@@ -25,7 +25,7 @@ from hotline.app.labels import NOTIFICATION_KIND_LABELS
 from hotline.app.paging import page_number
 from hotline.catalogue import snapshot
 from hotline.domain.deadlines import Planner, kind_label, presets
-from hotline.domain.errors import InvalidInput, NotFound
+from hotline.domain.errors import DomainError, InvalidInput, NotFound
 from hotline.domain.lifecycle import (
     APPEAL_KINDS,
     CONTACT_METHODS,
@@ -396,6 +396,13 @@ def _alert_link(alert: SurgeAlert) -> str:
 def surge_list() -> Any:
     """Open surge alerts (turn into a task or dismiss) and the governance tasks with, once
     closed, the calls of the weeks after next to the weeks before."""
+    return _surge_page()
+
+
+def _surge_page(refused: DomainError | None = None, *, alert_id: int | None = None,
+                typed: dict[str, str] | None = None) -> str:
+    """The surges page; after a refused decision, with its reason above the tables and what
+    was typed kept in that alert's form (unit, due day, note)."""
     now = utcnow()
     board = _board()
     alerts = surges.open_alerts(db.session)
@@ -406,7 +413,8 @@ def surge_list() -> Any:
         outcomes={t.id: governance.outcome(db.session, t, now) for t in tasks},
         overdue=lambda task: governance.overdue(task, now),
         units=board.active_units, today=today_in_shanghai(now),
-        weeks=governance.OUTCOME_WEEKS)
+        weeks=governance.OUTCOME_WEEKS, refused=refused, refused_alert=alert_id,
+        typed=typed or {})
 
 
 @bp.post("/supervise/surges/<int:key>")
@@ -418,12 +426,17 @@ def surge_decide(key: int) -> Any:
         governance.dismiss(db.session, current_user, alert)
         message = _("预警已忽略")
     else:
-        governance.create_task(db.session, current_user, alert, request.form.get("unit", ""),
-                               request.form.get("due", ""), request.form.get("note"),
-                               today_in_shanghai(utcnow()))
+        try:
+            governance.create_task(db.session, current_user, alert, request.form.get("unit", ""),
+                                   request.form.get("due", ""), request.form.get("note"),
+                                   today_in_shanghai(utcnow()))
+        except DomainError as exc:  # an unknown unit or a past day: say so on the page
+            db.session.rollback()
+            typed = {k: (request.form.get(k) or "")[:200] for k in ("unit", "due", "note")}
+            return _surge_page(exc, alert_id=key, typed=typed), exc.status
         message = _("已转为主动治理任务")
     unit_of_work.commit(db.session)
-    flash(message)
+    flash(message, "ok")
     return redirect(url_for("work.surge_list"), 303)
 
 
@@ -433,7 +446,7 @@ def governance_close(key: int) -> Any:
     task = governance.find_task(db.session, key)
     governance.close_task(db.session, current_user, task, request.form.get("result", ""), utcnow())
     unit_of_work.commit(db.session)
-    flash(_("治理任务已办结"))
+    flash(_("治理任务已办结"), "ok")
     return redirect(url_for("work.surge_list"), 303)
 
 
@@ -444,8 +457,16 @@ def governance_close(key: int) -> Any:
 @requires(Permission.MANAGE_INCIDENTS)
 def incident_groups() -> Any:
     """Open incident groups, proposed first: confirm, split a member off, add a ticket."""
+    return _incident_page()
+
+
+def _incident_page(refused: DomainError | None = None, *, master: str = "",
+                   typed: str = "") -> str:
+    """The groups page; after a refused act, with its reason above the group acted on and
+    the number as typed kept in that group's add field."""
     return render_template("work/incidents.html", groups=incidents.open_groups(db.session),
-                           place=lambda code: surges.place_name(db.session, code))
+                           place=lambda code: surges.place_name(db.session, code),
+                           refused=refused, refused_master=master, typed=typed)
 
 
 @bp.post("/supervise/incidents/<number>/<verb>")
@@ -453,7 +474,12 @@ def incident_groups() -> Any:
 def incident_act(number: str, verb: str) -> Any:
     """confirm, or split / add the posted `ticket`, then back to the group on the list. (Not
     `action`: that route argument names a ticket action, which the permissions matrix reads.)"""
-    master = incidents.act(db.session, current_user, number, verb, request.form.get("ticket"))
+    try:
+        master = incidents.act(db.session, current_user, number, verb, request.form.get("ticket"))
+    except DomainError as exc:  # a wrong number or a ticket that may not join: say so here
+        db.session.rollback()
+        typed = (request.form.get("ticket") or "")[:40] if verb == "add" else ""
+        return _incident_page(exc, master=number, typed=typed), exc.status
     unit_of_work.commit(db.session)
     flash({"confirm": _("已确认合并办理"), "split": _("已移出合并组，另行分拨"),
            "add": _("已并入合并组")}[verb], "ok")

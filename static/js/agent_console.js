@@ -163,7 +163,7 @@
     $("s-incident").hidden = !found;
     if (!found) { return; }
     $("s-incident-text").textContent = found.text;
-    $("s-incident-state").textContent = found.confirmed ? text.incident_confirmed : text.incident_proposed;
+    $("s-incident-state").textContent = found.state;
     $("s-incident-excerpt").textContent = found.content;
     $("s-incident-link").href = found.url;
   }

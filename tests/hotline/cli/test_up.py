@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 
 from hotline.app.extensions import db
-from hotline.cli.up import accounts_text, parse_port, reset_demo
+from hotline.cli.up import accounts_text, parse_port, public_base_url, reset_demo
 from hotline.factory import create_app
 
 
@@ -19,6 +19,14 @@ def test_a_port_is_a_number_from_1_to_65535(capsys: pytest.CaptureFixture[str]) 
             parse_port(bad)
         assert stopped.value.code == 2
         assert capsys.readouterr().err.count("\n") == 1  # one line
+
+
+def test_the_sms_links_point_at_the_port_up_serves() -> None:
+    """`up --port 5077` texted citizens links to :5000 (PUBLIC_BASE_URL's default)."""
+    assert public_base_url("127.0.0.1", 5077, {}) == "http://127.0.0.1:5077"
+    assert public_base_url("::1", 8080, {}) == "http://[::1]:8080"
+    assert public_base_url("127.0.0.1", 5077, {"PUBLIC_BASE_URL": "https://12345.example"}) is None
+    assert public_base_url("0.0.0.0", 5077, {}) is None  # no phone opens that
 
 
 def test_the_accounts_name_every_post_and_the_unit_leads(app: Flask, reference: None) -> None:

@@ -27,6 +27,8 @@ def test_the_console_names_the_incident_and_attaches_the_call(
     found = _suggest(client, text=CALL).get_json()["incident"]
     assert found["master"] == master.number and found["size"] == 1 and not found["confirmed"]
     assert found["text"] == f"可能与 {master.number} 号工单为同一事件（1 人来电）"
+    # no group exists yet: the hint must not say one waits for a supervisor
+    assert found["state"] == "尚未成组，并入后待督办确认"
     assert _suggest(client, text="解放路工人新村路灯坏了好几天了").get_json()["incident"] is None
 
     saved = _save(client, content=CALL, outcome="dispatch", unit="gsjt",
@@ -38,6 +40,7 @@ def test_the_console_names_the_incident_and_attaches_the_call(
     assert all(c.stopped_at is not None for c in ticket.clocks) and ticket.reply_due is None
     proposed = next(e for e in ticket.events if e.kind == EventKind.INCIDENT_PROPOSED)
     assert proposed.actor == "agent"
-    assert _suggest(client, text=CALL).get_json()["incident"]["size"] == 2
+    grouped = _suggest(client, text=CALL).get_json()["incident"]
+    assert grouped["size"] == 2 and grouped["state"] == "合并组待督办确认"
 
     assert _save(client, content=CALL, incident_master="20990101-000001").status_code == 400

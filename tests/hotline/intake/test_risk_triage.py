@@ -185,6 +185,8 @@ def test_the_ticket_page_shows_the_risk_and_records_a_one_click_hand_off(
     page = client.get(f"/tickets/{t.number}").get_data(as_text=True)
     assert 'id="risk-banner"' in page and "极高风险" in page and "儿童老人安危" in page
     assert "尚未记录转接" in page and 'name="to" value="120"' in page
+    # the duty supervisor's alert SMS is listed with the ticket's messages: not "to the citizen"
+    assert "风险预警（值班督办）" in page and "本工单的短信" in page and "给市民的短信" not in page
     done = post(client, f"/tickets/{t.number}/act/hand-off",
                 {"form": "hand-off", "to": "120", "note": "已通知急救"})
     assert done.status_code == 302

@@ -47,8 +47,12 @@ def test_a_supervisor_turns_an_alert_into_a_task_and_sees_the_weeks_after(
 
     path = f"/supervise/surges/{alert.id}"
     due = (datetime.now(UTC) + timedelta(days=10)).date().isoformat()
-    unknown = post(client, path, {"unit": "nope", "due": due})
+    unknown = post(client, path, {"unit": "nope", "due": due, "note": "排查管网"})
     assert unknown.status_code == 400 and "未知单位" in unknown.get_data(as_text=True)
+    # the surges page again, the reason above it and what was typed kept (not a bare 400 page)
+    refused = unknown.get_data(as_text=True)
+    assert 'id="surge-refused"' in refused and f'id="alert-{alert.id}"' in refused
+    assert 'value="nope"' in refused and f'value="{due}"' in refused and 'value="排查管网"' in refused
     past = post(client, path, {"unit": "zjj", "due": "2020-01-01"})
     assert past.status_code == 400 and "期限" in past.get_data(as_text=True)
     assert post(client, path, {"unit": "zjj", "due": "soon"}).status_code == 400
@@ -56,6 +60,8 @@ def test_a_supervisor_turns_an_alert_into_a_task_and_sees_the_weeks_after(
 
     made = post(client, path, {"unit": "A市住房和城乡建设局（zjj）", "due": due, "note": "排查管网"})
     assert made.status_code == 303
+    assert '<p class="flash ok" role="alert">已转为主动治理任务' in client.get(
+        "/supervise/surges").get_data(as_text=True)  # a success, not in the error colour
     task = db.session.scalars(select(GovernanceTask)).one()
     assert (task.department.code, task.note, task.status, alert.status) == \
         ("zjj", "排查管网", "open", "tasked")

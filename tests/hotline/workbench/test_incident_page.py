@@ -42,6 +42,9 @@ def test_supervisors_confirm_split_and_add_on_the_groups_page(
 
     shown = client.get(f"/tickets/{member.number}").get_data(as_text=True)
     assert 'id="ticket-incident"' in shown and master.number in shown and "查看合并组" in shown
+    # the member has no unit of its own: the page names the master's, not 待分拨
+    assert re.search(r'id="ticket-unit">' + re.escape(master.department.label)
+                     + r' <span class="hint">合并件，随主件 ' + master.number, shown)
 
     done = _post(client, master.number, "confirm")
     assert done.status_code == 303 and done.location.endswith(f"#group-{master.number}")
@@ -71,3 +74,26 @@ def test_other_posts_may_not_manage_groups(app: Flask, client: FlaskClient, refe
     assert client.get("/supervise/incidents").status_code == 403
     assert _post(client, master.number, "confirm").status_code == 403
     assert 'href="/supervise/incidents"' not in client.get("/tickets").get_data(as_text=True)
+
+
+def test_a_refused_add_keeps_the_groups_page_with_the_reason_and_the_number(
+        app: Flask, client: FlaskClient, reference: None) -> None:
+    """A wrong or refused number brings back the groups page (4xx), the reason above the
+    table and the number in the group's field, not a bare error page the supervisor must
+    navigate back from."""
+    master = routed_confidently(new_ticket(PROPERTY, address=PLACE))
+    routed_confidently(new_ticket(SAME, address=PLACE))
+    dispatched = routed_confidently(new_ticket("工人新村停车位被占用", address=PLACE))
+    login(client, "supervisor")
+
+    refused = _post(client, master.number, "add", ticket=dispatched.number)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 409
+    assert 'id="t-incidents"' in page and f'id="group-{master.number}"' in page
+    assert re.search(r'id="incident-refused">[^<]*' + dispatched.number + "[^<]*不能并入", page)
+    assert f'value="{dispatched.number}" aria-invalid="true"' in page
+
+    missing = _post(client, master.number, "add", ticket="20990101-000001")
+    assert missing.status_code == 404
+    assert 'id="t-incidents"' in missing.get_data(as_text=True)
+    assert "工单不存在" in missing.get_data(as_text=True)
