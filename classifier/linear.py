@@ -72,6 +72,12 @@ class Problem:
     weights: np.ndarray | None = None
 
 
+# Below this many stored features in all the problems' rows together the SVMs fit in this
+# process: starting worker processes and sending them the rows costs more than a small
+# corpus's fits (the demo corpus, the tests). The TipDM bodies hold millions.
+PARALLEL_NNZ = 2_000_000
+
+
 def jobs() -> int:
     """Processes that fit the binary SVMs: ``HOTLINE_CLASSIFIER_JOBS`` if set, else the cores
     this process may use (joblib counts the CPU affinity and cgroup quota). Prediction never
@@ -88,7 +94,7 @@ def _fit_classes(x: sp.csr_matrix, y: np.ndarray, classes: Sequence[int],
     back into the coefficients; no scaling when None).
 
     The scaled rows are the float32 products ``x * scale`` that ``x @ diags(scale)`` gave
-    (that product, a sparse matrix multiplication, cost more than a fifth of training), in
+    (that product, a sparse matrix multiplication, was about 15 % of training), in
     float64 as liblinear reads them; the models are bit-identical.
     """
     out = []
@@ -130,7 +136,7 @@ def fit_members(problems: Sequence[Problem], n_classes: int, *, seed: int = 0
             tasks.append(delayed(_fit_classes)(problem.x, problem.y, chunk, scale,
                                                problem.member.c, seed, problem.weights))
             owners.append((index, chunk))
-    if n_jobs == 1 or len(tasks) == 1:
+    if n_jobs == 1 or len(tasks) == 1 or sum(p.x.nnz for p in problems) < PARALLEL_NNZ:
         results = [function(*args, **kwargs) for function, args, kwargs in tasks]
     else:
         results = Parallel(n_jobs=min(n_jobs, len(tasks)))(tasks)
