@@ -10,7 +10,6 @@ enough that a blend does better than either. Both are linear, so the blend folds
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -78,12 +77,13 @@ class Problem:
 PARALLEL_NNZ = 2_000_000
 
 
+# Processes that fit the binary SVMs; None: the cores this process may use (joblib counts the
+# CPU affinity and cgroup quota, and honours LOKY_MAX_CPU_COUNT). Prediction uses one core.
+JOBS: int | None = None
+
+
 def jobs() -> int:
-    """Processes that fit the binary SVMs: ``HOTLINE_CLASSIFIER_JOBS`` if set, else the cores
-    this process may use (joblib counts the CPU affinity and cgroup quota). Prediction never
-    uses more than one core."""
-    configured = os.environ.get("HOTLINE_CLASSIFIER_JOBS", "").strip()
-    return max(1, int(configured)) if configured else max(1, joblib.cpu_count())
+    return max(1, JOBS if JOBS is not None else joblib.cpu_count())
 
 
 def _fit_classes(x: sp.csr_matrix, y: np.ndarray, classes: Sequence[int],

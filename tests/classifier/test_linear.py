@@ -53,9 +53,9 @@ def test_the_same_models_in_one_process_and_in_two(rows, monkeypatch) -> None:
     x, y, weights = rows
     n = int(y.max()) + 1
     problems = [Problem(NBSVM, x, y, weights), Problem(PLAIN_SVM, x[::2], y[::2], None)]
-    monkeypatch.setenv("HOTLINE_CLASSIFIER_JOBS", "1")
+    monkeypatch.setattr(linear, "JOBS", 1)
     alone = fit_members(problems, n)
-    monkeypatch.setenv("HOTLINE_CLASSIFIER_JOBS", "2")
+    monkeypatch.setattr(linear, "JOBS", 2)
     monkeypatch.setattr(linear, "PARALLEL_NNZ", 0)  # this corpus is small: force the workers
     shared = fit_members(problems, n)
     for one, two in zip(alone, shared, strict=True):
@@ -63,13 +63,13 @@ def test_the_same_models_in_one_process_and_in_two(rows, monkeypatch) -> None:
         assert np.array_equal(one.intercept, two.intercept)
 
 
-@pytest.mark.parametrize(("value", "expected"), [("3", 3), ("0", 1), (" 1 ", 1)])
-def test_jobs_follow_the_environment(monkeypatch, value, expected) -> None:
-    monkeypatch.setenv("HOTLINE_CLASSIFIER_JOBS", value)
+@pytest.mark.parametrize(("value", "expected"), [(3, 3), (0, 1), (1, 1)])
+def test_jobs_as_set(monkeypatch, value, expected) -> None:
+    monkeypatch.setattr(linear, "JOBS", value)
     assert linear.jobs() == expected
 
 
 def test_jobs_default_to_the_cores_available(monkeypatch) -> None:
-    monkeypatch.delenv("HOTLINE_CLASSIFIER_JOBS", raising=False)
+    monkeypatch.setattr(linear, "JOBS", None)
     monkeypatch.setattr(linear.joblib, "cpu_count", lambda: 2)
     assert linear.jobs() == 2
