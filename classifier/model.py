@@ -154,11 +154,18 @@ def _check(texts: Sequence[str], labels: Sequence[str]) -> list[str]:
 
 def _inner_folds(y: np.ndarray, groups: Sequence[str], seed: int) -> list[np.ndarray] | None:
     """Out-of-fold test indices for calibration; None when a class is too rare to split."""
-    n = min(INNER_FOLDS, int(np.bincount(y).min()), len(set(groups)))
+    groups = [group.rstrip("\x00") for group in groups]  # numpy's strings drop trailing NULs
+    distinct = sorted(set(groups))
+    n = min(INNER_FOLDS, int(np.bincount(y).min()), len(distinct))
     if n < 2:
         return None
+    # Each group as its rank among the sorted groups: the splitter's np.unique then sorts
+    # integers instead of the texts themselves (2.4 s of CPU on the 7,082 bodies), and its
+    # group order, hence the folds, stay the same (checked on the bodies, 2 and 3 folds).
+    rank = {group: i for i, group in enumerate(distinct)}
+    ids = np.fromiter(map(rank.__getitem__, groups), dtype=np.int64, count=len(groups))
     splitter = StratifiedGroupKFold(n_splits=n, shuffle=True, random_state=seed)
-    return [test for _, test in splitter.split(np.zeros(len(y)), y, groups)]
+    return [test for _, test in splitter.split(np.zeros(len(y)), y, ids)]
 
 
 @dataclass(frozen=True)
