@@ -13,8 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import joblib
 import numpy as np
 import scipy.sparse as sp
+from joblib import Parallel, delayed
 from sklearn.svm import LinearSVC
 
 # NBSVM's C and the NB weighting were chosen during development among a handful of settings
@@ -45,21 +47,107 @@ class LinearScores:
         return np.asarray(x @ self.coef) + self.intercept
 
 
-def _one_vs_rest(x: sp.csr_matrix, y: np.ndarray, n_classes: int, scale: np.ndarray | None,
-                 c: float, seed: int, weights: np.ndarray | None) -> LinearScores:
-    """A balanced binary LinearSVC per class on ``x`` with column ``k`` of ``scale`` applied to
-    the features for class ``k`` (folded back into the weights); no scaling when None.
-    ``weights``: each row's weight in the loss (None: all 1)."""
-    coef = np.zeros((x.shape[1], n_classes), dtype=np.float32)
-    intercept = np.zeros(n_classes, dtype=np.float32)
-    for k in range(n_classes):
-        xk = x if scale is None else x @ sp.diags(scale[:, k])
+@dataclass(frozen=True)
+class Member:
+    """One kind of one-vs-rest SVM of the blend: its C, and whether it is NB-weighted."""
+
+    name: str
+    c: float
+    nb_weighted: bool
+
+
+NBSVM = Member("nbsvm", NB_C, True)
+PLAIN_SVM = Member("plain", PLAIN_C, False)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A member to fit on SVM rows ``x`` (float32 CSR), class indices ``y`` and row
+    ``weights`` (None: all 1)."""
+
+    member: Member
+    x: sp.csr_matrix
+    y: np.ndarray
+    weights: np.ndarray | None = None
+
+
+# Below this many stored features in all the problems' rows together the SVMs fit in this
+# process: starting worker processes and sending them the rows costs more than a small
+# corpus's fits (the demo corpus, the tests). The TipDM bodies hold millions.
+PARALLEL_NNZ = 2_000_000
+
+
+# Processes that fit the binary SVMs; None: the cores this process may use (joblib counts the
+# CPU affinity and cgroup quota, and honours LOKY_MAX_CPU_COUNT). Prediction uses one core.
+JOBS: int | None = None
+
+
+def jobs() -> int:
+    return max(1, JOBS if JOBS is not None else joblib.cpu_count())
+
+
+def _fit_classes(x: sp.csr_matrix, y: np.ndarray, classes: Sequence[int],
+                 scale: np.ndarray | None, c: float, seed: int, weights: np.ndarray | None
+                 ) -> list[tuple[np.ndarray, float]]:
+    """(coefficients, intercept) of the balanced binary LinearSVC of each class in ``classes``
+    on ``x``, with column ``k`` of ``scale`` applied to the features for class ``k`` (folded
+    back into the coefficients; no scaling when None).
+
+    The scaled rows are the float32 products ``x * scale`` that ``x @ diags(scale)`` gave
+    (that product, a sparse matrix multiplication, was about 15 % of training), in
+    float64 as liblinear reads them; the models are bit-identical.
+    """
+    out = []
+    # Writable copies: in a joblib worker the arrays are read-only memory maps, which
+    # liblinear's wrapper refuses.
+    indices, indptr = np.array(x.indices), np.array(x.indptr)
+    weights = None if weights is None else np.array(weights, dtype=np.float64)
+    plain = None if scale is not None else sp.csr_matrix(
+        (x.data.astype(np.float64), indices, indptr), shape=x.shape)
+    for k in classes:
+        if scale is None:
+            xk = plain
+        else:
+            xk = sp.csr_matrix(((x.data * scale[indices, k]).astype(np.float64), indices,
+                                indptr), shape=x.shape)
+            xk.eliminate_zeros()  # the product dropped exact zeros too
         svm = LinearSVC(C=c, class_weight="balanced", tol=TOLERANCE, random_state=seed)
         svm.fit(xk, (y == k).astype(np.int8), sample_weight=weights)
         learnt = svm.coef_.ravel()
-        coef[:, k] = learnt if scale is None else scale[:, k] * learnt
-        intercept[k] = svm.intercept_[0]
-    return LinearScores(coef, intercept)
+        out.append(((learnt if scale is None else scale[:, k] * learnt).astype(np.float32),
+                    float(svm.intercept_[0])))
+    return out
+
+
+def fit_members(problems: Sequence[Problem], n_classes: int, *, seed: int = 0
+                ) -> list[LinearScores]:
+    """One :class:`LinearScores` per problem. Every binary SVM of every problem is
+    independent, so they run in one joblib call over :func:`jobs` processes, each problem's
+    classes cut into that many chunks (liblinear's random generator is one per process, so
+    threads would not give the same models); the models are the same for any number of
+    jobs. ``y`` holds class indices 0..n_classes-1; every class needs an example."""
+    n_jobs = jobs()
+    chunks = [list(part) for part in np.array_split(np.arange(n_classes), min(n_jobs, n_classes))]
+    tasks, owners = [], []
+    for index, problem in enumerate(problems):
+        scale = (nb_ratios(problem.x, problem.y, n_classes, problem.weights)
+                 if problem.member.nb_weighted else None)
+        for chunk in chunks:
+            tasks.append(delayed(_fit_classes)(problem.x, problem.y, chunk, scale,
+                                               problem.member.c, seed, problem.weights))
+            owners.append((index, chunk))
+    if n_jobs == 1 or len(tasks) == 1 or sum(p.x.nnz for p in problems) < PARALLEL_NNZ:
+        results = [function(*args, **kwargs) for function, args, kwargs in tasks]
+    else:
+        results = Parallel(n_jobs=min(n_jobs, len(tasks)))(tasks)
+    coefs = [np.zeros((p.x.shape[1], n_classes), dtype=np.float32) for p in problems]
+    intercepts = [np.zeros(n_classes, dtype=np.float32) for _ in problems]
+    for (index, chunk), fitted in zip(owners, results, strict=True):
+        for k, (coef, intercept) in zip(chunk, fitted, strict=True):
+            coefs[index][:, k] = coef
+            intercepts[index][k] = intercept
+    return [LinearScores(coef, intercept) for coef, intercept in zip(coefs, intercepts,
+                                                                     strict=True)]
 
 
 def nb_ratios(x: sp.csr_matrix, y: np.ndarray, n_classes: int,
@@ -83,14 +171,12 @@ def nb_ratios(x: sp.csr_matrix, y: np.ndarray, n_classes: int,
 def fit_nbsvm(x: sp.csr_matrix, y: np.ndarray, n_classes: int, *, seed: int = 0,
               weights: np.ndarray | None = None) -> LinearScores:
     """``y`` holds class indices 0..n_classes-1; every class needs at least one example."""
-    return _one_vs_rest(x, y, n_classes, nb_ratios(x, y, n_classes, weights), NB_C, seed,
-                        weights)
+    return fit_members([Problem(NBSVM, x, y, weights)], n_classes, seed=seed)[0]
 
 
 def fit_plain_svm(x: sp.csr_matrix, y: np.ndarray, n_classes: int, *, seed: int = 0,
                   weights: np.ndarray | None = None) -> LinearScores:
-    return _one_vs_rest(x, y, n_classes, None, PLAIN_C, seed, weights)
-
+    return fit_members([Problem(PLAIN_SVM, x, y, weights)], n_classes, seed=seed)[0]
 
 
 def blend(members: Sequence[LinearScores], weights: Sequence[float]) -> LinearScores:

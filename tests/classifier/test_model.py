@@ -200,3 +200,18 @@ def test_training_learns_offsets_that_raise_a_small_confusable_class_recall(monk
     without = classifier.train(*train_set)
     assert not any(without.card["class_offsets"].values())
     assert small_recall(with_offsets) > small_recall(without) + 0.1
+
+
+def test_inner_folds_by_group_rank_are_the_splitters_folds_on_the_texts() -> None:
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    from classifier.model import _inner_folds
+    texts, labels = synthetic_corpus(per_label=12, seed=3)
+    groups = [t[:4] for t in texts]  # many texts share a group
+    groups[1] = groups[0] + "\x00"  # the same group for numpy
+    y = np.array([sorted(set(labels)).index(label) for label in labels])
+    splitter = StratifiedGroupKFold(n_splits=2, shuffle=True, random_state=5)
+    expected = [test for _, test in splitter.split(np.zeros(len(y)), y, groups)]
+    folds = _inner_folds(y, groups, 5)
+    assert folds is not None and len(folds) == len(expected)
+    assert all(np.array_equal(a, b) for a, b in zip(folds, expected, strict=True))
