@@ -70,6 +70,11 @@ class Gazetteer:
 
     def __init__(self, entries: Mapping[str, _Entry]) -> None:
         self._entries = dict(entries)
+        # Keys by their first character: a text is searched only for the words that start
+        # with one of its characters (one str.find per word of the city was 4 % of routing).
+        self._by_first: dict[str, list[tuple[str, _Entry]]] = {}
+        for key, entry in self._entries.items():
+            self._by_first.setdefault(key[0], []).append((key, entry))
 
     @classmethod
     def from_records(cls, records: Iterable[Mapping[str, Any]]) -> "Gazetteer":
@@ -133,7 +138,8 @@ class Gazetteer:
         """Non-overlapping occurrences, longest words claiming their characters first."""
         normalised = _normalise(text)
         found = []
-        for key, entry in self._entries.items():
+        candidates = (pair for char in set(normalised) for pair in self._by_first.get(char, ()))
+        for key, entry in candidates:
             start = normalised.find(key)
             while start >= 0:
                 found.append(_Hit(start, start + len(key), entry))

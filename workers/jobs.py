@@ -7,6 +7,7 @@ import logging
 from sqlalchemy.exc import IntegrityError
 
 from hotline.app import settings, unit_of_work
+from hotline.app.batch import batch
 from hotline.app.extensions import db
 from hotline.app.queue import INTAKE_QUEUE, try_enqueue
 from hotline.intake import accept as intake_service
@@ -33,14 +34,15 @@ def process_intakes(intake_ids: list[int]) -> list[str | None]:
     aside as failed) holds back none of the rest."""
     numbers: list[str | None] = []
     failed = []
-    for intake_id in intake_ids:
-        try:
-            numbers.append(_process(intake_id))
-        except Exception as exc:
-            db.session.rollback()
-            log.exception("intake %s failed", intake_id)
-            failed.append(intake_id)
-            _count_failure(intake_id, exc)
+    with batch(db.session):  # the active model and the message wording read once per batch
+        for intake_id in intake_ids:
+            try:
+                numbers.append(_process(intake_id))
+            except Exception as exc:
+                db.session.rollback()
+                log.exception("intake %s failed", intake_id)
+                failed.append(intake_id)
+                _count_failure(intake_id, exc)
     if failed:
         raise IntakesFailed(f"intakes {failed} failed; the sweeper will retry them")
     return numbers

@@ -8,12 +8,13 @@ and its `fsign:1` / `freply:1` clocks), a tenth suspended once (挂起, with its
 the 1,000 due clocks are the child units'. The scan must cost time in proportion to the due
 clocks, not to the open tickets: it reads `deadline_clocks WHERE next_check_at <= now` through a
 partial index.
-Run: `python -m bench.deadlines.run [--sizes 10000,100000,1000000]`.
+Run: `python -m bench.deadlines.run [--sizes 10000,100000,1000000] [--routing-only]`.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import tempfile
@@ -22,9 +23,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
-from bench.common import bench_database, write
+from bench.common import RESULTS, bench_database, write
 
 DUE = 1000
 NOW = datetime(2026, 10, 16, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, a working Friday
@@ -259,17 +260,27 @@ def routing_figures(app: Any, count: int) -> dict[str, Any]:
                 made.append(t)
             return made
 
-        rates = []
+        rates, cpu_rates, loads = [], [], []
+        statements = [0]
+
+        def counted(*_args: Any) -> None:
+            statements[0] += 1
+
+        event.listen(db.engine, "before_cursor_execute", counted)
         for attempt in range(3):  # the machine is shared: report the median of three
             batch = tickets(f"R{attempt}")
-            t0 = time.perf_counter()
+            loads.append(round(os.getloadavg()[0], 1))
+            t0, cpu0 = time.perf_counter(), time.process_time()
             decisions = {"dispatched": 0, "manual": 0}
             for t in batch:
                 current = snapshot.current(db.session)  # what each job does
                 decision = route(db.session, t, confident=True, snapshot=current)
                 decisions["manual" if decision.manual else "dispatched"] += 1
             rates.append(count / (time.perf_counter() - t0))
+            # CPU time: what the step costs a worker whatever else the machine runs.
+            cpu_rates.append(count / (time.process_time() - cpu0))
             db.session.rollback()
+        event.remove(db.engine, "before_cursor_execute", counted)
         route_only = sorted(rates)[1]
         batch = tickets("S")
         t0 = time.perf_counter()
@@ -282,6 +293,10 @@ def routing_figures(app: Any, count: int) -> dict[str, Any]:
         with_insert = count / (time.perf_counter() - t0)
     return {"tickets": count, "route_per_second": round(route_only),
             "route_per_second_all": [round(r) for r in rates],
+            "route_per_cpu_second": round(sorted(cpu_rates)[1]),
+            "route_per_cpu_second_all": [round(r) for r in cpu_rates],
+            "statements_per_ticket": round(statements[0] / (3 * count), 4),
+            "load_average": loads,
             "route_and_insert_per_second": round(with_insert), "decisions": decisions}
 
 
@@ -289,6 +304,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--routing", type=int, default=5000)
+    parser.add_argument("--routing-only", action="store_true",
+                        help="measure routing only; keep the results file's scan figures "
+                             "(marked scan_from_earlier_run)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     url = bench_database("bench_deadlines")
@@ -309,8 +327,12 @@ def main() -> None:
     started = time.perf_counter()
     routing = routing_figures(app, args.routing)
     print({"routing": routing}, flush=True)
-    scans = scan_figures(app, sizes)
-    figures = {"scan": scans, "routing": routing,
+    earlier = {}
+    if args.routing_only:
+        previous = json.loads((RESULTS / "deadlines.json").read_text(encoding="utf-8"))
+        earlier = {"scan_from_earlier_run": True}
+    scans = previous["scan"] if args.routing_only else scan_figures(app, sizes)
+    figures = {"scan": scans, **earlier, "routing": routing,
                "targets": {"scan_seconds_at_1m": 1.0, "route_per_second": 1000},
                "total_seconds": round(time.perf_counter() - started, 1)}
     path = write("deadlines", figures)

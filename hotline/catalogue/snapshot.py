@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+import weakref
 from dataclasses import dataclass
 from time import monotonic
 from typing import Any
@@ -117,10 +118,22 @@ _checked: dict[tuple[str, DeadlineSettings], float] = {}
 CHECK_SECONDS = 1.0
 
 
+_databases: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+
+
+def _database(bind: Any) -> str:
+    """The bind's URL as text, rendered once per engine (str(url) was a tenth of this call,
+    which every routing job makes)."""
+    name = _databases.get(bind)
+    if name is None:
+        name = _databases[bind] = str(bind.url)
+    return name
+
+
 def current(session: Session) -> Snapshot:
     """The snapshot for this database, reloaded only when the stamp changed."""
     config = deadlines()
-    key = (str(session.get_bind().url), config)
+    key = (_database(session.get_bind()), config)
     cached = _cache.get(key)
     if cached is not None and monotonic() - _checked.get(key, 0.0) < CHECK_SECONDS:
         return cached

@@ -1,7 +1,8 @@
 """The active classifier model, reloaded when an administrator activates another version.
 
-Each worker checks the registry's active version on every use (one indexed query), so a newly
-activated model is picked up without restarting workers.
+Each worker checks the registry's active version on every use (one indexed query), or once per
+batch of intakes (hotline.app.batch), so a newly activated model is picked up without
+restarting workers.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.app.batch import remembered
 from hotline.models import ModelVersion
 
 log = logging.getLogger(__name__)
@@ -37,9 +39,9 @@ class ActiveModel:
         self._model: Any = None
 
     def get(self, session: Session) -> tuple[str, Any] | None:
-        row = session.execute(
+        row = remembered(session, "active_model", lambda: session.execute(
             select(ModelVersion.version, ModelVersion.path).where(ModelVersion.active)
-        ).first()
+        ).first())
         if row is None:
             return None
         with self._lock:

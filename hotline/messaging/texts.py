@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.app.batch import remembered
 from hotline.domain.marks import N_
 from hotline.models import MessageTemplate
 
@@ -152,9 +153,9 @@ def compose(template: str, values: Mapping[str, str]) -> Rendered:
 
 def template_for(session: Session, line: str, kind: str) -> str:
     """The administrators' wording for this line, else the shipped default."""
-    row = session.scalars(
+    row = remembered(session, ("message_template", line, kind), lambda: session.scalars(
         select(MessageTemplate.body).where(MessageTemplate.line == line, MessageTemplate.kind == kind)
-    ).first()
+    ).first())
     return row or DEFAULTS[kind]
 
 

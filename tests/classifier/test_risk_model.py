@@ -107,3 +107,53 @@ def test_load_or_fit_loads_a_current_file_and_refits_a_missing_old_or_damaged_on
     path.write_bytes(b"not a skops file")
     assert load_or_fit(path, ordinary).fingerprint == first.fingerprint
     assert load(path).fingerprint == first.fingerprint
+
+
+def _all_texts() -> list[str]:
+    from classifier.risk_model import _ordinary_texts
+    notes = risk_notes("dev") + risk_notes("holdout")
+    return ([r["text"] for r in notes] + _ordinary_texts() + [r["text"] for r in corpus_rows()]
+            + [t for t, _ in UNSEEN_RISKY] + ORDINARY + ["", "   ", "ABC  def\t\n路灯"])
+
+
+def test_the_quick_score_is_scikit_learns_score() -> None:
+    texts = _all_texts()
+    quick = np.array([model()._quick_score(t) for t in texts])
+    assert np.abs(quick - model().scores(texts)).max() < 1e-12
+
+
+def test_a_text_below_the_threshold_is_decided_without_scikit_learn(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Routing scores every ticket no rule marks: the sparse transform cost a millisecond each
+    (bench/deadlines fell under 1,000 tickets/s). Only texts at or near the threshold use it."""
+    transformed: list[str] = []
+    exact = model().vectorizer.transform
+
+    def counted(texts: list[str]) -> object:
+        transformed.extend(texts)
+        return exact(texts)
+
+    monkeypatch.setattr(model().vectorizer, "transform", counted)
+    for text in ORDINARY:
+        assert model().suggest(text) is None
+    assert transformed == []
+    suggestion = model().suggest(UNSEEN_RISKY[0][0])
+    assert suggestion is not None and len(transformed) == 1
+    # Within the margin of the threshold the exact score decides, either way.
+    text = ORDINARY[0]
+    score = float(model().scores([text])[0])
+    for threshold, suggested in ((score, True), (np.nextafter(score, np.inf), False)):
+        monkeypatch.setattr(model(), "threshold", float(threshold))
+        transformed.clear()
+        assert (model().suggest(text) is not None) is suggested
+        assert transformed == [text] if suggested else len(transformed) == 1
+
+
+def test_suggestions_are_those_of_the_exact_scores() -> None:
+    texts = _all_texts()
+    scores = model().scores(texts)
+    for text, score in zip(texts, scores, strict=True):
+        suggestion = model().suggest(text)
+        assert (suggestion is not None) is bool(score >= model().threshold)
+        if suggestion is not None:
+            assert suggestion.score == float(score)
