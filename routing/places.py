@@ -31,6 +31,15 @@ NO_MATCH = PlaceMatch(None, None, None)
 
 
 @dataclass(frozen=True)
+class Community:
+    """A community (社区/村) of the gazetteer and the street and district it lies in."""
+
+    code: str
+    street_code: str
+    district_code: str
+
+
+@dataclass(frozen=True)
 class _Place:
     district_code: str
     street_code: str | None
@@ -68,8 +77,10 @@ def _normalise(text: str) -> str:
 class Gazetteer:
     """The city's districts, streets and communities, indexed by every name and alias."""
 
-    def __init__(self, entries: Mapping[str, _Entry]) -> None:
+    def __init__(self, entries: Mapping[str, _Entry],
+                 communities: Mapping[str, Community] | None = None) -> None:
         self._entries = dict(entries)
+        self._communities = dict(communities or {})
 
     @classmethod
     def from_records(cls, records: Iterable[Mapping[str, Any]]) -> "Gazetteer":
@@ -81,6 +92,7 @@ class Gazetteer:
         """
         entries: dict[str, _Entry] = {}
         codes: set[str] = set()
+        communities: dict[str, Community] = {}
 
         def add(record: Mapping[str, Any], place: _Place) -> None:
             code = record["code"]
@@ -101,7 +113,14 @@ class Gazetteer:
                 add(street, _Place(district["code"], street["code"]))
                 for community in street.get("communities", ()):
                     add(community, _Place(district["code"], street["code"], community["code"]))
-        return cls(entries)
+                    communities[community["code"]] = Community(
+                        community["code"], street["code"], district["code"])
+        return cls(entries, communities)
+
+    def community(self, code: str | None) -> Community | None:
+        """The community with that code, with its street and district; None for any other
+        code (a street's, a district's, an unknown one)."""
+        return self._communities.get(code or "")
 
     def words(self) -> tuple[str, ...]:
         """Every distinct name and alias, for the jieba user dictionary."""
