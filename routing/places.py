@@ -74,6 +74,12 @@ def _normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
 
+def name_key(word: str) -> str:
+    """The form in which a name or alias is matched (NFKC, case-folded, trimmed): two words
+    with the same key are one word to the gazetteer."""
+    return _normalise(word).strip()
+
+
 class Gazetteer:
     """The city's districts, streets and communities, indexed by every name and alias."""
 
@@ -100,7 +106,7 @@ class Gazetteer:
                 raise ValueError(f"duplicate place code {code!r}")
             codes.add(code)
             for word in (record["name"], *record.get("aliases", ())):
-                key = _normalise(word).strip()
+                key = name_key(word)
                 if not key:
                     raise ValueError(f"empty name or alias in place {code!r}")
                 known = entries.get(key, _Entry(word, ()))
@@ -136,11 +142,13 @@ class Gazetteer:
         if address:
             from_address = replace(_resolve(self._hits(address)), field="address")
             if from_address.district_code is not None:
-                from_text = _resolve(self._hits(text), within=from_address.district_code)
+                text_hits = self._hits(text)
+                from_text = _resolve(text_hits, within=from_address.district_code)
                 if from_address.street_code is not None:
-                    if from_address.community_code is None and \
-                            from_text.street_code == from_address.street_code:
-                        return replace(from_address, community_code=from_text.community_code)
+                    if from_address.community_code is None:
+                        # A community of that street, even by a name another street's shares.
+                        return replace(from_address, community_code=_single_community(
+                            text_hits, from_address.district_code, from_address.street_code))
                     return from_address
                 if from_text.street_code is not None:
                     return replace(from_text, field="content")
