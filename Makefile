@@ -56,7 +56,7 @@ lint: $(STAMP)
 # Each benchmark prints its figures and writes bench/results/<name>.json (intake needs `wrk`;
 # chaos starts its own PostgreSQL and Redis under /tmp/chaos-* and exits 1 when a check fails).
 bench: $(STAMP)
-	for b in intake deadlines dashboard agent_console classifier request_types search chaos risk; do \
+	for b in intake deadlines dashboard agent_console classifier request_types search chaos risk surges; do \
 	  $(BIN)/python -m bench.$$b.run || exit 1; done
 
 # Chinese msgids -> English catalogue: extract from Python and templates, merge into

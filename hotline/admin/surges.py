@@ -1,7 +1,8 @@
 """未诉先办's rules officials edit (issue 18): per window kind (the day; the hour, for urgent
 calls) how unlikely, how many and how many times the usual a count must be to alert the
 supervisors, and which tail judges it: the negative binomial fitted to the cell's own weeks
-(a noisy street needs a bigger jump) or Poisson. The next scan (every 15 minutes) reads them.
+(a noisy street needs a bigger jump), shrunk toward its topic's streets (shipped) or not, or
+Poisson. The next scan (every 15 minutes) reads them.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from classifier.surges import METHODS, NEGATIVE_BINOMIAL, POISSON, SHIPPED
+from classifier.surges import METHODS, NEGATIVE_BINOMIAL, POISSON, POOLED, SHIPPED
 from hotline.admin import fields as f
 from hotline.admin.entity import Entity
 from hotline.admin.fields import Field
@@ -21,7 +22,8 @@ from hotline.domain.errors import InvalidInput
 from hotline.models import SurgeRuleRow, User
 
 WINDOW_LABELS = {"day": _l("近24小时"), "hour": _l("近1小时（紧急诉求）")}
-METHOD_LABELS = {NEGATIVE_BINOMIAL: _l("负二项（按该街道往常波动）"), POISSON: _l("泊松")}
+METHOD_LABELS = {POOLED: _l("负二项（该街道往常波动，参照同类诉求各街道校正）"),
+                 NEGATIVE_BINOMIAL: _l("负二项（仅按该街道往常波动）"), POISSON: _l("泊松")}
 
 
 def surge_rule_dict(row: SurgeRuleRow) -> dict[str, Any]:
@@ -54,7 +56,8 @@ SURGE_RULES = Entity(
         Field("window", _l("统计时段"), "select", required=True, choices=f.fixed(WINDOW_LABELS),
               help=_l("每个时段一条规则；没有规则的时段按内置规则")),
         Field("method", _l("判断方法"), "select", required=True, choices=f.fixed(METHOD_LABELS),
-              help=_l("负二项：往常起伏大的街道需更大的增幅才预警；往常平稳时与泊松相同")),
+              help=_l("负二项：往常起伏大的街道需更大的增幅才预警；往常平稳时与泊松相同。"
+                      "参照同类诉求校正：8 周数据太少，起伏按同类诉求各街道的共同起伏修正，误报更少")),
         Field("threshold", _l("意外程度阈值"), "number", required=True, attrs={"step": "0.1"},
               help=_l("概率的负常用对数：4 即万分之一的机会才有这么多来电")),
         Field("min_count", _l("最少来电数"), "number", required=True),

@@ -39,7 +39,8 @@ class SurgeAlert(Base):
     expected: Mapped[float]
     surprise: Mapped[float]
     # {"phrases": [...], "baseline": [counts of the weeks before, newest first],
-    #  "method": "nb" | "poisson" (the tail used), "size": the negative binomial's r or null}
+    #  "method": "nb" | "nb_pool" | "poisson" (the tail used), "size": the negative binomial's
+    #  r or null}
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(String(12), default="open", index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -55,7 +56,7 @@ class SurgeRuleRow(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     window: Mapped[str] = mapped_column(String(8), unique=True)
-    method: Mapped[str] = mapped_column(String(8), default="nb")  # nb | poisson
+    method: Mapped[str] = mapped_column(String(8), default="nb_pool")  # classifier.surges.METHODS
     threshold: Mapped[float]
     min_count: Mapped[int]
     min_ratio: Mapped[float]

@@ -4,7 +4,8 @@ The scheduled scan (workers/hotspots.py, every 15 minutes) counts, per street ×
 tickets accepted in the last day, and the urgent ones in the last hour (a gas leak or a burst
 main shows within the hour, long before a day's count would). Each count is compared with the
 same window on the same weekday of the eight weeks before (classifier.surges: negative-binomial
-surprise by default, Poisson where the window's rule says so or the baseline is not over-dispersed;
+surprise by default, its dispersion shrunk toward that of the topic's streets (`topic_pools`),
+Poisson where the window's rule says so or the dispersion is not over Poisson's;
 the rules are the administrators' surge_rules rows, the shipped ones until they save their own);
 weeks before the first ticket of the database are left out rather than counted as empty. A
 surge becomes one `SurgeAlert` row with the calls' top phrases and one staff notice to the
@@ -22,7 +23,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from classifier.surges import NEGATIVE_BINOMIAL, POISSON, SHIPPED, SurgeRule, surge
+from classifier.surges import (
+    POISSON,
+    POOLED,
+    SHIPPED,
+    Pool,
+    SurgeRule,
+    pool_of,
+    surge,
+)
 from classifier.trends import hot_topics
 from hotline.models import (
     Notification,
@@ -40,6 +49,7 @@ WEEKS = 8  # baseline: the same window on the same weekday of this many weeks be
 QUIET = timedelta(days=1)  # one alert per street, topic and window kind within this span
 PHRASES = 5
 PHRASE_SAMPLE = 300  # latest texts of a surging cell the phrases come from
+MIN_POOL = 5  # streets with calls a topic needs to pool its dispersion on its own, else the city's
 Cell = tuple[str, int]  # (street code, topic id)
 
 
@@ -92,6 +102,26 @@ def _recently_raised(session: Session, kind: str, now: datetime) -> set[Cell]:
     return {(street, topic) for street, topic in rows}
 
 
+def topic_pools(history: Sequence[dict[Cell, int]], topics: set[int]) -> dict[int, Pool]:
+    """Each topic's pool (classifier.surges.pool_of) over the baselines of every street that
+    had calls about it in the weeks of `history`; a topic with fewer than MIN_POOL such streets
+    pools with the whole city."""
+    baselines: dict[int, list[list[int]]] = {}
+    for cell in {cell for counts in history for cell in counts}:
+        baselines.setdefault(cell[1], []).append([counts.get(cell, 0) for counts in history])
+    city: Pool | None = None
+    pools: dict[int, Pool] = {}
+    for topic in topics:
+        own = baselines.get(topic, [])
+        if len(own) >= MIN_POOL:
+            pools[topic] = pool_of(own)
+            continue
+        if city is None:
+            city = pool_of([b for group in baselines.values() for b in group])
+        pools[topic] = city
+    return pools
+
+
 def scan(session: Session, now: datetime) -> list[SurgeAlert]:
     """Raise the alerts of every window kind that are due now; the caller commits."""
     first = session.scalar(select(func.min(Ticket.created_at)))
@@ -110,11 +140,13 @@ def scan(session: Session, now: datetime) -> list[SurgeAlert]:
         history = [_counts(session, lo - timedelta(weeks=k), now - timedelta(weeks=k),
                            window.urgent_only) for k in weeks]
         done = _recently_raised(session, window.kind, now)
+        pools = topic_pools(history, {topic for _street, topic in current}) \
+            if rule.method == POOLED else {}
         for cell, observed in sorted(current.items()):
             if cell in done:
                 continue
             baseline = [counts.get(cell, 0) for counts in history]
-            found = surge(observed, baseline, rule)
+            found = surge(observed, baseline, rule, pools.get(cell[1]))
             if found is None:
                 continue
             texts = _texts(session, cell, lo, now, window.urgent_only)
@@ -125,7 +157,7 @@ def scan(session: Session, now: datetime) -> list[SurgeAlert]:
                                window_start=lo, window_end=now, observed=found.observed,
                                expected=found.expected, surprise=found.surprise,
                                detail={"phrases": top, "baseline": baseline,
-                                       "method": POISSON if found.size is None else NEGATIVE_BINOMIAL,
+                                       "method": POISSON if found.size is None else rule.method,
                                        "size": found.size}, status="open",
                                created_at=now)
             session.add(alert)

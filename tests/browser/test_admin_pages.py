@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from hotline.app import settings as app_settings
@@ -48,17 +49,17 @@ def test_admin_edits_a_routing_rule_and_the_next_ticket_follows_it(
     page.get_by_label("优先级").fill("990")
     page.get_by_role("button", name="保存").click()
     assert page.get_by_label("承办单位").get_attribute("aria-invalid") == "true"
-    assert page.locator("#e-department").inner_text() == "必填"
+    expect(page.locator("#e-department")).to_have_text("必填", use_inner_text=True)
     assert page.get_by_label("关键词").input_value() == "共享单车"
     page.get_by_label("承办单位").select_option(label="A市交通运输局（jtj）")
     page.get_by_label("优先级").fill("-5")
     page.get_by_role("button", name="保存").click()
-    assert "0–100000" in page.locator("#e-priority").inner_text()
+    expect(page.locator("#e-priority")).to_contain_text("0–100000", use_inner_text=True)
     shot(page, "admin-rule-error-1366")
 
     page.get_by_label("优先级").fill("990")
     page.get_by_role("button", name="保存").click()
-    assert "已新增" in page.get_by_role("alert").first.inner_text()
+    expect(page.get_by_role("alert").first).to_contain_text("已新增", use_inner_text=True)
     shot(page, "admin-rules-1366")
 
     first = submit(page, live_server, COMPLAINT)
@@ -83,7 +84,8 @@ def test_admin_edits_a_routing_rule_and_the_next_ticket_follows_it(
     assert (entry.before["department"], entry.after["department"]) == ("jtj", "cgj")
     sign_in(page, live_server, "admin")
     page.goto(f"{live_server}/admin/audit?entity=rules")
-    assert page.get_by_text("jtj").first.is_visible() and page.get_by_text("cgj").first.is_visible()
+    expect(page.get_by_text("jtj").first).to_be_visible()
+    expect(page.get_by_text("cgj").first).to_be_visible()
     shot(page, "admin-audit-1366")
 
 
@@ -112,7 +114,7 @@ def test_admin_pages_fit_a_phone(app: Flask, reference: None, live_server: str, 
         page.goto(f"{live_server}/admin/models")
         shot(page, "admin-models-1366")
         page.goto(f"{live_server}/admin/rules/new?lang=en")
-        assert page.get_by_label("Unit").is_visible()
+        expect(page.get_by_label("Unit")).to_be_visible()
         shot(page, "admin-rule-form-en-1366")
     finally:
         context.close()

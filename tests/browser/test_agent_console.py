@@ -36,13 +36,13 @@ def test_agent_logs_a_call_sees_the_suggestion_and_dispatches_with_it(
     page.keyboard.type("小区电梯经常停运，物业不管，老人上下楼困难")
     page.get_by_label("地址").fill("A1区东湖街道")
     page.locator("#s-unit").filter(has_text="住房").wait_for()
-    assert "城乡建设" in page.locator("#s-topic").inner_text()
-    assert "置信度" in page.locator("#s-topic").inner_text()
+    expect(page.locator("#s-topic")).to_contain_text("城乡建设", use_inner_text=True)
+    expect(page.locator("#s-topic")).to_contain_text("置信度", use_inner_text=True)
     page.locator("#similar li").first.wait_for()
     assert earlier.number in page.locator("#similar").inner_text()
     shot(page, "agent-console-1366")
     page.locator("#similar .link-repeat").first.click()
-    assert page.locator("#repeat-note").is_visible()
+    expect(page.locator("#repeat-note")).to_be_visible()
     page.keyboard.press("Alt+a")  # take the suggested unit
     assert page.locator("#unit").input_value() == "a1-zjj"
     chosen = page.get_by_label("诉求类型")  # set from the suggestion, named beside it
@@ -100,7 +100,7 @@ def test_admin_writes_an_article_the_agent_then_finds(live_server: str, page) ->
     page.get_by_label("关键词（逗号分隔）").fill("居住证, 暂住证")
     page.get_by_label("答复正文").fill("携带身份证和租房合同到居住地派出所办理。")
     page.get_by_role("button", name="新增").click()
-    assert page.get_by_role("link", name="居住证办理").is_visible()
+    expect(page.get_by_role("link", name="居住证办理")).to_be_visible()
     shot(page, "knowledge-admin-1366")
     assert [h.article.title for h in knowledge.search(db.session, "暂住证")] == ["居住证办理"]
 
@@ -119,7 +119,7 @@ def test_an_unsure_request_type_is_a_hint_not_a_choice(live_server: str, page) -
     expect(page.locator("#s-type")).to_contain_text("仅供参考，未预选")
     assert page.locator("#s-type").inner_text().startswith("求助")
     expect(page.locator("#s-type")).to_have_class("hint")
-    assert "置信度" in page.locator("#s-type").inner_text()
+    expect(page.locator("#s-type")).to_contain_text("置信度", use_inner_text=True)
     assert kind.input_value() == "complaint"
     page.get_by_label("诉求内容").fill("举报小区有人违章搭建")  # confident again: set
     expect(page.locator("#s-type")).to_contain_text("违章搭建")

@@ -4,6 +4,7 @@ the click's point is the ticket's own, exact location."""
 from __future__ import annotations
 
 from flask import Flask
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from hotline.app.extensions import db
@@ -25,7 +26,7 @@ def test_citizen_picks_the_place_on_the_map(app: Flask, reference: None, live_se
         ".convertToPixel({geoIndex: 0}, [lng, lat])", [street.lng, street.lat])
     box = page.locator("#pick-map").bounding_box()
     page.mouse.click(box["x"] + x, box["y"] + y)
-    assert "已在地图上选定位置" in page.locator("#location-status").inner_text()
+    expect(page.locator("#location-status")).to_contain_text("已在地图上选定位置", use_inner_text=True)
     picked = (float(page.locator("#latitude").input_value()),
               float(page.locator("#longitude").input_value()))
     assert abs(picked[0] - street.lat) < 0.002 and abs(picked[1] - street.lng) < 0.002

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from hotline.app import settings as app_settings
@@ -37,12 +38,12 @@ def test_citizen_sends_a_photo_and_her_position_then_tracks_it(
     picture = tmp_path / "IMG_2041.jpg"
     picture.write_bytes(photo(size=(800, 600), gps=(30.3, 120.2)))
     page.goto(f"{live_server}/submit")
-    assert not page.get_by_label("热线").is_visible()  # folded away under 其他热线
+    expect(page.get_by_label("热线")).to_be_hidden()  # folded away under 其他热线
     page.get_by_label("诉求内容").fill("小区门口的井盖碎了，晚上看不见，很危险")
     page.get_by_label("手机号码").fill("13812348000")
     page.get_by_role("button", name="使用我当前的位置").click()
     page.wait_for_function("document.getElementById('latitude').value !== ''")
-    assert "已获取位置 30.27410, 120.15510" in page.locator("#location-status").inner_text()
+    expect(page.locator("#location-status")).to_contain_text("已获取位置 30.27410, 120.15510", use_inner_text=True)
     page.get_by_label("照片（可选）").set_input_files(str(picture))
     page.locator("#other-lines summary").click()
     assert page.get_by_label("热线").input_value() == "12345"
@@ -51,7 +52,7 @@ def test_citizen_sends_a_photo_and_her_position_then_tracks_it(
 
     number = page.locator("#ticket-number").inner_text()
     assert re.fullmatch(r"\d{8}-\d{6}", number)
-    assert "138****8000" in page.locator("#sms-promise").inner_text()
+    expect(page.locator("#sms-promise")).to_contain_text("138****8000", use_inner_text=True)
     assert re.search(r"预计在 \d{4}-\d{2}-\d{2} \d{2}:\d{2} 前答复", page.locator("#expected-answer").inner_text())
     shot(page, "citizen-done-phone")
 
@@ -66,9 +67,9 @@ def test_citizen_sends_a_photo_and_her_position_then_tracks_it(
     page.get_by_label("登记的手机号").fill("13812348000")
     page.get_by_role("button", name="查询").click()
     page.wait_for_url(f"**/track/{number}")
-    assert page.locator("#track-unit").inner_text() == "正在分派承办单位"
+    expect(page.locator("#track-unit")).to_have_text("正在分派承办单位", use_inner_text=True)
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} 前", page.locator("#track-expected").inner_text())
-    assert page.locator("#track-no-answer").inner_text() == "尚未答复"
+    expect(page.locator("#track-no-answer")).to_have_text("尚未答复", use_inner_text=True)
     shot(page, "track-waiting-phone")
 
 
@@ -82,7 +83,7 @@ def test_a_refused_photo_keeps_what_was_typed(app: Flask, live_server: str, phon
     page.get_by_label("手机号码").fill("13812348000")
     page.get_by_label("照片（可选）").set_input_files(str(fake))
     page.get_by_role("button", name="提交").click()
-    assert "不是 JPG 或 PNG" in page.locator("#photo-error").inner_text()
+    expect(page.locator("#photo-error")).to_contain_text("不是 JPG 或 PNG", use_inner_text=True)
     assert page.get_by_label("诉求内容").input_value() == "公园的健身器材坏了"
     assert page.get_by_label("手机号码").input_value() == "13812348000"
     shot(page, "citizen-photo-refused-phone")

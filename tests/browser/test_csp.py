@@ -73,7 +73,7 @@ def test_supervisor_dashboard_draws_its_charts_under_the_csp(
     sign_in(page, live_server, "supervisor")
     watched.goto(f"{live_server}/supervise")
     page.locator("#chart-trend svg").first.wait_for()  # ECharts drew from the vendored copy
-    assert page.locator("#chart-districts svg").count() == 1
+    expect(page.locator("#chart-districts svg")).to_have_count(1)
     watched.assert_clean()
 
 

@@ -26,7 +26,7 @@ def test_agent_dispatches_several_with_type_ahead(app: Flask, reference: None, l
     assert tickets[0].number in rows.first.inner_text()  # the longest waiting first
     page.locator(f"#pick-{tickets[0].number}").check()
     page.locator(f"#pick-{tickets[1].number}").check()
-    assert page.locator("#chosen-count").inner_text() == "2"
+    expect(page.locator("#chosen-count")).to_have_text("2", use_inner_text=True)
     page.get_by_label("主办单位").fill("A市住房和城乡建设局（zjj）")
     helper = page.get_by_label("协办单位")
     helper.fill("A市城市管理局（cgj）")  # what choosing the datalist's entry puts in the field
@@ -36,7 +36,7 @@ def test_agent_dispatches_several_with_type_ahead(app: Flask, reference: None, l
     shot(page, "dispatch-queue-bulk-1366")
     with page.expect_navigation():
         page.get_by_role("button", name="派单所选工单").click()
-    assert "已派单 2 件至 A市住房和城乡建设局（zjj）" in page.locator(".flash.ok").inner_text()
+    expect(page.locator(".flash.ok")).to_contain_text("已派单 2 件至 A市住房和城乡建设局（zjj）", use_inner_text=True)
     expect(page.locator("table.queue tbody tr")).to_have_count(1)
     shot(page, "dispatch-queue-after-1366")
     db.session.expire_all()

@@ -4,6 +4,7 @@ the street signs and answers, the district adopts the answer as its reply."""
 from __future__ import annotations
 
 from flask import Flask
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from hotline.app.extensions import db
@@ -34,8 +35,8 @@ def test_district_forwards_street_answers_district_adopts(
     district.get_by_label("转派说明").fill("请街道现场核实")
     shot(district, "ticket-forward-1366")
     district.get_by_role("button", name="确认转派").click()
-    assert district.locator(".flash.ok").is_visible()
-    assert "已转派给" in district.locator(".forwarded").inner_text()
+    expect(district.locator(".flash.ok")).to_be_visible()
+    expect(district.locator(".forwarded")).to_contain_text("已转派给", use_inner_text=True)
 
     street = desk("a1-s1")
     street.get_by_role("button", name="签收转派").click()
@@ -44,10 +45,10 @@ def test_district_forwards_street_answers_district_adopts(
     assert "已反馈，待转派单位采纳" in street.content()
 
     district.reload()
-    assert "已到现场修复路灯" in district.locator(".forwards").inner_text()
+    expect(district.locator(".forwards")).to_contain_text("已到现场修复路灯", use_inner_text=True)
     shot(district, "ticket-forward-adopt-1366")
     district.get_by_role("button", name="采纳为本单位答复").click()
-    assert "已答复" in district.locator("h1 .status").inner_text()
+    expect(district.locator("h1 .status")).to_contain_text("已答复", use_inner_text=True)
     db.session.expire_all()
     ticket = db.session.get(Ticket, t.id)
     assert ticket.status == Status.REPLIED and ticket.department.code == "a1-gov"

@@ -89,7 +89,7 @@ def test_a_burst_of_sms_is_one_group_answered_once_and_every_caller_told(
     unit.get_by_role("button", name="签收").click()
     unit.get_by_label("办理结果（答复市民）").fill(ANSWER)
     submit(unit, "提交答复")
-    assert "已答复" in unit.locator("h1 .status").inner_text()
+    expect(unit.locator("h1 .status")).to_contain_text("已答复", use_inner_text=True)
     centre = desk("agent", f"/tickets/{master.number}")
     submit(centre, "审核通过")
     expect(centre.locator(".approved")).to_be_visible()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from flask import Flask
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from hotline.app.extensions import db
@@ -35,7 +36,7 @@ def test_form_errors_are_shown_next_to_the_field(live_server: str, page) -> None
     page.get_by_label("诉求内容").fill("路灯不亮")
     page.get_by_label("手机号码").fill("12")
     page.get_by_role("button", name="提交").click()
-    assert page.get_by_role("alert").first.is_visible()
+    expect(page.get_by_role("alert").first).to_be_visible()
     assert "电话号码" in page.content()
     shot(page, "citizen-form-error")
 
@@ -51,6 +52,6 @@ def test_agent_logs_a_call(app: Flask, reference: None, live_server: str, page) 
     ticket = db.session.scalars(select(Ticket)).one()
     assert page.locator(".saved-number").inner_text() == ticket.number
     page.locator(".saved-number a").click()
-    assert page.locator("h1 .ticket-number").is_visible()
+    expect(page.locator("h1 .ticket-number")).to_be_visible()
     shot(page, "agent-ticket")
     assert ticket.channel == Channel.PHONE and ticket.phone == "+8613912345678"

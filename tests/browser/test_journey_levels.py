@@ -58,7 +58,7 @@ def test_district_forwards_street_works_district_adopts_centre_approves_citizen_
     shot(district, "journey-1-forward-1366")
     submit(district, "确认转派")
     expect(district.locator(".flash.ok")).to_be_visible()
-    assert "已转派给" in district.locator(".forwarded").inner_text()
+    expect(district.locator(".forwarded")).to_contain_text("已转派给", use_inner_text=True)
     no_english(district)
 
     # 2. The street's lead signs the forwarded task and looks for the 经办人 form.
@@ -101,7 +101,7 @@ def test_district_forwards_street_works_district_adopts_centre_approves_citizen_
     assert ANSWER in district.locator(".forwards").inner_text()
     shot(district, "journey-4-district-adopt-1366")
     submit(district, "采纳为本单位答复")
-    assert "已答复" in district.locator("h1 .status").inner_text()
+    expect(district.locator("h1 .status")).to_contain_text("已答复", use_inner_text=True)
 
     # 6. The centre approves the reply.
     centre = desk("supervisor")

@@ -44,13 +44,13 @@ def test_a_risky_call_is_flagged_handed_off_and_listed(app: Flask, live_server: 
     with page.expect_navigation():
         page.get_by_role("button", name="已转接 120 医疗急救").click()
     expect(page.locator("#risk-banner")).to_contain_text("120 医疗急救")
-    assert "已告知江边位置" in page.locator("#risk-banner").inner_text()
+    expect(page.locator("#risk-banner")).to_contain_text("已告知江边位置", use_inner_text=True)
     shot(page, "risk-ticket-1366")
 
     sign_in(page, live_server, "supervisor")
     page.goto(f"{live_server}/supervise")
     expect(page.locator("#risks")).to_contain_text(ticket.number)
-    assert "已转接 120" in page.locator("#risks").inner_text()
+    expect(page.locator("#risks")).to_contain_text("已转接 120", use_inner_text=True)
     shot(page, "risk-supervise-1366")
 
 

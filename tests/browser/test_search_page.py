@@ -4,6 +4,7 @@ keeps the search as a view and pages through the rest."""
 from __future__ import annotations
 
 from flask import Flask
+from playwright.sync_api import expect
 
 from tests.browser.conftest import shot, sign_in
 from tests.hotline.search.test_search import make
@@ -18,8 +19,8 @@ def test_agent_searches_saves_a_view_and_pages(
 
     sign_in(page, live_server, "agent")
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="工单", exact=True).click()
-    assert page.get_by_role("heading", name="工单查询").is_visible()
-    assert "共 4 件" in page.locator("p.total").inner_text()
+    expect(page.get_by_role("heading", name="工单查询")).to_be_visible()
+    expect(page.locator("p.total")).to_contain_text("共 4 件", use_inner_text=True)
 
     page.get_by_label("搜索").fill("噪音")
     page.get_by_role("button", name="查询").click()
@@ -32,15 +33,15 @@ def test_agent_searches_saves_a_view_and_pages(
     page.get_by_label("渠道").select_option("web")
     page.get_by_role("button", name="查询").click()
     page.wait_for_load_state()
-    assert "共 3 件" in page.locator("p.total").inner_text()
+    expect(page.locator("p.total")).to_contain_text("共 3 件", use_inner_text=True)
     page.get_by_label("保存为视图").fill("电梯来电")
     page.get_by_role("button", name="保存", exact=True).click()
     page.wait_for_load_state()
-    assert page.get_by_role("navigation", name="我的视图").get_by_role("link", name="电梯来电").is_visible()
+    expect(page.get_by_role("navigation", name="我的视图").get_by_role("link", name="电梯来电")).to_be_visible()
     shot(page, "search-1366")
 
     page.goto(f"{live_server}/tickets?q=1234&per_page=2")
-    assert "第 1 / 2 页" in page.locator("p.total").inner_text()
+    expect(page.locator("p.total")).to_contain_text("第 1 / 2 页", use_inner_text=True)
     page.get_by_role("link", name="下一页").click()
     page.wait_for_load_state()
-    assert page.locator("table.grid tbody tr").count() == 1
+    expect(page.locator("table.grid tbody tr")).to_have_count(1)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Flask
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from hotline.app.extensions import db
@@ -32,13 +33,13 @@ def test_overdue_tickets_pile_up_red_on_the_street_map(
     cells = row.get_by_role("cell")
     assert [cells.nth(i).inner_text() for i in (0, 2, 3, 4)] == ["A1区", "4", "4", "积压"]
     # The street's name opens its tickets; 社区 beside it drills the map into its communities.
-    assert [a.inner_text() for a in cells.nth(1).get_by_role("link").all()] == ["东湖街道", "社区"]
+    expect(cells.nth(1).get_by_role("link")).to_have_text(["东湖街道", "社区"])
     quiet = page.locator("#t-map tr[data-code='a1-s2']").get_by_role("cell")
     assert [quiet.nth(i).inner_text() for i in (2, 3, 4)] == ["1", "0", "正常"]
 
     page.locator("#chart-map svg").first.wait_for()  # drawn by the vendored ECharts
     # The street's area and its marker are red; nothing else is.
-    assert page.locator(f"#chart-map svg path[fill='{RED}']").count() == 2
+    expect(page.locator(f"#chart-map svg path[fill='{RED}']")).to_have_count(2)
     page.locator("#street-map-title").scroll_into_view_if_needed()
     shot(page, "supervise-street-map-1366")
     page.locator(".map-layout").screenshot(path=str(SHOTS / "street-map-1366.png"))
@@ -51,7 +52,7 @@ def test_overdue_tickets_pile_up_red_on_the_street_map(
         page.mouse.click(box["x"] + x, box["y"] + y)
     assert "street=a1-s1" in page.url and "overdue=1" in page.url
     for number in numbers:
-        assert page.get_by_role("link", name=number).is_visible()
+        expect(page.get_by_role("link", name=number)).to_be_visible()
 
 
 def test_drilled_into_a_street_its_communities_are_points_that_open_their_tickets(
@@ -84,20 +85,19 @@ def test_drilled_into_a_street_its_communities_are_points_that_open_their_ticket
     with page.expect_navigation():
         page.mouse.click(*pixel(places["a1-s1-c3"]))
     assert "map_street=a1-s1" in page.url
-    assert page.locator("#street-map-title").inner_text() == "工单地图：东湖街道各社区/村在办与超期"
-    rows = {code: [c.inner_text() for c in page.locator(f"#t-map tr[data-code='{code}'] td").all()]
-            for code in ("a1-s1-c1", "a1-s1-c3", "a1-s1-c2", "a1-s1")}
-    assert rows["a1-s1-c1"] == ["东湖街道", "湖滨社区", "4", "4", "积压"]
-    assert rows["a1-s1-c3"] == ["东湖街道", "柳堤社区", "1", "0", "正常"]
-    assert rows["a1-s1-c2"] == ["东湖街道", "东湖新村社区", "0", "0", "正常"]
-    assert rows["a1-s1"] == ["东湖街道", "未定位到社区", "1", "0", "正常"]
+    expect(page.locator("#street-map-title")).to_have_text("工单地图：东湖街道各社区/村在办与超期")
+    for code, cells in (("a1-s1-c1", ["东湖街道", "湖滨社区", "4", "4", "积压"]),
+                        ("a1-s1-c3", ["东湖街道", "柳堤社区", "1", "0", "正常"]),
+                        ("a1-s1-c2", ["东湖街道", "东湖新村社区", "0", "0", "正常"]),
+                        ("a1-s1", ["东湖街道", "未定位到社区", "1", "0", "正常"])):
+        expect(page.locator(f"#t-map tr[data-code='{code}'] td")).to_have_text(cells)
 
     page.locator("#chart-map svg").first.wait_for()
     page.locator("#chart-map").scroll_into_view_if_needed()
     drawn = page.evaluate("() => echarts.getInstanceByDom(document.getElementById('chart-map'))"
                           ".getOption().series[1].data.map(d => [d.name, d.value[2]])")
     assert sorted(drawn) == [["a1-s1-c1", 4], ["a1-s1-c2", 0], ["a1-s1-c3", 1]]
-    assert page.locator(f"#chart-map svg path[fill='{RED}']").count() == 1  # 湖滨社区's point
+    expect(page.locator(f"#chart-map svg path[fill='{RED}']")).to_have_count(1)  # 湖滨社区's point
     page.locator("#street-map-title").scroll_into_view_if_needed()
     shot(page, "supervise-community-map-1366")
     page.locator(".map-layout").screenshot(path=str(SHOTS / "community-map-1366.png"))
@@ -106,5 +106,5 @@ def test_drilled_into_a_street_its_communities_are_points_that_open_their_ticket
         page.mouse.click(*pixel(places["a1-s1-c1"]))
     assert "community=a1-s1-c1" in page.url and "overdue=1" in page.url
     for number in numbers:
-        assert page.get_by_role("link", name=number).is_visible()
-    assert page.get_by_role("link", name=willow).count() == 0
+        expect(page.get_by_role("link", name=number)).to_be_visible()
+    expect(page.get_by_role("link", name=willow)).to_have_count(0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from hotline.app import unit_of_work
@@ -28,14 +29,14 @@ def test_supervisor_sees_the_ticket_in_the_figures_and_approves_an_extension(
 
     sign_in(page, live_server, "supervisor")
     page.get_by_role("link", name="督办").first.click()
-    assert page.get_by_role("heading", name="督办工作台").is_visible()
+    expect(page.get_by_role("heading", name="督办工作台")).to_be_visible()
 
     ranking = page.get_by_role("region", name="单位排名（三率均值）")
     row = ranking.get_by_role("row").filter(has_text=UNIT)
     assert row.get_by_role("cell").nth(2).inner_text() == "1"  # 受理量: this ticket
     assert "100.0%" in row.inner_text()  # signed for within the limit
     page.locator("#chart-trend svg").first.wait_for()  # ECharts drew the trend from the vendor copy
-    assert page.locator("#chart-districts svg").count() == 1
+    expect(page.locator("#chart-districts svg")).to_have_count(1)
     shot(page, "supervise-1366")
 
     extensions = page.get_by_role("region", name="待审批延期")
@@ -44,7 +45,7 @@ def test_supervisor_sees_the_ticket_in_the_figures_and_approves_an_extension(
     request_row.get_by_placeholder("意见（可选）").first.fill("同意延期，请按期办结")
     request_row.get_by_role("button", name="批准").click()
     page.wait_for_url(f"{live_server}/supervise")
-    assert page.get_by_text("没有待审批的延期").is_visible()
+    expect(page.get_by_text("没有待审批的延期")).to_be_visible()
 
     db.session.expire_all()
     decided = db.session.scalars(select(ExtensionRequest)).one()
@@ -55,7 +56,7 @@ def test_supervisor_sees_the_ticket_in_the_figures_and_approves_an_extension(
                                 storage_state=page.context.storage_state())
     small = phone.new_page()
     small.goto(f"{live_server}/supervise")
-    assert small.get_by_role("heading", name="督办工作台").is_visible()
+    expect(small.get_by_role("heading", name="督办工作台")).to_be_visible()
     width = small.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
     shot(small, "supervise-phone")

@@ -25,7 +25,7 @@ def test_agent_dispatches_by_type_ahead(app: Flask, reference: None, live_server
     unit.fill("A市城市管理局（cgj）")  # what choosing the datalist's entry puts in the field
     shot(page, "ticket-dispatch-type-ahead-1366")
     page.get_by_role("button", name="派单", exact=True).click()
-    assert "已派单" in page.locator("h1 .status").inner_text()
+    expect(page.locator("h1 .status")).to_contain_text("已派单", use_inner_text=True)
     db.session.expire_all()
     assert db.session.get(Ticket, t.id).department.code == "cgj"
 
@@ -42,7 +42,7 @@ def test_supervisor_urges_with_a_preset_and_a_refused_form_keeps_the_note(
     due = page.get_by_label("督办时限")
     due.fill("2020-01-01T09:00")  # in the past: refused, and the page comes back as typed
     page.get_by_role("button", name="督办", exact=True).click()
-    assert "督办时限须晚于当前时间" in page.locator("#error-urge-due").inner_text()
+    expect(page.locator("#error-urge-due")).to_contain_text("督办时限须晚于当前时间", use_inner_text=True)
     assert page.get_by_label("督办意见").input_value() == "市民多次来电，请加快办理"
     preset = page.locator(".presets button", has_text="3 个工作日")
     # The script shows the presets once it has run: the error above is in the page before the
@@ -53,7 +53,7 @@ def test_supervisor_urges_with_a_preset_and_a_refused_form_keeps_the_note(
     assert chosen == preset.get_attribute("data-value") and chosen.endswith("17:30")
     shot(page, "ticket-urge-presets-1366")
     page.get_by_role("button", name="督办", exact=True).click()
-    assert page.locator(".flash.ok").is_visible()
+    expect(page.locator(".flash.ok")).to_be_visible()
     order = db.session.scalars(select(SupervisionOrder)).one()
     assert order.due.astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M") == chosen
 
@@ -81,6 +81,6 @@ def test_unit_lead_returns_and_lands_in_the_inbox(app: Flask, reference: None, l
     with page.expect_navigation():
         dialog.get_by_role("button", name="确认").click()
     assert page.url.endswith("/inbox")
-    assert f"工单 {t.number} 已不在本单位办理" in page.locator(".flash.ok").inner_text()
+    expect(page.locator(".flash.ok")).to_contain_text(f"工单 {t.number} 已不在本单位办理", use_inner_text=True)
     db.session.expire_all()
     assert db.session.get(Ticket, t.id).status == Status.RETURNED

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from hotline.app.extensions import db
@@ -28,8 +29,8 @@ def test_citizen_tracks_the_answer_and_rates_it_unsolved(app: Flask, reference: 
     page.get_by_label("登记的手机号").fill("138 1234 8000")
     page.get_by_role("button", name="查询").click()
     page.wait_for_url(f"**/track/{number}")
-    assert "井盖已补装。" in page.locator("main").inner_text()
-    assert page.locator("#track-status").inner_text() == "已答复"
+    expect(page.locator("main")).to_contain_text("井盖已补装。", use_inner_text=True)
+    expect(page.locator("#track-status")).to_have_text("已答复", use_inner_text=True)
     shot(page, "track-answered-phone")
 
     page.get_by_label("部分解决").check()
@@ -37,7 +38,7 @@ def test_citizen_tracks_the_answer_and_rates_it_unsolved(app: Flask, reference: 
     page.get_by_label("意见（可选）").fill("只补了一半")
     page.get_by_role("button", name="提交评价").click()
     page.wait_for_url(f"**/track/{number}")
-    assert page.locator("#follow-up").count() == 0  # rated once
+    expect(page.locator("#follow-up")).to_have_count(0)  # rated once
     shot(page, "track-rated-phone")
     db.session.expire_all()
     verdict = db.session.scalars(select(FollowUp)).one()

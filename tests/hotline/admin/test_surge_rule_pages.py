@@ -23,7 +23,7 @@ def test_an_administrator_edits_the_hour_rule(reference: None, client: FlaskClie
     sign_in(client, "admin")
     assert "来电增多预警规则" in client.get("/admin/").get_data(as_text=True)
     listing = client.get("/admin/surges").get_data(as_text=True)
-    assert "近1小时（紧急诉求）" in listing and "负二项" in listing
+    assert "近1小时（紧急诉求）" in listing and "参照同类诉求各街道校正" in listing
     row = _row("hour")
     data = surge_rule_dict(row) | {"method": "poisson", "min_count": "4", "note": "汛期"}
     assert post(client, f"/admin/surges/{row.id}", data).status_code == 302
@@ -38,7 +38,7 @@ def test_an_administrator_edits_the_hour_rule(reference: None, client: FlaskClie
 @pytest.mark.parametrize(("change", "field", "message"), [
     ({"threshold": "abc"}, "threshold", "数字"), ({"min_ratio": "0.5"}, "min_ratio", "之间"),
     ({"floor": "nan"}, "floor", "之间"), ({"min_count": "2.5"}, "min_count", "整数"),
-    ({"method": "gauss"}, "method", "须为以下之一"), ({"window": "week"}, "window", "须为以下之一"),
+    ({"method": "gauss"}, "method", "须为以下之一"), ({"method": "nb_pooled"}, "method", "须为以下之一"), ({"window": "week"}, "window", "须为以下之一"),
     ({"window": "hour"}, "window", ""),  # the day's row may not become a second hour rule
 ])
 def test_a_bad_rule_is_refused_beside_its_field(reference: None, client: FlaskClient,

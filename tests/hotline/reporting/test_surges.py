@@ -114,8 +114,9 @@ NOISY = [1, 6, 0, 5, 2, 7, 1, 4]  # a street whose Mondays vary far more than Po
 
 def test_the_rules_are_the_administrators_and_a_noisy_street_alerts_only_under_poisson(
         history: tuple[str, str, Topic]) -> None:
-    """The seeded day rule is negative-binomial: 13 calls where the weeks ran 0–7 are such a
-    street's busy day. An administrator switching the day to Poisson (audited) makes it a surge."""
+    """The seeded day rule is negative-binomial (pooled): 13 calls where the weeks ran 0–7 are
+    such a street's busy day. An administrator switching the day to Poisson (audited) makes it
+    a surge."""
     topic = history[2]
     noisy = db.session.scalars(select(Place.code).where(Place.kind == "street")
                                .order_by(Place.code).offset(2).limit(1)).one()
@@ -123,7 +124,7 @@ def test_the_rules_are_the_administrators_and_a_noisy_street_alerts_only_under_p
         _calls(noisy, topic, n, NOW - timedelta(weeks=week))
     _calls(noisy, topic, 13, NOW)
     unit_of_work.commit(db.session)
-    assert surges.rules(db.session)["day"].method == "nb"
+    assert surges.rules(db.session)["day"].method == "nb_pool"
     assert surges.scan(db.session, NOW) == []
 
     row = db.session.scalars(select(SurgeRuleRow).where(SurgeRuleRow.window == "day")).one()
@@ -132,7 +133,7 @@ def test_the_rules_are_the_administrators_and_a_noisy_street_alerts_only_under_p
                key=row.id)
     unit_of_work.commit(db.session)
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.entity == "surges")).one()
-    assert (entry.before["method"], entry.after["method"]) == ("nb", "poisson")
+    assert (entry.before["method"], entry.after["method"]) == ("nb_pool", "poisson")
     (alert,) = surges.scan(db.session, NOW)
     assert (alert.street, alert.observed, alert.detail["method"]) == (noisy, 13, "poisson")
 
@@ -140,4 +141,40 @@ def test_the_rules_are_the_administrators_and_a_noisy_street_alerts_only_under_p
 def test_a_window_without_a_rule_row_uses_the_shipped_rule(reference: None) -> None:
     db.session.execute(delete(SurgeRuleRow))
     assert surges.rules(db.session) == {"day": DAY, "hour": HOUR}
+
+
+
+SWINGING = [[0, 8, 1, 9, 0, 7, 2, 9], [9, 0, 7, 1, 8, 2, 0, 9], [2, 9, 0, 8, 1, 9, 0, 7],
+            [7, 1, 9, 0, 8, 0, 9, 2], [1, 7, 2, 9, 0, 9, 1, 7], [8, 0, 9, 2, 7, 1, 8, 0]]
+
+
+def test_the_scan_pools_a_topics_streets_and_the_rule_can_turn_it_off(reference: None) -> None:
+    """Six streets whose Mondays swing 0-9 about one topic, and one with 4 calls every Monday:
+    alone, that street looks Poisson and its 14 calls today a surge; pooled with its topic's
+    streets (the shipped nb_pool) they are such a topic's busy day. The administrators' plain
+    nb (audited) alerts; a real jump alerts under both, its detail naming the tail used."""
+    streets = db.session.scalars(select(Place.code).where(Place.kind == "street")
+                                 .order_by(Place.code).limit(8)).all()
+    topic = db.session.scalars(select(Topic).order_by(Topic.code)).first()
+    assert topic is not None and len(streets) == 8
+    for street, weeks in zip(streets, [*SWINGING, [4] * 8], strict=False):
+        for week, n in enumerate(weeks, start=1):
+            _calls(street, topic, n, NOW - timedelta(weeks=week))
+        _calls(street, topic, 1, NOW - timedelta(weeks=9))  # the history starts before
+    steady, jumping = streets[6], streets[7]
+    _calls(steady, topic, 14, NOW)
+    _calls(jumping, topic, 30, NOW)  # no calls in eight weeks, 30 today
+    unit_of_work.commit(db.session)
+    assert surges.rules(db.session)["day"].method == "nb_pool"
+    (alert,) = surges.scan(db.session, NOW)
+    # A street of zeros has no dispersion of its own: it takes its topic's.
+    assert (alert.street, alert.detail["method"]) == (jumping, "nb_pool")
+    assert alert.detail["size"] == pytest.approx(2.03, abs=0.01)  # 1 / the topic's alpha
+
+    db.session.execute(delete(SurgeAlert))
+    row = db.session.scalars(select(SurgeRuleRow).where(SurgeRuleRow.window == "day")).one()
+    admin_user = db.session.scalars(select(User).where(User.username == "admin")).one()
+    admin.save(db.session, admin_user, "surges", surge_rule_dict(row) | {"method": "nb"}, key=row.id)
+    unit_of_work.commit(db.session)
+    assert {a.street for a in surges.scan(db.session, NOW)} == {steady, jumping}
 
