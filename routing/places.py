@@ -31,6 +31,15 @@ NO_MATCH = PlaceMatch(None, None, None)
 
 
 @dataclass(frozen=True)
+class Community:
+    """A community (社区/村) of the gazetteer and the street and district it lies in."""
+
+    code: str
+    street_code: str
+    district_code: str
+
+
+@dataclass(frozen=True)
 class _Place:
     district_code: str
     street_code: str | None
@@ -65,16 +74,24 @@ def _normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
 
+def name_key(word: str) -> str:
+    """The form in which a name or alias is matched (NFKC, case-folded, trimmed): two words
+    with the same key are one word to the gazetteer."""
+    return _normalise(word).strip()
+
+
 class Gazetteer:
     """The city's districts, streets and communities, indexed by every name and alias."""
 
-    def __init__(self, entries: Mapping[str, _Entry]) -> None:
+    def __init__(self, entries: Mapping[str, _Entry],
+                 communities: Mapping[str, Community] | None = None) -> None:
         self._entries = dict(entries)
         # Keys by their first character: a text is searched only for the words that start
         # with one of its characters (one str.find per word of the city was 4 % of routing).
         self._by_first: dict[str, list[tuple[str, _Entry]]] = {}
         for key, entry in self._entries.items():
             self._by_first.setdefault(key[0], []).append((key, entry))
+        self._communities = dict(communities or {})
 
     @classmethod
     def from_records(cls, records: Iterable[Mapping[str, Any]]) -> "Gazetteer":
@@ -86,6 +103,7 @@ class Gazetteer:
         """
         entries: dict[str, _Entry] = {}
         codes: set[str] = set()
+        communities: dict[str, Community] = {}
 
         def add(record: Mapping[str, Any], place: _Place) -> None:
             code = record["code"]
@@ -93,7 +111,7 @@ class Gazetteer:
                 raise ValueError(f"duplicate place code {code!r}")
             codes.add(code)
             for word in (record["name"], *record.get("aliases", ())):
-                key = _normalise(word).strip()
+                key = name_key(word)
                 if not key:
                     raise ValueError(f"empty name or alias in place {code!r}")
                 known = entries.get(key, _Entry(word, ()))
@@ -106,7 +124,14 @@ class Gazetteer:
                 add(street, _Place(district["code"], street["code"]))
                 for community in street.get("communities", ()):
                     add(community, _Place(district["code"], street["code"], community["code"]))
-        return cls(entries)
+                    communities[community["code"]] = Community(
+                        community["code"], street["code"], district["code"])
+        return cls(entries, communities)
+
+    def community(self, code: str | None) -> Community | None:
+        """The community with that code, with its street and district; None for any other
+        code (a street's, a district's, an unknown one)."""
+        return self._communities.get(code or "")
 
     def words(self) -> tuple[str, ...]:
         """Every distinct name and alias, for the jieba user dictionary."""
@@ -122,11 +147,13 @@ class Gazetteer:
         if address:
             from_address = replace(_resolve(self._hits(address)), field="address")
             if from_address.district_code is not None:
-                from_text = _resolve(self._hits(text), within=from_address.district_code)
+                text_hits = self._hits(text)
+                from_text = _resolve(text_hits, within=from_address.district_code)
                 if from_address.street_code is not None:
-                    if from_address.community_code is None and \
-                            from_text.street_code == from_address.street_code:
-                        return replace(from_address, community_code=from_text.community_code)
+                    if from_address.community_code is None:
+                        # A community of that street, even by a name another street's shares.
+                        return replace(from_address, community_code=_single_community(
+                            text_hits, from_address.district_code, from_address.street_code))
                     return from_address
                 if from_text.street_code is not None:
                     return replace(from_text, field="content")

@@ -19,6 +19,7 @@ from hotline.domain.errors import InvalidInput
 from hotline.identity import audit
 from hotline.models import CityMap, Place, User
 from routing.geo import MapSummary, check_city_map, check_point
+from routing.places import name_key
 
 KINDS = {"district": _l("区县"), "street": _l("街道/乡镇"), "community": _l("社区/村")}
 MAX_MAP_BYTES = 10 * 1024 * 1024  # a city's districts and streets, simplified for a screen
@@ -49,6 +50,30 @@ def _street(session: Session, data: Mapping[str, Any], district: str) -> str:
     return code
 
 
+MIN_ALIAS, MAX_ALIAS = 2, 40  # a one-character alias (村, 湖) would be found in every message
+
+
+def _check_community_aliases(session: Session, place: Place, words: list[str]) -> None:
+    """A community's aliases (旧称, short names: 幸福小区, 幸福村) must each name it alone within
+    its street: not a district's or street's name or alias anywhere in the city (the gazetteer
+    would read the broader place and lose the street) nor another community's of the same street
+    (two communities, so neither). Two streets' communities may share one: the street decides."""
+    others = session.scalars(select(Place).where(
+        Place.code != (place.code or ""),
+        (Place.kind != "community") | (Place.street_code == place.street_code))).all()
+    taken = {name_key(word): other for other in others
+             for word in (other.name, *other.alias_list)}
+    for word in words:
+        if not MIN_ALIAS <= len(name_key(word)) <= MAX_ALIAS:
+            raise InvalidInput(_("别名「%(alias)s」须为 %(min)d 到 %(max)d 个字", alias=word,
+                                 min=MIN_ALIAS, max=MAX_ALIAS), field="aliases")
+        other = taken.get(name_key(word))
+        if other is not None:
+            raise InvalidInput(_("别名「%(alias)s」已是%(kind)s %(name)s（%(code)s）的名称或别名",
+                                 alias=word, kind=KINDS.get(other.kind, other.kind),
+                                 name=other.name, code=other.code), field="aliases")
+
+
 def _fill_place(session: Session, place: Place, data: Mapping[str, Any], _user: User) -> None:
     if place.id is None:
         place.code = f.code(data, "code", 16)
@@ -65,7 +90,11 @@ def _fill_place(session: Session, place: Place, data: Mapping[str, Any], _user: 
     place.district_code = district
     place.street_code = _street(session, data, district) if place.kind == "community" else None
     aliases = f.opt(data, "aliases", 2000) or ""
-    place.aliases = ",".join(a.strip() for a in aliases.replace("，", ",").split(",") if a.strip())
+    words = list(dict.fromkeys(a.strip() for a in aliases.replace("，", ",").replace("、", ",")
+                               .split(",") if a.strip()))
+    if place.kind == "community":
+        _check_community_aliases(session, place, words)
+    place.aliases = ",".join(words)
     try:
         point = check_point(_number(data, "lat"), _number(data, "lng"))
     except ValueError as exc:
@@ -83,7 +112,7 @@ PLACES = Entity(
         Field("kind", _l("类型"), "select", choices=f.fixed(KINDS)),
         Field("district_code", _l("所属区县"), required=True, help=_l("区县代码；区县填它自己的代码")),
         Field("street_code", _l("所属街道"), help=_l("社区/村必填：所在街道的代码，如 a1-s1")),
-        Field("aliases", _l("别名"), help=_l("逗号分隔，市民常写的叫法")),
+        Field("aliases", _l("别名"), help=_l("逗号分隔，市民常写的叫法；社区/村可填旧称、简称，如 幸福小区、幸福村（每个至少两个字，不能与街道、区县或本街道其他社区的名称或别名相同）")),
         Field("lat", _l("纬度"), "number", attrs={"step": "any", "min": "-90", "max": "90"},
               help=_l("WGS 84；没有自己坐标的工单画在所在社区（否则街道、区县）的这个点上，标为大致位置")),
         Field("lng", _l("经度"), "number", attrs={"step": "any", "min": "-180", "max": "180"}),

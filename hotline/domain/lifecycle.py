@@ -64,6 +64,7 @@ from hotline.models import (
 )
 from routing.calendar import SHANGHAI
 from routing.errors import CalendarMissing
+from routing.places import Community
 from routing.sla import Limit, Unit
 
 
@@ -1420,10 +1421,15 @@ def _capped_window(ticket: Ticket, planner: Planner, kind: str, at: datetime, li
 
 
 def forward(ticket: Ticket, actor: Actor, department: Department, *, note: str | None = None,
-            planner: Planner | None = None, at: datetime | None = None) -> ForwardTask:
+            planner: Planner | None = None, at: datetime | None = None,
+            community: Community | None = None) -> ForwardTask:
     """转派: the lead unit's lead hands a signed ticket down to one of its descendant units.
 
     Without a planner (the pure state tests) the task's deadline is the parent's reply deadline.
+    `community` is the gazetteer's community the unit is (下派社区: a street sends the ticket to
+    one of its 社区/村): the ticket's community follows it, with that community's street and
+    district when the ticket's differ, so the map places it there; the event's `set` says what
+    changed and `was` what it replaced.
     """
     _require(ticket, "forward", BEING_ANSWERED)
     _require_unit(ticket, actor, Permission.FORWARD, "forward")
@@ -1454,11 +1460,30 @@ def forward(ticket: Ticket, actor: Actor, department: Department, *, note: str |
         _arm(ticket, reply_kind, at, reply_window, department)
         task.sign_due = sign_window.due_at if sign_window else None
         task.reply_due = reply_window.due_at if reply_window else None
-    record(ticket, actor, EventKind.FORWARDED, note=task.note, at=at,
-           data={"seq": seq, "department": department.code,
-                 "parent": parent.code if parent else None,
-                 "sign_due": _iso(task.sign_due), "reply_due": _iso(task.reply_due)})
+    data: dict[str, Any] = {"seq": seq, "department": department.code,
+                            "parent": parent.code if parent else None,
+                            "sign_due": _iso(task.sign_due), "reply_due": _iso(task.reply_due)}
+    if community is not None:
+        data.update(_place_at(ticket, community))
+    record(ticket, actor, EventKind.FORWARDED, note=task.note, at=at, data=data)
     return task
+
+
+def _place_at(ticket: Ticket, community: Community) -> dict[str, Any]:
+    """Put the ticket in `community` (and its street and district); the fields changed and
+    what they were, for the event, or nothing when the ticket is there already."""
+    wanted = {"district": community.district_code, "street": community.street_code,
+              "community": community.code}
+    was = {name: getattr(ticket, name) for name in wanted}
+    changed = {name: value for name, value in wanted.items() if was[name] != value}
+    if not changed:
+        return {}
+    if "street" in changed:
+        ticket.street_found = {"by": "forward", "entry": community.street_code,
+                               "unit": community.code}
+    for name, value in changed.items():
+        setattr(ticket, name, value)
+    return {"set": changed, "was": {name: was[name] for name in changed}}
 
 
 def _child_task(ticket: Ticket, actor: Actor, permission: Permission, action: str,

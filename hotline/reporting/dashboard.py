@@ -79,14 +79,17 @@ class Dashboard:
 
     def __init__(self, session: Session, period: Period, now: datetime, *,
                  everything: bool = False, response_basis: str = figures.RESPONSE_ON_SIGN,
-                 district: str | None = None) -> None:
+                 district: str | None = None, map_street: str | None = None) -> None:
         """`everything`: the lists carry every row, not the first ones (the exports);
         `response_basis`: what 响应率 counts (hotline.reporting.figures.breakdowns);
-        `district`: the district drilled down to its streets (checked when first read)."""
+        `district`: the district drilled down to its streets (checked when first read);
+        `map_street`: the street the map is drilled into, showing its communities (checked
+        when first read)."""
         self.session, self.period, self.now = session, period, now
         self.everything = everything
         self.response_basis = response_basis
         self._district = (district or "").strip() or None
+        self._map_street = (map_street or "").strip() or None
 
     def _first(self, n: int) -> int | None:
         return None if self.everything else n
@@ -332,10 +335,36 @@ class Dashboard:
         return Table("districts", _("各区县在办与超期（当前）"), [_("区县"), _("在办"), _("超期")], rows)
 
     @cached_property
+    def map_places(self) -> list[Place]:
+        return street_map.places(self.session)
+
+    @cached_property
     def street_map(self) -> list[street_map.MapStreet]:
-        return street_map.streets(self.session, self.now)
+        return street_map.streets(self.session, self.now, self.map_places)
+
+    @cached_property
+    def map_focus(self) -> Place | None:
+        """The street the map is drilled into; an unknown code is a 400."""
+        if self._map_street is None:
+            return None
+        found = next((p for p in self.map_places
+                      if p.kind == "street" and p.code == self._map_street), None)
+        if found is None:
+            raise InvalidInput(f"未知街道 / unknown street: {self._map_street}",
+                               field="map_street")
+        return found
+
+    @cached_property
+    def community_map(self) -> list[street_map.MapCommunity]:
+        """The drilled street's communities and their load; nothing when not drilled in."""
+        focus = self.map_focus
+        if focus is None:
+            return []
+        return street_map.communities(self.session, self.now, focus, self.map_places)
 
     def map_table(self) -> Table:
+        if self.map_focus is not None:
+            return street_map.community_table(self.map_focus, self.community_map)
         return street_map.table(self.street_map)
 
     def hot_table(self) -> Table:

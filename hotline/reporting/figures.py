@@ -593,6 +593,18 @@ def street_load(session: Session, now: datetime) -> list[StreetLoad]:
             for r in session.execute(stmt)]
 
 
+def community_load(session: Session, now: datetime, street: str) -> list[StreetLoad]:
+    """Open and overdue tickets of one street by the community they are located in (the map
+    drilled into the street: one GROUP BY through the street's index); `street` of each row is
+    the community's code, None for the street's tickets placed in no community."""
+    stmt = (select(Ticket.community, func.count(Ticket.id).label("open"),
+                   _n(Ticket.reply_due < now).label("overdue"))
+            .where(Ticket.street == street, Ticket.status.in_(UNANSWERED))
+            .group_by(Ticket.community))
+    return [StreetLoad(None, r.community, int(r.open), int(r.overdue))
+            for r in session.execute(stmt)]
+
+
 # --- what waits for a supervisor -----------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ row 未定位到街道, drawn at the district's point.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -50,22 +51,49 @@ class MapStreet:
     overdue: int
     point: tuple[float, float] | None
     is_street: bool
+    communities: int = 0  # the street's communities in the gazetteer: the map drills into them
 
     @property
     def level(self) -> str:
         return level(self.open, self.overdue)
 
 
-def streets(session: Session, now: datetime) -> list[MapStreet]:
+@dataclass(frozen=True)
+class MapCommunity:
+    """One row of the map drilled into a street: a community (社区/村) of it, or the street's
+    tickets placed in no community, and their load."""
+
+    code: str  # the community's code, or the street's for its tickets in no community
+    name: str
+    open: int
+    overdue: int
+    point: tuple[float, float] | None
+    is_community: bool
+
+    @property
+    def level(self) -> str:
+        return level(self.open, self.overdue)
+
+
+def places(session: Session) -> list[Place]:
+    """The active gazetteer, districts, streets and communities, in code order (one query for
+    the map and its drill-down)."""
+    return list(session.scalars(select(Place).where(Place.active)
+                                .order_by(Place.district_code, Place.code)))
+
+
+def streets(session: Session, now: datetime, gazetteer: list[Place] | None = None
+            ) -> list[MapStreet]:
     """Every street of the gazetteer (zeros included, so a quiet street is seen to be quiet),
     and a row per district for its tickets with no street, worst first."""
-    places = list(session.scalars(select(Place).where(Place.active,
-                                                      Place.kind.in_(("district", "street")))
-                                  .order_by(Place.district_code, Place.code)))
-    names = {p.code: p.name for p in places if p.kind == "district"}
+    rows_of = places(session) if gazetteer is None else gazetteer
+    names = {p.code: p.name for p in rows_of if p.kind == "district"}
+    in_street = Counter(p.street_code for p in rows_of if p.kind == "community")
     load = {(r.district, r.street): r for r in figures.street_load(session, now)}
     rows = []
-    for p in places:
+    for p in rows_of:
+        if p.kind not in ("district", "street"):
+            continue
         key = (p.district_code, p.code if p.kind == "street" else None)
         found = load.get(key)
         if p.kind == "district" and found is None:
@@ -74,8 +102,27 @@ def streets(session: Session, now: datetime) -> list[MapStreet]:
             code=p.code, district=names.get(p.district_code, p.district_code),
             name=p.name if p.kind == "street" else _("未定位到街道"),
             open=found.open if found else 0, overdue=found.overdue if found else 0,
-            point=p.point, is_street=p.kind == "street"))
+            point=p.point, is_street=p.kind == "street",
+            communities=in_street[p.code] if p.kind == "street" else 0))
     return sorted(rows, key=lambda r: (-r.overdue, -r.open, r.code))
+
+
+def communities(session: Session, now: datetime, street: Place,
+                gazetteer: list[Place]) -> list[MapCommunity]:
+    """The street's communities (zeros included), worst first, then a row for its tickets
+    placed in no community when there are any: one grouped query."""
+    load = {r.street: r for r in figures.community_load(session, now, street.code)}
+    rows = [MapCommunity(p.code, p.name, load[p.code].open if p.code in load else 0,
+                         load[p.code].overdue if p.code in load else 0, p.point, True)
+            for p in gazetteer if p.kind == "community" and p.street_code == street.code]
+    known = {r.code for r in rows}
+    rows.sort(key=lambda r: (-r.overdue, -r.open, r.code))
+    placed_nowhere = [r for code, r in load.items() if code is None or code not in known]
+    if placed_nowhere:  # last: the street's own row, not a community's
+        rows.append(MapCommunity(street.code, _("未定位到社区"),
+                                 sum(r.open for r in placed_nowhere),
+                                 sum(r.overdue for r in placed_nowhere), street.point, False))
+    return rows
 
 
 def table(rows: list[MapStreet]) -> Table:
@@ -84,6 +131,16 @@ def table(rows: list[MapStreet]) -> Table:
                  [_("区县"), _("街道"), _("在办"), _("超期"), _("状态")],
                  [[r.district, r.name, r.open, r.overdue, labels[r.level]] for r in rows],
                  caption=_("超期 %(red)d 件以上或在办 %(open)d 件以上的街道标红；工单按所在街道统计。",
+                           red=RED_OVERDUE, open=RED_OPEN))
+
+
+def community_table(street: Place, rows: list[MapCommunity]) -> Table:
+    labels = level_labels()
+    return Table("map", _("%(street)s各社区/村在办与超期（当前）", street=street.name),
+                 [_("街道"), _("社区/村"), _("在办"), _("超期"), _("状态")],
+                 [[street.name, r.name, r.open, r.overdue, labels[r.level]] for r in rows],
+                 caption=_("超期 %(red)d 件以上或在办 %(open)d 件以上的社区标红；工单按所在社区统计"
+                           "（市民说出的社区，或下派到的社区）。",
                            red=RED_OVERDUE, open=RED_OPEN))
 
 
@@ -119,15 +176,31 @@ def geojson_url(session: Session) -> str | None:
     return url_for("citizen.city_map") if current_version(session) else None
 
 
-def chart(rows: list[MapStreet], geojson_url: str | None, links: dict[str, str]) -> dict[str, Any]:
+def chart(rows: list[MapStreet], geojson_url: str | None, links: dict[str, str], *,
+          drills: dict[str, str] | None = None, focus: Place | None = None,
+          inside: list[MapCommunity] | None = None,
+          inside_links: dict[str, str] | None = None) -> dict[str, Any]:
     """What static/js/street_map.js draws: where to fetch the boundaries (None: no map), each
-    row's numbers, level, point and drill-down link (`links` by code, made by the view)."""
-    return {
+    row's numbers, level, point and drill-down link (`links` by code, made by the view), and
+    `drills`, the link into a street with communities. Drilled into a street (`focus`), the
+    map centres on it and draws its communities (`inside`, linked by `inside_links`)."""
+    drills = drills or {}
+    out: dict[str, Any] = {
         "geojson_url": geojson_url,
         "streets": [{"code": r.code, "name": f"{r.district} {r.name}", "short": r.name,
                      "open": r.open,
                      "overdue": r.overdue, "level": r.level, "url": links[r.code], "street": r.is_street,
+                     "drill": drills.get(r.code),
                      "lat": r.point[0] if r.point else None,
                      "lng": r.point[1] if r.point else None} for r in rows],
         "labels": {"open": _("在办"), "overdue": _("超期")},
     }
+    if focus is not None:
+        out["focus"] = {"code": focus.code, "name": focus.name,
+                        "lat": focus.lat, "lng": focus.lng}
+        out["communities"] = [
+            {"code": r.code, "name": f"{focus.name} {r.name}", "open": r.open,
+             "overdue": r.overdue, "level": r.level, "url": (inside_links or {})[r.code],
+             "lat": r.point[0], "lng": r.point[1]}
+            for r in inside or [] if r.is_community and r.point is not None]
+    return out

@@ -11,7 +11,7 @@ from hotline.models import Channel, Line, Status
 
 PER_PAGE = 50
 FILTERS = ("q", "status", "line", "channel", "topic", "department", "district", "street",
-           "created_from", "created_to", "overdue")
+           "community", "created_from", "created_to", "overdue")
 _CODE = validate.Length(max=32)
 
 
@@ -33,6 +33,9 @@ class SearchArgs(Schema):
     district = fields.String(validate=_CODE, metadata={"description": "district code"})
     street = fields.String(validate=_CODE, metadata={
         "description": "street code: tickets located in the street or whose text or address names it"})
+    community = fields.String(validate=_CODE, metadata={
+        "description": "community (社区/村) code: tickets located in the community (the map's "
+                       "count: named by the citizen, or forwarded down to it)"})
     created_from = fields.Date(metadata={"description": "first day, Asia/Shanghai"})
     created_to = fields.Date(metadata={"description": "last day (included), Asia/Shanghai"})
     overdue = fields.Boolean(metadata={"description": "only tickets past their reply deadline "

@@ -111,6 +111,11 @@ def conditions(session: Session, user: User, args: dict[str, Any],
         # Located in the street (the gazetteer found it: what the map counts) or naming it.
         out.append(or_(Ticket.street == street.code,
                        *(index.phrase(BODY, word_tokens(n), False) for n in names if word_tokens(n))))
+    if args.get("community"):
+        community = _place(session, args["community"], "community")
+        # The street too: its index finds the few tickets, the community narrows them.
+        out.append(and_(Ticket.street == community.street_code,
+                        Ticket.community == community.code))
     if args.get("created_from"):
         out.append(Ticket.created_at >= _day_start(args["created_from"]))
     if args.get("created_to"):

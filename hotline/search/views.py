@@ -33,6 +33,7 @@ def _choices() -> dict[str, Any]:
                                     .order_by(Department.code)).all() if everyone else [],
         "districts": [p for p in places if p.kind == "district"],
         "streets": [p for p in places if p.kind == "street"],
+        "communities": [p for p in places if p.kind == "community"],
     }
 
 

@@ -37,7 +37,7 @@ from hotline.domain.lifecycle import (
     Actor,
 )
 from hotline.domain.roles import Permission
-from hotline.models import Department, Status, Ticket, Topic, TrainingExample, User
+from hotline.models import Department, Level, Status, Ticket, Topic, TrainingExample, User
 from hotline.tickets.lookups import topic_by_code
 from routing.calendar import SHANGHAI
 
@@ -169,6 +169,17 @@ class Context:
 
 
 Arguments = Callable[[Context, Actor, Mapping[str, Any]], dict[str, Any]]
+
+
+def _forward_arguments(ctx: Context, args: Mapping[str, Any]) -> dict[str, Any]:
+    """转派's unit, and, for a 社区/村 unit, the gazetteer's community of the same code (the
+    demo city's and the seed's convention: a community's unit and place share their code), so
+    下派 to a community places the ticket there."""
+    unit = _unit(ctx.session, args.get("unit"))
+    community = (snapshot.current(ctx.session).gazetteer.community(unit.code)
+                 if unit.level == Level.COMMUNITY else None)
+    return {"department": unit, "note": args.get("note"), "planner": ctx.planner,
+            "community": community}
 After = Callable[[Context, Ticket, Actor, dict[str, Any]], None]
 
 
@@ -360,8 +371,7 @@ ACTIONS: tuple[TicketAction, ...] = (
         schema=ForwardSchema,
         summary="转派: the lead unit hands a signed ticket to a unit below it; it stays accountable.",
         function=lifecycle.forward,
-        arguments=lambda ctx, actor, args: {"department": _unit(ctx.session, args.get("unit")),
-                                            "note": args.get("note"), "planner": ctx.planner}),
+        arguments=lambda ctx, actor, args: _forward_arguments(ctx, args)),
     TicketAction(
         name="forward-sign", permission=P.SIGN,
         states=states.BEING_ANSWERED, schema=EmptySchema,

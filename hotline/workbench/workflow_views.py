@@ -286,6 +286,8 @@ def supervise() -> Any:
                            period_links=dashboard.period_links(board.period.end),
                            state_labels=dashboard.state_labels(),
                            map_link=map_link, map_levels=street_map.level_labels(),
+                           community_link=community_link,
+                           map_drill=lambda row: map_drill(board, row),
                            rate=lambda value: str(tables.Rate(value)))
 
 
@@ -296,10 +298,29 @@ def map_link(row: street_map.MapStreet) -> str:
     return url_for("search.tickets", **where, **({"overdue": "1"} if row.overdue else {}))
 
 
+def community_link(row: street_map.MapCommunity) -> str:
+    """A community's drill-down on the map: its tickets (the overdue ones when there are
+    any); the row of the street's tickets placed in no community opens the street's."""
+    where = {"community": row.code} if row.is_community else {"street": row.code}
+    return url_for("search.tickets", **where, **({"overdue": "1"} if row.overdue else {}))
+
+
+def map_drill(board: dashboard.Dashboard, row: street_map.MapStreet) -> str | None:
+    """The map drilled into a street with communities (its 社区/村 as points), same period."""
+    if not row.is_street or not row.communities:
+        return None
+    return url_for("work.supervise", map_street=row.code, start=board.period.start.isoformat(),
+                   end=board.period.end.isoformat(), _anchor="street-map-title")
+
+
 def _map_chart(board: dashboard.Dashboard) -> dict[str, Any]:
     rows = board.street_map
+    drills = {r.code: url for r in rows if (url := map_drill(board, r))}
+    inside = board.community_map
     return street_map.chart(rows, street_map.geojson_url(db.session),
-                            {r.code: map_link(r) for r in rows})
+                            {r.code: map_link(r) for r in rows}, drills=drills,
+                            focus=board.map_focus, inside=inside,
+                            inside_links={r.code: community_link(r) for r in inside})
 
 
 @bp.route("/supervise/export/<key>.<fmt>")
@@ -325,7 +346,8 @@ def _board(*, everything: bool = False) -> dashboard.Dashboard:
                           today_in_shanghai(now))
     return dashboard.Dashboard(db.session, period, now, everything=everything,
                                response_basis=settings.current().reporting.response_basis,
-                               district=request.args.get("district"))
+                               district=request.args.get("district"),
+                               map_street=request.args.get("map_street"))
 
 
 @bp.route("/supervise/overdue")

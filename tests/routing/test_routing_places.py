@@ -127,10 +127,10 @@ COMMUNITIES = Gazetteer.from_records([{
     "code": "a1", "name": "A1区", "aliases": ["A1"],
     "streets": [
         {"code": "a1-s1", "name": "东湖街道", "aliases": ["东湖"], "communities": [
-            {"code": "a1-s1-c1", "name": "湖滨社区"},
+            {"code": "a1-s1-c1", "name": "湖滨社区", "aliases": ["湖滨村", "幸福小区"]},
             {"code": "a1-s1-c2", "name": "东湖新村社区"}]},
         {"code": "a1-s2", "name": "迎春街道", "aliases": ["迎春"], "communities": [
-            {"code": "a1-s2-c1", "name": "春晖社区"}]},
+            {"code": "a1-s2-c1", "name": "春晖社区", "aliases": ["幸福小区"]}]},
     ]}])
 
 
@@ -155,6 +155,14 @@ COMMUNITIES = Gazetteer.from_records([{
         # A community of another street in the text is not this street's.
         ("春晖社区的人来倒垃圾", "东湖街道", PlaceMatch("a1", "a1-s1", "东湖街道", "address")),
         ("路灯不亮", "A1区湖滨社区", PlaceMatch("a1", "a1-s1", "湖滨社区", "address", "a1-s1-c1")),
+        # An alias (旧称 湖滨村) is the community's name too.
+        ("湖滨村路灯不亮", None, PlaceMatch("a1", "a1-s1", "湖滨村", "content", "a1-s1-c1")),
+        ("湖滨村的人来倒垃圾", "迎春街道", PlaceMatch("a1", "a1-s2", "迎春街道", "address")),
+        # 幸福小区 names a community of each street: the address's street decides which ...
+        ("幸福小区停水", "迎春街道", PlaceMatch("a1", "a1-s2", "迎春街道", "address", "a1-s2-c1")),
+        ("幸福小区停水", "东湖街道", PlaceMatch("a1", "a1-s1", "东湖街道", "address", "a1-s1-c1")),
+        # ... and with no street given, neither.
+        ("幸福小区停水", None, PlaceMatch("a1", None, "幸福小区", "content")),
     ],
 )
 def test_a_community_is_found_within_its_street(text: str, address: str | None,

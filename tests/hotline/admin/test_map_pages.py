@@ -107,3 +107,34 @@ def test_a_street_keeps_no_street_code(reference: None, client: FlaskClient) -> 
         "aliases": place.aliases, "active": "1"}).status_code == 302
     db.session.refresh(place)
     assert place.street_code is None
+
+
+def test_community_aliases_are_edited_audited_and_checked(reference: None,
+                                                          client: FlaskClient) -> None:
+    """A community's aliases (旧称, short names) are admin-editable and audited; one that would
+    name a street or district, or another community of its street, or a single character, is
+    refused beside the field; another street's community may share one (its street decides)."""
+    sign_in(client, "admin")
+    place = db.session.scalars(select(Place).where(Place.code == "a1-s2-c2")).one()  # 春晖社区
+    data = {"name": place.name, "kind": "community", "district_code": "a1",
+            "street_code": "a1-s2", "lat": str(place.lat), "lng": str(place.lng), "active": "1"}
+    for aliases, words in (("春晖小区,迎春", "迎春街道（a1-s2）"),
+                           ("青年路小区", "青年路社区（a1-s2-c3）"),
+                           ("春晖小区，A2", "A2区（a2）"),
+                           ("晖", "2 到 40")):
+        refused = post(client, f"/admin/places/{place.id}", data | {"aliases": aliases})
+        assert refused.status_code == 400, aliases
+        assert words in field_error(refused, "aliases"), aliases
+    assert entries("places") == []
+    assert post(client, f"/admin/places/{place.id}",
+                data | {"aliases": "春晖小区，春晖新村、湖滨小区"}).status_code == 302
+    entry = last("places")
+    assert (entry.action, entry.after["aliases"]) == ("update", "春晖小区,春晖新村,湖滨小区")
+    gazetteer = snapshot.current(db.session).gazetteer
+    assert gazetteer.find("春晖新村停水了").community_code == "a1-s2-c2"
+    # 湖滨小区 is 东湖街道's 湖滨社区 too: the address's street decides which.
+    assert gazetteer.find("湖滨小区停水了", "迎春街道").community_code == "a1-s2-c2"
+    assert gazetteer.find("湖滨小区停水了", "东湖街道").community_code == "a1-s1-c1"
+    assert gazetteer.find("湖滨小区停水了").street_code is None  # two streets: neither
+    english = post(client, f"/admin/places/{place.id}?lang=en", data | {"aliases": "迎春"})
+    assert "is already the name or alias of" in field_error(english, "aliases")

@@ -26,6 +26,7 @@ from hotline.models import (
     User,
 )
 from routing.calendar import SHANGHAI, WorkingCalendar
+from routing.places import Community
 from routing.sla import Limit, SlaPolicy, Unit
 
 # A district with two streets, one street with a unit below it (a level the hierarchy may add:
@@ -486,3 +487,64 @@ def test_after_a_resume_the_childs_clock_still_ends_with_the_parents() -> None:
     assert clock(t, "fsign:1").due_at == task.sign_due == t.reply_due
     assert clock(t, "fsign:1").next_check_at is not None
     assert t.events[-1].data["moved"]["fsign:1"] == t.reply_due.isoformat()
+
+
+# --- 下派社区: the ticket's community follows the community it is sent to -------------------------
+
+HAPPY = Community("a1-s1-c1", street_code="a1-s1", district_code="a1")
+STREET_LEAD = lc.Actor("a1-s1-lead", Role.UNIT_LEAD, 16, STREET.id)
+
+
+def signed_by_street(*, district: str | None = "a1", street: str | None = "a1-s1",
+                     community: str | None = None) -> Ticket:
+    """A ticket dispatched straight to the street (直派街乡) and signed by it, where the
+    gazetteer left it."""
+    t = Ticket(number="20260930-000002", line=Line.L12345, channel=Channel.WEB,
+               request_type=RequestType.COMPLAINT, content="楼道灯坏了", created_at=T0,
+               urgency=Urgency.NORMAL, phone="+8613800000000", district=district,
+               street=street, community=community)
+    lc.open_ticket(t, AGENT, at=T0)
+    lc.plan_intake(t, PLANNER, at=T0)
+    lc.dispatch(t, AGENT, STREET, reason={"by": "person"}, planner=PLANNER, at=T0)
+    lc.sign(t, CHILD_STAFF, at=T0)
+    return t
+
+
+def test_forwarding_to_a_community_sets_the_tickets_community_in_the_event() -> None:
+    t = signed_by_street()
+    lc.forward(t, STREET_LEAD, BELOW_STREET, planner=PLANNER, at=T0, community=HAPPY)
+    assert (t.district, t.street, t.community) == ("a1", "a1-s1", "a1-s1-c1")
+    event = t.events[-1]
+    assert event.kind == "forwarded"
+    assert event.data["set"] == {"community": "a1-s1-c1"}
+    assert event.data["was"] == {"community": None}
+
+
+def test_a_different_community_is_replaced_and_a_missing_street_filled() -> None:
+    t = signed_by_street(street=None, district=None)
+    lc.forward(t, STREET_LEAD, BELOW_STREET, planner=PLANNER, at=T0, community=HAPPY)
+    assert (t.district, t.street, t.community) == ("a1", "a1-s1", "a1-s1-c1")
+    assert t.events[-1].data["was"] == {"district": None, "street": None, "community": None}
+    assert t.street_found == {"by": "forward", "entry": "a1-s1", "unit": "a1-s1-c1"}
+
+    other = signed_by_street(community="a1-s1-c2")
+    lc.forward(other, STREET_LEAD, BELOW_STREET, planner=PLANNER, at=T0, community=HAPPY)
+    assert other.community == "a1-s1-c1"
+    assert other.events[-1].data["set"] == {"community": "a1-s1-c1"}
+    assert other.events[-1].data["was"] == {"community": "a1-s1-c2"}
+
+
+def test_a_ticket_already_in_that_community_or_forwarded_to_no_community_is_left_alone() -> None:
+    there = signed_by_street(community="a1-s1-c1")
+    lc.forward(there, STREET_LEAD, BELOW_STREET, planner=PLANNER, at=T0, community=HAPPY)
+    assert "set" not in there.events[-1].data and there.community == "a1-s1-c1"
+    elsewhere = signed_by_street(community="a1-s1-c2")
+    lc.forward(elsewhere, STREET_LEAD, BELOW_STREET, planner=PLANNER, at=T0)
+    assert elsewhere.community == "a1-s1-c2" and "set" not in elsewhere.events[-1].data
+
+
+def test_a_refused_forward_leaves_the_community_alone() -> None:
+    t = signed_by_street(community="a1-s1-c2")
+    with pytest.raises(Forbidden):
+        lc.forward(t, CHILD_STAFF, BELOW_STREET, planner=PLANNER, at=T0, community=HAPPY)
+    assert t.community == "a1-s1-c2" and t.events[-1].kind == "signed"

@@ -87,3 +87,22 @@ def test_a_named_community_is_kept_with_its_street(app: Flask, reference: None,
     assert '<dd id="ticket-community">湖滨社区</dd>' in page
     assert 'id="ticket-community"' not in client.get(f"/tickets/{elsewhere.number}").get_data(
         as_text=True)
+
+
+def test_a_community_alias_places_the_ticket(app: Flask, reference: None,
+                                             client: FlaskClient) -> None:
+    """Callers name 湖滨社区 by its old name 湖滨村 or as 湖滨小区: the ticket is placed there, with
+    its street and district and the community's point, in the text or in the address."""
+    by_text = new_ticket("湖滨村那边的路灯坏了好几天")
+    assert (by_text.district, by_text.street, by_text.community) == ("a1", "a1-s1", "a1-s1-c1")
+    by_address = new_ticket("楼下的路灯坏了好几天", address="湖滨小区5栋")
+    assert (by_address.street, by_address.community) == ("a1-s1", "a1-s1-c1")
+    body = get(client, "agent", f"/api/v1/tickets/{by_address.number}").get_json()
+    assert (body["location"]["source"], body["street_found"]["word"]) == ("community", "湖滨小区")
+
+
+def test_an_alias_of_another_streets_community_is_not_taken(app: Flask, reference: None) -> None:
+    """The address says 迎春街道; 湖滨小区 in the text is 东湖街道's: the street stands, no
+    community."""
+    ticket = new_ticket("湖滨小区门口的路灯坏了", address="A1区迎春街道")
+    assert (ticket.street, ticket.community) == ("a1-s2", None)

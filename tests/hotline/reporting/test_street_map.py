@@ -3,14 +3,19 @@ every street listed (zeros too), a district's tickets without a street in a row 
 
 from __future__ import annotations
 
+import html
+import json
+import re
 from datetime import timedelta
 
 from flask import Flask
-from sqlalchemy import select
+from flask.testing import FlaskClient
+from sqlalchemy import event, select
 
 from hotline.app.extensions import db
 from hotline.models import Place, Status, Ticket, utcnow
 from hotline.reporting import street_map
+from tests.conftest import login
 from tests.hotline.tickets.helpers import new_ticket
 
 
@@ -44,3 +49,62 @@ def test_tickets_count_in_their_street_or_their_district(app: Flask, reference: 
     assert "a1" not in rows  # no ticket of A1区 lacks a street
     assert next(iter(rows)) == "a1-s1"  # worst first
     assert table.rows[0] == ["A1区", "东湖街道", 3, 3, "积压"]
+
+
+def test_drilled_into_a_street_its_communities_count_with_one_grouped_query(
+        app: Flask, reference: None, client: FlaskClient) -> None:
+    """/supervise?map_street=a1-s1: the street's three communities (a quiet one with zeros) and
+    its tickets in no community, the same numbers in the table and the map's points, each
+    linked to its tickets; the drill-down costs one statement more than the plain page (the
+    grouped count); an unknown street is a 400 with the reason."""
+    month_ago = utcnow() - timedelta(days=30)
+    for _i in range(3):
+        new_ticket("湖滨村门口路灯坏了", received_at=month_ago)  # 湖滨社区, by its old name
+    new_ticket("柳堤社区菜市场门口积水")
+    new_ticket("东湖街道有个井盖丢了")
+    new_ticket("迎春花园门口积水")  # another street's community: not in this drill-down
+    login(client, "supervisor")
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        if "catalogue_versions" not in str(args[2]):  # the catalogue's freshness check, timed
+            statements.append(str(args[2]))
+
+    client.get("/supervise")  # the first request fills the caches (catalogue, session)
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        plain = client.get("/supervise")
+        plain_count, statements[:] = len(statements), []
+        drilled = client.get("/supervise?map_street=a1-s1")
+        drilled_count = len(statements)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert plain.status_code == drilled.status_code == 200
+    assert drilled_count == plain_count + 1
+    assert sum("GROUP BY tickets.community" in s for s in statements) == 1
+
+    page = drilled.get_data(as_text=True)
+    rows = re.findall(r'<tr data-code="([^"]+)" class="level-(\w+)">\s*<td>[^<]*</td>\s*'
+                      r'<td><a href="([^"]+)">([^<]+)</a></td>\s*<td class="num">(\d+)</td>\s*'
+                      r'<td class="num">(\d+)</td>', page)
+    assert [(code, level, html.unescape(href), name, int(o), int(d))
+            for code, level, href, name, o, d in rows] == [
+        ("a1-s1-c1", "red", "/tickets?community=a1-s1-c1&overdue=1", "湖滨社区", 3, 3),
+        ("a1-s1-c3", "none", "/tickets?community=a1-s1-c3", "柳堤社区", 1, 0),
+        ("a1-s1-c2", "none", "/tickets?community=a1-s1-c2", "东湖新村社区", 0, 0),
+        ("a1-s1", "none", "/tickets?street=a1-s1", "未定位到社区", 1, 0)]
+    chart = json.loads(html.unescape(re.search(
+        r'<script type="application/json" id="chart-data">(.*?)</script>', page, re.S)[1]))["map"]
+    assert chart["focus"]["code"] == "a1-s1"
+    assert {c["code"]: (c["open"], c["overdue"], c["level"]) for c in chart["communities"]} == {
+        "a1-s1-c1": (3, 3, "red"), "a1-s1-c3": (1, 0, "none"), "a1-s1-c2": (0, 0, "none")}
+    assert "focus" not in json.loads(html.unescape(re.search(
+        r'<script type="application/json" id="chart-data">(.*?)</script>',
+        plain.get_data(as_text=True), re.S)[1]))["map"]
+    assert '/supervise?map_street=a1-s1&amp;' in plain.get_data(as_text=True)  # the drill link
+
+    listed = client.get("/tickets?community=a1-s1-c1").get_data(as_text=True)
+    assert listed.count("湖滨村门口路灯坏了") == 3 and "柳堤社区菜市场" not in listed
+    unknown = client.get("/supervise?map_street=zz")
+    assert unknown.status_code == 400 and "未知街道" in unknown.get_data(as_text=True)
+    assert client.get("/tickets?community=a1-s1").status_code == 400  # a street's code

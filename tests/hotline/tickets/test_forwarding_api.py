@@ -273,3 +273,29 @@ def test_while_suspended_the_forwarded_task_waits_too(app: Flask, reference: Non
     (task,) = body["deadlines"]["forward_tasks"]
     clocks = {c["kind"]: c for c in body["deadlines"]["clocks"]}
     assert task["status"] == "signed" and task["reply_due"] == clocks["freply:1"]["due"]
+
+
+def test_forwarding_down_to_a_community_places_the_ticket_there(app: Flask, reference: None,
+                                                                 client: FlaskClient) -> None:
+    """下派社区: 东湖街道 sends its ticket to 湖滨社区; the ticket's community (and its map point)
+    follows, said by the forwarded event; a later 下派 to another community moves it again."""
+    number = new_ticket("东湖街道楼道灯坏了", address="东湖街道").number
+    before = get(client, "agent", f"/api/v1/tickets/{number}").get_json()
+    assert (before["street"], before["community"]) == ("a1-s1", None)
+    assert act(client, "agent", number, "dispatch", {"unit": "a1-s1"}).status_code == 200
+    assert act(client, "a1-s1", number, "sign").status_code == 200
+    ok = act(client, "a1-s1-lead", number, "forward", {"unit": "a1-s1-c1", "note": "请社区处理"})
+    assert ok.status_code == 200, ok.get_data(as_text=True)
+    body = get(client, "agent", f"/api/v1/tickets/{number}").get_json()
+    assert (body["district"], body["street"], body["community"]) == ("a1", "a1-s1", "a1-s1-c1")
+    assert body["location"]["source"] == "community" and body["location"]["approximate"]
+    ticket = db.session.scalars(select(Ticket).where(Ticket.number == number)).one()
+    (forwarded_event,) = [e for e in ticket.events if e.kind == "forwarded"]
+    assert forwarded_event.data["set"] == {"community": "a1-s1-c1"}
+
+    # The community hands it back; the street sends it to 东湖新村社区 instead.
+    assert act(client, "a1-s1-c1-lead", number, "forward-return",
+               {"reason": "不在本社区"}).status_code == 200
+    again = act(client, "a1-s1-lead", number, "forward", {"unit": "a1-s1-c2"})
+    assert again.status_code == 200, again.get_data(as_text=True)
+    assert get(client, "agent", f"/api/v1/tickets/{number}").get_json()["community"] == "a1-s1-c2"
