@@ -18,6 +18,8 @@ from classifier.incidents import (
     entities,
     problems,
     problems_conflict,
+    venues,
+    venues_conflict,
 )
 
 # The benchmark's own texts (bench/clusters/paraphrases.csv), in another bucket, give the index
@@ -135,3 +137,61 @@ def test_one_outage_worded_differently_is_one_incident_and_a_lift_at_the_estate_
 def test_two_words_for_one_problem_make_one_text() -> None:
     index = index_with(("A", "和平小区断水一上午了"))
     assert [(n.key, n.score) for n in index.similar("和平小区没水一上午了", STREET)] == [("A", 1.0)]
+
+
+PLACES = Path(__file__).resolve().parents[2] / "classifier" / "incident_places.txt"
+
+
+def test_place_words_come_from_the_shipped_file() -> None:
+    kinds = [line.split("\t", 1)[0] for line in PLACES.read_text(encoding="utf-8").splitlines()
+             if line.strip() and not line.startswith("#")]
+    assert set(kinds) == set(_PLACE.groupindex) >= {"road", "estate", "facility"}
+    # Names an estate by a word the file lists (华庭, 湾), not only 小区 and 花园.
+    assert ("estate", "翠湖华庭") in entities("翠湖华庭从早上六点开始停水")[0]
+    assert ("estate", "御景湾") in entities("御景湾没水半天了")[0]
+
+
+def test_an_estate_and_a_market_of_one_street_are_two_spots() -> None:
+    market = entities("金沙菜市场门口那个水果摊缺斤短两")[0]
+    square = entities("金沙广场的超市称猪肉短斤少两")[0]
+    assert conflicts(market, square)
+    # ... and a text naming the market and the estate beside it is about the market.
+    assert not conflicts(market, entities("金沙新村旁边的金沙菜市场秤不准")[0])
+    index = index_with(("M", "金沙菜市场卖水果的秤不准，买三斤回来少了半斤"),
+                       ("S", "金沙广场的超市称猪肉短斤少两，买两斤只有一斤七"))
+    scores = {n.key: n.score for n in index.similar("举报金沙菜市场水果摊用鬼秤坑人", STREET, threshold=-1.0)}
+    assert scores["M"] >= THRESHOLD > scores.get("S", -1.0)
+
+
+def test_problems_a_centre_hears_at_one_estate_are_told_apart() -> None:
+    assert problems("望江花园5栋顶楼漏水，一下雨家里天花板就滴水") == {"漏雨"}  # no burst main
+    assert problems("平安小区的自来水停了一整夜") == {"停水"}
+    assert problems("桂花小区六栋楼道灯全都不亮") == {"楼道灯"}
+    assert problems("翠湖华庭门禁系统失灵，刷卡开不了门") == {"门禁"}
+    assert problems_conflict(problems("金沙菜市场卖过期的熟食"), problems("金沙菜市场的秤不准"))
+
+
+VENUES = Path(__file__).resolve().parents[2] / "classifier" / "incident_venues.txt"
+
+
+def test_every_venue_name_reads_as_itself() -> None:
+    words = dict(line.split("\t", 1) for line in VENUES.read_text(encoding="utf-8").splitlines()
+                 if line.strip() and not line.startswith("#"))
+    assert words and all(venues(name) == {name} for name in words)
+    assert venues("平安路上新开的KTV每天营业到凌晨") == {"KTV"}  # read in lower case as written
+
+
+def test_two_kinds_of_venue_on_one_road_are_two_incidents() -> None:
+    assert venues_conflict(venues("平安路新开的那家酒吧每晚放音乐"), venues("平安路那家KTV半夜噪音扰民"))
+    assert not venues_conflict(venues("青山路夜市的烧烤摊油烟"), venues("青山路那几家烧烤店油烟"))
+    assert not venues_conflict(venues("平安路那家KTV半夜噪音扰民"), venues("平安路半夜太吵了"))
+    index = index_with(("K", "投诉平安路那家KTV半夜噪音扰民，音响震得窗户都响"),
+                       ("B", "平安路新开的那家酒吧每晚放音乐，声音大得楼上都能听见"))
+    scores = {n.key: n.score for n in index.similar("平安路那个KTV半夜唱歌太吵了，音响震得楼上没法睡", STREET,
+                                                     threshold=-1.0)}
+    assert scores["K"] >= THRESHOLD > scores.get("B", -1.0)
+
+
+def test_a_neighbour_is_no_name() -> None:
+    assert entities("翠湖华庭隔壁工地夜里十二点还在施工")[0] == {("estate", "翠湖华庭")}
+    assert problems("青山中学门口的人行道被挖开一个多月了") == {"开挖"}
