@@ -8,13 +8,14 @@ import re
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from hotline.app.extensions import db
-from hotline.models import Status
+from hotline.models import Notification, Role, Status, Ticket, User
 from tests.conftest import csrf_token, login
 from tests.hotline.intake.test_incidents import PLACE, SAME, proposals_on  # noqa: F401
 from tests.hotline.intake.test_street_routing import PROPERTY, routed_confidently
-from tests.hotline.tickets.helpers import new_ticket
+from tests.hotline.tickets.helpers import act, new_ticket
 
 
 def _post(client: FlaskClient, master: str, action: str, **form: str) -> object:
@@ -83,17 +84,51 @@ def test_a_refused_add_keeps_the_groups_page_with_the_reason_and_the_number(
     navigate back from."""
     master = routed_confidently(new_ticket(PROPERTY, address=PLACE))
     routed_confidently(new_ticket(SAME, address=PLACE))
-    dispatched = routed_confidently(new_ticket("工人新村停车位被占用", address=PLACE))
+    answered = routed_confidently(new_ticket("工人新村停车位被占用", address=PLACE))
+    staff = db.session.scalars(select(User).where(
+        User.department_id == answered.department_id, User.role == Role.UNIT_STAFF)).first()
+    assert staff is not None
+    assert act(client, staff.username, answered.number, "sign").status_code == 200
+    assert act(client, staff.username, answered.number, "reply",
+               {"answer": "已协调"}).status_code == 200
     login(client, "supervisor")
 
-    refused = _post(client, master.number, "add", ticket=dispatched.number)
+    refused = _post(client, master.number, "add", ticket=answered.number)
     page = refused.get_data(as_text=True)
     assert refused.status_code == 409
     assert 'id="t-incidents"' in page and f'id="group-{master.number}"' in page
-    assert re.search(r'id="incident-refused">[^<]*' + dispatched.number + "[^<]*不能并入", page)
-    assert f'value="{dispatched.number}" aria-invalid="true"' in page
+    assert re.search(r'id="incident-refused">[^<]*' + answered.number + "[^<]*不能并入", page)
+    assert f'value="{answered.number}" aria-invalid="true"' in page
 
     missing = _post(client, master.number, "add", ticket="20990101-000001")
     assert missing.status_code == 404
     assert 'id="t-incidents"' in missing.get_data(as_text=True)
     assert "工单不存在" in missing.get_data(as_text=True)
+
+
+def test_a_dispatched_caller_is_gathered_into_the_group_on_the_page(
+        app: Flask, client: FlaskClient, reference: None) -> None:
+    """Issue 18's browser review: a later caller already dispatched on its own (proposals off)
+    is added by the supervisor; it leaves its unit, which is told, and follows the master."""
+    master = routed_confidently(new_ticket(PROPERTY, address=PLACE))
+    routed_confidently(new_ticket(SAME, address=PLACE))
+    late = routed_confidently(new_ticket("工人新村停车位被占用", address=PLACE))
+    unit = late.department_id
+    assert late.status == Status.DISPATCHED and unit is not None
+    login(client, "supervisor")
+    assert _post(client, master.number, "add", ticket=late.number).status_code == 303
+    db.session.expire_all()
+    late = db.session.get(Ticket, late.id)
+    assert late.incident_master_id == master.id and late.status == Status.PENDING_DISPATCH
+    assert late.department_id is None
+    assert late.events[-1].data["department"] is not None and late.events[-1].data["status"] == "dispatched"
+    told = db.session.scalars(select(Notification).where(Notification.kind == "incident_added")).one()
+    assert told.department_id == unit and late.number in told.body and master.number in told.body
+    page = client.get("/supervise/incidents").get_data(as_text=True)
+    assert f'id="member-{late.number}"' in page
+    # 移出: back to be dispatched, routed as a new ticket would be.
+    assert _post(client, master.number, "split", ticket=late.number).status_code == 303
+    db.session.expire_all()
+    late = db.session.get(Ticket, late.id)
+    assert late.incident_master_id is None and late.status in (Status.DISPATCHED,
+                                                                 Status.PENDING_DISPATCH)
