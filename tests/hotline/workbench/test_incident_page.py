@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from hotline.app.extensions import db
 from hotline.models import Notification, Role, Status, Ticket, User
-from tests.conftest import csrf_token, login
+from tests.conftest import ChangeSettings, csrf_token, login
 from tests.hotline.intake.test_incidents import PLACE, SAME, proposals_on  # noqa: F401
 from tests.hotline.intake.test_street_routing import PROPERTY, routed_confidently
 from tests.hotline.tickets.helpers import act, new_ticket
@@ -132,3 +132,26 @@ def test_a_dispatched_caller_is_gathered_into_the_group_on_the_page(
     late = db.session.get(Ticket, late.id)
     assert late.incident_master_id is None and late.status in (Status.DISPATCHED,
                                                                  Status.PENDING_DISPATCH)
+
+
+def test_the_page_suggests_look_alike_tickets_beside_their_group(
+        app: Flask, client: FlaskClient, reference: None, settings: ChangeSettings) -> None:
+    """Beside each group, the open tickets of its street and topic that the incident index
+    scores at the console's hint threshold, each with a one-click 并入; an unrelated complaint
+    of the same street and topic is not offered."""
+    master = routed_confidently(new_ticket(PROPERTY, address=PLACE))
+    routed_confidently(new_ticket(SAME, address=PLACE))
+    settings(intake={"incident_proposals": False})  # as in production: later callers dispatched
+    alike = routed_confidently(new_ticket("工人新村楼道里的垃圾堆了好几天，物业一直不来打扫", address=PLACE))
+    other = routed_confidently(new_ticket("工人新村停车位被外来车辆占用", address=PLACE))
+    assert alike.incident_master_id is None and alike.status == Status.DISPATCHED
+    login(client, "supervisor")
+    page = client.get("/supervise/incidents").get_data(as_text=True)
+    assert f'id="suggest-{master.number}-{alike.number}"' in page
+    assert f'id="suggest-{master.number}-{other.number}"' not in page
+    assert "可能相关" in page
+    assert _post(client, master.number, "add", ticket=alike.number).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Ticket, alike.id).incident_master_id == master.id
+    page = client.get("/supervise/incidents").get_data(as_text=True)
+    assert f'id="member-{alike.number}"' in page and f'id="suggest-{master.number}-{alike.number}"' not in page
