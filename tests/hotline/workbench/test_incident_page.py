@@ -150,8 +150,39 @@ def test_the_page_suggests_look_alike_tickets_beside_their_group(
     assert f'id="suggest-{master.number}-{alike.number}"' in page
     assert f'id="suggest-{master.number}-{other.number}"' not in page
     assert "可能相关" in page
+    english = client.get("/supervise/incidents?lang=en").get_data(as_text=True)
+    assert "Likely the same incident" in english and "可能相关" not in english
+    client.get("/supervise/incidents?lang=zh_CN")
     assert _post(client, master.number, "add", ticket=alike.number).status_code == 303
     db.session.expire_all()
     assert db.session.get(Ticket, alike.id).incident_master_id == master.id
     page = client.get("/supervise/incidents").get_data(as_text=True)
     assert f'id="member-{alike.number}"' in page and f'id="suggest-{master.number}-{alike.number}"' not in page
+
+
+def test_the_suggestions_of_every_group_come_from_one_query(
+        app: Flask, reference: None, settings: ChangeSettings) -> None:
+    from sqlalchemy import event
+
+    from hotline.tickets import incidents
+    routed_confidently(new_ticket(PROPERTY, address=PLACE))
+    routed_confidently(new_ticket(SAME, address=PLACE))
+    elsewhere = "A1区迎春街道春晖苑2栋"
+    routed_confidently(new_ticket("春晖苑物业不打扫楼道，垃圾没人清", address=elsewhere))
+    routed_confidently(new_ticket("春晖苑楼道垃圾堆着，物业不管", address=elsewhere))
+    settings(intake={"incident_proposals": False})
+    routed_confidently(new_ticket("工人新村楼道里的垃圾堆了好几天，物业一直不来打扫", address=PLACE))
+    groups = incidents.open_groups(db.session)
+    assert len(groups) == 2  # two streets, two groups: still one query
+    statements: list[str] = []
+
+    def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    engine = db.session.get_bind()
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        found = incidents.suggestions(db.session, groups)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert found and len(statements) == 1
