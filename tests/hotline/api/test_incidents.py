@@ -8,11 +8,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from hotline.app.extensions import db
-from hotline.models import Notification, Role, Ticket, User
+from hotline.models import Notification, Ticket
 from tests.hotline.api.test_api import token
 from tests.hotline.intake.test_incidents import PLACE, SAME, proposals_on  # noqa: F401
 from tests.hotline.intake.test_street_routing import PROPERTY, routed_confidently
-from tests.hotline.tickets.helpers import act, new_ticket
+from tests.hotline.tickets.helpers import answered_by_its_unit, new_ticket
 
 
 def test_a_member_shows_its_group_and_supervisors_confirm_split_and_add(
@@ -65,13 +65,8 @@ def test_the_incident_operations_are_in_the_openapi_document(client: FlaskClient
 def test_an_answered_ticket_is_not_added(app: Flask, client: FlaskClient, reference: None) -> None:
     master = routed_confidently(new_ticket(PROPERTY, address=PLACE)).number
     routed_confidently(new_ticket(SAME, address=PLACE))
-    answered = routed_confidently(new_ticket("工人新村停车位被占用", address=PLACE))
-    staff = db.session.scalars(select(User).where(
-        User.department_id == answered.department_id, User.role == Role.UNIT_STAFF)).first()
-    assert staff is not None
-    assert act(client, staff.username, answered.number, "sign").status_code == 200
-    assert act(client, staff.username, answered.number, "reply",
-               {"answer": "已协调清理"}).status_code == 200
+    answered = answered_by_its_unit(client, routed_confidently(
+        new_ticket("工人新村停车位被占用", address=PLACE)))
     refused = client.post(f"/api/v1/incidents/{master}/add", headers=token("supervisor"),
                           json={"ticket": answered.number})
     assert refused.status_code == 409 and "already replied" in str(refused.get_json())

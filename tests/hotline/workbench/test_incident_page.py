@@ -11,11 +11,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from hotline.app.extensions import db
-from hotline.models import Notification, Role, Status, Ticket, User
+from hotline.models import Notification, Status, Ticket
 from tests.conftest import ChangeSettings, csrf_token, login
 from tests.hotline.intake.test_incidents import PLACE, SAME, proposals_on  # noqa: F401
 from tests.hotline.intake.test_street_routing import PROPERTY, routed_confidently
-from tests.hotline.tickets.helpers import act, new_ticket
+from tests.hotline.tickets.helpers import answered_by_its_unit, new_ticket
 
 
 def _post(client: FlaskClient, master: str, action: str, **form: str) -> object:
@@ -84,13 +84,8 @@ def test_a_refused_add_keeps_the_groups_page_with_the_reason_and_the_number(
     navigate back from."""
     master = routed_confidently(new_ticket(PROPERTY, address=PLACE))
     routed_confidently(new_ticket(SAME, address=PLACE))
-    answered = routed_confidently(new_ticket("工人新村停车位被占用", address=PLACE))
-    staff = db.session.scalars(select(User).where(
-        User.department_id == answered.department_id, User.role == Role.UNIT_STAFF)).first()
-    assert staff is not None
-    assert act(client, staff.username, answered.number, "sign").status_code == 200
-    assert act(client, staff.username, answered.number, "reply",
-               {"answer": "已协调"}).status_code == 200
+    answered = answered_by_its_unit(client, routed_confidently(
+        new_ticket("工人新村停车位被占用", address=PLACE)))
     login(client, "supervisor")
 
     refused = _post(client, master.number, "add", ticket=answered.number)
