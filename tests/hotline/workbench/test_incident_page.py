@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from hotline.app.extensions import db
-from hotline.models import Notification, Status, Ticket
+from hotline.models import Notification, Role, Status, Ticket, User
 from tests.conftest import ChangeSettings, csrf_token, login
 from tests.hotline.intake.test_incidents import PLACE, SAME, proposals_on  # noqa: F401
 from tests.hotline.intake.test_street_routing import PROPERTY, routed_confidently
@@ -110,6 +110,12 @@ def test_a_dispatched_caller_is_gathered_into_the_group_on_the_page(
     late = routed_confidently(new_ticket("工人新村停车位被占用", address=PLACE))
     unit = late.department_id
     assert late.status == Status.DISPATCHED and unit is not None
+    staff = db.session.scalars(select(User).where(User.department_id == unit,
+                                                  User.role == Role.UNIT_STAFF)).first()
+    assert staff is not None
+    login(client, staff.username)
+    assert late.number in client.get("/inbox").get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": csrf_token(client)})
     login(client, "supervisor")
     assert _post(client, master.number, "add", ticket=late.number).status_code == 303
     db.session.expire_all()
@@ -121,6 +127,11 @@ def test_a_dispatched_caller_is_gathered_into_the_group_on_the_page(
     assert told.department_id == unit and late.number in told.body and master.number in told.body
     page = client.get("/supervise/incidents").get_data(as_text=True)
     assert f'id="member-{late.number}"' in page
+    client.post("/logout", data={"csrf_token": csrf_token(client)})
+    login(client, staff.username)  # the unit's inbox no longer lists it: the task has ended
+    assert late.number not in client.get("/inbox").get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": csrf_token(client)})
+    login(client, "supervisor")
     # 移出: back to be dispatched, routed as a new ticket would be.
     assert _post(client, master.number, "split", ticket=late.number).status_code == 303
     db.session.expire_all()
