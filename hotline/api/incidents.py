@@ -67,5 +67,7 @@ class Add(MethodView):
     @blp.response(200, TicketSchema)
     @_errors
     def post(self, args: dict[str, Any], number: str) -> dict[str, Any]:
-        """Add a ticket not yet with a unit to the group (confirmed at once)."""
+        """Add a ticket to the group (confirmed at once): one not yet with a unit, or one
+        dispatched, signed or returned but not yet answered, whose task at its unit then ends
+        (the unit is told) and which is dispatched again if split off."""
         return _answer(number, "add", args["ticket"])

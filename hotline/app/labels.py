@@ -129,6 +129,7 @@ NOTIFICATION_KIND_LABELS = {
     "forward_returned": N_("转派被退回"),
     "handler_assigned": N_("指定为经办人"),
     "risk_alert": N_("风险预警"),
+    "incident_added": N_("已并入合并组"),  # 合并办理: the unit need not handle the ticket
     "surge_alert": N_("来电增多预警"),
     "governance_task": N_("主动治理任务"),
     "governance_overdue": N_("主动治理任务超期"),

@@ -79,6 +79,8 @@ EFFECTS = MappingProxyType({
     # 合并办理: each member's citizen gets the master's answer on their own channel, under their
     # own number, and a follow-up round of their own (each rates separately).
     EventKind.INCIDENT_ANSWERED: (Effect.FOLLOW_UP_ROUND, Effect.ANSWER),
+    # A dispatched ticket a supervisor adds to a group: its unit hears that it need not handle it.
+    EventKind.INCIDENT_ADDED: (Effect.NOTIFY,),
 })
 
 

@@ -39,6 +39,7 @@ from hotline.domain.states import (
     NEVER_DISPATCHED,
     OPEN,
     REOPENABLE,
+    REPLIED_OR_CLOSED,
     STATUS_LABELS,
     UNIT_WORK,
     UNSIGNED,
@@ -1680,9 +1681,13 @@ def hand_offs(ticket: Ticket) -> list[TicketEvent]:
 # receives that answer under their own number (INCIDENT_ANSWERED, in the effects table).
 
 GROUPABLE = frozenset({Status.PENDING_DISPATCH, Status.AWAITING_TRANSCRIPTION})  # not with a unit yet
+# A supervisor may gather later callers into the first ticket even after dispatch, as a 12345
+# centre does, until the unit has answered: their own task at the unit ends (INCIDENT_ADDED
+# records the unit and state it had, and its effect tells the unit) and they wait at the centre.
+JOINABLE = GROUPABLE | UNIT_WORK | AT_CENTRE
 
 
-def _check_joinable(member: Ticket, master: Ticket) -> None:
+def _check_joinable(member: Ticket, master: Ticket, *, by_supervisor: bool = False) -> None:
     if member is master or (member.id is not None and member.id == master.id):
         raise InvalidInput("工单不能并入自身 / a ticket cannot join its own group")
     if master.incident_master is not None:
@@ -1693,8 +1698,19 @@ def _check_joinable(member: Ticket, master: Ticket) -> None:
         raise IllegalTransition(f"{member.number} 是主件 / {member.number} is the master of a group")
     if member.incident_master is not None:
         raise IllegalTransition(f"{member.number} 已在合并组中 / {member.number} is already in a group")
-    if member.status not in GROUPABLE:
+    if member.status in REPLIED_OR_CLOSED:
+        raise IllegalTransition(f"{member.number} {STATUS_LABELS[member.status.value]}，不能并入 / "
+                                f"{member.number} is already {member.status.value}")
+    if member.status not in GROUPABLE and not by_supervisor:
         raise IllegalTransition(f"{member.number} 已派单，不能并入 / {member.number} is already with a unit")
+    if member.status in UNIT_WORK:
+        _require_no_open_forward(member, "并入合并组")
+        if active_suspension(member) is not None or pending_suspension(member) is not None:
+            raise IllegalTransition(f"{member.number} 有挂起申请或已挂起，请先处理 / {member.number} "
+                                    "is suspended or asks to be: decide that first")
+        if pending_extension(member) is not None:
+            raise IllegalTransition(f"{member.number} 有待审批的延期申请，请先审批 / {member.number} "
+                                    "has an extension request waiting: decide it first")
 
 
 def _require_not_member(ticket: Ticket) -> None:
@@ -1705,10 +1721,10 @@ def _require_not_member(ticket: Ticket) -> None:
 
 
 def _join(member: Ticket, master: Ticket, *, score: float | None, confirmed: bool,
-          at: datetime) -> None:
+          at: datetime, by_supervisor: bool = False) -> None:
     """The member follows its master: the clocks intake planned for it stop and its own
     deadlines go, so no scan warns, marks overdue or escalates it on its own."""
-    _check_joinable(member, master)
+    _check_joinable(member, master, by_supervisor=by_supervisor)
     member.incident_master = master
     member.incident_score = score
     member.incident_confirmed = confirmed
@@ -1765,8 +1781,24 @@ def add_incident_member(master: Ticket, member: Ticket, actor: Actor, *,
     """A supervisor adds a ticket intake did not find (confirmed at once)."""
     _require_supervisor(actor, Permission.MANAGE_INCIDENTS, "add-incident")
     at = at or utcnow()
-    _join(member, master, score=None, confirmed=True, at=at)
-    record(member, actor, EventKind.INCIDENT_ADDED, at=at, data={"master": master.number})
+    _join(member, master, score=None, confirmed=True, at=at, by_supervisor=True)
+    data: dict[str, Any] = {"master": master.number}
+    to_status = None
+    if member.status not in GROUPABLE:
+        # Dispatched, signed or returned: its own task ends and it waits at the centre with the
+        # other members (待分拨), so the master's answer reaches it and a split routes it anew.
+        unit = member.department
+        data |= {"status": member.status.value, "department": unit.code if unit else None,
+                 "department_id": lead_unit_id(member),
+                 "handler": member.handler.username if member.handler else None,
+                 "assisting": [t.department.code if t.department else None
+                               for t in open_assist_tasks(member)]}
+        for task in open_assist_tasks(member):
+            task.status, task.finished_at = "waived", at
+        member.department = None
+        member.handler = None
+        to_status = Status.PENDING_DISPATCH
+    record(member, actor, EventKind.INCIDENT_ADDED, to_status=to_status, at=at, data=data)
     _answer_if_answered(master, at)
 
 

@@ -234,6 +234,23 @@ EVENT_NOTICES = {
 }
 
 
+# --- 合并办理 (issue 18): a ticket taken from its unit into a group ------------------------------
+
+
+def _incident_added(ticket: Ticket, event: TicketEvent) -> list[Notice]:
+    """The unit that had the ticket (INCIDENT_ADDED records it) stops working on it; a ticket
+    that never reached a unit tells nobody."""
+    unit = (event.data or {}).get("department_id")
+    if unit is None:
+        return []
+    master = event.data["master"]
+    return [Notice("incident_added", department_id=unit,
+                   body=f"工单 {ticket.number} 已并入 {master} 合并办理，无需单独办理。")]
+
+
+EVENT_NOTICES = {**EVENT_NOTICES, EventKind.INCIDENT_ADDED: _incident_added}
+
+
 def of_event(ticket: Ticket, event: TicketEvent) -> list[Notice]:
     """The notices of a life-cycle event (the deadline steps have `of_step`)."""
     return EVENT_NOTICES[EventKind(event.kind)](ticket, event)

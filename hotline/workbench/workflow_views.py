@@ -486,7 +486,9 @@ def _incident_page(refused: DomainError | None = None, *, master: str = "",
                    typed: str = "") -> str:
     """The groups page; after a refused act, with its reason above the group acted on and
     the number as typed kept in that group's add field."""
-    return render_template("work/incidents.html", groups=incidents.open_groups(db.session),
+    groups = incidents.open_groups(db.session)
+    return render_template("work/incidents.html", groups=groups,
+                           suggested=incidents.suggestions(db.session, groups),
                            place=lambda code: surges.place_name(db.session, code),
                            refused=refused, refused_master=master, typed=typed)
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
+from hotline.app.extensions import db
+from hotline.models import Notification, Ticket
 from tests.hotline.api.test_api import token
 from tests.hotline.intake.test_incidents import PLACE, SAME, proposals_on  # noqa: F401
 from tests.hotline.intake.test_street_routing import PROPERTY, routed_confidently
-from tests.hotline.tickets.helpers import new_ticket
+from tests.hotline.tickets.helpers import answered_by_its_unit, new_ticket
 
 
 def test_a_member_shows_its_group_and_supervisors_confirm_split_and_add(
@@ -32,11 +35,22 @@ def test_a_member_shows_its_group_and_supervisors_confirm_split_and_add(
     alone = client.get(f"/api/v1/tickets/{member}", headers=agent).get_json()
     assert alone["incident"] is None and alone["status"] == "dispatched"  # routed on its own
 
+    # Dispatched on its own after the split, not yet answered: a supervisor gathers it again,
+    # its unit is told it need not handle it, and it waits at the centre with the group.
+    unit = db.session.scalars(select(Ticket).where(Ticket.number == member)).one().department_id
     again = client.post(f"/api/v1/incidents/{master}/add", headers=boss, json={"ticket": member})
-    assert again.status_code == 409 and "already with a unit" in str(again.get_json())
+    assert again.status_code == 200 and again.get_json()["incident"]["size"] == 2
+    back = client.get(f"/api/v1/tickets/{member}", headers=agent).get_json()
+    assert back["status"] == "pending_dispatch" and back["incident"]["master"] == master
+    told = db.session.scalars(select(Notification).where(
+        Notification.kind == "incident_added")).all()
+    assert [(n.department_id, n.body) for n in told] == [
+        (unit, f"工单 {member} 已并入 {master} 合并办理，无需单独办理。")]
+    refused = client.post(f"/api/v1/incidents/{master}/add", headers=boss, json={"ticket": master})
+    assert refused.status_code == 400 and "own group" in str(refused.get_json())
     waiting = new_ticket("工人新村楼道垃圾没人清理", address=PLACE).number  # no topic yet: not routed
     added = client.post(f"/api/v1/incidents/{master}/add", headers=boss, json={"ticket": waiting})
-    assert added.status_code == 200 and added.get_json()["incident"]["size"] == 2
+    assert added.status_code == 200 and added.get_json()["incident"]["size"] == 3
     assert client.post("/api/v1/incidents/20990101-000001/confirm", headers=boss).status_code == 404
 
 
@@ -46,3 +60,13 @@ def test_the_incident_operations_are_in_the_openapi_document(client: FlaskClient
         assert "post" in paths[f"/api/v1/incidents/{{number}}/{action}"]
     ticket = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["Ticket"]
     assert "incident" in ticket["properties"]
+
+
+def test_an_answered_ticket_is_not_added(app: Flask, client: FlaskClient, reference: None) -> None:
+    master = routed_confidently(new_ticket(PROPERTY, address=PLACE)).number
+    routed_confidently(new_ticket(SAME, address=PLACE))
+    answered = answered_by_its_unit(client, routed_confidently(
+        new_ticket("工人新村停车位被占用", address=PLACE)))
+    refused = client.post(f"/api/v1/incidents/{master}/add", headers=token("supervisor"),
+                          json={"ticket": answered.number})
+    assert refused.status_code == 409 and "already replied" in str(refused.get_json())

@@ -13,7 +13,7 @@ from hotline.app.extensions import db
 from hotline.identity.auth import issue_token_row
 from hotline.intake.accept import Request, accept
 from hotline.intake.process import process_intake
-from hotline.models import Channel, Ticket, User
+from hotline.models import Channel, Role, Ticket, User
 
 
 def new_ticket(content: str = "小区门口路灯坏了很久没人修", *, received_at: datetime | None = None,
@@ -46,3 +46,13 @@ def act(client: FlaskClient, username: str, number: str, action: str,
 
 def get(client: FlaskClient, username: str, path: str) -> Any:
     return client.get(path, headers={"Authorization": f"Bearer {token(username)}"})
+
+
+def answered_by_its_unit(client: FlaskClient, ticket: Ticket, answer: str = "已协调处理") -> Ticket:
+    """A dispatched ticket signed and answered (已答复) through the API by its unit's staff."""
+    staff = db.session.scalars(select(User).where(
+        User.department_id == ticket.department_id, User.role == Role.UNIT_STAFF)).first()
+    assert staff is not None, "the ticket's unit has no staff"
+    assert act(client, staff.username, ticket.number, "sign").status_code == 200
+    assert act(client, staff.username, ticket.number, "reply", {"answer": answer}).status_code == 200
+    return ticket
