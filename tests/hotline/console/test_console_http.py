@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from classifier.request_types import RequestTypeRules
 from hotline.app.extensions import db
+from hotline.classifier_models.active import active_model
 from hotline.knowledge import service as knowledge
 from hotline.models import Status, Ticket, User
 from tests.conftest import csrf_token, login
@@ -195,3 +199,31 @@ def test_admin_creates_edits_and_retires_an_article(console_model: str,
                        data={"csrf_token": token}).status_code == 302
     assert knowledge.search(db.session, "居住证") == []
     assert client.get("/admin/knowledge/9999").status_code == 404
+
+
+def test_a_call_dispatched_on_an_unsure_suggestion_gets_the_suggested_topic(
+        console_model: str, client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """分类: 未分类 after following a 77 % suggestion: the topic is the classifier's, set with
+    the dispatch event (which says so), and shown on the ticket page."""
+    unsure = active_model.suggest
+    monkeypatch.setattr(active_model, "suggest", lambda session, text: replace(
+        unsure(session, text), confidence=0.77, confident=False))
+    login(client, "agent")
+    _save(client, unit="a1-zjj", suggested_unit="a1-zjj", address="A1区东湖街道")
+    ticket = db.session.scalars(select(Ticket)).one()
+    assert ticket.topic is not None and ticket.topic.name == "城乡建设"
+    dispatched = next(e for e in ticket.events if e.kind == "dispatched")
+    assert dispatched.data["topic"] == {"code": ticket.topic.code, "by": "classifier"}
+    page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    assert "未分类" not in page
+
+
+def test_a_call_sent_elsewhere_than_suggested_keeps_no_topic(
+        console_model: str, client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    unsure = active_model.suggest
+    monkeypatch.setattr(active_model, "suggest", lambda session, text: replace(
+        unsure(session, text), confidence=0.77, confident=False))
+    login(client, "agent")
+    _save(client, unit="a1-cgj", suggested_unit="a1-zjj", address="A1区东湖街道")
+    ticket = db.session.scalars(select(Ticket)).one()
+    assert ticket.department.code == "a1-cgj" and ticket.topic is None
