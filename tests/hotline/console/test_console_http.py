@@ -227,3 +227,32 @@ def test_a_call_sent_elsewhere_than_suggested_keeps_no_topic(
     _save(client, unit="a1-cgj", suggested_unit="a1-zjj", address="A1区东湖街道")
     ticket = db.session.scalars(select(Ticket)).one()
     assert ticket.department.code == "a1-cgj" and ticket.topic is None
+
+
+def test_the_saved_card_of_a_risky_call_shows_the_risk_and_records_the_hand_off(
+        console_model: str, client: FlaskClient) -> None:
+    login(client, "agent")
+    response = _save(client, content="来电人哭着说欠债还不上，我不想活了", outcome="manual")
+    ticket = db.session.scalars(select(Ticket)).one()
+    assert ticket.risk_level == "extreme"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    card = page[page.index('class="card saved'):page.index('class="card call"')]
+    assert "极高风险" in card and "自伤自杀" in card
+    assert f'action="/tickets/{ticket.number}/act/hand-off"' in card
+    assert "已转接 120" in card
+    # one confirmation: the card, no flash repeating it
+    assert 'class="flash' not in page
+    back = client.post(f"/tickets/{ticket.number}/act/hand-off", data={
+        "to": "120", "note": "已告知位置", "form": "hand-off",
+        "next": f"/agent/calls/new?saved={ticket.number}", "csrf_token": csrf_token(client)})
+    assert back.status_code == 302
+    assert back.headers["Location"] == f"/agent/calls/new?saved={ticket.number}"
+    again = client.get(back.headers["Location"]).get_data(as_text=True)
+    assert "已转接 120" in again and "已告知位置" in again
+
+
+def test_the_saved_card_of_an_ordinary_call_offers_no_hand_off(console_model: str,
+                                                               client: FlaskClient) -> None:
+    login(client, "agent")
+    page = client.get(_save(client, unit="a1-zjj").headers["Location"]).get_data(as_text=True)
+    assert "hand-off" not in page and 'class="flash' not in page
