@@ -128,6 +128,8 @@ def _topic(snap: Snapshot, suggestion: Any, topic_id: int | None) -> dict[str, A
     return {"name": suggestion.label,
             "code": snap.chains[topic_id][0] if topic_id is not None else None,
             "confidence": round(suggestion.confidence, 3), "confident": suggestion.confident,
+            # the auto-dispatch threshold, so the console says why it asks for a person
+            "threshold": round(suggestion.threshold, 3),
             "alternatives": [{"name": name, "confidence": round(p, 3)}
                              for name, p in suggestion.top[1:]]}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import pytest
@@ -256,3 +257,15 @@ def test_the_saved_card_of_an_ordinary_call_offers_no_hand_off(console_model: st
     login(client, "agent")
     page = client.get(_save(client, unit="a1-zjj").headers["Location"]).get_data(as_text=True)
     assert "hand-off" not in page and 'class="flash' not in page
+
+
+def test_the_topic_says_the_auto_dispatch_threshold_it_is_measured_against(
+        console_model: str, client: FlaskClient) -> None:
+    login(client, "agent")
+    topic = _suggest(client, text=LIFT).get_json()["topic"]
+    assert 0 < topic["threshold"] <= 1
+    assert topic["confident"] is (topic["confidence"] >= topic["threshold"])
+    page = client.get("/agent/calls/new").get_data(as_text=True)
+    words = json.loads(page.split('id="console-text">')[1].split("</script>")[0])
+    assert words["below_threshold"] == "低于自动派单阈值 {t}，需人工确认"
+    assert "未见提示词，默认" not in words.values()
