@@ -97,8 +97,8 @@
     // 城乡建设 91% · 低于自动派单阈值 95%，需人工确认: why a person is asked
     $("s-topic").textContent = topic
       ? topic.name + " " + pct(topic.confidence) + " · "
-        + (topic.confident ? text.at_threshold : text.below_threshold)
-          .replace("{t}", pct(topic.threshold))
+        + String(topic.confident ? text.at_threshold : text.below_threshold)
+          .replace("{t}", pct(topic.threshold || 0))
       : text.no_model;
     var u = s.unit;
     suggestedUnit = u && u.code;
