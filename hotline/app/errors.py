@@ -81,16 +81,79 @@ def joined(head: str, detail: str) -> str:
     return f"{zh_head}：{zh_detail} / {en_head}: {en_detail}"
 
 
+# What marshmallow says of a field, in Chinese beside its English (a field's own message, from a
+# schema's validator, is shown as written).
+FIELD_MESSAGES = {
+    "Invalid input type.": "须为 JSON 对象 / must be a JSON object",
+    "Missing data for required field.": "必填 / required",
+    "Unknown field.": "未知字段 / unknown field",
+    "Field may not be null.": "不能为空 / may not be null",
+    "Not a valid string.": "须为字符串 / must be a string",
+    "Not a valid integer.": "须为整数 / must be an integer",
+    "Not a valid number.": "须为数字 / must be a number",
+    "Not a valid boolean.": "须为 true 或 false / must be true or false",
+    "Not a valid list.": "须为数组 / must be a list",
+    "Not a valid mapping type.": "须为 JSON 对象 / must be a JSON object",
+    "Not a valid datetime.": "须为日期时间 / must be a date and time",
+    "Not a valid date.": "须为日期 / must be a date",
+}
+BODY_NOT_OBJECT = "请求体须为 JSON 对象 / the body must be a JSON object"
+LOCATIONS = frozenset({"json", "query", "form", "files", "headers", "cookies", "path",
+                       "querystring", "view_args"})
+
+
+def field_errors(details: Mapping[str, Any]) -> dict[str, list[str]]:
+    """webargs' nested messages (`{'json': {'unit': ['...'], 'items': {0: {...}}}}`) as one
+    flat `{"unit": [...], "items.0.note": [...]}`; `_schema` (the body as a whole) is ""."""
+    found: dict[str, list[str]] = {}
+
+    def walk(node: Any, path: tuple[str, ...]) -> None:
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                step = str(key)
+                if not path and step in LOCATIONS:
+                    walk(value, path)
+                else:
+                    walk(value, path if step == "_schema" else (*path, step))
+        elif isinstance(node, list | tuple) and all(isinstance(m, str) for m in node):
+            found.setdefault(".".join(path), []).extend(node)
+        elif isinstance(node, list | tuple):
+            for index, value in enumerate(node):
+                walk(value, (*path, str(index)))
+        else:
+            found.setdefault(".".join(path), []).append(str(node))
+
+    walk(details, ())
+    return found
+
+
+def readable(errors: Mapping[str, list[str]]) -> str:
+    """The flat field errors as one `中文 / English` detail: `unit: 必填; note: ...`."""
+    zh, en = [], []
+    for name, messages in errors.items():
+        for message in messages:
+            if not name and message in ("Invalid input type.", "Not a valid mapping type."):
+                z, e = halves(BODY_NOT_OBJECT)
+            else:
+                z, e = halves(FIELD_MESSAGES.get(message, message))
+            zh.append(f"{name}：{z}" if name else z)
+            en.append(f"{name}: {e}" if name else e)
+    return f"{'；'.join(zh)} / {'; '.join(en)}"
+
+
 def wants_json() -> bool:
     return request.path.startswith(("/api/", "/open311/")) or request.is_json
 
 
-def respond(status: int, message: str, code: str, field: str | None = None) -> Any:
+def respond(status: int, message: str, code: str, field: str | None = None,
+            errors: Mapping[str, list[str]] | None = None) -> Any:
     log.info("%s %s -> %s %s", request.method, request.path, status, message)
     if wants_json():
         body: dict[str, Any] = {"error": {"code": code, "message": message}}
         if field:
             body["error"]["field"] = field
+        if errors:  # which field said what, for a program to show beside each field
+            body["error"]["errors"] = dict(errors)
         return jsonify(body), status
     return render_template("error.html", status=status, message=message), status
 
@@ -189,10 +252,13 @@ def register(app: Flask, unavailable: Mapping[str, Callable[[], Response]]) -> N
         message = MESSAGES.get(status, exc.description or "")
         data = getattr(exc, "data", None) or {}
         details = data.get("messages")
+        errors = field_errors(details) if isinstance(details, Mapping) else None
         if data.get("message"):  # flask-smorest abort(..., message=...)
             message = data["message"]
-        elif details:  # webargs validation errors from the API (422): say which field is wrong
+        elif errors:  # webargs validation errors from the API (422): say which field is wrong
+            message = joined(MESSAGES[400], readable(errors))
+        elif details:
             message = joined(MESSAGES[400], str(details))
         elif status == 400 and exc.description:
             message = joined(message, exc.description)
-        return respond(status, message, exc.name.lower().replace(" ", "_"))
+        return respond(status, message, exc.name.lower().replace(" ", "_"), errors=errors)

@@ -30,6 +30,7 @@ class Suggestion:
     urgency_rule: str | None
     version: str
     top: list[tuple[str, float]]
+    threshold: float = 1.0  # the model's auto-dispatch threshold: `confident` is at or above it
 
 
 class ActiveModel:
@@ -71,6 +72,7 @@ class ActiveModel:
             urgency_rule=pred.urgency_rule,
             version=version,
             top=[(label, float(p)) for label, p in pred.top],
+            threshold=float(model.threshold),
         )
 
 

@@ -27,7 +27,7 @@ from hotline.intake import incidents
 from hotline.intake.accept import Request, accept, parse_line, validated_payload
 from hotline.intake.process import HELD_FOR, process_intake
 from hotline.intake.repeats import similar_open
-from hotline.intake.triage import decide_unit, intake_risk_model, keyword_rule
+from hotline.intake.triage import decide_unit, intake_risk_model, keyword_rule, suggested_topic
 from hotline.knowledge.service import get as get_article
 from hotline.models import Channel, Department, Ticket, utcnow
 from hotline.tickets.actions import guarded
@@ -128,6 +128,8 @@ def _topic(snap: Snapshot, suggestion: Any, topic_id: int | None) -> dict[str, A
     return {"name": suggestion.label,
             "code": snap.chains[topic_id][0] if topic_id is not None else None,
             "confidence": round(suggestion.confidence, 3), "confident": suggestion.confident,
+            # the auto-dispatch threshold, so the console says why it asks for a person
+            "threshold": round(suggestion.threshold, 3),
             "alternatives": [{"name": name, "confidence": round(p, 3)}
                              for name, p in suggestion.top[1:]]}
 
@@ -267,10 +269,12 @@ def finish(session: Session, ticket: Ticket, actor: Actor, call: Call, plan: Pla
         lifecycle.propose_incident_member(ticket, plan.master, None, actor=actor)
         return
     if call.outcome == "dispatch" and plan.unit is not None:
+        followed = call.suggested_unit == plan.unit.code
         lifecycle.dispatch(ticket, actor, plan.unit, planner=current(session).planner,
                            reason={"by": "agent", "user": actor.label,
                                    "suggested": call.suggested_unit or None,
-                                   "followed_suggestion": call.suggested_unit == plan.unit.code})
+                                   "followed_suggestion": followed},
+                           topic=suggested_topic(session, ticket) if followed else None)
     elif call.outcome == "direct":
         lifecycle.close(ticket, actor, note=plan.answer, direct=True, data=plan.article)
     else:

@@ -90,15 +90,11 @@ def log_call() -> Any:
             db.session.rollback()
             show_error(form, exc)
         else:
-            if ticket.incident_master is not None:
-                flash(_("已生成工单 %(number)s，并入 %(master)s 的合并组，随主件办理",
-                        number=ticket.number, master=ticket.incident_master.number), "ok")
-            elif refused is not None:
+            # The saved-ticket card is the one confirmation (number, state, unit, topic, group,
+            # risk); a flash only for what did not happen.
+            if refused is not None and ticket.incident_master is None:
                 flash(_("工单已生成，但未能%(what)s：%(why)s", what=OUTCOME_LABELS[form.outcome.data],
                         why=refused.message), "error")
-            else:
-                flash(_("已生成工单 %(number)s（%(outcome)s）", number=ticket.number,
-                        outcome=OUTCOME_LABELS[form.outcome.data]), "ok")
             # Back to a fresh console for the next call, the number shown large to read out.
             return redirect(url_for("agent.log_call", saved=ticket.number))
     status = 400 if form.is_submitted() else 200

@@ -447,8 +447,13 @@ def needs_arbitration(ticket: Ticket) -> bool:
 
 def dispatch(ticket: Ticket, actor: Actor, department: Department, *, reason: dict[str, Any],
              assisting: list[Department] | None = None, planner: Planner | None = None,
-             at: datetime | None = None) -> None:
+             at: datetime | None = None, topic: Topic | None = None) -> None:
     """派单 to a lead unit; `reason` says why (rule, classifier, or the person who chose).
+
+    `topic`: the classifier's topic, for a ticket dispatched on its suggestion (the agent took
+    the suggested unit, hotline.intake.triage.suggested_topic); set only on a ticket with no
+    topic yet, and the event says so (`data["topic"]`), so the ticket never reads 未分类 after
+    going to the unit the topic chose.
 
     After two returns the ticket is disputed: only a supervisor may decide (仲裁), and that
     decision is marked in the event so later evaluation can tell arbitration from routing.
@@ -474,8 +479,12 @@ def dispatch(ticket: Ticket, actor: Actor, department: Department, *, reason: di
     ticket.department = department
     if arbitration:
         reason = {**reason, "arbitration": True}
+    data: dict[str, Any] = {"department": department.code, "reason": reason, "assisting": codes}
+    if topic is not None and ticket.topic_id is None and ticket.topic is None:
+        ticket.topic = topic
+        data["topic"] = {"code": topic.code, "by": "classifier"}
     record(ticket, actor, EventKind.DISPATCHED, to_status=Status.DISPATCHED, public=True, at=at,
-           data={"department": department.code, "reason": reason, "assisting": codes})
+           data=data)
     if planner is not None:
         _stop(ticket, DISPATCH, at)
         policy = planner.choose(ticket).policy

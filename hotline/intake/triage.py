@@ -21,7 +21,7 @@ from hotline.domain import lifecycle
 from hotline.domain.events import EventKind
 from hotline.domain.lifecycle import SYSTEM
 from hotline.intake import incidents
-from hotline.models import Department, Ticket, Urgency
+from hotline.models import Department, Ticket, Topic, Urgency
 from routing.dispatch import Case, Decision, decide
 
 URGENT_RULES = frozenset({"emergency"})
@@ -165,3 +165,13 @@ def suggested_unit(session: Session, ticket: Ticket) -> str | None:
                            confident=topic_id is not None, street=ticket.street)
     returned_by = {e.data.get("department") for e in ticket.events if e.kind == EventKind.RETURNED}
     return decision.department if decision.department not in returned_by else None
+
+
+def suggested_topic(session: Session, ticket: Ticket) -> Topic | None:
+    """The topic a ticket takes when it is dispatched on the classifier's suggestion (the unit
+    the catalogue chose for the classifier's topic, below the auto-dispatch threshold, accepted
+    by a person): the classifier's first-level topic, if the ticket has none yet."""
+    if ticket.topic_id is not None or not ticket.classifier_label:
+        return None
+    topic_id = current(session).root_topics.get(ticket.classifier_label)
+    return session.get(Topic, topic_id) if topic_id is not None else None

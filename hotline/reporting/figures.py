@@ -557,6 +557,17 @@ def _as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
+def clock_overdue(now: datetime) -> list[ColumnElement[bool]]:
+    """超期, the one definition the live views share (the overdue list, the district chart,
+    the street map): a running clock — 签收, 反馈, a 协办 or 转派 task's — past its due time."""
+    return [DeadlineClock.stopped_at.is_(None), DeadlineClock.due_at <= now]
+
+
+def ticket_overdue(now: datetime) -> ColumnElement[bool]:
+    """A ticket is overdue when any of its running clocks is (`clock_overdue`)."""
+    return exists().where(DeadlineClock.ticket_id == Ticket.id, *clock_overdue(now))
+
+
 @dataclass(frozen=True)
 class DistrictLoad:
     district: str | None
@@ -566,9 +577,10 @@ class DistrictLoad:
 
 def district_load(session: Session, now: datetime) -> list[DistrictLoad]:
     """Open and overdue tickets by district now, whatever the period (the map of problems); an
-    incident group is one problem (its members are left out)."""
+    incident group is one problem (its members are left out). Overdue as the overdue list
+    counts it: any running clock past due (`ticket_overdue`)."""
     stmt = (select(Ticket.district, func.count(Ticket.id).label("open"),
-                   _n(Ticket.reply_due < now).label("overdue"))
+                   _n(ticket_overdue(now)).label("overdue"))
             .where(Ticket.status.in_(UNANSWERED), Ticket.incident_master_id.is_(None))
             .group_by(Ticket.district))
     rows = [DistrictLoad(r.district, int(r.open), int(r.overdue)) for r in session.execute(stmt)]
@@ -587,7 +599,7 @@ def street_load(session: Session, now: datetime) -> list[StreetLoad]:
     """Open and overdue tickets by the street they are located in (the dashboard's map); a
     ticket whose street is unknown counts under its district with street None."""
     stmt = (select(Ticket.district, Ticket.street, func.count(Ticket.id).label("open"),
-                   _n(Ticket.reply_due < now).label("overdue"))
+                   _n(ticket_overdue(now)).label("overdue"))
             .where(Ticket.status.in_(UNANSWERED)).group_by(Ticket.district, Ticket.street))
     return [StreetLoad(r.district, r.street, int(r.open), int(r.overdue))
             for r in session.execute(stmt)]
@@ -633,9 +645,8 @@ class DeadlineFilter:
     overdue_only: bool = False
 
     def where(self, now: datetime) -> list[ColumnElement[bool]]:
-        found: list[ColumnElement[bool]] = [DeadlineClock.stopped_at.is_(None),
-                                            (DeadlineClock.due_at if self.overdue_only
-                                             else DeadlineClock.warn_at) <= now]
+        found: list[ColumnElement[bool]] = clock_overdue(now) if self.overdue_only else [
+            DeadlineClock.stopped_at.is_(None), DeadlineClock.warn_at <= now]
         if self.unit_id is not None:
             found.append(DeadlineClock.department_id == self.unit_id)
         if self.district is not None:
@@ -670,8 +681,7 @@ def deadlines_due(session: Session, now: datetime, limit: int | None = 50, offse
 
 
 def overdue_count(session: Session, now: datetime) -> int:
-    return session.scalar(select(func.count(DeadlineClock.id)).where(
-        DeadlineClock.stopped_at.is_(None), DeadlineClock.due_at <= now)) or 0
+    return session.scalar(select(func.count(DeadlineClock.id)).where(*clock_overdue(now))) or 0
 
 
 def pending_extensions(session: Session, limit: int | None = 20) -> Page:

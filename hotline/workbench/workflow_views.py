@@ -210,6 +210,8 @@ def act(number: str, action: str) -> Any:
         return redirect(url_for("work.inbox") if allows(current_user.role, Permission.UNIT_INBOX)
                         else url_for("search.tickets"))
     flash(_("已完成：%(action)s", action=label), "ok")
+    if action == "hand-off" and back == url_for("agent.log_call", saved=ticket.number):
+        return redirect(back)  # recorded from the console's saved-call card: back to it
     return redirect(url_for("web.ticket", number=ticket.number))
 
 

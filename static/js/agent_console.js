@@ -94,9 +94,11 @@
   function showSuggestion(s, ms) {
     $("suggestion").hidden = false;
     var topic = s.topic;
+    // 城乡建设 91% · 低于自动派单阈值 95%，需人工确认: why a person is asked
     $("s-topic").textContent = topic
-      ? topic.name + " · " + text.confidence + " " + pct(topic.confidence) + " · "
-        + (topic.confident ? text.confident : text.unsure)
+      ? topic.name + " " + pct(topic.confidence) + " · "
+        + String(topic.confident ? text.at_threshold : text.below_threshold)
+          .replace("{t}", pct(topic.threshold || 0))
       : text.no_model;
     var u = s.unit;
     suggestedUnit = u && u.code;
@@ -149,9 +151,10 @@
     var option = requestType.querySelector("option[value='" + t.code + "']");
     var name = option ? option.textContent : t.label;
     var shown = $("s-type");
-    shown.textContent = name + " · " + text.confidence + " " + pct(t.confidence) + " · "
-      + (t.confident ? text.confident : text.type_hint) + " · "
-      + (t.cues.length ? text.type_by + "：" + t.cues.join("、") : text.type_default)
+    // 咨询 92% · 已预选 · 依据：请问 / 投诉 72% · 未预选，请确认: at a glance
+    shown.textContent = name + " " + pct(t.confidence) + " · "
+      + (t.confident ? text.type_set : text.type_hint)
+      + (t.cues.length ? " · " + text.type_by + "：" + t.cues.join("、") : "")
       + (typeChosen && requestType.value !== t.code ? " · " + text.type_kept : "");
     shown.className = t.confident ? "" : "hint";
   }

@@ -42,11 +42,14 @@
     grid.setOption({
       aria: { enabled: true },
       tooltip: { position: "top" },
-      grid: { left: 48, right: 16, top: 8, bottom: 64 },
+      // The colour legend sits above the grid, and the grid holds its own axis labels
+      // (containLabel): a rotated district name such as 未知区县 is never under the legend.
+      grid: { left: 8, right: 16, top: 40, bottom: 8, containLabel: true },
       xAxis: { type: "category", data: names, axisLabel: { interval: 0, rotate: names.length > 6 ? 30 : 0 } },
       yAxis: { type: "category", data: rows },
-      visualMap: { min: 0, max: worst, calculable: false, orient: "horizontal", left: "center",
-                   bottom: 0, itemHeight: 120, inRange: { color: ["#f4f6f9", "#f2b705", "#b3261e"] } },
+      visualMap: { min: 0, max: worst, calculable: false, orient: "horizontal", right: 16,
+                   top: 0, itemHeight: 120, itemWidth: 12,
+                   inRange: { color: ["#f4f6f9", "#f2b705", "#b3261e"] } },
       series: [{ type: "heatmap", data: cells, label: { show: true } }]
     });
     charts.push(grid);

@@ -37,7 +37,7 @@ def test_agent_logs_a_call_sees_the_suggestion_and_dispatches_with_it(
     page.get_by_label("地址").fill("A1区东湖街道")
     page.locator("#s-unit").filter(has_text="住房").wait_for()
     expect(page.locator("#s-topic")).to_contain_text("城乡建设", use_inner_text=True)
-    expect(page.locator("#s-topic")).to_contain_text("置信度", use_inner_text=True)
+    expect(page.locator("#s-topic")).to_contain_text("自动派单阈值", use_inner_text=True)
     page.locator("#similar li").first.wait_for()
     assert earlier.number in page.locator("#similar").inner_text()
     shot(page, "agent-console-1366")
@@ -113,13 +113,14 @@ def test_an_unsure_request_type_is_a_hint_not_a_choice(live_server: str, page) -
     kind = page.get_by_label("诉求类型")
     assert kind.input_value() == "complaint"  # the form's default
     page.get_by_label("诉求内容").fill("请问居住证怎么办理，需要什么材料")
-    expect(page.locator("#s-type")).to_contain_text("可信")
+    expect(page.locator("#s-type")).to_contain_text("已预选")
     assert kind.input_value() == "consult"
     page.get_by_label("诉求内容").fill("咨询一下哪里可以求助")  # 咨询 and 求助 weigh the same
-    expect(page.locator("#s-type")).to_contain_text("仅供参考，未预选")
+    expect(page.locator("#s-type")).to_contain_text("未预选，请确认")
     assert page.locator("#s-type").inner_text().startswith("求助")
     expect(page.locator("#s-type")).to_have_class("hint")
-    expect(page.locator("#s-type")).to_contain_text("置信度", use_inner_text=True)
+    expect(page.locator("#s-type")).to_contain_text("%", use_inner_text=True)
+    assert "未见提示词" not in page.locator("#s-type").inner_text()
     assert kind.input_value() == "complaint"
     page.get_by_label("诉求内容").fill("举报小区有人违章搭建")  # confident again: set
     expect(page.locator("#s-type")).to_contain_text("违章搭建")

@@ -61,3 +61,33 @@ def test_supervisor_sees_the_ticket_in_the_figures_and_approves_an_extension(
     assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
     shot(small, "supervise-phone")
     phone.close()
+
+
+
+def _overlap(a: dict, b: dict) -> bool:  # type: ignore[type-arg]
+    return not (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+                or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])
+
+
+def test_the_district_chart_legend_hides_no_district_name(
+        app: Flask, reference: None, live_server: str, page) -> None:  # type: ignore[no-untyped-def]
+    """未知区县 and the other x-axis labels (rotated: eight districts) stand inside the chart
+    and clear of the colour legend's bar, at desktop and phone widths."""
+    # 未知区县 fifth of eight (A1-A4 have more open tickets): mid-axis, where the legend was
+    for text in ("小区门口的路灯坏了好几天", *(f"A{n}区小区门口路灯坏了" for n in range(1, 8)),
+                 *(f"A{n}区街边垃圾桶满了" for n in range(1, 5))):
+        new_ticket(text)
+    sign_in(page, live_server, "supervisor")
+    for width in (1366, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{live_server}/supervise")
+        chart = page.locator("#chart-districts")
+        expect(chart.locator("svg text", has_text="未知区县")).to_have_count(1)
+        frame = chart.bounding_box()
+        names = [t.bounding_box() for t in chart.locator("svg text").all()
+                 if (t.text_content() or "").strip().endswith(("区", "县"))]
+        legend = [e.bounding_box() for e in chart.locator("svg [fill^='url(']").all()]
+        assert frame and len(names) == 8 and legend, width
+        for name in names:
+            assert name and name["y"] + name["height"] <= frame["y"] + frame["height"] + 1, width
+            assert not any(b and _overlap(name, b) for b in legend), width

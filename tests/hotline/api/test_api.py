@@ -116,3 +116,25 @@ def test_bad_input_gets_a_clear_4xx(client: FlaskClient, reference: None) -> Non
     assert response.status_code == 400
     assert "Idempotency-Key" in response.get_json()["error"]["message"]
     assert client.get("/api/v1/tickets/'; DROP TABLE tickets;--", headers=agent).status_code == 404
+
+
+def test_validation_errors_read_as_words_with_the_fields_beside(client: FlaskClient,
+                                                               reference: None) -> None:
+    """No Python repr in a 4xx message (`{'json': {'_schema': [...]}}`): a sentence in both
+    languages, and the structured `errors` by field."""
+    agent = token("agent")
+    cases = [
+        ([1, 2], "请求体须为 JSON 对象", {"": ["Invalid input type."]}),
+        ("text", "请求体须为 JSON 对象", {"": ["Invalid input type."]}),
+        ({"content": 5}, "content：须为字符串", {"content": ["Not a valid string."]}),
+        ({"content": "x", "nonsense": 1}, "nonsense：未知字段", {"nonsense": ["Unknown field."]}),
+    ]
+    for body, words, errors in cases:
+        response = client.post("/api/v1/intakes", headers=agent, json=body)
+        assert 400 <= response.status_code < 500, body
+        error = response.get_json()["error"]
+        assert words in error["message"], error
+        assert "{" not in error["message"] and "'" not in error["message"], error
+        assert error["errors"] == errors
+    missing = client.post("/api/v1/intakes", headers=agent, json={}).get_json()["error"]
+    assert "content：必填" in missing["message"] and "content: required" in missing["message"]

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from classifier.request_types import RequestTypeRules
 from hotline.app.extensions import db
+from hotline.classifier_models.active import active_model
 from hotline.knowledge import service as knowledge
 from hotline.models import Status, Ticket, User
 from tests.conftest import csrf_token, login
@@ -195,3 +200,72 @@ def test_admin_creates_edits_and_retires_an_article(console_model: str,
                        data={"csrf_token": token}).status_code == 302
     assert knowledge.search(db.session, "居住证") == []
     assert client.get("/admin/knowledge/9999").status_code == 404
+
+
+def test_a_call_dispatched_on_an_unsure_suggestion_gets_the_suggested_topic(
+        console_model: str, client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """分类: 未分类 after following a 77 % suggestion: the topic is the classifier's, set with
+    the dispatch event (which says so), and shown on the ticket page."""
+    unsure = active_model.suggest
+    monkeypatch.setattr(active_model, "suggest", lambda session, text: replace(
+        unsure(session, text), confidence=0.77, confident=False))
+    login(client, "agent")
+    _save(client, unit="a1-zjj", suggested_unit="a1-zjj", address="A1区东湖街道")
+    ticket = db.session.scalars(select(Ticket)).one()
+    assert ticket.topic is not None and ticket.topic.name == "城乡建设"
+    dispatched = next(e for e in ticket.events if e.kind == "dispatched")
+    assert dispatched.data["topic"] == {"code": ticket.topic.code, "by": "classifier"}
+    page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    assert "未分类" not in page
+
+
+def test_a_call_sent_elsewhere_than_suggested_keeps_no_topic(
+        console_model: str, client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    unsure = active_model.suggest
+    monkeypatch.setattr(active_model, "suggest", lambda session, text: replace(
+        unsure(session, text), confidence=0.77, confident=False))
+    login(client, "agent")
+    _save(client, unit="a1-cgj", suggested_unit="a1-zjj", address="A1区东湖街道")
+    ticket = db.session.scalars(select(Ticket)).one()
+    assert ticket.department.code == "a1-cgj" and ticket.topic is None
+
+
+def test_the_saved_card_of_a_risky_call_shows_the_risk_and_records_the_hand_off(
+        console_model: str, client: FlaskClient) -> None:
+    login(client, "agent")
+    response = _save(client, content="来电人哭着说欠债还不上，我不想活了", outcome="manual")
+    ticket = db.session.scalars(select(Ticket)).one()
+    assert ticket.risk_level == "extreme"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    card = page[page.index('class="card saved'):page.index('class="card call"')]
+    assert "极高风险" in card and "自伤自杀" in card
+    assert f'action="/tickets/{ticket.number}/act/hand-off"' in card
+    assert "已转接 120" in card
+    # one confirmation: the card, no flash repeating it
+    assert 'class="flash' not in page
+    back = client.post(f"/tickets/{ticket.number}/act/hand-off", data={
+        "to": "120", "note": "已告知位置", "form": "hand-off",
+        "next": f"/agent/calls/new?saved={ticket.number}", "csrf_token": csrf_token(client)})
+    assert back.status_code == 302
+    assert back.headers["Location"] == f"/agent/calls/new?saved={ticket.number}"
+    again = client.get(back.headers["Location"]).get_data(as_text=True)
+    assert "已转接 120" in again and "已告知位置" in again
+
+
+def test_the_saved_card_of_an_ordinary_call_offers_no_hand_off(console_model: str,
+                                                               client: FlaskClient) -> None:
+    login(client, "agent")
+    page = client.get(_save(client, unit="a1-zjj").headers["Location"]).get_data(as_text=True)
+    assert "hand-off" not in page and 'class="flash' not in page
+
+
+def test_the_topic_says_the_auto_dispatch_threshold_it_is_measured_against(
+        console_model: str, client: FlaskClient) -> None:
+    login(client, "agent")
+    topic = _suggest(client, text=LIFT).get_json()["topic"]
+    assert 0 < topic["threshold"] <= 1
+    assert topic["confident"] is (topic["confidence"] >= topic["threshold"])
+    page = client.get("/agent/calls/new").get_data(as_text=True)
+    words = json.loads(page.split('id="console-text">')[1].split("</script>")[0])
+    assert words["below_threshold"] == "低于自动派单阈值 {t}，需人工确认"
+    assert "未见提示词，默认" not in words.values()

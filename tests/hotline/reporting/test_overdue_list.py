@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 
 from hotline.app.extensions import db
 from hotline.models import Status, Ticket
-from hotline.reporting import dashboard
+from hotline.reporting import dashboard, figures
 from hotline.reporting.dashboard import days_late
 from tests.conftest import login
 from tests.hotline.tickets.helpers import act, new_ticket
@@ -108,3 +108,32 @@ def test_dashboard_links_to_the_whole_list(client: FlaskClient, late: list[Ticke
     assert '<a href="/supervise/overdue" id="all-deadlines">' in page
     login(client, "zjj")
     assert client.get("/supervise/overdue").status_code == 403
+
+
+def test_the_district_chart_counts_overdue_as_the_overdue_list_does(app: Flask,
+                                                                    reference: None) -> None:
+    """Two tickets of no known district, overdue on 签收 only: the chart's 未知区县 bar and the
+    overdue list agree (any running clock past due), district by district."""
+    with app.test_client() as api:
+        unknown = [_unsigned("小区门口的路灯坏了好几天", api), _unsigned("楼下垃圾桶满了没人清", api)]
+        known = _unsigned("A1区东湖街道小区门口路灯坏了", api)
+    assert [t.district for t in unknown] == [None, None] and known.district == "a1"
+    later = max(t.sign_due for t in (*unknown, known)) + timedelta(minutes=1)
+    assert all(later < t.reply_due for t in (*unknown, known))  # late on 签收, not on 反馈
+    listed = figures.deadlines_due(db.session, later, limit=None,
+                                   where=figures.DeadlineFilter(overdue_only=True)).rows
+    by_list: dict[str | None, set[int]] = {}
+    for _clock, ticket in listed:
+        by_list.setdefault(ticket.district, set()).add(ticket.id)
+    chart = {d.district: d.overdue for d in figures.district_load(db.session, later)}
+    assert chart == {k: len(v) for k, v in by_list.items()} == {None: 2, "a1": 1}
+    streets = figures.street_load(db.session, later)
+    assert sum(s.overdue for s in streets if s.district is None) == 2
+
+
+def _unsigned(content: str, client: FlaskClient) -> Ticket:
+    t = new_ticket(content)
+    if t.status == Status.PENDING_DISPATCH:
+        assert act(client, "agent", t.number, "dispatch", {"unit": "zjj"}).status_code == 200
+    db.session.expire_all()
+    return db.session.get(Ticket, t.id)
