@@ -62,9 +62,10 @@ def test_a_burst_of_sms_is_one_group_answered_once_and_every_caller_told(
     shot(agent, "incident-console-1366")
     with agent.expect_navigation():
         agent.get_by_role("button", name="保存工单").click()
-    expect(agent.locator(".flash.ok")).to_contain_text(f"并入 {master.number} 的合并组")
-    called = re.search(r"已生成工单 (\d{8}-\d{6})", agent.locator(".flash.ok").inner_text())
-    numbers[CALLER] = called.group(1)  # type: ignore[union-attr]
+    # The saved-call card is the one confirmation: the number to tell the caller, and the group.
+    saved = agent.locator(".card.saved")
+    expect(saved).to_contain_text(f"并入 {master.number} 的合并组")
+    numbers[CALLER] = saved.locator(".saved-number").inner_text().strip()
     members.append(flow.ticket(numbers[CALLER]))
 
     # The supervisor finds the proposed group in the navigation and confirms it.

@@ -114,7 +114,12 @@ def accepts_in(action: TicketAction, status: Status) -> bool:
 
 
 def names_in(template: Path, pattern: str) -> set[str]:
-    return set(re.findall(pattern, template.read_text(encoding="utf-8")))
+    """The names in the template and in the macros it imports (a form may live in a macro
+    another page shares, as the 110/120 hand-off does with the console)."""
+    text = template.read_text(encoding="utf-8")
+    for imported in re.findall(r'\{%\s*from\s+"(tickets/[^"]+)"\s+import', text):
+        text += (TEMPLATES / imported).read_text(encoding="utf-8")
+    return set(re.findall(pattern, text))
 
 
 # --- complete --------------------------------------------------------------------------------
