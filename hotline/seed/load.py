@@ -214,7 +214,7 @@ def ensure_users(session: Session, password: str) -> int:
     existing = set(session.scalars(select(User.username)))
     hashed = hash_password(password)
     wanted = [(u, n, r, None) for u, n, r in STAFF]
-    for d in session.scalars(select(Department)):
+    for d in session.scalars(select(Department).order_by(Department.id)):
         wanted += [(d.code, d.name, Role.UNIT_STAFF, d.id),
                    (f"{d.code}-lead", f"{d.name}负责人", Role.UNIT_LEAD, d.id)]
     added = 0
