@@ -202,13 +202,18 @@ def test_admin_creates_edits_and_retires_an_article(console_model: str,
     assert client.get("/admin/knowledge/9999").status_code == 404
 
 
-def test_a_call_dispatched_on_an_unsure_suggestion_gets_the_suggested_topic(
-        console_model: str, client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    """分类: 未分类 after following a 77 % suggestion: the topic is the classifier's, set with
-    the dispatch event (which says so), and shown on the ticket page."""
+@pytest.fixture
+def unsure_suggestion(console_model: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The console model's suggestion at 77 %: under the auto-dispatch threshold."""
     unsure = active_model.suggest
     monkeypatch.setattr(active_model, "suggest", lambda session, text: replace(
         unsure(session, text), confidence=0.77, confident=False))
+
+
+def test_a_call_dispatched_on_an_unsure_suggestion_gets_the_suggested_topic(
+        unsure_suggestion: None, client: FlaskClient) -> None:
+    """分类: 未分类 after following a 77 % suggestion: the topic is the classifier's, set with
+    the dispatch event (which says so), and shown on the ticket page."""
     login(client, "agent")
     _save(client, unit="a1-zjj", suggested_unit="a1-zjj", address="A1区东湖街道")
     ticket = db.session.scalars(select(Ticket)).one()
@@ -220,10 +225,7 @@ def test_a_call_dispatched_on_an_unsure_suggestion_gets_the_suggested_topic(
 
 
 def test_a_call_sent_elsewhere_than_suggested_keeps_no_topic(
-        console_model: str, client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    unsure = active_model.suggest
-    monkeypatch.setattr(active_model, "suggest", lambda session, text: replace(
-        unsure(session, text), confidence=0.77, confident=False))
+        unsure_suggestion: None, client: FlaskClient) -> None:
     login(client, "agent")
     _save(client, unit="a1-cgj", suggested_unit="a1-zjj", address="A1区东湖街道")
     ticket = db.session.scalars(select(Ticket)).one()
